@@ -1,0 +1,26 @@
+// The one interface sessions, the CLI, the pgAdmin password command and the proxy use to get a
+// token. The token broker implements it; nothing else talks to MSAL.
+import type { Credential } from '../../shared/credential.js';
+
+export interface AccessToken {
+  /** The raw JWT. Never log it, never send it to the renderer. */
+  token: string;
+  expiresOn: Date;
+  /** UPN or identity name the token was issued for, when known. */
+  account?: string;
+  tenantId?: string;
+}
+
+export interface TokenRequest {
+  credential: Credential;
+  /** Cloud of the profile: `public` | `usgov` | `china` | path of a custom cloud file. */
+  cloud: string;
+  /** Ask for a token with at least this many seconds left (default: the broker's margin). */
+  minValiditySeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface TokenProvider {
+  /** Resolves a valid token or rejects with a PgEntraError (sign_in_required, network_unavailable, …). */
+  getToken(req: TokenRequest): Promise<AccessToken>;
+}

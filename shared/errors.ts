@@ -1,0 +1,93 @@
+// Typed errors shared by the main process, the CLI and the renderer. Every error a person can
+// see has a code (stable, for scripts and tests) and a message that says what to do next.
+// Errors cross IPC as plain objects (`toErrorPayload`), never as Error instances.
+import { z } from 'zod';
+
+export const ERROR_CODES = [
+  // input and configuration
+  'invalid_input', // a payload or argument failed validation
+  'not_found', // profile, account or session does not exist
+  'conflict', // e.g. a profile with the same name
+  'confirmation_required', // non-Azure host, weaker TLS: the user must confirm explicitly
+  'cloud_file_invalid',
+  // sign-in and tokens
+  'sign_in_required', // interaction_required / invalid_grant: sign in again
+  'sign_in_cancelled',
+  'sign_in_failed',
+  'mfa_required',
+  'keychain_unavailable', // no OS keychain; opt into a memory-only cache or start a Secret Service
+  'keychain_error',
+  'network_unavailable', // Entra or IMDS unreachable and no valid cached token
+  'managed_identity_unavailable',
+  'azure_cli_missing',
+  'azure_cli_not_logged_in',
+  'azure_cli_failed',
+  'token_decode_failed',
+  // database
+  'tls_verification_failed',
+  'token_expired',
+  'token_wrong_audience',
+  'token_invalid',
+  'role_not_found_or_not_member', // password authentication failed for an Entra role
+  'server_unreachable',
+  'query_failed',
+  'query_cancelled',
+  'session_closed',
+  // files
+  'store_corrupt',
+  'store_locked',
+  'io_error',
+  // the rest
+  'ipc_sender_rejected',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorPayloadSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  /** What the person can do next, when there is more to say than the message. */
+  hint: z.string().optional(),
+  /** Safe, non-secret details (field names, AADSTS codes, SQLSTATE). Never tokens. */
+  details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type ErrorPayload = z.infer<typeof ErrorPayloadSchema>;
+
+export class PgEntraError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly details: ErrorPayload['details'];
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; details?: ErrorPayload['details']; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'PgEntraError';
+    this.code = code;
+    this.hint = opts.hint;
+    this.details = opts.details;
+  }
+
+  toPayload(): ErrorPayload {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+export function isPgEntraError(e: unknown): e is PgEntraError {
+  return e instanceof PgEntraError;
+}
+
+/** Any thrown value → a payload safe to show or send across IPC. Unknown errors become `internal`. */
+export function toErrorPayload(e: unknown): ErrorPayload {
+  if (isPgEntraError(e)) return e.toPayload();
+  const parsed = ErrorPayloadSchema.safeParse(e);
+  if (parsed.success) return parsed.data;
+  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+}
+
+export function fromErrorPayload(p: ErrorPayload): PgEntraError {
+  return new PgEntraError(p.code, p.message, { ...(p.hint ? { hint: p.hint } : {}), ...(p.details ? { details: p.details } : {}) });
+}
