@@ -1,0 +1,80 @@
+// Authorization codes, pending sign-ins and refresh tokens: single-use codes, rotating and
+// revocable refresh tokens. Entries are opaque random strings like Entra's.
+import { randomBytes } from 'node:crypto';
+
+const CODE_TTL_MS = 10 * 60_000; // Entra's codes live about 10 minutes
+const PENDING_TTL_MS = 15 * 60_000;
+
+export interface AuthorizeParams {
+  tenant: string;
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  state?: string;
+  nonce?: string;
+  codeChallenge: string;
+  prompt?: string;
+  loginHint?: string;
+}
+
+export interface CodeGrant extends AuthorizeParams {
+  userObjectId: string;
+  expiresAt: number;
+  redeemed: boolean;
+}
+
+export interface RefreshGrant {
+  userObjectId: string;
+  clientId: string;
+  redeemed: boolean;
+  revoked: boolean;
+}
+
+const opaque = (prefix: string, bytes: number): string => `${prefix}${randomBytes(bytes).toString('base64url')}`;
+
+export class GrantStore {
+  private readonly pending = new Map<string, { params: AuthorizeParams; expiresAt: number }>();
+  private readonly codes = new Map<string, CodeGrant>();
+  private readonly refresh = new Map<string, RefreshGrant>();
+
+  addPending(params: AuthorizeParams): string {
+    const id = opaque('', 24);
+    this.pending.set(id, { params, expiresAt: Date.now() + PENDING_TTL_MS });
+    return id;
+  }
+
+  getPending(id: string): AuthorizeParams | undefined {
+    const p = this.pending.get(id);
+    if (!p || p.expiresAt < Date.now()) return undefined;
+    return p.params;
+  }
+
+  dropPending(id: string): void {
+    this.pending.delete(id);
+  }
+
+  issueCode(params: AuthorizeParams, userObjectId: string): string {
+    const code = opaque('1.A', 96);
+    this.codes.set(code, { ...params, userObjectId, expiresAt: Date.now() + CODE_TTL_MS, redeemed: false });
+    return code;
+  }
+
+  getCode(code: string): CodeGrant | undefined {
+    return this.codes.get(code);
+  }
+
+  issueRefreshToken(userObjectId: string, clientId: string): string {
+    const token = opaque('1.A', 160);
+    this.refresh.set(token, { userObjectId, clientId, redeemed: false, revoked: false });
+    return token;
+  }
+
+  getRefreshToken(token: string): RefreshGrant | undefined {
+    return this.refresh.get(token);
+  }
+
+  /** Revokes every refresh token of the user (all users when omitted). */
+  revoke(userObjectId?: string): void {
+    for (const g of this.refresh.values()) if (userObjectId === undefined || g.userObjectId === userObjectId) g.revoked = true;
+  }
+}

@@ -1,0 +1,65 @@
+// Test support: an MSAL INetworkModule over node:https that trusts the simulator's CA (MSAL's
+// default client is fetch, which only trusts extra CAs via NODE_EXTRA_CA_CERTS at process start),
+// plus JWT decoding and sim start-up shared by the test files.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { createTlsMaterial, type TlsMaterial } from '../ca.js';
+import { loadDirectory } from '../types.js';
+import { startEntraSim, type EntraSim, type EntraSimOptions } from './index.js';
+
+export class CaTrustingNetworkClient implements INetworkModule {
+  constructor(private readonly caCertPem: string) {}
+
+  sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+    return this.send<T>(url, 'GET', options, timeout);
+  }
+
+  sendPostRequestAsync<T>(url: string, options?: NetworkRequestOptions): Promise<NetworkResponse<T>> {
+    return this.send<T>(url, 'POST', options);
+  }
+
+  private send<T>(url: string, method: 'GET' | 'POST', options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
+    const u = new URL(url);
+    const headers: Record<string, string> = { ...(options?.headers ?? {}) };
+    const body = method === 'POST' ? (options?.body ?? '') : undefined;
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise((resolve, reject) => {
+      const onResponse = (res: IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const flat: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+          try {
+            resolve({ headers: flat, body: JSON.parse(text) as T, status: res.statusCode ?? 0 });
+          } catch (e) {
+            reject(new Error(`non-JSON response (HTTP ${res.statusCode ?? 0}) from ${u.origin}${u.pathname}`, { cause: e }));
+          }
+        });
+      };
+      const common = { method, headers, timeout, agent: false as const };
+      const req = u.protocol === 'https:' ? httpsRequest(u, { ...common, ca: this.caCertPem }, onResponse) : httpRequest(u, common, onResponse);
+      req.on('timeout', () => req.destroy(new Error('request timeout')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  if (!h || !p) throw new Error('not a JWT');
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Record<string, unknown>,
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>,
+  };
+}
+
+export async function startTestSim(opts: Partial<Omit<EntraSimOptions, 'directory' | 'tls'>> = {}): Promise<{ sim: EntraSim; tls: TlsMaterial }> {
+  const tls = await createTlsMaterial();
+  const sim = await startEntraSim({ directory: loadDirectory(), tls, deviceCodeIntervalSeconds: 1, ...opts });
+  return { sim, tls };
+}

@@ -1,0 +1,187 @@
+// Token minting: v1 access tokens (what Entra issues for the ossrdbms resource), v2 id tokens,
+// client_info, and deliberately broken tokens for negative tests. RS256 via node:crypto.
+import { createHash, randomBytes, randomUUID, sign } from 'node:crypto';
+import type { Directory } from '../types.js';
+import type { SigningKey } from './keys.js';
+
+type User = Directory['users'][number];
+type ManagedIdentity = Directory['managedIdentities'][number];
+type ServicePrincipal = Directory['servicePrincipals'][number];
+
+export type TokenSubject =
+  | { kind: 'user'; user: User }
+  | { kind: 'managedIdentity'; identity: ManagedIdentity }
+  | { kind: 'servicePrincipal'; principal: ServicePrincipal };
+
+export interface AccessTokenOptions {
+  resource: string;
+  /** Use `resource` verbatim as aud (test tokens with odd audiences). */
+  exactAudience?: boolean;
+  /** Client (application) id that asked for the token; ignored for app identities. */
+  clientId: string;
+  lifetimeSeconds: number;
+  expired?: boolean;
+  notYetValid?: boolean;
+  tenantId?: string;
+  tamper?: boolean;
+  signWithForeignKey?: boolean;
+}
+
+export type Claims = Record<string, string | number | string[] | undefined>;
+
+const b64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export function signJwt(payload: Claims, key: SigningKey): string {
+  const header = { typ: 'JWT', alg: 'RS256', x5t: key.kid, kid: key.kid };
+  const body = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+  return `${body}.${sign('sha256', Buffer.from(body), key.privateKey).toString('base64url')}`;
+}
+
+/** Entra's `uti`/`aio`-style opaque values: random base64url. */
+const opaque = (bytes: number): string => randomBytes(bytes).toString('base64url');
+
+/** Entra's `rh` claim is opaque; any stable-looking value will do. */
+const rh = (): string => `0.${opaque(48)}.`;
+
+export function clientInfo(oid: string, tid: string): string {
+  return b64url(JSON.stringify({ uid: oid, utid: tid }));
+}
+
+/** Audience as Entra writes it in v1 tokens: the resource without trailing slash. */
+export function normaliseResource(resource: string): string {
+  return resource.replace(/\/\.default$/, '').replace(/\/+$/, '');
+}
+
+export class TokenFactory {
+  constructor(
+    private readonly directory: Directory,
+    private readonly key: SigningKey,
+    private readonly foreignKey: SigningKey,
+    /** https://localhost:PORT — base of the v2 issuer of id tokens (known once listening). */
+    private readonly authorityHost: () => string,
+  ) {}
+
+  get tenantId(): string {
+    return this.directory.tenant.id;
+  }
+
+  issuerV1(tid = this.tenantId): string {
+    return `https://sts.windows.net/${tid}/`;
+  }
+
+  issuerV2(tid = this.tenantId): string {
+    return `${this.authorityHost()}/${tid}/v2.0`;
+  }
+
+  groupsOf(objectId: string): string[] {
+    return this.directory.groups.filter((g) => g.members.includes(objectId)).map((g) => g.objectId);
+  }
+
+  accessToken(subject: TokenSubject, opts: AccessTokenOptions): string {
+    const now = nowSeconds();
+    const tid = opts.tenantId ?? this.tenantId;
+    let iat = now;
+    let nbf = now;
+    let exp = now + opts.lifetimeSeconds;
+    if (opts.expired) {
+      iat = now - 2 * 3600;
+      nbf = iat;
+      exp = now - 3600;
+    }
+    if (opts.notYetValid) {
+      nbf = now + 3600;
+      exp = nbf + opts.lifetimeSeconds;
+    }
+    const common: Claims = {
+      aud: opts.exactAudience ? opts.resource : normaliseResource(opts.resource),
+      iss: this.issuerV1(tid),
+      iat,
+      nbf,
+      exp,
+    };
+    let claims: Claims;
+    if (subject.kind === 'user') {
+      const u = subject.user;
+      const [given, ...family] = u.displayName.split(' ');
+      const groups = this.groupsOf(u.objectId);
+      claims = {
+        ...common,
+        acr: '1',
+        aio: opaque(40),
+        // MFA claim: the simulated users always did MFA, so isMfa roles accept them.
+        amr: ['pwd', 'mfa'],
+        appid: opts.clientId,
+        appidacr: '0',
+        family_name: family.join(' ') || undefined,
+        given_name: given,
+        groups: groups.length ? groups : undefined,
+        idp: u.guest ? this.issuerV1(randomUUID()) : undefined,
+        email: u.guest ? u.mail : undefined,
+        ipaddr: '127.0.0.1',
+        name: u.displayName,
+        oid: u.objectId,
+        rh: rh(),
+        scp: 'user_impersonation',
+        sub: createHash('sha256').update(`${u.objectId}:${common.aud}`).digest('base64url').slice(0, 43),
+        tid,
+        unique_name: u.upn,
+        upn: u.upn,
+        uti: opaque(16),
+        ver: '1.0',
+        xms_tcdt: 1_600_000_000,
+      };
+    } else {
+      const appid = subject.kind === 'managedIdentity' ? subject.identity.clientId : subject.principal.appId;
+      const oid = subject.kind === 'managedIdentity' ? subject.identity.objectId : subject.principal.objectId;
+      const groups = this.groupsOf(oid);
+      claims = {
+        ...common,
+        aio: opaque(40),
+        appid,
+        appidacr: '2',
+        groups: groups.length ? groups : undefined,
+        idp: this.issuerV1(tid),
+        idtyp: 'app',
+        oid,
+        rh: rh(),
+        sub: oid,
+        tid,
+        uti: opaque(16),
+        ver: '1.0',
+        xms_mirid: subject.kind === 'managedIdentity' ? subject.identity.resourceId : undefined,
+        xms_tcdt: 1_600_000_000,
+      };
+    }
+    const token = signJwt(claims, opts.signWithForeignKey ? this.foreignKey : this.key);
+    if (!opts.tamper) return token;
+    // Change the payload after signing: the signature no longer matches.
+    const [h, , s] = token.split('.');
+    const tampered = { ...claims, oid: randomUUID(), upn: claims.upn === undefined ? undefined : `x${String(claims.upn)}` };
+    return `${h}.${b64url(JSON.stringify(tampered))}.${s}`;
+  }
+
+  idToken(user: User, clientId: string, nonce: string | undefined, lifetimeSeconds = 3600): string {
+    const now = nowSeconds();
+    return signJwt(
+      {
+        aud: clientId,
+        iss: this.issuerV2(),
+        iat: now,
+        nbf: now,
+        exp: now + lifetimeSeconds,
+        name: user.displayName,
+        nonce,
+        oid: user.objectId,
+        // Guests sign in with their home address; their #EXT# UPN only lives in the resource tenant.
+        preferred_username: user.guest && user.mail ? user.mail : user.upn,
+        rh: rh(),
+        sub: createHash('sha256').update(`${user.objectId}:${clientId}`).digest('base64url').slice(0, 43),
+        tid: this.tenantId,
+        uti: opaque(16),
+        ver: '2.0',
+      },
+      this.key,
+    );
+  }
+}
