@@ -1,3 +1,10 @@
-// Placeholder entry: replaced by the real CLI (issue 3).
-process.stderr.write('pgentra: not built yet\n');
-process.exit(1);
+// Entry of the bundled `pgentra` CLI (dist/cli/pgentra.mjs). Keeps nothing but process wiring:
+// the dispatcher and commands are in-process testable.
+import { runCli } from './dispatcher.js';
+
+const controller = new AbortController();
+process.once('SIGINT', () => controller.abort());
+
+const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal });
+// Exit explicitly: keytar/MSAL handles must not keep a token command alive after it answered.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,138 @@
+// Creates and memoises the MSAL applications for a cloud: one PublicClientApplication per
+// (cloud, client id) sharing the keychain cache plugin, one ManagedIdentityApplication per
+// identity. MSAL is imported lazily so the `pgentra token` hot path never loads it.
+import type { Configuration, ICachePlugin, ManagedIdentityApplication, PublicClientApplication } from '@azure/msal-node';
+import { AZURE_CLI_CLIENT_ID, DEFAULT_TENANT, type Cloud } from '../../shared/clouds.js';
+import type { Logger } from '../log/logger.js';
+import { NodeNetworkClient } from './networkClient.js';
+
+export interface AuthSettings {
+  /** pgEntra data dir (keychain entry name and cache marker derive from it). */
+  dataDir: string;
+  /** Opt-in: keep MSAL's cache in memory only (no keychain). */
+  memoryCache?: boolean;
+  /** Overrides the cloud file's clientId and the Azure CLI default. */
+  clientId?: string;
+  logger: Logger;
+  /** Network timeout per request, ms. */
+  networkTimeoutMs?: number;
+}
+
+export interface ManagedIdentitySelector {
+  clientId?: string;
+  objectId?: string;
+  resourceId?: string;
+}
+
+type MsalModule = typeof import('@azure/msal-node');
+let msalModule: Promise<MsalModule> | undefined;
+export function loadMsal(): Promise<MsalModule> {
+  msalModule ??= import('@azure/msal-node');
+  return msalModule;
+}
+
+export function clientIdFor(cloud: Cloud, settings: Pick<AuthSettings, 'clientId'>): string {
+  return settings.clientId ?? cloud.clientId ?? AZURE_CLI_CLIENT_ID;
+}
+
+/** `https://host/<tenant>`; a cloud's own default tenant applies when none is given. */
+export function authorityFor(cloud: Cloud, tenant?: string): string {
+  return `${cloud.authorityHost}/${tenant ?? cloud.tenantId ?? DEFAULT_TENANT}`;
+}
+
+export class MsalApps {
+  private readonly networkClients = new Map<string, NodeNetworkClient>();
+  private readonly publicClients = new Map<string, Promise<PublicClientApplication>>();
+  private readonly miApps = new Map<string, Promise<ManagedIdentityApplication>>();
+  private cachePlugin: Promise<ICachePlugin | undefined> | undefined;
+
+  constructor(readonly settings: AuthSettings) {}
+
+  networkClient(cloud: Cloud): NodeNetworkClient {
+    const key = cloud.caFile ?? '';
+    let c = this.networkClients.get(key);
+    if (!c) {
+      c = new NodeNetworkClient({ ...(cloud.caFile ? { caFile: cloud.caFile } : {}), timeoutMs: this.settings.networkTimeoutMs ?? 15_000 });
+      this.networkClients.set(key, c);
+    }
+    return c;
+  }
+
+  /** Total requests made by every network client so far (diagnostics, tests). */
+  requestCount(): number {
+    let n = 0;
+    for (const c of this.networkClients.values()) n += c.counts.total;
+    return n;
+  }
+
+  /** The keychain plugin (rejects with keychain_unavailable), or undefined for the memory-only cache. */
+  getCachePlugin(): Promise<ICachePlugin | undefined> {
+    if (!this.cachePlugin) {
+      if (this.settings.memoryCache) this.cachePlugin = Promise.resolve(undefined);
+      else {
+        this.cachePlugin = import('../keychain/cachePersistence.js').then((m) => m.createKeychainCachePlugin({ dataDir: this.settings.dataDir }));
+        // A failed probe should be retried on the next call (the user may start a keyring).
+        this.cachePlugin.catch(() => (this.cachePlugin = undefined));
+      }
+    }
+    return this.cachePlugin;
+  }
+
+  private msalLogger(): NonNullable<Configuration['system']>['loggerOptions'] {
+    const log = this.settings.logger.child('msal');
+    return {
+      piiLoggingEnabled: false,
+      logLevel: 1, // LogLevel.Warning
+      loggerCallback: (level: number, message: string) => (level <= 0 ? log.error(message) : log.warn(message)),
+    };
+  }
+
+  publicClient(cloud: Cloud): Promise<PublicClientApplication> {
+    const clientId = clientIdFor(cloud, this.settings);
+    const key = `${cloud.id}|${clientId}`;
+    let p = this.publicClients.get(key);
+    if (!p) {
+      p = (async () => {
+        const [msal, cachePlugin] = await Promise.all([loadMsal(), this.getCachePlugin()]);
+        const builtin = !cloud.id.startsWith('custom:');
+        return new msal.PublicClientApplication({
+          auth: {
+            clientId,
+            authority: authorityFor(cloud),
+            // Custom clouds: trust the host so MSAL does no instance discovery (works offline).
+            ...(builtin ? {} : { knownAuthorities: cloud.knownAuthorities }),
+          },
+          ...(cachePlugin ? { cache: { cachePlugin } } : {}),
+          system: { networkClient: this.networkClient(cloud), loggerOptions: this.msalLogger() },
+        });
+      })();
+      p.catch(() => this.publicClients.delete(key));
+      this.publicClients.set(key, p);
+    }
+    return p;
+  }
+
+  managedIdentity(cloud: Cloud, id: ManagedIdentitySelector): Promise<ManagedIdentityApplication> {
+    const key = `${cloud.id}|${id.clientId ?? ''}|${id.objectId ?? ''}|${id.resourceId ?? ''}`;
+    let p = this.miApps.get(key);
+    if (!p) {
+      p = loadMsal().then(
+        (msal) =>
+          new msal.ManagedIdentityApplication({
+            ...(id.clientId || id.objectId || id.resourceId
+              ? {
+                  managedIdentityIdParams: {
+                    ...(id.clientId ? { userAssignedClientId: id.clientId } : {}),
+                    ...(id.objectId ? { userAssignedObjectId: id.objectId } : {}),
+                    ...(id.resourceId ? { userAssignedResourceId: id.resourceId } : {}),
+                  },
+                }
+              : {}),
+            system: { networkClient: this.networkClient(cloud), loggerOptions: this.msalLogger() },
+          }),
+      );
+      this.miApps.set(key, p);
+    }
+    return p;
+  }
+}

@@ -1,0 +1,90 @@
+// MSAL (and network) failures → PgEntraError with an actionable message. Only safe facts
+// (AADSTS code, MSAL error code, correlation id) go into details; MSAL messages are redacted.
+import { PgEntraError } from '../../shared/errors.js';
+import { redact } from '../log/redact.js';
+
+interface MsalLikeError {
+  errorCode?: string;
+  errorMessage?: string;
+  subError?: string;
+  correlationId?: string;
+  errorNo?: string | number;
+  status?: number;
+  message?: string;
+  name?: string;
+  cause?: unknown;
+}
+
+function asMsal(e: unknown): MsalLikeError {
+  return typeof e === 'object' && e !== null ? (e as MsalLikeError) : { message: String(e) };
+}
+
+export function aadstsCode(e: MsalLikeError): string | undefined {
+  if (e.errorNo !== undefined && String(e.errorNo) !== '') return `AADSTS${String(e.errorNo).replace(/^AADSTS/, '')}`;
+  const m = /AADSTS(\d+)/.exec(`${e.errorMessage ?? ''} ${e.message ?? ''}`);
+  return m ? `AADSTS${m[1]}` : undefined;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/** True when the failure means "could not reach Entra/IMDS" rather than "Entra said no". */
+export function isNetworkFailure(e: unknown): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 6 && cur; i++) {
+    const m = asMsal(cur);
+    const code = (cur as NodeJS.ErrnoException).code;
+    if (m.name === 'NetworkFailure' || m.errorCode === 'network_error' || m.errorCode === 'endpoints_resolution_error') return true;
+    if (code && NETWORK_CODES.has(code)) return true;
+    if (typeof m.status === 'number' && m.status >= 500) return true;
+    if (/network request|request timeout|ECONNREFUSED|temporarily_unavailable|service unavailable/i.test(`${m.errorCode ?? ''} ${m.errorMessage ?? ''} ${m.message ?? ''}`)) return true;
+    if (/\b50[234]\b/.test(m.errorCode ?? '')) return true;
+    cur = m.cause;
+  }
+  return false;
+}
+
+export interface MapContext {
+  account?: string;
+  tenant?: string;
+  authorityHost?: string;
+}
+
+export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
+  if (e instanceof PgEntraError) return e;
+  const m = asMsal(e);
+  const aadsts = aadstsCode(m);
+  const details: Record<string, string> = {};
+  if (aadsts) details.aadsts = aadsts;
+  if (m.errorCode) details.msalError = m.errorCode;
+  if (m.subError) details.subError = m.subError;
+  if (m.correlationId) details.correlationId = m.correlationId;
+  if (ctx.account) details.account = ctx.account;
+  const who = ctx.account ? ` for ${ctx.account}` : '';
+  const raw = redact(m.errorMessage || m.message || String(e)).split('\n')[0] ?? '';
+
+  if (aadsts === 'AADSTS50076' || aadsts === 'AADSTS50079') {
+    return new PgEntraError('mfa_required', `Multi-factor authentication is required${who} (${aadsts}).`, {
+      hint: `Sign in again interactively: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}`,
+      details,
+      cause: e,
+    });
+  }
+  if (m.errorCode === 'interaction_required' || m.errorCode === 'invalid_grant' || m.errorCode === 'consent_required' || m.errorCode === 'login_required' || m.errorCode === 'no_tokens_found' || m.errorCode === 'bad_token' || m.name === 'InteractionRequiredAuthError') {
+    return new PgEntraError('sign_in_required', `Sign-in required${who}: ${aadsts ?? m.errorCode ?? 'the session expired'}${m.subError ? ` (${m.subError})` : ''}.`, {
+      hint: `Run: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}`,
+      details,
+      cause: e,
+    });
+  }
+  if (isNetworkFailure(e)) {
+    return new PgEntraError('network_unavailable', `Cannot reach Microsoft Entra ID${ctx.authorityHost ? ` at ${ctx.authorityHost}` : ''} and no valid cached token is available: ${raw}`, {
+      hint: 'Check the network connection or proxy; pgEntra retries automatically when it returns.',
+      details,
+      cause: e,
+    });
+  }
+  if (m.errorCode === 'user_cancelled' || m.errorCode === 'access_denied' || m.subError === 'cancel') {
+    return new PgEntraError('sign_in_cancelled', 'Sign-in was cancelled.', { details, cause: e });
+  }
+  return new PgEntraError('sign_in_failed', `Sign-in failed${who}: ${raw}`, { details, cause: e });
+}

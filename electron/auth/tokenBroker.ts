@@ -1,0 +1,373 @@
+// The token broker: the one place that turns a Credential into a fresh Entra access token for
+// PostgreSQL. Order of attempts: in-memory hot cache → the keychain cache read directly (no
+// MSAL load) → MSAL silent (refresh token) / managed identity / Azure CLI. Concurrent callers
+// for the same (credential, cloud, account) share one request; tokens are refreshed in the
+// background so callers get at least `minValiditySeconds`; during an outage a still-valid
+// cached token is served. Interactive sign-in is never started from here.
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
+import type { Credential } from '../../shared/credential.js';
+import { DEFAULT_TENANT, scopeFor, type Cloud } from '../../shared/clouds.js';
+import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { silentLogger } from '../log/logger.js';
+import { tokenCachePath } from '../paths.js';
+import { listAccounts, signOut, type AccountSummary } from './accounts.js';
+import { getAzureCliToken } from './azureCliCredential.js';
+import { resolveCloud } from './cloudLoader.js';
+import { getManagedIdentityToken } from './managedIdentityCredential.js';
+import { findCachedAccessToken, type CacheLookup } from './msalCacheReader.js';
+import { MsalApps, authorityFor, clientIdFor, type AuthSettings } from './msalApps.js';
+import { mapMsalError } from './msalErrors.js';
+import { signInInteractive, signInWithDeviceCode, type DeviceCodeSignInOptions, type InteractiveSignInOptions, type SignedInAccount } from './signIn.js';
+import type { AccessToken, TokenProvider, TokenRequest } from './tokenProvider.js';
+
+export const DEFAULT_MIN_VALIDITY_SECONDS = 120;
+/** Background refreshes stop for a key nobody asked for in this long. */
+const IDLE_STOP_MS = 60 * 60_000;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type TokenSource = 'memory' | 'keychain' | 'msal-cache' | 'network' | 'stale-during-outage';
+
+export interface TokenRefreshedEvent {
+  key: string;
+  kind: Credential['kind'];
+  account?: string;
+  expiresOn: Date;
+  background: boolean;
+}
+
+export interface SignInRequiredEvent {
+  key: string;
+  kind: Credential['kind'];
+  account?: string;
+  tenant?: string;
+  error: PgEntraError;
+}
+
+export interface TokenBrokerEvents {
+  'token-refreshed': [TokenRefreshedEvent];
+  'sign-in-required': [SignInRequiredEvent];
+}
+
+export interface TokenBrokerOptions extends AuthSettings {
+  /** Default minimum seconds a handed-out token has left (default 120). */
+  minValiditySeconds?: number;
+  /** Refresh tokens before they fall under the margin (long-lived processes). Default true. */
+  backgroundRefresh?: boolean;
+  /** Azure CLI executable (tests use a stand-in). */
+  azureCliCommand?: string;
+  /** Environment for child processes (az). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface BrokerStats {
+  hotHits: number;
+  keychainHits: number;
+  acquisitions: number;
+  /** HTTP requests made by MSAL through pgEntra's network client in this process. */
+  networkRequests: number;
+}
+
+interface HotEntry {
+  token: AccessToken;
+  lastUsed: number;
+  timer?: NodeJS.Timeout;
+  request: TokenRequest;
+}
+
+export interface AccessTokenWithSource extends AccessToken {
+  source: TokenSource;
+}
+
+function remainingMs(t: { expiresOn: Date }, now = Date.now()): number {
+  return t.expiresOn.getTime() - now;
+}
+
+export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements TokenProvider {
+  readonly apps: MsalApps;
+  readonly minValiditySeconds: number;
+  private readonly hot = new Map<string, HotEntry>();
+  private readonly inFlight = new Map<string, Promise<AccessTokenWithSource>>();
+  private readonly counters = { hotHits: 0, keychainHits: 0, acquisitions: 0 };
+  private closed = false;
+
+  constructor(private readonly options: TokenBrokerOptions) {
+    super();
+    this.apps = new MsalApps(options);
+    this.minValiditySeconds = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS;
+  }
+
+  get logger(): AuthSettings['logger'] {
+    return this.options.logger ?? silentLogger;
+  }
+
+  cloud(name: string): Cloud {
+    return resolveCloud(name);
+  }
+
+  stats(): BrokerStats {
+    return { ...this.counters, networkRequests: this.apps.requestCount() };
+  }
+
+  keyFor(credential: Credential, cloud: Cloud): string {
+    const clientId = clientIdFor(cloud, this.options);
+    switch (credential.kind) {
+      case 'interactive':
+      case 'device-code':
+        // Both kinds share MSAL's cache: the same account gets the same token.
+        return `user|${cloud.id}|${clientId}|${(credential.account ?? '').toLowerCase()}|${(credential.tenant ?? '').toLowerCase()}`;
+      case 'managed-identity':
+        return `mi|${cloud.id}|${credential.clientId ?? ''}|${credential.objectId ?? ''}|${credential.resourceId ?? ''}`;
+      case 'azure-cli':
+        return `az|${cloud.id}|${credential.tenant ?? ''}`;
+    }
+  }
+
+  async getToken(req: TokenRequest): Promise<AccessToken> {
+    const { source: _source, ...token } = await this.getTokenWithSource(req);
+    return token;
+  }
+
+  /** Like getToken, and says where the token came from (diagnostics, tests, `pgentra token --json`). */
+  async getTokenWithSource(req: TokenRequest): Promise<AccessTokenWithSource> {
+    if (req.signal?.aborted) throw new PgEntraError('sign_in_cancelled', 'The token request was cancelled.');
+    const cloud = this.cloud(req.cloud);
+    const key = this.keyFor(req.credential, cloud);
+    const minMs = (req.minValiditySeconds ?? this.minValiditySeconds) * 1000;
+    const hot = this.hot.get(key);
+    if (hot && remainingMs(hot.token) >= minMs) {
+      hot.lastUsed = Date.now();
+      this.counters.hotHits++;
+      return { ...hot.token, source: 'memory' };
+    }
+    let flight = this.inFlight.get(key);
+    if (!flight) {
+      flight = this.acquire(key, req, cloud, minMs, false).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, flight);
+    }
+    return flight;
+  }
+
+  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean): Promise<AccessTokenWithSource> {
+    this.counters.acquisitions++;
+    const cred = req.credential;
+    let result: AccessTokenWithSource;
+    try {
+      switch (cred.kind) {
+        case 'interactive':
+        case 'device-code':
+          result = await this.acquireForUser(cloud, cred, minMs);
+          break;
+        case 'managed-identity': {
+          const id = { ...(cred.clientId ? { clientId: cred.clientId } : {}), ...(cred.objectId ? { objectId: cred.objectId } : {}), ...(cred.resourceId ? { resourceId: cred.resourceId } : {}) };
+          let t = await getManagedIdentityToken(this.apps, cloud, id);
+          if (remainingMs(t) < minMs) t = await getManagedIdentityToken(this.apps, cloud, id, true);
+          result = { ...t, source: 'network' };
+          break;
+        }
+        case 'azure-cli': {
+          const t = await getAzureCliToken({
+            resource: cloud.resource,
+            ...(cred.tenant ? { tenant: cred.tenant } : {}),
+            ...(this.options.azureCliCommand ? { command: this.options.azureCliCommand } : {}),
+            ...(this.options.env ? { env: this.options.env } : {}),
+            ...(req.signal ? { signal: req.signal } : {}),
+          });
+          result = { ...t, source: 'network' };
+          break;
+        }
+      }
+    } catch (e) {
+      const err = isPgEntraError(e) ? e : mapMsalError(e, { authorityHost: cloud.authorityHost });
+      if (err.code === 'network_unavailable') {
+        const stale = await this.validDuringOutage(key, cloud, cred);
+        if (stale) {
+          this.logger.warn('serving a cached token during an outage', { key, expiresOn: stale.expiresOn.toISOString() });
+          return stale;
+        }
+      }
+      if (err.code === 'sign_in_required' || err.code === 'mfa_required') {
+        const account = 'account' in cred ? cred.account : undefined;
+        const tenant = 'tenant' in cred ? cred.tenant : undefined;
+        this.emit('sign-in-required', { key, kind: cred.kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), error: err });
+        this.forget(key);
+      }
+      this.logger.warn('token request failed', { key, code: err.code, message: err.message });
+      throw err;
+    }
+    this.remember(key, req, result, background);
+    return result;
+  }
+
+  private lookupFor(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>): CacheLookup | undefined {
+    if (!cred.account) return undefined;
+    const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : undefined;
+    if (tenant && !GUID.test(tenant)) return undefined; // a domain cannot be matched to the cached realm offline
+    return {
+      clientId: clientIdFor(cloud, this.options),
+      environments: [...cloud.knownAuthorities, new URL(cloud.authorityHost).host],
+      resource: cloud.resource,
+      username: cred.account,
+      ...(tenant ? { tenantId: tenant } : {}),
+    };
+  }
+
+  /** The keychain's serialized MSAL cache, read without MSAL (null when memory-only or unavailable on this OS). */
+  private async readPersistedCache(): Promise<string | null> {
+    if (this.options.memoryCache || process.platform === 'win32') return null;
+    const [{ readKeychainEntry }, { keychainAccountFor }] = await Promise.all([import('../keychain/keychainProbe.js'), import('../keychain/keychainNames.js')]);
+    return readKeychainEntry(keychainAccountFor(this.options.dataDir));
+  }
+
+  private async acquireForUser(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number): Promise<AccessTokenWithSource> {
+    const lookup = this.lookupFor(cloud, cred);
+    if (lookup) {
+      // Fast path: answer from the keychain without loading MSAL when the token has enough time left.
+      const cached = findCachedAccessToken(await this.readPersistedCache(), lookup);
+      if (cached && remainingMs(cached) >= minMs) {
+        this.counters.keychainHits++;
+        return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' };
+      }
+    }
+    if (this.options.memoryCache) return this.silentFromMsal(cloud, cred, minMs);
+    // Other processes share the cache: refresh under a cross-process lock, and first look
+    // again whether one of them refreshed while we waited.
+    const { withRefreshLock } = await import('../keychain/refreshLock.js');
+    return withRefreshLock(path.dirname(tokenCachePath(this.options.dataDir)), async () => {
+      if (lookup) {
+        const cached = findCachedAccessToken(await this.readPersistedCache(), lookup);
+        if (cached && remainingMs(cached) >= minMs) {
+          this.counters.keychainHits++;
+          return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' as const };
+        }
+      }
+      return this.silentFromMsal(cloud, cred, minMs);
+    });
+  }
+
+  private async silentFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number): Promise<AccessTokenWithSource> {
+    const pca = await this.apps.publicClient(cloud);
+    const account = await this.pickAccount(cloud, cred);
+    const ctx = { account: account.username, ...(cred.tenant ? { tenant: cred.tenant } : {}), authorityHost: cloud.authorityHost };
+    const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : account.tenantId;
+    const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant) };
+    let r: AuthenticationResult;
+    try {
+      r = await pca.acquireTokenSilent(request);
+      // MSAL only renews inside 5 min of expiry; a larger margin needs an explicit refresh.
+      if (r.fromCache && r.expiresOn && remainingMs({ expiresOn: r.expiresOn }) < minMs) r = await pca.acquireTokenSilent({ ...request, forceRefresh: true });
+    } catch (e) {
+      throw mapMsalError(e, ctx);
+    }
+    if (!r.expiresOn) throw new PgEntraError('sign_in_failed', 'Entra returned a token without expiry.');
+    return { token: r.accessToken, expiresOn: r.expiresOn, account: r.account?.username ?? account.username, tenantId: r.tenantId || tenant, source: r.fromCache ? 'msal-cache' : 'network' };
+  }
+
+  private async pickAccount(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>): Promise<AccountInfo> {
+    const { listAccountInfos } = await import('./accounts.js');
+    const all = await listAccountInfos(this.apps, cloud);
+    if (cred.account) {
+      const want = cred.account.toLowerCase();
+      const hit = all.find((a) => a.username.toLowerCase() === want);
+      if (hit) return hit;
+      throw new PgEntraError('sign_in_required', `${cred.account} is not signed in.`, {
+        hint: `Run: pgentra login --account ${cred.account}${cred.tenant ? ` --tenant ${cred.tenant}` : ''}`,
+        details: { account: cred.account },
+      });
+    }
+    if (all.length === 1 && all[0]) return all[0];
+    if (all.length === 0) throw new PgEntraError('sign_in_required', 'No account is signed in.', { hint: 'Run: pgentra login' });
+    throw new PgEntraError('invalid_input', `Several accounts are signed in (${all.map((a) => a.username).join(', ')}); choose one.`, { hint: 'Pass --account UPN.' });
+  }
+
+  /** A token that is still valid (≥ 1 s left) from memory or the cache, for use while Entra is unreachable. */
+  private async validDuringOutage(key: string, cloud: Cloud, cred: Credential): Promise<AccessTokenWithSource | undefined> {
+    const candidates: AccessToken[] = [];
+    const hot = this.hot.get(key);
+    if (hot) candidates.push(hot.token);
+    if (cred.kind === 'interactive' || cred.kind === 'device-code') {
+      const lookup = this.lookupFor(cloud, cred);
+      if (lookup) {
+        try {
+          const pca = await this.apps.publicClient(cloud);
+          const fromMsal = findCachedAccessToken(pca.getTokenCache().serialize(), lookup);
+          if (fromMsal) candidates.push(fromMsal);
+          const fromKeychain = findCachedAccessToken(await this.readPersistedCache(), lookup);
+          if (fromKeychain) candidates.push(fromKeychain);
+        } catch {
+          // nothing more to offer
+        }
+      }
+    }
+    const best = candidates.filter((t) => remainingMs(t) > 1_000).sort((a, b) => b.expiresOn.getTime() - a.expiresOn.getTime())[0];
+    return best ? { ...best, source: 'stale-during-outage' } : undefined;
+  }
+
+  private remember(key: string, req: TokenRequest, t: AccessTokenWithSource, background: boolean): void {
+    const prev = this.hot.get(key);
+    if (prev?.timer) clearTimeout(prev.timer);
+    const { source, ...token } = t;
+    const entry: HotEntry = { token, lastUsed: background && prev ? prev.lastUsed : Date.now(), request: { credential: req.credential, cloud: req.cloud } };
+    this.hot.set(key, entry);
+    if (source === 'network' || (prev && prev.token.token !== token.token)) {
+      const account = token.account ?? ('account' in req.credential ? req.credential.account : undefined);
+      this.emit('token-refreshed', { key, kind: req.credential.kind, ...(account ? { account } : {}), expiresOn: token.expiresOn, background });
+    }
+    this.scheduleRefresh(key, entry);
+  }
+
+  private scheduleRefresh(key: string, entry: HotEntry): void {
+    if (this.closed || this.options.backgroundRefresh === false) return;
+    const minMs = this.minValiditySeconds * 1000;
+    // Renew a little before the token falls under the margin, so callers never wait.
+    const delay = remainingMs(entry.token) - minMs - 30_000;
+    if (delay < 1_000) return; // short-lived tokens: refreshed on demand
+    entry.timer = setTimeout(() => {
+      if (this.closed || Date.now() - entry.lastUsed > IDLE_STOP_MS || this.hot.get(key) !== entry) return;
+      if (this.inFlight.has(key)) return;
+      const cloud = this.cloud(entry.request.cloud);
+      const flight = this.acquire(key, entry.request, cloud, minMs + 30_000, true).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, flight);
+      flight.catch((e: unknown) => this.logger.warn('background refresh failed', { key, error: e instanceof Error ? e.message : String(e) }));
+    }, delay);
+    entry.timer.unref();
+  }
+
+  /** Drops the in-memory token of a key (after sign-out or a failed refresh). */
+  forget(key: string): void {
+    const e = this.hot.get(key);
+    if (e?.timer) clearTimeout(e.timer);
+    this.hot.delete(key);
+  }
+
+  // ---- explicit account operations (UI / CLI), kept here so callers need one object ----
+
+  signInInteractive(cloudName: string, opts: InteractiveSignInOptions): Promise<SignedInAccount> {
+    return signInInteractive(this.apps, this.cloud(cloudName), opts);
+  }
+
+  signInWithDeviceCode(cloudName: string, opts: DeviceCodeSignInOptions): Promise<SignedInAccount> {
+    return signInWithDeviceCode(this.apps, this.cloud(cloudName), opts);
+  }
+
+  listAccounts(cloudName: string): Promise<AccountSummary[]> {
+    return listAccounts(this.apps, this.cloud(cloudName));
+  }
+
+  async signOut(cloudName: string, which: { account: string } | { all: true }): Promise<string[]> {
+    const removed = await signOut(this.apps, this.cloud(cloudName), which);
+    const users = new Set(removed.map((u) => u.toLowerCase()));
+    for (const [key] of this.hot) {
+      const account = key.startsWith('user|') ? key.split('|')[3] : undefined;
+      if (account !== undefined && ('all' in which || users.has(account))) this.forget(key);
+    }
+    return removed;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const key of [...this.hot.keys()]) this.forget(key);
+    this.removeAllListeners();
+  }
+}

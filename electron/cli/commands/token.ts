@@ -1,0 +1,124 @@
+// `pgentra token`: prints a fresh access token (only the token) for PGPASSWORD and pgAdmin's
+// PasswordExecCommand. Must be fast and silent on success: a cached token with more than the
+// margin left comes straight from the keychain without loading MSAL or touching the network.
+import { readFileSync } from 'node:fs';
+import type { Credential } from '../../../shared/credential.js';
+import { CredentialSchema } from '../../../shared/credential.js';
+import { PgEntraError } from '../../../shared/errors.js';
+import { bool, str, type CommandDefinition } from '../command.js';
+import { EXIT } from '../exitCodes.js';
+
+const HELP = `Usage:
+  pgentra token --account UPN [--tenant T] [--json]
+  pgentra token --managed-identity [--client-id ID | --object-id ID | --resource-id ID] [--json]
+  pgentra token --azure-cli [--tenant T] [--json]
+  pgentra token --decode [TOKEN | -]         (or any of the forms above plus --decode)
+
+Prints an access token for Azure Database for PostgreSQL on stdout and nothing else, for
+PGPASSWORD=$(pgentra token --account you@contoso.com) or pgAdmin's PasswordExecCommand.
+On failure: nothing on stdout, a one-line reason on stderr and a non-zero exit code.
+
+Options:
+  --account UPN         signed-in account (see: pgentra accounts)
+  --tenant T            tenant id or domain (default: the account's home tenant)
+  --managed-identity    use this Azure host's managed identity (system-assigned by default)
+  --client-id ID        with --managed-identity: user-assigned identity client id
+                        (otherwise: the sign-in app's client id, a global option)
+  --object-id ID        user-assigned identity object id
+  --resource-id ID      user-assigned identity resource id (/subscriptions/…)
+  --azure-cli           use the Azure CLI's sign-in (az account get-access-token)
+  --min-validity SECS   token must have at least this long left (default 120)
+  --json                print {accessToken, expiresOn, expires_on, account, tenant}
+  --decode              print what the token says (upn, oid, tid, aud, exp, expected
+                        PostgreSQL user name …), never the token itself
+
+Examples:
+  PGPASSWORD=$(pgentra token --account adm-alice@contoso.com) psql "host=srv.postgres.database.azure.com user=adm-alice@contoso.com dbname=postgres sslmode=require"
+  pgentra token --account adm-alice@contoso.com --decode`;
+
+function credentialFrom(values: Record<string, unknown>, globalClientId: string | undefined): Credential {
+  const v = values as Record<string, string | boolean | undefined>;
+  const kinds = [bool(v['managed-identity']), bool(v['azure-cli']), str(v.account) !== undefined].filter(Boolean).length;
+  if (kinds > 1) throw new PgEntraError('invalid_input', 'Choose one of --account, --managed-identity or --azure-cli.');
+  let raw: unknown;
+  if (bool(v['managed-identity'])) {
+    if (str(v.tenant)) throw new PgEntraError('invalid_input', '--tenant does not apply to --managed-identity.');
+    raw = { kind: 'managed-identity', ...(globalClientId ? { clientId: globalClientId } : {}), ...(str(v['object-id']) ? { objectId: str(v['object-id']) } : {}), ...(str(v['resource-id']) ? { resourceId: str(v['resource-id']) } : {}) };
+  } else if (str(v['object-id']) || str(v['resource-id'])) {
+    throw new PgEntraError('invalid_input', '--object-id and --resource-id need --managed-identity.');
+  } else if (bool(v['azure-cli'])) {
+    raw = { kind: 'azure-cli', ...(str(v.tenant) ? { tenant: str(v.tenant) } : {}) };
+  } else if (str(v.account)) {
+    raw = { kind: 'interactive', account: str(v.account), ...(str(v.tenant) ? { tenant: str(v.tenant) } : {}) };
+  } else {
+    throw new PgEntraError('invalid_input', 'Say which identity: --account UPN, --managed-identity or --azure-cli.', { hint: 'Signed-in accounts: pgentra accounts' });
+  }
+  const parsed = CredentialSchema.safeParse(raw);
+  if (!parsed.success) throw new PgEntraError('invalid_input', parsed.error.issues.map((i) => `${i.path.join('.') || 'credential'}: ${i.message}`).join('; '));
+  return parsed.data;
+}
+
+export const command: CommandDefinition = {
+  name: 'token',
+  summary: 'Print an access token for Azure PostgreSQL',
+  help: HELP,
+  allowPositionals: true,
+  options: {
+    account: { type: 'string' },
+    tenant: { type: 'string' },
+    'managed-identity': { type: 'boolean' },
+    'object-id': { type: 'string' },
+    'resource-id': { type: 'string' },
+    'azure-cli': { type: 'boolean' },
+    'min-validity': { type: 'string' },
+    json: { type: 'boolean' },
+    decode: { type: 'boolean' },
+  },
+  async run(ctx, { values, positionals }) {
+    const decode = bool(values.decode);
+    const json = bool(values.json);
+    // Decoding a given token (argument or stdin) needs no credential at all.
+    const noIdentity = !str(values.account) && !bool(values['managed-identity']) && !bool(values['azure-cli']);
+    if (decode && noIdentity) {
+      const { describeToken } = await import('../../auth/describeToken.js');
+      const given = positionals[0] === '-' || positionals.length === 0 ? readFileSync(0, 'utf8').trim() : positionals[0];
+      if (!given) throw new PgEntraError('invalid_input', 'Give a token to decode (argument or stdin), or an identity (--account …).');
+      ctx.stdout.write(formatFacts(describeToken(given), json));
+      return EXIT.ok;
+    }
+    if (positionals.length > 0) throw new PgEntraError('invalid_input', `Unexpected argument "${positionals[0]}".`, { hint: 'See pgentra token --help.' });
+    const isMi = bool(values['managed-identity']);
+    const credential = credentialFrom(values, isMi ? ctx.global.clientId : undefined);
+    let minValiditySeconds: number | undefined;
+    const mv = str(values['min-validity']);
+    if (mv !== undefined) {
+      minValiditySeconds = Number(mv);
+      if (!Number.isInteger(minValiditySeconds) || minValiditySeconds < 0 || minValiditySeconds > 86_400) throw new PgEntraError('invalid_input', '--min-validity must be a whole number of seconds (0–86400).');
+    }
+    const broker = await ctx.services.broker();
+    const t = await broker.getTokenWithSource({ credential, cloud: ctx.global.cloud, signal: ctx.signal, ...(minValiditySeconds !== undefined ? { minValiditySeconds } : {}) });
+    ctx.services.logger.debug('token ready', { source: t.source, expiresOn: t.expiresOn.toISOString() });
+    if (decode) {
+      const { describeToken } = await import('../../auth/describeToken.js');
+      ctx.stdout.write(formatFacts(describeToken(t.token), json));
+      return EXIT.ok;
+    }
+    if (json) {
+      ctx.stdout.write(
+        JSON.stringify({ accessToken: t.token, expiresOn: t.expiresOn.toISOString(), expires_on: Math.floor(t.expiresOn.getTime() / 1000), account: t.account ?? null, tenant: t.tenantId ?? null }) + '\n',
+      );
+    } else {
+      ctx.stdout.write(t.token + '\n');
+    }
+    return EXIT.ok;
+  },
+};
+
+function formatFacts(facts: object, json: boolean): string {
+  if (json) return JSON.stringify(facts, null, 2) + '\n';
+  const rows = Object.entries(facts).map(([k, v]) => {
+    const shown = k === 'exp' && typeof v === 'number' ? `${v} (${new Date(v * 1000).toISOString()})` : String(v);
+    return `${k.padEnd(17)}${shown}`;
+  });
+  return rows.join('\n') + '\n';
+}

@@ -1,0 +1,172 @@
+// `pgentra` argument dispatch: global options, command lookup, --help, error → exit code.
+// Commands get a CliContext; nothing here knows what a command does.
+import { parseArgs } from 'node:util';
+import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { createLogger, fileSink, streamSink, type LogSink } from '../log/logger.js';
+import { redact, redactError } from '../log/redact.js';
+import { dataDir as defaultDataDir, logsDir } from '../paths.js';
+import type { CommandDefinition, CommandEntry, OptionSpec, ParsedArgs } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import type { CliContext, GlobalOptions, OutputStream } from './context.js';
+import { EXIT, EXIT_CODES_HELP, exitCodeFor } from './exitCodes.js';
+
+export const GLOBAL_OPTIONS: OptionSpec = {
+  cloud: { type: 'string' },
+  'memory-cache': { type: 'boolean' },
+  'client-id': { type: 'string' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+export const GLOBAL_HELP = `Global options:
+  --cloud NAME|FILE   public (default), usgov, china, or a custom cloud JSON file
+                      (env PGENTRA_CLOUD_FILE)
+  --memory-cache      keep tokens in memory only (no OS keychain) for this run
+  --client-id ID      public client app id for sign-in (default: Azure CLI's
+                      04b07795-8ddb-461a-bbee-02f9e1bf7b46, or the cloud file's clientId)
+  --verbose           log diagnostics (never tokens) to stderr
+  -h, --help          show help`;
+
+export interface CliIo {
+  stdout: OutputStream;
+  stderr: OutputStream;
+  env: NodeJS.ProcessEnv;
+  cwd?: string;
+  signal?: AbortSignal;
+  commands?: CommandEntry[];
+}
+
+function mainHelp(commands: CommandEntry[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return `pgentra — Microsoft Entra ID tokens for Azure Database for PostgreSQL
+
+Usage: pgentra <command> [options]
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
+
+Run \`pgentra <command> --help\` for the options of a command.
+
+${GLOBAL_HELP}
+
+${EXIT_CODES_HELP}
+
+Environment: PGENTRA_HOME (data folder), PGENTRA_CLOUD_FILE, BROWSER.
+`;
+}
+
+const GLOBAL_WITH_VALUE = new Set(['--cloud', '--client-id']);
+
+/** The first operand that is not a global option's value. */
+function findCommand(argv: string[]): { name: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') break;
+    if (GLOBAL_WITH_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith('-')) return { name: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+  }
+  return { name: undefined, rest: argv };
+}
+
+function usageError(message: string, hint?: string): PgEntraError {
+  return new PgEntraError('invalid_input', message, { hint: hint ?? 'See pgentra --help.' });
+}
+
+function parseCommandArgs(def: CommandDefinition, argv: string[]): ParsedArgs {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: { ...GLOBAL_OPTIONS, ...def.options }, allowPositionals: def.allowPositionals ?? false, strict: true });
+    return { values: values as ParsedArgs['values'], positionals };
+  } catch (e) {
+    // parseArgs messages name the option; drop Node's trailing advice.
+    throw usageError(((e as Error).message.split('\n')[0] ?? 'invalid arguments').replace(/\. To specify a positional argument.*$/, ''), `See pgentra ${def.name} --help.`);
+  }
+}
+
+function globalsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEnv): GlobalOptions {
+  const cloud = typeof values.cloud === 'string' ? values.cloud : env.PGENTRA_CLOUD_FILE || 'public';
+  const clientId = typeof values['client-id'] === 'string' ? values['client-id'] : undefined;
+  return { cloud, memoryCache: values['memory-cache'] === true, ...(clientId ? { clientId } : {}), verbose: values.verbose === true };
+}
+
+export function formatError(e: unknown): string {
+  if (isPgEntraError(e)) return redact(`${e.message}${e.hint ? ` ${e.hint}` : ''}`).replace(/\s*\n\s*/g, ' ');
+  return redact(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const commands = io.commands ?? COMMANDS;
+  const { name, rest } = findCommand(argv);
+  if (name === undefined || name === 'help') {
+    const wantsHelp = name === 'help' || argv.includes('--help') || argv.includes('-h');
+    if (argv.includes('--version')) {
+      io.stdout.write('pgentra 0.1.0\n');
+      return EXIT.ok;
+    }
+    const topic = name === 'help' ? findCommand(rest).name : undefined;
+    if (topic) return runCli([topic, '--help'], io);
+    (wantsHelp ? io.stdout : io.stderr).write(mainHelp(commands));
+    return wantsHelp ? EXIT.ok : EXIT.usage;
+  }
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
+    io.stderr.write(`pgentra: unknown command "${name}". Commands: ${commands.map((c) => c.name).join(', ')}. See pgentra --help.\n`);
+    return EXIT.usage;
+  }
+  let def: CommandDefinition;
+  let parsed: ParsedArgs;
+  try {
+    def = await entry.load();
+    parsed = parseCommandArgs(def, rest);
+  } catch (e) {
+    io.stderr.write(`pgentra ${name}: ${formatError(e)}\n`);
+    return isPgEntraError(e) ? exitCodeFor(e.code) : EXIT.failure;
+  }
+  if (parsed.values.help === true) {
+    io.stdout.write(`${def.help.trimEnd()}\n\n${GLOBAL_HELP}\n\n${EXIT_CODES_HELP}\n`);
+    return EXIT.ok;
+  }
+
+  const global = globalsFrom(parsed.values, io.env);
+  const dataDir = defaultDataDir(io.env);
+  const sinks: LogSink[] = [fileSink(logsDir(dataDir), 'cli')];
+  if (global.verbose) sinks.push(streamSink(io.stderr));
+  const logger = createLogger({ level: global.verbose ? 'debug' : 'warn', sinks, scope: `cli.${name}` });
+  const controller = new AbortController();
+  if (io.signal) io.signal.addEventListener('abort', () => controller.abort(), { once: true });
+  let brokerPromise: ReturnType<CliContext['services']['broker']> | undefined;
+  const ctx: CliContext = {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    cwd: io.cwd ?? process.cwd(),
+    dataDir,
+    global,
+    signal: controller.signal,
+    services: {
+      logger,
+      broker: () =>
+        (brokerPromise ??= import('../auth/tokenBroker.js').then(
+          (m) =>
+            new m.TokenBroker({
+              dataDir,
+              memoryCache: global.memoryCache,
+              ...(global.clientId ? { clientId: global.clientId } : {}),
+              logger: logger.child('auth'),
+              backgroundRefresh: false, // a CLI process is short-lived
+              env: io.env,
+            }),
+        )),
+      openBrowser: async (url) => (await import('./openBrowser.js')).openBrowserFromCli(url, io.env),
+    },
+  };
+  try {
+    return await def.run(ctx, parsed);
+  } catch (e) {
+    logger.error('command failed', { error: redactError(e) });
+    io.stderr.write(`pgentra ${name}: ${formatError(e)}\n`);
+    return isPgEntraError(e) ? exitCodeFor(e.code) : EXIT.failure;
+  }
+}

@@ -1,0 +1,60 @@
+// Exit codes of `pgentra`. Scripts (pgAdmin's PasswordExecCommand, PGPASSWORD=$(…)) and tests
+// rely on them; values follow BSD sysexits where one fits. Never renumber.
+import type { ErrorCode } from '../../shared/errors.js';
+
+export const EXIT = {
+  ok: 0,
+  /** Anything not listed below. */
+  failure: 1,
+  /** Bad arguments or unknown command (EX_USAGE). */
+  usage: 64,
+  /** Bad input data: invalid cloud file, undecodable token (EX_DATAERR). */
+  dataError: 65,
+  /** No OS keychain: start a Secret Service or pass --memory-cache (EX_UNAVAILABLE). */
+  keychainUnavailable: 69,
+  /** Entra / IMDS unreachable and no valid cached token (EX_TEMPFAIL: retry later). */
+  networkUnavailable: 75,
+  /** Sign-in (or MFA) needed: run `pgentra login` (EX_NOPERM). */
+  signInRequired: 77,
+  /** Azure CLI missing or not logged in, managed identity not available on this host. */
+  credentialUnavailable: 78,
+  /** Interrupted (Ctrl+C) or cancelled. */
+  cancelled: 130,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export function exitCodeFor(code: ErrorCode): ExitCode {
+  switch (code) {
+    case 'invalid_input':
+      return EXIT.usage;
+    case 'cloud_file_invalid':
+    case 'token_decode_failed':
+      return EXIT.dataError;
+    case 'keychain_unavailable':
+      return EXIT.keychainUnavailable;
+    case 'network_unavailable':
+      return EXIT.networkUnavailable;
+    case 'sign_in_required':
+    case 'mfa_required':
+      return EXIT.signInRequired;
+    case 'azure_cli_missing':
+    case 'azure_cli_not_logged_in':
+    case 'managed_identity_unavailable':
+      return EXIT.credentialUnavailable;
+    case 'sign_in_cancelled':
+      return EXIT.cancelled;
+    default:
+      return EXIT.failure;
+  }
+}
+
+export const EXIT_CODES_HELP = `Exit codes:
+  0    success
+  1    other failure
+  64   bad arguments or unknown command
+  65   invalid input data (cloud file, token to decode)
+  69   OS keychain unavailable (start a Secret Service such as gnome-keyring, or use --memory-cache)
+  75   network unavailable: Entra ID / IMDS unreachable and no valid cached token
+  77   sign-in required (run: pgentra login)
+  78   credential unavailable (Azure CLI missing / not logged in, no managed identity)
+  130  cancelled`;

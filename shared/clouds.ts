@@ -1,0 +1,98 @@
+// Azure clouds pgEntra can sign in to: the three national clouds built in, plus a custom cloud
+// read from a JSON file (the simulator's state file has the same shape). Pure data + zod, no
+// I/O, so the renderer can use it too; electron/auth/cloudLoader.ts reads files.
+import { z } from 'zod';
+
+export const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+export const DEFAULT_TENANT = 'organizations';
+
+export interface Cloud {
+  /** `public` | `usgov` | `china` | `custom:<file>` — stable key for caches and single-flight. */
+  id: string;
+  /** https origin of the Entra authority, without a trailing slash or tenant. */
+  authorityHost: string;
+  /** host[:port] values MSAL trusts without instance discovery. */
+  knownAuthorities: string[];
+  /** The PostgreSQL AAD resource; the scope is always `<resource>/.default`. */
+  resource: string;
+  /** Host suffixes of flexible servers in this cloud (e.g. `.postgres.database.azure.com`). */
+  postgresDomains: string[];
+  /** Extra CA (PEM file) to trust for the authority, for private/test clouds. */
+  caFile?: string;
+  /** Client id to sign in with, when the cloud file names one. */
+  clientId?: string;
+  /** Default tenant for sign-in, when the cloud file names one. */
+  tenantId?: string;
+}
+
+export const BUILTIN_CLOUD_NAMES = ['public', 'usgov', 'china'] as const;
+export type BuiltinCloudName = (typeof BUILTIN_CLOUD_NAMES)[number];
+
+export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
+  public: {
+    id: 'public',
+    authorityHost: 'https://login.microsoftonline.com',
+    knownAuthorities: ['login.microsoftonline.com'],
+    resource: 'https://ossrdbms-aad.database.windows.net',
+    postgresDomains: ['.postgres.database.azure.com'],
+  },
+  usgov: {
+    id: 'usgov',
+    authorityHost: 'https://login.microsoftonline.us',
+    knownAuthorities: ['login.microsoftonline.us'],
+    resource: 'https://ossrdbms-aad.database.usgovcloudapi.net',
+    postgresDomains: ['.postgres.database.usgovcloudapi.net'],
+  },
+  china: {
+    id: 'china',
+    authorityHost: 'https://login.chinacloudapi.cn',
+    knownAuthorities: ['login.chinacloudapi.cn'],
+    resource: 'https://ossrdbms-aad.database.chinacloudapi.cn',
+    postgresDomains: ['.postgres.database.chinacloudapi.cn'],
+  },
+};
+
+export function isBuiltinCloudName(name: string): name is BuiltinCloudName {
+  return (BUILTIN_CLOUD_NAMES as readonly string[]).includes(name);
+}
+
+export function scopeFor(cloud: Pick<Cloud, 'resource'>): string {
+  return `${cloud.resource.replace(/\/+$/, '')}/.default`;
+}
+
+const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
+
+/** The custom-cloud file. Unknown keys are allowed (the simulator state file carries more). */
+export const CustomCloudFileSchema = z.object({
+  authorityHost: z
+    .string()
+    .url('must be a URL such as https://login.example.com')
+    .refine((u) => u.startsWith('https://'), 'must use https (MSAL refuses other authorities)'),
+  knownAuthorities: z.array(z.string().min(1)).min(1, 'list at least the authority host (host:port)').optional(),
+  resource: z.string().url('must be the PostgreSQL resource URL, e.g. https://ossrdbms-aad.database.windows.net'),
+  caFile: z.string().min(1).optional(),
+  postgresDomains: z.array(z.string().min(1)).default([]),
+  clientId: guid.optional(),
+  tenantId: z.string().min(1).optional(),
+});
+export type CustomCloudFile = z.infer<typeof CustomCloudFileSchema>;
+
+/** Turns a parsed custom-cloud file into a Cloud. `id` should name the file it came from. */
+export function cloudFromFile(file: CustomCloudFile, id: string): Cloud {
+  const host = new URL(file.authorityHost);
+  return {
+    id,
+    authorityHost: host.origin,
+    knownAuthorities: file.knownAuthorities ?? [host.host],
+    resource: file.resource.replace(/\/+$/, ''),
+    postgresDomains: file.postgresDomains,
+    ...(file.caFile ? { caFile: file.caFile } : {}),
+    ...(file.clientId ? { clientId: file.clientId } : {}),
+    ...(file.tenantId ? { tenantId: file.tenantId } : {}),
+  };
+}
+
+/** Human-readable list of zod issues: `field: message; field: message`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(file)'}: ${i.message}`).join('; ');
+}
