@@ -37,9 +37,14 @@ const common = {
 await Promise.all([
   esbuild.build({
     ...common,
-    entryPoints: ['electron/cli/main.ts'],
-    outfile: 'dist/cli/pgentra.mjs',
+    entryPoints: { pgentra: 'electron/cli/main.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
+    // Commands and MSAL load lazily; splitting keeps them out of `pgentra token`'s start-up.
+    splitting: true,
+    minify: true,
+    chunkNames: 'chunks/[name]-[hash]',
     // Some bundled CommonJS dependencies call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __pgentraCreateRequire } from 'node:module'; const require = __pgentraCreateRequire(import.meta.url);" },
   }),
