@@ -343,21 +343,30 @@ function secretErrors(input: unknown): ProfileFieldError[] {
 }
 
 function normalizeDomain(d: string): string {
-  const t = d.trim().toLowerCase();
-  return t.startsWith('.') ? t : `.${t}`;
+  return d.trim().toLowerCase();
 }
 
 /** The PostgreSQL domains a cloud's tokens may be sent to; `[]` when unknown (custom cloud without its file). */
+/** The broker's cloud reference for a profile: a built-in cloud name or the custom cloud file's path. */
+export function cloudRef(cloud: Cloud): string {
+  return typeof cloud === 'string' ? cloud : cloud.customFile;
+}
+
 export function postgresDomainsFor(cloud: Cloud, customDomains?: readonly string[]): string[] {
   if (typeof cloud === 'string') return [...CLOUD_POSTGRES_DOMAINS[cloud]];
   return (customDomains ?? []).filter((d) => d.trim() !== '').map(normalizeDomain);
 }
 
+/**
+ * `.postgres.database.azure.com` (leading dot) matches its subdomains only; `localhost` (no dot,
+ * as a custom cloud file may list) matches that host and its subdomains.
+ */
 export function isHostInDomains(host: string, domains: readonly string[]): boolean {
   const h = host.toLowerCase();
   return domains.some((d) => {
     const dom = normalizeDomain(d);
-    return h.endsWith(dom) && h.length > dom.length;
+    if (dom.startsWith('.')) return h.endsWith(dom) && h.length > dom.length;
+    return h === dom || h.endsWith(`.${dom}`);
   });
 }
 

@@ -9,6 +9,7 @@ import { bool, str, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 
 const HELP = `Usage:
+  pgentra token PROFILE [--json]             (a saved profile's name or id: its credential and cloud)
   pgentra token --account UPN [--tenant T] [--json]
   pgentra token --managed-identity [--client-id ID | --object-id ID | --resource-id ID] [--json]
   pgentra token --azure-cli [--tenant T] [--json]
@@ -79,16 +80,27 @@ export const command: CommandDefinition = {
     const json = bool(values.json);
     // Decoding a given token (argument or stdin) needs no credential at all.
     const noIdentity = !str(values.account) && !bool(values['managed-identity']) && !bool(values['azure-cli']);
-    if (decode && noIdentity) {
+    const profileName = noIdentity && positionals.length === 1 && positionals[0] !== '-' && !looksLikeJwt(positionals[0] ?? '') ? positionals[0] : undefined;
+    if (decode && noIdentity && !profileName) {
       const { describeToken } = await import('../../auth/describeToken.js');
       const given = positionals[0] === '-' || positionals.length === 0 ? readFileSync(0, 'utf8').trim() : positionals[0];
       if (!given) throw new PgEntraError('invalid_input', 'Give a token to decode (argument or stdin), or an identity (--account …).');
       ctx.stdout.write(formatFacts(describeToken(given), json));
       return EXIT.ok;
     }
-    if (positionals.length > 0) throw new PgEntraError('invalid_input', `Unexpected argument "${positionals[0]}".`, { hint: 'See pgentra token --help.' });
-    const isMi = bool(values['managed-identity']);
-    const credential = credentialFrom(values, isMi ? ctx.global.clientId : undefined);
+    let credential: Credential;
+    let cloud = ctx.global.cloud;
+    if (profileName) {
+      // The profile says which identity and cloud; pgAdmin's password command relies on that.
+      const [{ ProfileStore }, { cloudRef }] = await Promise.all([import('../../profiles/profileStore.js'), import('../../../shared/profile.js')]);
+      const profile = await new ProfileStore({ dataDir: ctx.dataDir }).get(profileName);
+      credential = profile.credential;
+      cloud = cloudRef(profile.cloud);
+    } else {
+      if (positionals.length > 0) throw new PgEntraError('invalid_input', `Unexpected argument "${positionals[0]}".`, { hint: 'See pgentra token --help.' });
+      const isMi = bool(values['managed-identity']);
+      credential = credentialFrom(values, isMi ? ctx.global.clientId : undefined);
+    }
     let minValiditySeconds: number | undefined;
     const mv = str(values['min-validity']);
     if (mv !== undefined) {
@@ -96,7 +108,7 @@ export const command: CommandDefinition = {
       if (!Number.isInteger(minValiditySeconds) || minValiditySeconds < 0 || minValiditySeconds > 86_400) throw new PgEntraError('invalid_input', '--min-validity must be a whole number of seconds (0–86400).');
     }
     const broker = await ctx.services.broker();
-    const t = await broker.getTokenWithSource({ credential, cloud: ctx.global.cloud, signal: ctx.signal, ...(minValiditySeconds !== undefined ? { minValiditySeconds } : {}) });
+    const t = await broker.getTokenWithSource({ credential, cloud, signal: ctx.signal, ...(minValiditySeconds !== undefined ? { minValiditySeconds } : {}) });
     ctx.services.logger.debug('token ready', { source: t.source, expiresOn: t.expiresOn.toISOString() });
     if (decode) {
       const { describeToken } = await import('../../auth/describeToken.js');
@@ -113,6 +125,10 @@ export const command: CommandDefinition = {
     return EXIT.ok;
   },
 };
+
+function looksLikeJwt(s: string): boolean {
+  return /^eyJ[\w-]*\.[\w-]*\.[\w-]*$/.test(s);
+}
 
 function formatFacts(facts: object, json: boolean): string {
   if (json) return JSON.stringify(facts, null, 2) + '\n';

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { describeToken } from '../../../electron/auth/describeToken.js';
 import { EXIT } from '../../../electron/cli/exitCodes.js';
+import { ProfileStore } from '../../../electron/profiles/profileStore.js';
 import { silentLogger } from '../../../electron/log/logger.js';
 import { completeSignInHeadless } from '../../sim/entra/index.js';
 import { ACCOUNTS } from '../../sim/types.js';
@@ -126,6 +127,31 @@ describe.skipIf(!keyring)('pgentra CLI with the keychain', () => {
     const out = await run(['logout', '--account', ACCOUNTS.secondary], baseEnv(home));
     expect(out.code).toBe(0);
     expect((await run(['token', '--account', ACCOUNTS.secondary], baseEnv(home))).code).toBe(EXIT.signInRequired);
+  });
+
+  it('pgentra token PROFILE uses the saved profile\'s credential and cloud (what pgAdmin\'s password command runs)', async () => {
+    const home = s.newHome('cli-profile');
+    await signIn(home, ACCOUNTS.secondary);
+    const store = new ProfileStore({ dataDir: home, customCloudDomains: () => ['localhost'] });
+    const profile = await store.create({
+      name: 'Sim admins',
+      host: 'localhost',
+      username: 'db-admins',
+      credential: { kind: 'interactive', account: ACCOUNTS.secondary },
+      cloud: { customFile: s.cloudFile },
+    });
+    // No --cloud and a different PGENTRA_CLOUD_FILE: the profile alone decides.
+    const env = { ...baseEnv(home), PGENTRA_CLOUD_FILE: '' };
+    for (const ref of [profile.id, 'Sim admins']) {
+      const r = await run(['token', ref], env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(describeToken(r.stdout.trim()).upn).toBe(ACCOUNTS.secondary);
+    }
+    const missing = await run(['token', 'no-such-profile'], env);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/no-such-profile/);
   });
 
   it('two processes refreshing at once leave a readable cache (lock works)', async () => {
