@@ -7,4 +7,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'accounts', summary: 'List signed-in accounts', load: async () => (await import('./accounts.js')).command },
   { name: 'logout', summary: 'Sign out one account or all', load: async () => (await import('./logout.js')).command },
   { name: 'token', summary: 'Print an access token for Azure PostgreSQL (for PGPASSWORD / pgAdmin)', load: async () => (await import('./token.js')).command },
+  { name: 'profiles', summary: 'List, add, show, remove, import and export server profiles', load: async () => (await import('./profiles.js')).command },
+  { name: 'export', summary: 'Export profiles for pgAdmin (password command) or pg_service.conf', load: async () => (await import('./export.js')).command },
+  { name: 'import', summary: 'Import servers from a pgAdmin 4 export', load: async () => (await import('./import.js')).command },
+  { name: 'psql', summary: 'Run psql with a fresh Entra token', load: async () => (await import('./psql.js')).command },
+  { name: 'env', summary: 'Print libpq environment variables for a profile', load: async () => (await import('./env.js')).command },
 ];

@@ -92,8 +92,9 @@ export const command: CommandDefinition = {
     let cloud = ctx.global.cloud;
     if (profileName) {
       // The profile says which identity and cloud; pgAdmin's password command relies on that.
-      const [{ ProfileStore }, { cloudRef }] = await Promise.all([import('../../profiles/profileStore.js'), import('../../../shared/profile.js')]);
-      const profile = await new ProfileStore({ dataDir: ctx.dataDir }).get(profileName);
+      const [{ openProfileStore, assertTokenMayBeSent }, { cloudRef }] = await Promise.all([import('../../profiles/profileAccess.js'), import('../../../shared/profile.js')]);
+      const profile = await openProfileStore(ctx.dataDir).get(profileName);
+      assertTokenMayBeSent(profile);
       credential = profile.credential;
       cloud = cloudRef(profile.cloud);
     } else {

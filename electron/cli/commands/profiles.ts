@@ -1,0 +1,282 @@
+// `pgentra profiles`: list, add, show, rm, import and export server profiles (the same
+// profiles.json the app uses, through ProfileStore: locked, validated, atomic).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CREDENTIAL_KINDS } from '../../../shared/credential.js';
+import { PgEntraError } from '../../../shared/errors.js';
+import { PROFILE_FIELD_LABELS, validateProfileInput, type Profile, type ProfileFieldError, type ProfileInput } from '../../../shared/profile.js';
+import type { ImportConflictMode, ImportResult } from '../../profiles/profileStore.js';
+import { profileCloudFromGlobal } from '../../interop/cloudFacts.js';
+import { writeOutput } from '../../interop/outputFile.js';
+import { customCloudDomains, openProfileStore } from '../../profiles/profileAccess.js';
+import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exitCodes.js';
+
+const HELP = `Usage:
+  pgentra profiles list [--json]
+  pgentra profiles add NAME --host H --user U [--port 5432] [--database postgres]
+        [--auth interactive|device-code|managed-identity|azure-cli] [--account UPN] [--tenant T]
+        [--client-id ID | --object-id ID | --resource-id ID] [--cloud public|usgov|china|FILE]
+        [--folder F] [--sslmode verify-full|verify-ca|require]
+        [--allow-non-azure-host] [--allow-weaker-tls]
+  pgentra profiles show NAME|ID [--json]
+  pgentra profiles rm NAME|ID
+  pgentra profiles export FILE|-
+  pgentra profiles import FILE [--on-conflict skip|rename|replace]
+
+Server profiles say where to connect and which Entra identity to use; they never hold a
+password or token. They are shared with the pgEntra app.
+
+Options (add):
+  --host H                 server name, e.g. myserver.postgres.database.azure.com
+  --user U                 role name: your UPN, an Entra group's name or a managed identity's name
+  --auth KIND              how to get the token (default interactive)
+  --account UPN            the signed-in account to use (see: pgentra accounts)
+  --client-id/--object-id/--resource-id   user-assigned managed identity
+  --allow-non-azure-host   confirm sending your Entra token to a host outside the cloud's
+                           PostgreSQL domains
+  --allow-weaker-tls       confirm verify-ca or require instead of verify-full
+Options (import):
+  --on-conflict MODE       an existing profile with the same server/user/database or name:
+                           skip (default), rename (import alongside) or replace
+
+Examples:
+  pgentra profiles add prod --host prod.postgres.database.azure.com --user db-admins --account adm-alice@contoso.com
+  pgentra profiles list --json`;
+
+export const command: CommandDefinition = {
+  name: 'profiles',
+  summary: 'List, add, show, remove, import and export server profiles',
+  help: HELP,
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    database: { type: 'string' },
+    user: { type: 'string' },
+    auth: { type: 'string' },
+    account: { type: 'string' },
+    tenant: { type: 'string' },
+    'object-id': { type: 'string' },
+    'resource-id': { type: 'string' },
+    folder: { type: 'string' },
+    sslmode: { type: 'string' },
+    'allow-non-azure-host': { type: 'boolean' },
+    'allow-weaker-tls': { type: 'boolean' },
+    'on-conflict': { type: 'string' },
+  },
+  async run(ctx, { values, positionals }) {
+    const [sub, ...rest] = positionals;
+    switch (sub) {
+      case 'list':
+      case 'ls':
+        noMore(rest, 0);
+        return list(ctx, bool(values.json));
+      case 'add':
+        noMore(rest, 1);
+        return add(ctx, need(rest[0], 'NAME'), values);
+      case 'show':
+        noMore(rest, 1);
+        return show(ctx, need(rest[0], 'NAME'), bool(values.json));
+      case 'rm':
+      case 'remove':
+        noMore(rest, 1);
+        return rm(ctx, need(rest[0], 'NAME'));
+      case 'export':
+        noMore(rest, 1);
+        return exportProfiles(ctx, rest[0]);
+      case 'import':
+        noMore(rest, 1);
+        return importProfiles(ctx, need(rest[0], 'FILE'), conflictMode(str(values['on-conflict'])));
+      case undefined:
+        throw new PgEntraError('invalid_input', 'Say what to do: list, add, show, rm, import or export.', { hint: 'See pgentra profiles --help.' });
+      default:
+        throw new PgEntraError('invalid_input', `Unknown profiles command "${sub}": use list, add, show, rm, import or export.`);
+    }
+  },
+};
+
+function need(v: string | undefined, what: string): string {
+  if (!v) throw new PgEntraError('invalid_input', `Missing ${what}.`, { hint: 'See pgentra profiles --help.' });
+  return v;
+}
+
+function noMore(rest: string[], allowed: number): void {
+  if (rest.length > allowed) throw new PgEntraError('invalid_input', `Unexpected argument "${rest[allowed]}".`, { hint: 'Quote names that contain spaces.' });
+}
+
+export function conflictMode(v: string | undefined): ImportConflictMode {
+  if (v === undefined) return 'skip';
+  if (v === 'skip' || v === 'rename' || v === 'replace') return v;
+  throw new PgEntraError('invalid_input', `--on-conflict must be skip, rename or replace, not "${v}".`);
+}
+
+function credentialLabel(p: Profile): string {
+  const c = p.credential;
+  switch (c.kind) {
+    case 'interactive':
+    case 'device-code':
+      return `${c.kind}${c.account ? ` ${c.account}` : ''}`;
+    case 'managed-identity':
+      return `managed-identity${c.clientId ? ` client ${c.clientId}` : c.objectId ? ` object ${c.objectId}` : c.resourceId ? ` ${c.resourceId}` : ' (system-assigned)'}`;
+    case 'azure-cli':
+      return 'azure-cli';
+  }
+}
+
+async function list(ctx: CliContext, json: boolean): Promise<number> {
+  const snap = await openProfileStore(ctx.dataDir).snapshot();
+  if (json) {
+    ctx.stdout.write(JSON.stringify(snap.profiles, null, 2) + '\n');
+  } else if (snap.profiles.length === 0) {
+    ctx.stdout.write('No server profiles. Add one: pgentra profiles add NAME --host H --user U\n');
+  } else {
+    const sorted = [...snap.profiles].sort((a, b) => a.folder.localeCompare(b.folder) || a.name.localeCompare(b.name));
+    for (const p of sorted) {
+      ctx.stdout.write([p.folder ? `${p.folder}/${p.name}` : p.name, `${p.host}:${p.port}`, p.database, p.username, credentialLabel(p), p.id].join('\t') + '\n');
+    }
+  }
+  if (snap.invalid.length) ctx.stderr.write(`${snap.invalid.length} saved profile(s) are invalid and not shown; open the pgEntra app to fix them.\n`);
+  return EXIT.ok;
+}
+
+async function show(ctx: CliContext, name: string, json: boolean): Promise<number> {
+  const p = await openProfileStore(ctx.dataDir).get(name);
+  if (json) {
+    ctx.stdout.write(JSON.stringify(p, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const rows: [string, string][] = [
+    ['Name', p.name],
+    ['Id', p.id],
+    ['Folder', p.folder || '(none)'],
+    ['Host', p.host],
+    ['Port', String(p.port)],
+    ['Database', p.database],
+    ['Username', p.username],
+    ['Credential', credentialLabel(p)],
+    ['Cloud', typeof p.cloud === 'string' ? p.cloud : p.cloud.customFile],
+    ['SSL mode', p.sslmode],
+    ['Timeout', `${p.connectTimeoutSeconds} s`],
+  ];
+  if (p.color) rows.push(['Color', p.color]);
+  if (p.notes) rows.push(['Notes', p.notes.replace(/\n/g, ' ')]);
+  const conf = Object.keys(p.confirmations);
+  if (conf.length) rows.push(['Confirmed', conf.join(', ')]);
+  for (const [k, v] of rows) ctx.stdout.write(`${k.padEnd(12)}${v}\n`);
+  return EXIT.ok;
+}
+
+async function rm(ctx: CliContext, name: string): Promise<number> {
+  const store = openProfileStore(ctx.dataDir);
+  const p = await store.get(name);
+  await store.remove(p.id);
+  ctx.stdout.write(`Removed "${p.name}" (${p.id}).\n`);
+  return EXIT.ok;
+}
+
+function credentialFromFlags(values: OptionValues): unknown {
+  const kind = str(values.auth) ?? 'interactive';
+  if (!(CREDENTIAL_KINDS as readonly string[]).includes(kind)) {
+    throw new PgEntraError('invalid_input', `--auth must be one of ${CREDENTIAL_KINDS.join(', ')}, not "${kind}".`);
+  }
+  const account = str(values.account);
+  const tenant = str(values.tenant);
+  const clientId = str(values['client-id']);
+  const objectId = str(values['object-id']);
+  const resourceId = str(values['resource-id']);
+  const misplaced = (flags: [string, string | undefined][]): void => {
+    const given = flags.filter(([, v]) => v !== undefined).map(([f]) => f);
+    if (given.length) throw new PgEntraError('invalid_input', `${given.join(', ')} do(es) not apply to --auth ${kind}.`);
+  };
+  switch (kind) {
+    case 'interactive':
+    case 'device-code':
+      misplaced([['--client-id', clientId], ['--object-id', objectId], ['--resource-id', resourceId]]);
+      return { kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}) };
+    case 'managed-identity':
+      misplaced([['--account', account], ['--tenant', tenant]]);
+      return { kind, ...(clientId ? { clientId } : {}), ...(objectId ? { objectId } : {}), ...(resourceId ? { resourceId } : {}) };
+    default:
+      misplaced([['--account', account], ['--client-id', clientId], ['--object-id', objectId], ['--resource-id', resourceId]]);
+      return { kind, ...(tenant ? { tenant } : {}) };
+  }
+}
+
+function portFrom(v: string | undefined): number | string | undefined {
+  if (v === undefined) return undefined;
+  // Non-numbers go to validation as-is so the error names the Port field.
+  return /^\d+$/.test(v.trim()) ? Number(v.trim()) : v;
+}
+
+const FLAG_FOR: Record<string, string> = { host: '--allow-non-azure-host', sslmode: '--allow-weaker-tls' };
+
+/** `path: message` without repeating the field label the message starts with. */
+export function formatFieldError(e: ProfileFieldError): string {
+  const top = e.path.split('.')[0] ?? '';
+  const label = PROFILE_FIELD_LABELS[top];
+  let msg = e.message;
+  if (label && msg.startsWith(`${label}`)) msg = msg.slice(label.length).replace(/^ \([^)]*\)/, '').replace(/^:\s*/, '');
+  const flag = e.code === 'confirmation_required' ? FLAG_FOR[top] : undefined;
+  return `${e.path || 'profile'}: ${msg}${flag ? ` (to confirm: ${flag})` : ''}`;
+}
+
+async function add(ctx: CliContext, name: string, values: OptionValues): Promise<number> {
+  const cloud = profileCloudFromGlobal(ctx.global.cloud, (p) => path.resolve(ctx.cwd, p));
+  const confirmations = {
+    ...(bool(values['allow-non-azure-host']) ? { nonAzureHost: true as const } : {}),
+    ...(bool(values['allow-weaker-tls']) ? { weakerTls: true as const } : {}),
+  };
+  const port = portFrom(str(values.port));
+  const raw: Record<string, unknown> = {
+    name,
+    host: str(values.host),
+    username: str(values.user),
+    ...(port !== undefined ? { port } : {}),
+    ...(str(values.database) !== undefined ? { database: str(values.database) } : {}),
+    ...(str(values.folder) !== undefined ? { folder: str(values.folder) } : {}),
+    ...(str(values.sslmode) !== undefined ? { sslmode: str(values.sslmode) } : {}),
+    credential: credentialFromFlags(values),
+    cloud,
+    confirmations,
+  };
+  const domains = typeof cloud === 'string' ? undefined : customCloudDomains(cloud.customFile);
+  const check = validateProfileInput(raw, domains ? { customDomains: domains } : {});
+  if (!check.ok) {
+    ctx.stderr.write(`pgentra profiles add: the profile is not valid:\n${check.errors.map((e) => `  ${formatFieldError(e)}`).join('\n')}\n`);
+    return EXIT.usage;
+  }
+  const created = await openProfileStore(ctx.dataDir).create(raw as ProfileInput);
+  ctx.stdout.write(`Added "${created.name}" (${created.id}).\n`);
+  return EXIT.ok;
+}
+
+async function exportProfiles(ctx: CliContext, out: string | undefined): Promise<number> {
+  const text = await openProfileStore(ctx.dataDir).exportProfiles();
+  const file = await writeOutput(text, out, ctx.cwd, ctx.stdout);
+  if (file) ctx.stderr.write(`Exported to ${file}.\n`);
+  return EXIT.ok;
+}
+
+export function formatImportResult(res: ImportResult, label: (index: number) => string): string[] {
+  const lines: string[] = [];
+  for (const p of res.created) lines.push(`imported "${p.name}"`);
+  for (const p of res.replaced) lines.push(`replaced "${p.name}"`);
+  for (const r of res.renamed) lines.push(`${label(r.index)}: imported as "${r.to}" (the name "${r.from}" is taken)`);
+  for (const s of res.skipped) lines.push(`${label(s.index)}: skipped "${s.name}": ${s.reason}`);
+  for (const inv of res.invalid) for (const e of inv.errors) lines.push(`${label(inv.index)}${inv.name ? ` "${inv.name}"` : ''}: not imported: ${formatFieldError(e)}`);
+  return lines;
+}
+
+async function importProfiles(ctx: CliContext, file: string, onConflict: ImportConflictMode): Promise<number> {
+  const abs = path.resolve(ctx.cwd, file);
+  const text = await readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw new PgEntraError('io_error', `Cannot read ${abs}: ${e.code ?? e.message}.`);
+  });
+  const res = await openProfileStore(ctx.dataDir).importProfiles(text, { onConflict });
+  for (const line of formatImportResult(res, (i) => `entry ${i + 1}`)) ctx.stdout.write(`${line}\n`);
+  ctx.stdout.write(`${res.created.length} imported, ${res.replaced.length} replaced, ${res.skipped.length} skipped, ${res.invalid.length} invalid.\n`);
+  return res.invalid.length ? EXIT.dataError : EXIT.ok;
+}

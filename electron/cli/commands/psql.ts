@@ -1,0 +1,45 @@
+// `pgentra psql PROFILE [-- psql args…]`: runs psql connected to the profile's server with a fresh
+// Entra token in the child's PGPASSWORD — never on a command line, never printed.
+import { PgEntraError } from '../../../shared/errors.js';
+import { CONFLICTING_LIBPQ_VARS, libpqEnvFor } from '../../interop/libpqEnv.js';
+import { psqlVersion, runPsql, supportsSystemRootCert } from '../../interop/psqlLauncher.js';
+import { sslRootCertFor } from '../../interop/runtime.js';
+import { assertTokenMayBeSent, openProfileStore } from '../../profiles/profileAccess.js';
+import { cloudRef } from '../../../shared/profile.js';
+import type { CommandDefinition } from '../command.js';
+
+const HELP = `Usage: pgentra psql PROFILE [-- PSQL-ARGS...]
+
+Runs psql against the profile's server as its user, with a fresh Microsoft Entra token as the
+password (in psql's environment only). psql's exit code is passed through.
+
+  pgentra psql prod
+  pgentra psql prod -- -c "select current_user"
+
+Environment:
+  PGENTRA_PSQL   the psql program to run (default: psql on PATH)`;
+
+export const command: CommandDefinition = {
+  name: 'psql',
+  summary: 'Run psql with a fresh Entra token',
+  help: HELP,
+  allowPositionals: true,
+  options: {},
+  async run(ctx, { positionals }) {
+    const [name, ...psqlArgs] = positionals;
+    if (!name) throw new PgEntraError('invalid_input', 'Give the profile: pgentra psql PROFILE [-- psql args]', { hint: 'Profiles: pgentra profiles list' });
+    const profile = await openProfileStore(ctx.dataDir).get(name);
+    assertTokenMayBeSent(profile);
+    const psql = ctx.env.PGENTRA_PSQL || 'psql';
+    // Checks psql exists before asking for a token, and whether its libpq knows sslrootcert=system.
+    const version = await psqlVersion(psql, ctx.env);
+    const root = await sslRootCertFor(profile, ctx.dataDir, supportsSystemRootCert(version));
+    const broker = await ctx.services.broker();
+    const token = await broker.getToken({ credential: profile.credential, cloud: cloudRef(profile.cloud), signal: ctx.signal });
+    ctx.services.logger.debug('starting psql', { psql, version: version?.text ?? 'unknown', profile: profile.id, expiresOn: token.expiresOn.toISOString() });
+    const env: NodeJS.ProcessEnv = { ...ctx.env };
+    for (const k of CONFLICTING_LIBPQ_VARS) delete env[k];
+    Object.assign(env, libpqEnvFor(profile, root), { PGPASSWORD: token.token });
+    return runPsql({ psql, args: psqlArgs, env });
+  },
+};

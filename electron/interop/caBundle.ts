@@ -1,0 +1,28 @@
+// A PEM file of Node's built-in root certificates in the data dir. Clients that cannot use
+// `sslrootcert=system` need a file: libpq < 16 (Debian 12's psql 15), and pgAdmin, which drops an
+// sslrootcert that is not an existing file (get_complete_file_path) — so "system" never reaches libpq.
+// The Azure roots (DigiCert Global Root G2/CA, Microsoft RSA Root CA 2017) are all in Node's list.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { rootCertificates } from 'node:tls';
+import { ensurePrivateDir, writeFileAtomic } from '../profiles/atomicFile.js';
+
+export const CA_BUNDLE_FILE = 'system-roots.pem';
+
+export function caBundleText(): string {
+  return rootCertificates.map((pem) => pem.trim()).join('\n') + '\n';
+}
+
+/** Writes `<dataDir>/certs/system-roots.pem` when missing or outdated; returns its absolute path. */
+export async function ensureCaBundle(dataDir: string): Promise<string> {
+  const dir = path.join(path.resolve(dataDir), 'certs');
+  const file = path.join(dir, CA_BUNDLE_FILE);
+  const text = caBundleText();
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current !== text) {
+    await ensurePrivateDir(dir);
+    // Public certificates: readable by others is fine (pgAdmin may run as another user in server mode).
+    await writeFileAtomic(file, text, 0o644);
+  }
+  return file;
+}
