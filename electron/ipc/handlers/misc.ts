@@ -1,0 +1,17 @@
+// interop.* (pgAdmin servers.json) and app.info.
+import type { Handlers } from '../router.js';
+import type { Services } from '../services.js';
+
+type MiscHandlers = Pick<Handlers, 'interop.exportPgAdmin' | 'interop.importPgAdmin' | 'app.info'>;
+
+export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo'>): MiscHandlers {
+  return {
+    'interop.exportPgAdmin': async ({ profileIds }) => {
+      const all = await s.profiles.list();
+      const wanted = profileIds.length === 0 ? all : all.filter((p) => profileIds.includes(p.id));
+      return s.interop.exportPgAdmin(wanted);
+    },
+    'interop.importPgAdmin': ({ json, conflict }) => s.interop.importPgAdmin(json, conflict),
+    'app.info': async () => s.appInfo(),
+  };
+}

@@ -1,0 +1,40 @@
+// sessions.* and admin.*: the renderer names a saved profile, never a host, so a token only goes
+// where the person saved (and confirmed) a profile.
+import type { Handlers } from '../router.js';
+import type { Services } from '../services.js';
+
+type SessionHandlers = Pick<
+  Handlers,
+  | 'sessions.open'
+  | 'sessions.close'
+  | 'sessions.info'
+  | 'sessions.query'
+  | 'sessions.fetchMore'
+  | 'sessions.cancel'
+  | 'sessions.history'
+  | 'admin.listPrincipals'
+  | 'admin.createPrincipal'
+  | 'admin.verifyAccess'
+>;
+
+export function sessionHandlers(s: Pick<Services, 'profiles' | 'sessions'>): SessionHandlers {
+  return {
+    'sessions.open': async ({ profileId }) => {
+      const profile = await s.profiles.get(profileId);
+      const sessionId = await s.sessions.open(profile);
+      return s.sessions.info(sessionId);
+    },
+    'sessions.close': async ({ sessionId }) => {
+      await s.sessions.close(sessionId);
+      return { closed: true };
+    },
+    'sessions.info': async ({ sessionId }) => s.sessions.info(sessionId),
+    'sessions.query': ({ sessionId, sql, pageSize }) => s.sessions.query(sessionId, sql, pageSize === undefined ? {} : { pageSize }),
+    'sessions.fetchMore': ({ sessionId, queryId, count }) => s.sessions.fetchMore(sessionId, queryId, count),
+    'sessions.cancel': async ({ sessionId, queryId }) => ({ cancelled: await s.sessions.cancel(sessionId, queryId) }),
+    'sessions.history': async ({ sessionId }) => ({ entries: s.sessions.history(sessionId) }),
+    'admin.listPrincipals': ({ sessionId, adminsOnly }) => s.sessions.listPrincipals(sessionId, adminsOnly),
+    'admin.createPrincipal': (input) => s.sessions.createPrincipal(input),
+    'admin.verifyAccess': (input) => s.sessions.verifyAccess(input),
+  };
+}

@@ -1,0 +1,86 @@
+// The services the IPC handlers call, as the minimal interfaces the handlers need. The composition
+// root (electron/services.ts) adapts the real profile store, token broker, session manager and
+// pgAdmin interop to them; tests pass fakes.
+import type { Account, AppInfo, CallInput, TokenDescription } from '../../shared/contract.js';
+import type {
+  CreatePrincipalInput,
+  CreatePrincipalResult,
+  FetchMoreResult,
+  HistoryEntry,
+  ListPrincipalsResult,
+  QueryResult,
+  SessionInfo,
+  VerifyAccessInput,
+  VerifyAccessResult,
+} from '../../shared/ipcSessions.js';
+import type { Profile, ProfileValidationResult } from '../../shared/profile.js';
+import type { SessionTarget } from '../sessions/types.js';
+import type { EventSink } from './router.js';
+
+export type ProfileInputParsed = CallInput<'profiles.save'>['profile'];
+
+export interface ProfilesService {
+  list(): Promise<Profile[]>;
+  /** Rejects with not_found. */
+  get(id: string): Promise<Profile>;
+  create(input: ProfileInputParsed): Promise<Profile>;
+  /** Replaces the editable fields of a saved profile. */
+  update(id: string, input: ProfileInputParsed): Promise<Profile>;
+  /** Returns the removed profile (for undo). */
+  remove(id: string): Promise<Profile>;
+  restore(profile: Profile): Promise<Profile>;
+  duplicate(id: string): Promise<Profile>;
+  move(id: string, folder: string): Promise<Profile>;
+  validate(raw: unknown): ProfileValidationResult | Promise<ProfileValidationResult>;
+}
+
+export type SignInRequest = CallInput<'accounts.signIn'>;
+
+export interface AccountsService {
+  list(): Promise<Account[]>;
+  /** Interactive (system browser) sign-in. */
+  signIn(req: SignInRequest): Promise<Account>;
+  /** Device code sign-in; the code is announced with the `signIn.deviceCode` event. */
+  signInDeviceCode(req: SignInRequest): Promise<Account>;
+  /** Cancels a pending sign-in; false when none was running. */
+  cancelSignIn(): Promise<boolean>;
+  /** Removes the account's cached tokens; returns the usernames signed out. */
+  signOut(req: CallInput<'accounts.signOut'>): Promise<string[]>;
+}
+
+/** Implemented by electron/sessions SessionManager. */
+export interface SessionsService {
+  open(target: SessionTarget): Promise<string>;
+  close(sessionId: string): Promise<void>;
+  info(sessionId: string): SessionInfo;
+  query(sessionId: string, sql: string, opts?: { pageSize?: number }): Promise<QueryResult>;
+  fetchMore(sessionId: string, queryId: string, count?: number): Promise<FetchMoreResult>;
+  cancel(sessionId: string, queryId: string): Promise<boolean>;
+  history(sessionId: string): HistoryEntry[];
+  listPrincipals(sessionId: string, adminsOnly?: boolean): Promise<ListPrincipalsResult>;
+  createPrincipal(input: CreatePrincipalInput): Promise<CreatePrincipalResult>;
+  verifyAccess(input: VerifyAccessInput): Promise<VerifyAccessResult>;
+}
+
+export interface TokensService {
+  /** The raw token for the profile's credential and cloud (the explicit "copy token" action). */
+  copy(profile: Profile): Promise<{ token: string; expiresOn: Date }>;
+  /** Claims summary of the profile's token; never the token. */
+  describe(profile: Profile): Promise<TokenDescription>;
+}
+
+export interface InteropService {
+  exportPgAdmin(profiles: Profile[]): Promise<{ json: string; count: number }>;
+  importPgAdmin(json: string, conflict: 'skip' | 'rename' | 'replace'): Promise<{ imported: Profile[]; skipped: Array<{ name: string; reason: string }> }>;
+}
+
+export interface Services {
+  profiles: ProfilesService;
+  accounts: AccountsService;
+  sessions: SessionsService;
+  tokens: TokensService;
+  interop: InteropService;
+  appInfo(): AppInfo;
+  /** Pushes an event to the renderer(s); validated against the contract by the implementation. */
+  events: EventSink;
+}

@@ -1,0 +1,211 @@
+// SessionManager: opens and tracks database sessions, runs the Entra admin helpers against a
+// session's server, and fans session state events out to subscribers. Plain Node (no electron):
+// the app, the CLI and tests use it directly.
+import pg from 'pg';
+import { PgEntraError } from '../../shared/errors.js';
+import type {
+  CreatePrincipalInput,
+  CreatePrincipalResult,
+  FetchMoreResult,
+  HistoryEntry,
+  ListPrincipalsResult,
+  QueryResult,
+  SessionInfo,
+  SessionStateEvent,
+  VerifyAccessInput,
+  VerifyAccessResult,
+} from '../../shared/ipcSessions.js';
+import type { TokenProvider } from '../auth/tokenProvider.js';
+import { SQL, createPrincipalByName, createPrincipalByObjectId, listPrincipals, whoAmI } from './admin.js';
+import { mapConnectError, mapQueryError } from './errors.js';
+import { forgetPassword } from './pgInternals.js';
+import { DEFAULT_TUNING, Session, type SessionTuning } from './session.js';
+import { buildSslOptions, readCaFile } from './tls.js';
+import { tokenCloudOf, type SessionTarget } from './types.js';
+
+/** The pgaadauth functions live in this database only. */
+const ADMIN_DATABASE = 'postgres';
+
+export interface SessionManagerOptions {
+  tokens: TokenProvider;
+  /**
+   * The absolute CA file path a custom cloud file names (`caFile`), or undefined. The composition
+   * root passes the token broker's cloud resolver; sessions never parse cloud files themselves.
+   */
+  customCloudCaFile?: (customFile: string) => string | undefined;
+  tuning?: Partial<SessionTuning>;
+}
+
+export type SessionListener = (event: SessionStateEvent) => void;
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly listeners = new Set<SessionListener>();
+  private readonly tuning: SessionTuning;
+
+  constructor(private readonly opts: SessionManagerOptions) {
+    this.tuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  }
+
+  /** Every state change of every session (connecting, reconnecting, token-refreshed, closed …). */
+  subscribe(listener: SessionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Connects and returns the new session's id; rejects with a typed error when the first connect fails. */
+  async open(target: SessionTarget): Promise<string> {
+    const session = new Session(target, { tokens: this.opts.tokens, ssl: this.sslFor(target), tuning: this.tuning });
+    session.subscribe((e) => this.forward(e));
+    try {
+      await session.open();
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+    this.sessions.set(session.id, session);
+    return session.id;
+  }
+
+  async close(sessionId: string): Promise<void> {
+    const s = this.get(sessionId);
+    this.sessions.delete(sessionId);
+    await s.close();
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(all.map((s) => s.close()));
+  }
+
+  list(): SessionInfo[] {
+    return [...this.sessions.values()].map((s) => s.info());
+  }
+
+  info(sessionId: string): SessionInfo {
+    return this.get(sessionId).info();
+  }
+
+  query(sessionId: string, sql: string, opts: { pageSize?: number } = {}): Promise<QueryResult> {
+    return this.get(sessionId).query(sql, opts);
+  }
+
+  fetchMore(sessionId: string, queryId: string, count?: number): Promise<FetchMoreResult> {
+    return this.get(sessionId).fetchMore(queryId, count);
+  }
+
+  cancel(sessionId: string, queryId: string): Promise<boolean> {
+    return this.get(sessionId).cancel(queryId);
+  }
+
+  history(sessionId: string): HistoryEntry[] {
+    return this.get(sessionId).getHistory();
+  }
+
+  /** The session object itself (diagnostics and tests: token request count). */
+  get(sessionId: string): Session {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.isClosed) {
+      throw new PgEntraError('not_found', 'This session does not exist or was closed.', { hint: 'Open the connection again.', details: { sessionId } });
+    }
+    return s;
+  }
+
+  // ------------------------------------------------------------------ Entra admin helpers
+
+  listPrincipals(sessionId: string, adminsOnly = false): Promise<ListPrincipalsResult> {
+    return this.withAdminConnection(sessionId, (db) => listPrincipals(db, adminsOnly));
+  }
+
+  createPrincipal(input: CreatePrincipalInput): Promise<CreatePrincipalResult> {
+    const isAdmin = input.isAdmin ?? false;
+    const isMfa = input.isMfa ?? false;
+    return this.withAdminConnection(input.sessionId, (db) =>
+      input.by === 'name' ? createPrincipalByName(db, input.roleName, isAdmin, isMfa) : createPrincipalByObjectId(db, input.roleName, input.objectId, input.objectType, isAdmin, isMfa),
+    );
+  }
+
+  /**
+   * Logs in as `roleName` with that identity's own token and asks "who am I" — the check that a
+   * managed identity (or any principal) really has access. A refusal is a result, not an error;
+   * only an unreachable server or a failed TLS check is thrown.
+   */
+  async verifyAccess(input: VerifyAccessInput): Promise<VerifyAccessResult> {
+    const session = this.get(input.sessionId);
+    const base = { sql: SQL.whoAmI, params: [], roleName: input.roleName };
+    let account: string | undefined;
+    const client = new pg.Client(
+      session.connectionConfig({
+        user: input.roleName,
+        ...(input.database ? { database: input.database } : {}),
+        password: async () => {
+          const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: tokenCloudOf(session.target.cloud) });
+          account = t.account;
+          return t.token;
+        },
+      }),
+    );
+    client.on('error', () => undefined);
+    try {
+      try {
+        await client.connect();
+        forgetPassword(client);
+      } catch (e) {
+        const t = session.target;
+        const err = mapConnectError(e, { host: t.host, port: t.port, username: input.roleName, sslmode: t.sslmode, ...(account ? { account } : {}) });
+        if (err.code === 'server_unreachable' || err.code === 'tls_verification_failed') throw err;
+        return { ...base, granted: false, currentUser: null, sessionUser: null, error: err.toPayload() };
+      }
+      const who = await whoAmI(client).catch((e: unknown) => {
+        throw mapQueryError(e, session.target);
+      });
+      return { ...base, granted: true, currentUser: who.currentUser, sessionUser: who.sessionUser };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async withAdminConnection<T>(sessionId: string, run: (db: pg.Client) => Promise<T>): Promise<T> {
+    const session = this.get(sessionId);
+    const t = session.target;
+    const client = new pg.Client(session.connectionConfig({ database: ADMIN_DATABASE }));
+    client.on('error', () => undefined);
+    try {
+      try {
+        await client.connect();
+        forgetPassword(client);
+      } catch (e) {
+        throw mapConnectError(e, { host: t.host, port: t.port, username: t.username, sslmode: t.sslmode });
+      }
+      try {
+        return await run(client);
+      } catch (e) {
+        throw mapQueryError(e, t);
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private sslFor(target: SessionTarget): ReturnType<typeof buildSslOptions> {
+    const caFile = typeof target.cloud === 'string' ? undefined : this.opts.customCloudCaFile?.(target.cloud.customFile);
+    return buildSslOptions({
+      sslmode: target.sslmode,
+      host: target.host,
+      weakerTlsConfirmed: target.confirmations.weakerTls === true,
+      ...(caFile ? { extraCaPem: readCaFile(caFile) } : {}),
+    });
+  }
+
+  private forward(event: SessionStateEvent): void {
+    if (event.state === 'closed') this.sessions.delete(event.sessionId);
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // One broken subscriber must not stop the others.
+      }
+    }
+  }
+}

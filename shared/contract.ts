@@ -1,0 +1,193 @@
+// The IPC contract: every call the renderer can make (name → input and output schemas) and every
+// event the main process pushes (name → payload schema). One table, three transports: Electron
+// IPC in the app, direct calls in tests/CLI, a Playwright binding in browser tests.
+// Results cross IPC as `{ ok: true, value } | { ok: false, error: ErrorPayload }`.
+import { z } from 'zod';
+import { ErrorPayloadSchema, type ErrorPayload } from './errors.js';
+import type { CallName, EventName } from './ipcChannels.js';
+import {
+  CreatePrincipalInputSchema,
+  CreatePrincipalResultSchema,
+  FetchMoreResultSchema,
+  HistoryEntrySchema,
+  ListPrincipalsResultSchema,
+  QueryIdSchema,
+  QueryResultSchema,
+  SessionIdSchema,
+  SessionInfoSchema,
+  SessionStateEventSchema,
+  VerifyAccessInputSchema,
+  VerifyAccessResultSchema,
+} from './ipcSessions.js';
+import { BUILTIN_CLOUDS, ProfileInputSchema, ProfileSchema } from './profile.js';
+
+export { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './ipcChannels.js';
+
+const ProfileId = z.uuid('must be a profile id');
+const NoInput = z.strictObject({});
+/** SQL text is bounded so a runaway paste cannot exhaust the main process. */
+const MAX_SQL_CHARS = 4 * 1024 * 1024;
+const PageSize = z.number().int().min(1).max(50_000);
+
+const CloudRefSchema = z.union([z.enum(BUILTIN_CLOUDS), z.strictObject({ customFile: z.string().min(1) })]);
+
+export const AccountSchema = z.object({
+  /** MSAL home account id (`<oid>.<tid>`); identifies the account in calls. */
+  homeAccountId: z.string(),
+  /** UPN / preferred_username. */
+  username: z.string(),
+  name: z.string().optional(),
+  tenantId: z.string(),
+  cloud: z.string(),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+const SignInInputSchema = z.strictObject({
+  cloud: CloudRefSchema.default('public'),
+  /** Tenant id or domain; default `organizations`. */
+  tenant: z.string().min(1).max(256).optional(),
+  loginHint: z.string().min(1).max(256).optional(),
+});
+
+const ProfileFieldErrorSchema = z.object({ path: z.string(), message: z.string(), code: z.enum(['invalid_input', 'confirmation_required']) });
+const ProfileValidationResultSchema = z.union([
+  z.object({ ok: z.literal(true), profile: ProfileSchema }),
+  z.object({ ok: z.literal(false), errors: z.array(ProfileFieldErrorSchema) }),
+]);
+
+export const TokenDescriptionSchema = z.object({
+  account: z.string().nullable(),
+  tenantId: z.string().nullable(),
+  objectId: z.string().nullable(),
+  audience: z.string().nullable(),
+  expiresOn: z.iso.datetime(),
+  kind: z.enum(['user', 'managed-identity', 'app']),
+  /** The PostgreSQL role name this token logs in as, when it implies one. */
+  expectedUsername: z.string().nullable(),
+  groupsCount: z.number().int().nonnegative(),
+  groupsOverage: z.boolean(),
+});
+export type TokenDescription = z.infer<typeof TokenDescriptionSchema>;
+
+export const AppInfoSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  electron: z.string().nullable(),
+  node: z.string(),
+  chrome: z.string().nullable(),
+  platform: z.string(),
+  dataDir: z.string(),
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;
+
+interface CallSpec {
+  input: z.ZodType;
+  output: z.ZodType;
+}
+
+export const CONTRACT = {
+  'profiles.list': { input: NoInput, output: z.object({ profiles: z.array(ProfileSchema) }) },
+  'profiles.save': {
+    // Without id: create. With id: replace that profile's fields (id and timestamps are kept).
+    input: z.strictObject({ id: ProfileId.optional(), profile: ProfileInputSchema }),
+    output: z.object({ profile: ProfileSchema }),
+  },
+  // The deleted profile comes back so the UI can offer "Undo" (profiles.restore).
+  'profiles.delete': { input: z.strictObject({ id: ProfileId }), output: z.object({ profile: ProfileSchema }) },
+  'profiles.restore': { input: z.strictObject({ profile: ProfileSchema }), output: z.object({ profile: ProfileSchema }) },
+  'profiles.duplicate': { input: z.strictObject({ id: ProfileId }), output: z.object({ profile: ProfileSchema }) },
+  'profiles.move': { input: z.strictObject({ id: ProfileId, folder: z.string().max(100) }), output: z.object({ profile: ProfileSchema }) },
+  // Raw form input: every field error at once, with confirmation prompts (never throws).
+  'profiles.validate': { input: z.strictObject({ profile: z.unknown() }), output: ProfileValidationResultSchema },
+
+  'accounts.list': { input: NoInput, output: z.object({ accounts: z.array(AccountSchema) }) },
+  'accounts.signIn': { input: SignInInputSchema, output: z.object({ account: AccountSchema }) },
+  // The code to enter arrives as the `signIn.deviceCode` event while this call is pending.
+  'accounts.signInDeviceCode': { input: SignInInputSchema, output: z.object({ account: AccountSchema }) },
+  'accounts.cancelSignIn': { input: NoInput, output: z.object({ cancelled: z.boolean() }) },
+  'accounts.signOut': {
+    input: z.strictObject({ cloud: CloudRefSchema.default('public'), account: z.string().min(1).max(256) }),
+    output: z.object({ signedOut: z.array(z.string()) }),
+  },
+
+  'sessions.open': { input: z.strictObject({ profileId: ProfileId }), output: SessionInfoSchema },
+  'sessions.close': { input: z.strictObject({ sessionId: SessionIdSchema }), output: z.object({ closed: z.boolean() }) },
+  'sessions.info': { input: z.strictObject({ sessionId: SessionIdSchema }), output: SessionInfoSchema },
+  'sessions.query': {
+    input: z.strictObject({ sessionId: SessionIdSchema, sql: z.string().min(1).max(MAX_SQL_CHARS), pageSize: PageSize.optional() }),
+    output: QueryResultSchema,
+  },
+  'sessions.fetchMore': {
+    input: z.strictObject({ sessionId: SessionIdSchema, queryId: QueryIdSchema, count: PageSize.optional() }),
+    output: FetchMoreResultSchema,
+  },
+  'sessions.cancel': { input: z.strictObject({ sessionId: SessionIdSchema, queryId: QueryIdSchema }), output: z.object({ cancelled: z.boolean() }) },
+  'sessions.history': { input: z.strictObject({ sessionId: SessionIdSchema }), output: z.object({ entries: z.array(HistoryEntrySchema) }) },
+
+  'admin.listPrincipals': {
+    input: z.strictObject({ sessionId: SessionIdSchema, adminsOnly: z.boolean().default(false) }),
+    output: ListPrincipalsResultSchema,
+  },
+  'admin.createPrincipal': { input: CreatePrincipalInputSchema, output: CreatePrincipalResultSchema },
+  'admin.verifyAccess': { input: VerifyAccessInputSchema, output: VerifyAccessResultSchema },
+
+  // The only call that returns a token: the UI asks the person to confirm first.
+  'tokens.copy': {
+    input: z.strictObject({ profileId: ProfileId, confirmed: z.literal(true, { error: 'copying a token needs the person\'s explicit confirmation' }) }),
+    output: z.object({ token: z.string().min(1), expiresOn: z.iso.datetime() }),
+  },
+  'tokens.describe': { input: z.strictObject({ profileId: ProfileId }), output: TokenDescriptionSchema },
+
+  'interop.exportPgAdmin': {
+    input: z.strictObject({ profileIds: z.array(ProfileId).max(10_000).default([]) }),
+    output: z.object({ json: z.string(), count: z.number().int().nonnegative() }),
+  },
+  'interop.importPgAdmin': {
+    input: z.strictObject({ json: z.string().min(2).max(8 * 1024 * 1024), conflict: z.enum(['skip', 'rename', 'replace']).default('skip') }),
+    output: z.object({
+      imported: z.array(ProfileSchema),
+      skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+    }),
+  },
+
+  'app.info': { input: NoInput, output: AppInfoSchema },
+} as const satisfies Record<CallName, CallSpec>;
+
+export const EVENTS = {
+  'session.state': SessionStateEventSchema,
+  'accounts.changed': z.object({ accounts: z.array(AccountSchema) }),
+  // `external`: another process (the CLI) changed the file — list again.
+  'profiles.changed': z.object({
+    type: z.enum(['created', 'updated', 'removed', 'restored', 'moved', 'duplicated', 'imported', 'external']),
+    ids: z.array(z.string()),
+  }),
+  'signIn.deviceCode': z.object({ userCode: z.string(), verificationUri: z.string().url(), message: z.string(), expiresOn: z.iso.datetime() }),
+  'signIn.progress': z.object({
+    stage: z.enum(['opening-browser', 'waiting-for-browser', 'waiting-for-device-code', 'exchanging-code', 'done', 'cancelled', 'failed']),
+    message: z.string().optional(),
+  }),
+  'auth.signInRequired': z.object({
+    account: z.string().nullable(),
+    cloud: z.string(),
+    message: z.string(),
+    profileId: z.string().optional(),
+    sessionId: z.string().optional(),
+  }),
+} as const satisfies Record<EventName, z.ZodType>;
+
+export type CallInput<K extends CallName> = z.output<(typeof CONTRACT)[K]['input']>;
+/** What the renderer passes (defaults may be omitted). */
+export type CallInputRaw<K extends CallName> = z.input<(typeof CONTRACT)[K]['input']>;
+export type CallOutput<K extends CallName> = z.output<(typeof CONTRACT)[K]['output']>;
+export type EventPayload<E extends EventName> = z.output<(typeof EVENTS)[E]>;
+
+export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
+export const IpcFailureSchema = z.object({ ok: z.literal(false), error: ErrorPayloadSchema });
+
+// Compile-time check that the table covers every name in CALL_NAMES / EVENT_NAMES and nothing else.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _callsCovered: Exactly<keyof typeof CONTRACT, CallName> = true;
+const _eventsCovered: Exactly<keyof typeof EVENTS, EventName> = true;
+void _callsCovered;
+void _eventsCovered;
+
