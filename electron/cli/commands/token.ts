@@ -3,6 +3,7 @@
 // margin left comes straight from the keychain without loading MSAL or touching the network.
 import { readFileSync } from 'node:fs';
 import type { Credential } from '../../../shared/credential.js';
+import type { Profile } from '../../../shared/profile.js';
 import { CredentialSchema } from '../../../shared/credential.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import { bool, str, type CommandDefinition } from '../command.js';
@@ -80,20 +81,27 @@ export const command: CommandDefinition = {
     const json = bool(values.json);
     // Decoding a given token (argument or stdin) needs no credential at all.
     const noIdentity = !str(values.account) && !bool(values['managed-identity']) && !bool(values['azure-cli']);
-    const profileName = noIdentity && positionals.length === 1 && positionals[0] !== '-' && !looksLikeJwt(positionals[0] ?? '') ? positionals[0] : undefined;
-    if (decode && noIdentity && !profileName) {
+    const given = positionals.length === 1 ? positionals[0] : undefined;
+    // A positional is a saved profile (name or id) — except with --decode, where it may be the
+    // token itself: then it counts as a profile only if one by that name exists.
+    let profile: Profile | undefined;
+    if (noIdentity && given && given !== '-' && !looksLikeJwt(given)) {
+      const { openProfileStore } = await import('../../profiles/profileAccess.js');
+      const store = openProfileStore(ctx.dataDir);
+      profile = decode ? await store.find(given) : await store.get(given);
+    }
+    if (decode && noIdentity && !profile) {
       const { describeToken } = await import('../../auth/describeToken.js');
-      const given = positionals[0] === '-' || positionals.length === 0 ? readFileSync(0, 'utf8').trim() : positionals[0];
-      if (!given) throw new PgEntraError('invalid_input', 'Give a token to decode (argument or stdin), or an identity (--account …).');
-      ctx.stdout.write(formatFacts(describeToken(given), json));
+      const text = given === undefined || given === '-' ? readFileSync(0, 'utf8').trim() : given;
+      if (!text) throw new PgEntraError('invalid_input', 'Give a token to decode (argument or stdin), or an identity (--account …).');
+      ctx.stdout.write(formatFacts(describeToken(text), json));
       return EXIT.ok;
     }
     let credential: Credential;
     let cloud = ctx.global.cloud;
-    if (profileName) {
+    if (profile) {
       // The profile says which identity and cloud; pgAdmin's password command relies on that.
-      const [{ openProfileStore, assertTokenMayBeSent }, { cloudRef }] = await Promise.all([import('../../profiles/profileAccess.js'), import('../../../shared/profile.js')]);
-      const profile = await openProfileStore(ctx.dataDir).get(profileName);
+      const [{ assertTokenMayBeSent }, { cloudRef }] = await Promise.all([import('../../profiles/profileAccess.js'), import('../../../shared/profile.js')]);
       assertTokenMayBeSent(profile);
       credential = profile.credential;
       cloud = cloudRef(profile.cloud);
