@@ -21,6 +21,8 @@ export interface CommandDefinition {
   help: string;
   /** Command options (the global options are added by the dispatcher). */
   options: OptionSpec;
+  /** Runs until stopped (the proxy): the broker then refreshes tokens in the background. */
+  longRunning?: boolean;
   /** Sub-commands / operands, e.g. `profiles list`. */
   allowPositionals?: boolean;
   /** Returns the exit code (see exitCodes.ts); throw PgEntraError for failures. */

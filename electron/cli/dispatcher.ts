@@ -155,7 +155,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
               memoryCache: global.memoryCache,
               ...(global.clientId ? { clientId: global.clientId } : {}),
               logger: logger.child('auth'),
-              backgroundRefresh: false, // a CLI process is short-lived
+              backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
               env: io.env,
             }),
         )),

@@ -11,5 +11,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'export', summary: 'Export profiles for pgAdmin (password command) or pg_service.conf', load: async () => (await import('./export.js')).command },
   { name: 'import', summary: 'Import servers from a pgAdmin 4 export', load: async () => (await import('./import.js')).command },
   { name: 'psql', summary: 'Run psql with a fresh Entra token', load: async () => (await import('./psql.js')).command },
+  { name: 'proxy', summary: 'Local PostgreSQL endpoint that signs in with Entra tokens (no password for clients)', load: async () => (await import('./proxy.js')).command },
   { name: 'env', summary: 'Print libpq environment variables for a profile', load: async () => (await import('./env.js')).command },
 ];

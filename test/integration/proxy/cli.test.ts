@@ -1,0 +1,140 @@
+// `pgentra proxy` end to end through the real token broker (memory cache, an auto-completed
+// interactive sign-in against the Entra simulator): ready line, psql with no password, ports
+// remembered per profile, and no token in any file under the data dir.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
+import type { CliContext } from '../../../electron/cli/context.js';
+import { createProxyCommand } from '../../../electron/cli/commands/proxy.js';
+import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
+import { PORTS_FILE_NAME } from '../../../electron/proxy/index.js';
+import { completeSignInHeadless } from '../../sim/entra/index.js';
+import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
+import { ADMIN_UPN, captureLog, libpqEnv, prepareServer, run, sleep } from './helpers.js';
+
+let azure: SimulatedAzure;
+let home: string;
+let broker: TokenBroker;
+const log = captureLog();
+
+beforeAll(async () => {
+  azure = await startSimulatedAzure();
+  await prepareServer(azure);
+  home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-proxy-cli-'));
+  broker = new TokenBroker({ dataDir: home, memoryCache: true, logger: log.logger, backgroundRefresh: false });
+  const caCertPem = readFileSync(azure.caFile, 'utf8');
+  await broker.signInInteractive(azure.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem, upn: ADMIN_UPN }).catch(() => undefined) });
+  const store = openProfileStore(home);
+  await store.create({
+    name: 'sim admins',
+    host: azure.state.server.host,
+    port: azure.state.server.port,
+    username: 'db-admins',
+    credential: { kind: 'interactive', account: ADMIN_UPN },
+    cloud: { customFile: azure.stateFile },
+    confirmations: { nonAzureHost: true },
+  });
+});
+
+afterAll(async () => {
+  await azure?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+interface Started {
+  stdout: () => string;
+  stderr: () => string;
+  stop(): Promise<number>;
+  done: Promise<number>;
+}
+
+function startCli(positionals: string[], values: Record<string, string | boolean | string[]>, env: NodeJS.ProcessEnv = {}): Started {
+  let out = '';
+  let err = '';
+  const ac = new AbortController();
+  const ctx: CliContext = {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env,
+    cwd: home,
+    dataDir: home,
+    global: { cloud: 'public', memoryCache: true, verbose: false },
+    services: { logger: log.logger, broker: async () => broker, openBrowser: async () => false },
+    signal: ac.signal,
+  };
+  const done = createProxyCommand({ logSinks: [(l) => void log.lines.push(l)] }).run(ctx, { positionals, values });
+  done.catch(() => undefined);
+  return {
+    stdout: () => out,
+    stderr: () => err,
+    done,
+    async stop() {
+      ac.abort();
+      return done;
+    },
+  };
+}
+
+async function readyConninfo(s: Started): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const m = /psql "([^"]+)"/.exec(s.stdout());
+    if (m?.[1]) return m[1];
+    await Promise.race([sleep(50), s.done]);
+  }
+  throw new Error(`no ready line: ${s.stdout()} ${s.stderr()}`);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
+
+describe('pgentra proxy', () => {
+  it('prints a ready line with a connection string that psql uses with no password; the port is remembered', async () => {
+    const first = startCli(['sim admins'], {});
+    const conninfo = await readyConninfo(first);
+    expect(conninfo).toMatch(/^host=127\.0\.0\.1 port=(\d+) dbname=postgres user=db-admins sslmode=disable$/);
+    const port = Number(/port=(\d+)/.exec(conninfo)?.[1]);
+    expect(port).toBeGreaterThanOrEqual(6432);
+    const r = await run('/usr/bin/psql', [conninfo, '-Atc', 'select current_user'], libpqEnv());
+    expect(r.stdout.trim()).toBe('db-admins');
+    expect(await first.stop()).toBe(0);
+    expect(first.stderr()).toContain('stopped after 1 connection(s)');
+
+    const remembered = JSON.parse(readFileSync(path.join(home, PORTS_FILE_NAME), 'utf8')) as { ports: Record<string, number> };
+    expect(Object.values(remembered.ports)).toEqual([port]);
+    expect(statSync(path.join(home, PORTS_FILE_NAME)).mode & 0o777).toBe(0o600);
+
+    const second = startCli(['sim admins'], {});
+    expect(await readyConninfo(second)).toBe(conninfo);
+    expect(await second.stop()).toBe(0);
+  });
+
+  it('--require-password takes the password from PGENTRA_PROXY_PASSWORD', async () => {
+    const s = startCli(['sim admins'], { 'require-password': true, port: '0' }, { PGENTRA_PROXY_PASSWORD: 's3cret-local' });
+    const conninfo = await readyConninfo(s);
+    const bad = await run('/usr/bin/psql', [conninfo, '-Atc', 'select 1'], libpqEnv({ PGPASSWORD: 'nope' }));
+    expect(bad.stderr).toContain('password authentication failed for user "db-admins"');
+    const good = await run('/usr/bin/psql', [conninfo, '-Atc', 'select current_user'], libpqEnv({ PGPASSWORD: 's3cret-local' }));
+    expect(good.stdout.trim()).toBe('db-admins');
+    expect(await s.stop()).toBe(0);
+  });
+
+  it('refuses a non-loopback address without --allow-remote', async () => {
+    const s = startCli(['sim admins'], { address: '0.0.0.0' });
+    await expect(s.done).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('no token in any log line or any file under the data dir', async () => {
+    const t = await broker.getToken({ credential: { kind: 'interactive', account: ADMIN_UPN }, cloud: azure.stateFile });
+    expect(t.token.length).toBeGreaterThan(100);
+    expect(log.lines.join('\n')).not.toContain(t.token);
+    const files = filesUnder(home);
+    expect(files.some((f) => f.endsWith(PORTS_FILE_NAME))).toBe(true);
+    expect(files.some((f) => f.endsWith('proxy.log'))).toBe(true);
+    for (const f of files) expect(readFileSync(f).includes(t.token), f).toBe(false);
+    const proxyLog = readFileSync(path.join(home, 'logs', 'proxy.log'), 'utf8');
+    expect(proxyLog).toContain('"proxy connection closed"');
+  });
+});
