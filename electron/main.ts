@@ -65,6 +65,7 @@ async function start(): Promise<void> {
       dataDir,
     }),
     events: broadcast,
+    ...(process.env.PGENTRA_CLOUD_FILE ? { defaultCloud: process.env.PGENTRA_CLOUD_FILE } : {}),
   });
   const router = createRouter(createHandlers(composed.services), {
     senderPolicy: createSenderPolicy({ scheme: APP_SCHEME, host: APP_HOST, windowIds: () => BrowserWindow.getAllWindows().map((w) => w.id) }),

@@ -3,16 +3,18 @@
 // broker, the profile store and the session manager to the interfaces the IPC handlers use.
 import { PgEntraError } from '../shared/errors.js';
 import type { Account, AppInfo, TokenDescription } from '../shared/contract.js';
-import { validateProfileInput, type Profile } from '../shared/profile.js';
+import { cloudFromRef, cloudRef, validateProfileInput, type Profile } from '../shared/profile.js';
 import { resolveCloud } from './auth/cloudLoader.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
 import type { InteropService, ProfilesService, Services, AccountsService, TokensService } from './ipc/services.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
-import { ProfileStore } from './profiles/profileStore.js';
+import { customCloudDomains, openProfileStore } from './profiles/profileAccess.js';
+import type { ProfileStore } from './profiles/profileStore.js';
+import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
+import { targetOsFor } from './interop/shellQuote.js';
 import { SessionManager } from './sessions/manager.js';
-import { tokenCloudOf } from './sessions/types.js';
 
 export interface ShellCapabilities {
   dataDir: string;
@@ -21,8 +23,8 @@ export interface ShellCapabilities {
   openSignInPage(url: string, authorityHost: string): Promise<boolean>;
   appInfo(): AppInfo;
   events: EventSink;
-  /** pgAdmin import/export, when the interop module is available. */
-  interop?: InteropService;
+  /** The cloud for sign-in when a request names none: PGENTRA_CLOUD_FILE, else `public`. */
+  defaultCloud?: string;
 }
 
 export interface ComposedServices {
@@ -33,18 +35,8 @@ export interface ComposedServices {
   dispose(): Promise<void>;
 }
 
-function cloudKey(cloud: Profile['cloud'] | undefined): string {
-  return cloud === undefined ? 'public' : tokenCloudOf(cloud);
-}
 
 function profilesService(store: ProfileStore): ProfilesService {
-  const customDomains = (file: string): readonly string[] | undefined => {
-    try {
-      return resolveCloud(file).postgresDomains;
-    } catch {
-      return undefined;
-    }
-  };
   return {
     list: () => store.list(),
     get: (id) => store.get(id),
@@ -57,13 +49,15 @@ function profilesService(store: ProfileStore): ProfilesService {
     validate: (raw) => {
       const cloud = typeof raw === 'object' && raw !== null && 'cloud' in raw ? (raw as { cloud: unknown }).cloud : undefined;
       const file = typeof cloud === 'object' && cloud !== null && 'customFile' in cloud ? String((cloud as { customFile: unknown }).customFile) : undefined;
-      const domains = file ? customDomains(file) : undefined;
+      const domains = file ? customCloudDomains(file) : undefined;
       return validateProfileInput(raw, domains ? { customDomains: domains } : {});
     },
   };
 }
 
-function accountsService(broker: TokenBroker, shell: ShellCapabilities): AccountsService {
+function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellCapabilities): AccountsService {
+  const defaultCloud = shell.defaultCloud ?? 'public';
+  const cloudKey = (cloud: Profile['cloud'] | undefined): string => (cloud === undefined ? defaultCloud : cloudRef(cloud));
   let pending: AbortController | undefined;
   const toAccount = (cloud: string, a: { username: string; homeAccountId: string; tenantId: string; name?: string }): Account => ({
     homeAccountId: a.homeAccountId,
@@ -80,7 +74,20 @@ function accountsService(broker: TokenBroker, shell: ShellCapabilities): Account
   const announce = async (): Promise<void> => {
     shell.events('accounts.changed', { accounts: await list() });
   };
-  const list = async (): Promise<Account[]> => (await broker.listAccounts('public')).map((a) => toAccount('public', a));
+  // Accounts live per cloud (authority); list every cloud the user works with.
+  const list = async (): Promise<Account[]> => {
+    const clouds = new Set([defaultCloud, ...(await store.list()).map((p) => cloudRef(p.cloud))]);
+    const perCloud = await Promise.all(
+      [...clouds].map(async (cloud) => {
+        try {
+          return (await broker.listAccounts(cloud)).map((a) => toAccount(cloud, a));
+        } catch {
+          return []; // an unreadable custom cloud file must not hide the other clouds' accounts
+        }
+      }),
+    );
+    return perCloud.flat();
+  };
   return {
     list,
     async signIn(req) {
@@ -151,7 +158,7 @@ function accountsService(broker: TokenBroker, shell: ShellCapabilities): Account
 }
 
 function tokensService(broker: TokenBroker): TokensService {
-  const fetch = (p: Profile) => broker.getToken({ credential: p.credential, cloud: tokenCloudOf(p.cloud) });
+  const fetch = (p: Profile) => broker.getToken({ credential: p.credential, cloud: cloudRef(p.cloud) });
   return {
     async copy(p) {
       const t = await fetch(p);
@@ -175,28 +182,35 @@ function tokensService(broker: TokenBroker): TokensService {
   };
 }
 
-/** pgAdmin import/export until the interop module provides an implementation: a clear refusal. */
-const interopNotAvailable: InteropService = {
-  async exportPgAdmin() {
-    throw new PgEntraError('internal', 'pgAdmin export is not available in this build of the desktop app.', { hint: 'Use the pgentra CLI to export profiles for pgAdmin.' });
-  },
-  async importPgAdmin() {
-    throw new PgEntraError('internal', 'pgAdmin import is not available in this build of the desktop app.', { hint: 'Use the pgentra CLI to import a pgAdmin servers.json.' });
-  },
-};
+function interopService(store: ProfileStore, shell: ShellCapabilities): InteropService {
+  return {
+    async exportPgAdmin(profiles) {
+      const json = await exportPgAdminJson(profiles, { dataDir: shell.dataDir, os: targetOsFor(process.platform), env: process.env, passwordExecExpiration: 0 });
+      return { json, count: profiles.length };
+    },
+    async importPgAdmin(json, conflict) {
+      const { plan, result } = await importPgAdminJson(store, json, {
+        cloud: cloudFromRef(shell.defaultCloud ?? 'public'),
+        allowNonAzureHost: false,
+        allowWeakerTls: false,
+        onConflict: conflict,
+      });
+      const serverOf = (i: number): string => plan.profiles[i]?.name ?? `server ${i + 1}`;
+      return {
+        imported: [...result.created, ...result.replaced],
+        skipped: [
+          ...result.skipped.map((s) => ({ name: s.name, reason: s.reason })),
+          ...result.invalid.map((v) => ({ name: v.name ?? serverOf(v.index), reason: v.errors.map((e) => e.message).join('; ') })),
+          ...plan.rejected.map((r) => ({ name: r.name, reason: r.reasons.join('; ') })),
+        ],
+      };
+    },
+  };
+}
 
 export function composeServices(shell: ShellCapabilities): ComposedServices {
   const broker = new TokenBroker({ dataDir: shell.dataDir, logger: shell.logger });
-  const store = new ProfileStore({
-    dataDir: shell.dataDir,
-    customCloudDomains: (file) => {
-      try {
-        return resolveCloud(file).postgresDomains;
-      } catch {
-        return undefined;
-      }
-    },
-  });
+  const store = openProfileStore(shell.dataDir);
   const sessions = new SessionManager({ tokens: broker, customCloudCaFile: (file) => resolveCloud(file).caFile });
   const unsubscribeSessions = sessions.subscribe((e) => shell.events('session.state', e));
   const unsubscribeStore = store.subscribe((change) =>
@@ -207,10 +221,10 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   );
   const services: Services = {
     profiles: profilesService(store),
-    accounts: accountsService(broker, shell),
+    accounts: accountsService(broker, store, shell),
     sessions,
     tokens: tokensService(broker),
-    interop: shell.interop ?? interopNotAvailable,
+    interop: interopService(store, shell),
     appInfo: shell.appInfo,
     events: shell.events,
   };

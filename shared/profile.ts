@@ -352,6 +352,11 @@ export function cloudRef(cloud: Cloud): string {
   return typeof cloud === 'string' ? cloud : cloud.customFile;
 }
 
+/** The inverse of cloudRef: a built-in cloud name stays a name; anything else is a custom cloud file. */
+export function cloudFromRef(ref: string): Cloud {
+  return (BUILTIN_CLOUDS as readonly string[]).includes(ref) ? (ref as BuiltinCloud) : { customFile: ref };
+}
+
 export function postgresDomainsFor(cloud: Cloud, customDomains?: readonly string[]): string[] {
   if (typeof cloud === 'string') return [...CLOUD_POSTGRES_DOMAINS[cloud]];
   return (customDomains ?? []).filter((d) => d.trim() !== '').map(normalizeDomain);

@@ -4,4 +4,4 @@ export { Session, DEFAULT_TUNING, FRESH_TOKEN_SECONDS, type SessionTuning } from
 export { buildSslOptions } from './tls.js';
 export { splitSql, type SqlStatement } from './splitSql.js';
 export { mapConnectError, mapQueryError } from './errors.js';
-export { tokenCloudOf, type SessionTarget } from './types.js';
+export type { SessionTarget } from './types.js';

@@ -21,7 +21,8 @@ import { mapConnectError, mapQueryError } from './errors.js';
 import { forgetPassword } from './pgInternals.js';
 import { DEFAULT_TUNING, Session, type SessionTuning } from './session.js';
 import { buildSslOptions, readCaFile } from './tls.js';
-import { tokenCloudOf, type SessionTarget } from './types.js';
+import { cloudRef } from '../../shared/profile.js';
+import type { SessionTarget } from './types.js';
 
 /** The pgaadauth functions live in this database only. */
 const ADMIN_DATABASE = 'postgres';
@@ -140,7 +141,7 @@ export class SessionManager {
         user: input.roleName,
         ...(input.database ? { database: input.database } : {}),
         password: async () => {
-          const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: tokenCloudOf(session.target.cloud) });
+          const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: cloudRef(session.target.cloud) });
           account = t.account;
           return t.token;
         },

@@ -33,7 +33,8 @@ import { backendKeyOf, forgetPassword, isSocketOpen, tlsFactsOf, wasNeverSent } 
 import { setImmediate as nextIo } from 'node:timers/promises';
 import { BUILTIN_TYPE_NAMES } from './builtinTypes.js';
 import { splitSql } from './splitSql.js';
-import { tokenCloudOf, type SessionTarget } from './types.js';
+import { cloudRef } from '../../shared/profile.js';
+import type { SessionTarget } from './types.js';
 
 /** After "The access token has expired", ask for a token with at least this much life left. */
 export const FRESH_TOKEN_SECONDS = 900;
@@ -202,7 +203,7 @@ export class Session {
     try {
       token = await this.deps.tokens.getToken({
         credential: this.target.credential,
-        cloud: tokenCloudOf(this.target.cloud),
+        cloud: cloudRef(this.target.cloud),
         ...(fresh ? { minValiditySeconds: FRESH_TOKEN_SECONDS } : {}),
       });
     } catch (e) {

@@ -10,8 +10,3 @@ export type SessionTarget = Pick<
   id?: string;
   name?: string;
 };
-
-/** The `cloud` string the TokenProvider understands: `public` | `usgov` | `china` | a custom-cloud file path. */
-export function tokenCloudOf(cloud: SessionTarget['cloud']): string {
-  return typeof cloud === 'string' ? cloud : cloud.customFile;
-}

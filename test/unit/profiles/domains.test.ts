@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudRef, isHostInDomains } from '../../../shared/profile.js';
+import { cloudFromRef, cloudRef, isHostInDomains } from '../../../shared/profile.js';
 
 describe('isHostInDomains', () => {
   it('a leading-dot domain matches subdomains only', () => {
@@ -21,5 +21,7 @@ describe('cloudRef', () => {
   it('is the built-in name or the custom cloud file', () => {
     expect(cloudRef('usgov')).toBe('usgov');
     expect(cloudRef({ customFile: '/etc/pgentra/cloud.json' })).toBe('/etc/pgentra/cloud.json');
+    expect(cloudFromRef('china')).toBe('china');
+    expect(cloudFromRef('/etc/pgentra/cloud.json')).toEqual({ customFile: '/etc/pgentra/cloud.json' });
   });
 });

@@ -1,0 +1,57 @@
+// pgAdmin export and import as whole operations over profiles and the store, shared by the
+// `pgentra export/import pgadmin` commands and the desktop app's interop service.
+import type { Profile } from '../../shared/profile.js';
+import { customCloudDomains, type openProfileStore } from '../profiles/profileAccess.js';
+import { EXCHANGE_FORMAT, EXCHANGE_VERSION } from '../profiles/exchange.js';
+import type { ImportResult } from '../profiles/profileStore.js';
+import { locateCli } from './cliLocation.js';
+import { buildPgAdminExport, serializePgAdminExport } from './pgadminExport.js';
+import { planPgAdminImport, type PgAdminImportOptions, type PgAdminImportPlan } from './pgadminImport.js';
+import { currentCliFacts, sslRootCertFor } from './runtime.js';
+import type { TargetOs } from './shellQuote.js';
+
+export interface PgAdminExportRequest {
+  dataDir: string;
+  os: TargetOs;
+  env: NodeJS.ProcessEnv;
+  /** 0 = pgAdmin runs the password command for every new connection. */
+  passwordExecExpiration: number;
+  /** --cli: the pgentra launcher's path on the target machine. */
+  cliPath?: string;
+  /** --sslrootcert: one root certificate file for every server. */
+  sslRootCert?: string;
+}
+
+/** The servers.json text for these profiles. Never contains a token: only the command that fetches one. */
+export async function exportPgAdminJson(profiles: readonly Profile[], req: PgAdminExportRequest): Promise<string> {
+  const location = locateCli(currentCliFacts(req.os, req.env, req.cliPath));
+  // pgAdmin drops an sslrootcert that is not an existing file, so never write "system" here.
+  const roots = new Map<string, string>();
+  for (const p of profiles) roots.set(p.id, req.sslRootCert ?? (await sslRootCertFor(p, req.dataDir, false)));
+  const file = buildPgAdminExport(profiles, {
+    os: req.os,
+    launcher: location.argv,
+    passwordExecExpiration: req.passwordExecExpiration,
+    sslRootCertFor: (p) => roots.get(p.id) ?? '',
+  });
+  return serializePgAdminExport(file);
+}
+
+export type PgAdminImportRequest = Omit<PgAdminImportOptions, 'customDomains'> & { onConflict: 'skip' | 'rename' | 'replace' };
+
+/**
+ * Plans the import (what maps, what is reported) and applies it through the store's own import:
+ * its validation, duplicate detection and single locked write. Confirmations in the plan come
+ * only from the caller's explicit flags, hence trusted.
+ */
+export async function importPgAdminJson(
+  store: ReturnType<typeof openProfileStore>,
+  text: string,
+  req: PgAdminImportRequest,
+): Promise<{ plan: PgAdminImportPlan; result: ImportResult }> {
+  const customDomains = typeof req.cloud === 'string' ? undefined : customCloudDomains(req.cloud.customFile);
+  const plan = planPgAdminImport(text, { ...req, ...(customDomains ? { customDomains } : {}) });
+  const exchange = { format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, profiles: plan.profiles.map((p) => p.input) };
+  const result = await store.importProfiles(exchange, { onConflict: req.onConflict, trustConfirmations: true });
+  return { plan, result };
+}

@@ -1,0 +1,103 @@
+// The desktop app's real services composed as main.ts composes them, driven through the real
+// IPC router exactly as the preload would: sign in (accounts land under the cloud they belong
+// to), save the seed's profile, open a session as db-admins, export to pgAdmin and import back.
+// Only the Electron binary is absent; its one capability here (opening the browser) completes
+// the simulator's auto-approved sign-in headlessly.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../electron/log/logger.js';
+import { createHandlers } from '../../../electron/ipc/handlers/index.js';
+import { createRouter, type Router } from '../../../electron/ipc/router.js';
+import { APP_ORIGIN } from '../../../electron/ipc/senderPolicy.js';
+import { composeServices, type ComposedServices } from '../../../electron/services.js';
+import { completeSignInHeadless } from '../../sim/entra/index.js';
+import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
+import { ACCOUNTS } from '../../sim/types.js';
+
+const keyring = process.env.PGENTRA_KEYRING_READY === '1';
+const sender = { frameUrl: `${APP_ORIGIN}/index.html`, isMainFrame: true };
+let sim: SimulatedAzure;
+let home: string;
+let composed: ComposedServices;
+let router: Router;
+
+async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
+  const r = await router.dispatch(channel, payload, sender);
+  if (!r.ok) throw new Error(`${channel}: ${r.error.code}: ${r.error.message}`);
+  return r.value as T;
+}
+
+beforeAll(async () => {
+  if (!keyring) return;
+  sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary });
+  home = mkdtempSync(path.join(tmpdir(), 'pgentra-app-'));
+  const events: string[] = [];
+  composed = composeServices({
+    dataDir: home,
+    logger: silentLogger,
+    defaultCloud: sim.stateFile,
+    openSignInPage: async (url, authorityHost) => {
+      expect(url.startsWith(`${authorityHost}/`)).toBe(true);
+      void completeSignInHeadless(url, { caCertPem: readFileSync(sim.caFile, 'utf8') });
+      return true;
+    },
+    appInfo: () => ({ name: 'pgEntra', version: 'test', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: home }),
+    events: (name) => void events.push(name),
+  });
+  router = createRouter(createHandlers(composed.services), { validateOutput: true });
+});
+
+afterAll(async () => {
+  await composed?.broker.signOut(sim.stateFile, { all: true }).catch(() => undefined);
+  await composed?.dispose();
+  await sim?.stop();
+  if (home) rmSync(home, { recursive: true, force: true });
+});
+
+describe.skipIf(!keyring)('desktop services through the router', () => {
+  it('sign in → the account is listed under its own cloud → profile → session as db-admins → pgAdmin export and import', async () => {
+    const cloud = { customFile: sim.stateFile };
+    const signedIn = await call<{ account: { username: string; cloud: string } }>('accounts.signIn', { cloud });
+    expect(signedIn.account.username).toBe(ACCOUNTS.secondary);
+
+    // Before any profile exists, the default cloud (PGENTRA_CLOUD_FILE) is searched.
+    const listed = await call<{ accounts: { username: string; cloud: string }[] }>('accounts.list');
+    expect(listed.accounts).toContainEqual(expect.objectContaining({ username: ACCOUNTS.secondary, cloud: sim.stateFile }));
+
+    const { profile } = await call<{ profile: { id: string } }>('profiles.save', {
+      profile: {
+        name: 'Seed: db-admins',
+        host: sim.state.server.host,
+        port: sim.state.server.port,
+        database: 'postgres',
+        username: 'db-admins',
+        credential: { kind: 'interactive', account: ACCOUNTS.secondary },
+        cloud,
+      },
+    });
+    const info = await call<{ sessionId: string; currentUser: string | null }>('sessions.open', { profileId: profile.id });
+    expect(info.currentUser).toBe('db-admins');
+    const q = await call<{ status: string; statements: { rows: unknown[][] }[] }>('sessions.query', { sessionId: info.sessionId, sql: 'select current_user' });
+    expect(q.status).toBe('ok');
+    expect(q.statements[0]?.rows[0]?.[0]).toBe('db-admins');
+    await call('sessions.close', { sessionId: info.sessionId });
+
+    const exported = await call<{ json: string; count: number }>('interop.exportPgAdmin', { profileIds: [profile.id] });
+    expect(exported.count).toBe(1);
+    expect(exported.json).not.toMatch(/eyJ[\w-]{10,}\./);
+    const servers = (JSON.parse(exported.json) as { Servers: Record<string, { Username: string; Port: number; PasswordExecCommand: string }> }).Servers;
+    expect(servers['1']).toMatchObject({ Username: 'db-admins', Port: sim.state.server.port });
+    expect(servers['1']?.PasswordExecCommand).toContain(`token ${profile.id}`);
+
+    // The same server again is a duplicate: skipped with a reason, never silently doubled.
+    const again = await call<{ imported: unknown[]; skipped: { name: string; reason: string }[] }>('interop.importPgAdmin', { json: exported.json });
+    expect(again.imported).toHaveLength(0);
+    expect(again.skipped).toHaveLength(1);
+    const renamed = await call<{ imported: { name: string }[] }>('interop.importPgAdmin', { json: exported.json, conflict: 'rename' });
+    expect(renamed.imported).toHaveLength(1);
+    expect(renamed.imported[0]?.name).not.toBe('Seed: db-admins');
+    expect((await call<{ profiles: unknown[] }>('profiles.list')).profiles).toHaveLength(2);
+  });
+});
