@@ -352,8 +352,13 @@ describe('transport and control', () => {
     }).toEqual({ n: 0 });
   });
 
-  it('setOutage refuses connections on the same port, then recovers', async () => {
-    await sim.control.setOutage(true);
+  it('setOutage refuses connections on the same port (dropping open ones), then recovers', async () => {
+    const open = client(sim.adminUser, sim.adminPassword);
+    await open.connect();
+    open.on('error', () => undefined);
+    const ended = new Promise<void>((r) => open.once('end', () => r()));
+    await sim.control.setOutage(true); // must not wait for open connections to end by themselves
+    await ended;
     const e = await loginError(sim.adminUser, sim.adminPassword);
     expect(e.message).toMatch(/ECONNREFUSED/);
     await sim.control.setOutage(false);

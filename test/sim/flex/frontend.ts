@@ -115,7 +115,10 @@ export class Frontend {
     return this.port;
   }
 
-  /** Stops accepting; existing connections are left to dropAll(). */
+  /**
+   * Stops accepting at once; resolves when every existing connection has ended (Node's
+   * server.close semantics), so callers drop connections before awaiting it.
+   */
   async stopListening(): Promise<void> {
     const server = this.server;
     this.server = undefined;

@@ -107,8 +107,9 @@ export async function startFlexSim(opts: FlexSimOptions): Promise<FlexSim & { in
       dropAllConnections: () => fe.dropAll(),
       async setOutage(on: boolean) {
         if (on) {
-          await fe.stopListening();
+          const stopped = fe.stopListening();
           await fe.dropAll();
+          await stopped;
         } else if (!fe.listening) {
           await fe.listen(port);
         }
@@ -117,8 +118,9 @@ export async function startFlexSim(opts: FlexSimOptions): Promise<FlexSim & { in
     },
     close() {
       closed ??= (async () => {
-        await fe.stopListening();
+        const stopped = fe.stopListening();
         await fe.dropAll();
+        await stopped;
         await pool.end().catch(() => undefined);
         await backend.stop();
       })();
