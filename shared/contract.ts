@@ -19,7 +19,7 @@ import {
   VerifyAccessInputSchema,
   VerifyAccessResultSchema,
 } from './ipcSessions.js';
-import { BUILTIN_CLOUDS, ProfileInputSchema, ProfileSchema } from './profile.js';
+import { CloudSchema, ProfileInputSchema, ProfileSchema } from './profile.js';
 
 export { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './ipcChannels.js';
 
@@ -29,7 +29,7 @@ const NoInput = z.strictObject({});
 const MAX_SQL_CHARS = 4 * 1024 * 1024;
 const PageSize = z.number().int().min(1).max(50_000);
 
-const CloudRefSchema = z.union([z.enum(BUILTIN_CLOUDS), z.strictObject({ customFile: z.string().min(1) })]);
+const CloudRefSchema = CloudSchema;
 
 export const AccountSchema = z.object({
   /** MSAL home account id (`<oid>.<tid>`); identifies the account in calls. */

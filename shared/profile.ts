@@ -2,6 +2,7 @@
 // pgAdmin export. A profile says where to connect and which identity to use — never a secret:
 // tokens are fetched from Entra at connect time. Plain zod, no Node imports (the renderer uses it).
 import { z } from 'zod';
+import { BUILTIN_CLOUD_NAMES, BUILTIN_CLOUDS, isBuiltinCloudName, type BuiltinCloudName } from './clouds.js';
 import { CredentialSchema } from './credential.js';
 import { PgEntraError } from './errors.js';
 
@@ -22,15 +23,7 @@ export type SslMode = (typeof SSL_MODES)[number];
 /** libpq modes that may send the token unencrypted or to an unverified server without TLS. */
 const PLAINTEXT_SSL_MODES = ['disable', 'allow', 'prefer'];
 
-export const BUILTIN_CLOUDS = ['public', 'usgov', 'china'] as const;
-export type BuiltinCloud = (typeof BUILTIN_CLOUDS)[number];
-
-/** Where each built-in cloud's flexible servers live. A token for one cloud is only sent to these. */
-export const CLOUD_POSTGRES_DOMAINS: Readonly<Record<BuiltinCloud, readonly string[]>> = {
-  public: ['.postgres.database.azure.com'],
-  usgov: ['.postgres.database.usgovcloudapi.net'],
-  china: ['.postgres.database.chinacloudapi.cn'],
-};
+export type BuiltinCloud = BuiltinCloudName;
 
 export const PROFILE_DEFAULTS = {
   folder: '',
@@ -195,7 +188,7 @@ const CustomCloudSchema = z.strictObject(
   },
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown settings: ${iss.keys.join(', ')}` : 'must be "public", "usgov", "china" or { customFile: "/absolute/path.json" }') },
 );
-const CloudSchema = z.union([z.enum(BUILTIN_CLOUDS), CustomCloudSchema], {
+export const CloudSchema = z.union([z.enum(BUILTIN_CLOUD_NAMES), CustomCloudSchema], {
   error: () => 'must be "public", "usgov", "china" or { customFile: "/absolute/path.json" }',
 });
 export type Cloud = z.infer<typeof CloudSchema>;
@@ -354,11 +347,12 @@ export function cloudRef(cloud: Cloud): string {
 
 /** The inverse of cloudRef: a built-in cloud name stays a name; anything else is a custom cloud file. */
 export function cloudFromRef(ref: string): Cloud {
-  return (BUILTIN_CLOUDS as readonly string[]).includes(ref) ? (ref as BuiltinCloud) : { customFile: ref };
+  return isBuiltinCloudName(ref) ? ref : { customFile: ref };
 }
 
 export function postgresDomainsFor(cloud: Cloud, customDomains?: readonly string[]): string[] {
-  if (typeof cloud === 'string') return [...CLOUD_POSTGRES_DOMAINS[cloud]];
+  // A token for one cloud is only sent to that cloud's flexible-server domains.
+  if (typeof cloud === 'string') return [...BUILTIN_CLOUDS[cloud].postgresDomains];
   return (customDomains ?? []).filter((d) => d.trim() !== '').map(normalizeDomain);
 }
 
