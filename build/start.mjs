@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// `npm start`: builds if needed, then launches Electron on dist/electron/main.cjs (via package.json
-// "main"). Electron's npm package downloads its binary lazily on first require('electron') and
-// throws when that fails, so the binary is located here without requiring the package: a missing
-// binary gets a clear message and a non-zero exit, never a download attempt or a stack trace.
+// `npm start [-- --real]`: with nothing real set up (no server profiles in the data folder, no
+// PGENTRA_CLOUD_FILE, no --real) it runs the demo — simulated Azure, a demo profile in temporary
+// data, the local proxy — and opens the desktop app on it; otherwise it opens the app on the
+// user's own data. Electron's npm package downloads its binary lazily on first require('electron')
+// and throws when that fails, so the binary is located here without requiring the package: a
+// missing binary gets a clear message, never a download attempt or a stack trace. With the
+// simulated default the command stays useful without Electron (proxy + printed commands).
+// Tests force "no Electron" with ELECTRON_OVERRIDE_DIST_PATH=<an empty dir>.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,9 +24,23 @@ export function locateElectronBinary(env = process.env) {
     const exe = path.join(env.ELECTRON_OVERRIDE_DIST_PATH, relative || (process.platform === 'win32' ? 'electron.exe' : 'electron'));
     return existsSync(exe) ? { path: exe } : { reason: `ELECTRON_OVERRIDE_DIST_PATH is set but ${exe} does not exist` };
   }
-  if (!relative) return { reason: 'the Electron binary was never downloaded (node_modules/electron/path.txt is missing)' };
+  if (!relative) return { reason: 'the Electron binary has not been downloaded yet (node_modules/electron/path.txt is missing)' };
   const exe = path.join(electronPkg, 'dist', relative);
   return existsSync(exe) ? { path: exe } : { reason: `the Electron binary ${exe} is missing` };
+}
+
+/** Why the desktop app cannot start and how to fix it (Electron 45 fetches its binary on first use, not at npm ci). */
+export function missingElectronMessage(reason) {
+  return [
+    `pgEntra cannot start the desktop app: ${reason}.`,
+    '',
+    'Electron 45 downloads its binary from GitHub the first time it is needed, not during `npm ci`.',
+    'To get it, either:',
+    '  • with network access: npx install-electron',
+    '  • behind a mirror:     ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/ npx install-electron',
+    '  • with an unpacked Electron 45 you already have: ELECTRON_OVERRIDE_DIST_PATH=/path/to/electron-dir npm start',
+    'The pgentra CLI, `npm run demo` and `npm run sim` do not need Electron.',
+  ].join('\n');
 }
 
 function newestMtime(dir) {
@@ -43,39 +61,76 @@ function needsBuild() {
   return ['electron', 'shared', 'renderer'].some((d) => existsSync(path.join(root, d)) && newestMtime(path.join(root, d)) > built);
 }
 
-function main() {
-  const electron = locateElectronBinary();
-  if (!electron.path) {
-    console.error(
-      [
-        `pgEntra cannot start the desktop app: ${electron.reason}.`,
-        '',
-        'The pgentra CLI, `npm run demo` and `npm run sim` do not need Electron and still work.',
-        '',
-        'To fix it, either:',
-        '  • allow network access to download Electron once: rm -rf node_modules/electron && npm ci',
-        '    (behind a mirror: set ELECTRON_MIRROR, e.g. ELECTRON_MIRROR=https://npmmirror.com/mirrors/electron/), or',
-        '  • point to an unpacked Electron 45 you already have: ELECTRON_OVERRIDE_DIST_PATH=/path/to/electron npm start',
-      ].join('\n'),
-    );
-    process.exit(1);
+/** Builds the app when its sources are newer than dist/. False when the build failed (it printed why). */
+export function buildIfNeeded() {
+  if (!needsBuild()) return true;
+  const r = spawnSync(process.execPath, [path.join(root, 'build/build.mjs')], { stdio: 'inherit', cwd: root });
+  return r.status === 0;
+}
+
+/** 'simulated' or 'real' (with why), decided by test/demo/startMode.ts; 'real' when that cannot be loaded. */
+async function chooseMode(argv) {
+  if (argv.includes('--real')) return { kind: 'real', reason: '--real' };
+  try {
+    const { tsImport } = await import('tsx/esm/api');
+    const mod = await tsImport('../test/demo/startMode.ts', import.meta.url);
+    return mod.chooseStartMode(process.env);
+  } catch (e) {
+    return { kind: 'real', reason: `the simulated Azure is not available in this installation (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` };
   }
-  if (needsBuild()) {
-    const r = spawnSync(process.execPath, [path.join(root, 'build/build.mjs')], { stdio: 'inherit', cwd: root });
-    if (r.status !== 0) {
-      console.error('pgEntra: the build failed (see above); not starting.');
-      process.exit(r.status ?? 1);
-    }
-  }
-  // ELECTRON_RUN_AS_NODE would turn the app into a plain Node process.
-  const env = { ...process.env };
-  delete env.ELECTRON_RUN_AS_NODE;
-  const child = spawn(electron.path, [root, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root, env });
+}
+
+/** Runs the demo as a child and ends with its exit code; signals go to it, and it cleans up. */
+function runDemo(demoArgs) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/demo.ts'), ...demoArgs], { stdio: 'inherit', cwd: root });
+  // A terminal's Ctrl+C reaches both processes; a SIGTERM/SIGINT sent to this one only is passed on.
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, () => child.kill(s));
   child.on('error', (e) => {
-    console.error(`pgEntra: could not launch Electron (${electron.path}): ${e.message}`);
+    console.error(`pgEntra: could not run the demo: ${e.message}`);
     process.exit(1);
   });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+function runApp(electronPath, args) {
+  // ELECTRON_RUN_AS_NODE would turn the app into a plain Node process.
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(electronPath, [root, ...args], { stdio: 'inherit', cwd: root, env });
+  child.on('error', (e) => {
+    console.error(`pgEntra: could not launch Electron (${electronPath}): ${e.message}`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const mode = await chooseMode(argv);
+  const electron = locateElectronBinary();
+
+  if (mode.kind === 'simulated') {
+    console.log('pgEntra: no server is set up yet, so this runs against the simulated Azure (`npm start -- --real` opens your own, empty, data instead).');
+    if (!electron.path) {
+      console.error(`${missingElectronMessage(electron.reason)}\n`);
+      console.log('Continuing without the desktop app: the simulated Azure, the local proxy and the commands below work without it.');
+    } else if (!buildIfNeeded()) {
+      console.error('pgEntra: the build failed (see above); not starting.');
+      process.exit(1);
+    }
+    // The demo locates Electron itself (same env) and says in its summary why the app is not open.
+    return runDemo(['--exit-with-app']);
+  }
+
+  if (!electron.path) {
+    console.error(missingElectronMessage(electron.reason));
+    process.exit(1);
+  }
+  if (!buildIfNeeded()) {
+    console.error('pgEntra: the build failed (see above); not starting.');
+    process.exit(1);
+  }
+  runApp(electron.path, argv.filter((a) => a !== '--real'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

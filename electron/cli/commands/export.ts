@@ -1,15 +1,15 @@
 // `pgentra export pgadmin|pgservice`: server profiles for other tools. The pgAdmin file makes
 // pgAdmin run `pgentra token <profile-id>` for the password; pg_service.conf has the connection
-// settings for psql & co. Neither contains a token.
+// settings for psql & co. (direct, or through the local proxy with --via-proxy). Neither contains a token.
 import { PgEntraError } from '../../../shared/errors.js';
 import { profileNameKey, type Profile } from '../../../shared/profile.js';
 import { locateCli } from '../../interop/cliLocation.js';
 import { writeOutput } from '../../interop/outputFile.js';
 import { buildPgAdminExport, serializePgAdminExport } from '../../interop/pgadminExport.js';
-import { buildPgServiceConf } from '../../interop/pgService.js';
+import { buildPgServiceConf, buildProxyPgServiceConf } from '../../interop/pgService.js';
 import { currentCliFacts, sslRootCertFor } from '../../interop/runtime.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
-import { targetOsFor, type TargetOs } from '../../interop/shellQuote.js';
+import { quotePosix, targetOsFor, type TargetOs } from '../../interop/shellQuote.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
@@ -17,7 +17,7 @@ import { EXIT } from '../exitCodes.js';
 const HELP = `Usage:
   pgentra export pgadmin [--out FILE] [--for windows|macos|linux] [--password-exec-expiration SECS]
                          [--cli PATH] [--sslrootcert PATH] [PROFILE ... | --folder F ...]
-  pgentra export pgservice [--out FILE] [PROFILE ... | --folder F ...]
+  pgentra export pgservice [--out FILE] [--via-proxy] [PROFILE ... | --folder F ...]
 
 pgadmin: writes a servers.json for pgAdmin 4 (File → Import Servers, or
   setup.py load-servers FILE). Each server's password command runs
@@ -26,6 +26,9 @@ pgadmin: writes a servers.json for pgAdmin 4 (File → Import Servers, or
   pgAdmin in server mode runs password commands only with ENABLE_SERVER_PASS_EXEC_CMD = True.
 pgservice: writes pg_service.conf sections, for
   PGPASSWORD="$(pgentra token NAME)" psql "service=NAME"
+  With --via-proxy the sections point at the local pgEntra proxy instead (127.0.0.1, the
+  profile's proxy port, sslmode=disable over loopback, no password needed):
+  pgentra proxy NAME   then   psql "service=NAME"
 
 Options:
   --out FILE                  write to FILE (mode 0600); default or "-": stdout
@@ -39,7 +42,17 @@ Options:
                               the system roots written to the pgEntra data folder, or the custom
                               cloud's CA file)
   --folder F                  only profiles in this folder (repeatable)
-  --via-proxy                 (pgservice) connect through the local pgEntra proxy — not available yet`;
+  --via-proxy                 (pgservice) sections for the local pgEntra proxy: host 127.0.0.1 and
+                              each profile's proxy port — the one \`pgentra proxy\` remembers in
+                              proxy-ports.json (assigned now if the profile has none yet, so both
+                              agree). For a proxy started with --port, --address or --unix-socket,
+                              edit the section to match.
+
+Examples:
+  pgentra export pgadmin --out ~/pgentra-servers.json
+  pgentra export pgservice --via-proxy --out ~/.pg_service.conf
+  pgentra proxy prod   # in another terminal, then:
+  psql "service=prod"`;
 
 export const command: CommandDefinition = {
   name: 'export',
@@ -98,6 +111,11 @@ function expiration(v: string | undefined): number {
 }
 
 async function exportPgAdmin(ctx: CliContext, values: OptionValues, names: string[]): Promise<number> {
+  if (bool(values['via-proxy'])) {
+    throw new PgEntraError('invalid_input', '--via-proxy applies to export pgservice only: pgAdmin gets fresh tokens through its password command.', {
+      hint: 'To use the proxy from pgAdmin, add a server with host 127.0.0.1 and the port `pgentra proxy` prints.',
+    });
+  }
   const os = targetOs(str(values.for));
   const passwordExecExpiration = expiration(str(values['password-exec-expiration']));
   const profiles = await selectProfiles(ctx, names, folders(values));
@@ -122,21 +140,61 @@ async function exportPgAdmin(ctx: CliContext, values: OptionValues, names: strin
 }
 
 async function exportPgService(ctx: CliContext, values: OptionValues, names: string[]): Promise<number> {
-  if (bool(values['via-proxy'])) {
-    throw new PgEntraError('invalid_input', '--via-proxy is not available yet: the local pgEntra proxy is not part of this version.', {
-      hint: 'Export without --via-proxy and put the token in PGPASSWORD.',
-    });
-  }
   if (str(values.for) !== undefined || str(values.cli) !== undefined || str(values['password-exec-expiration']) !== undefined) {
     throw new PgEntraError('invalid_input', '--for, --cli and --password-exec-expiration apply to export pgadmin only.');
   }
+  const viaProxy = bool(values['via-proxy']);
+  if (viaProxy && str(values.sslrootcert) !== undefined) {
+    throw new PgEntraError('invalid_input', '--sslrootcert does not apply with --via-proxy: psql talks to the local proxy without TLS, and the proxy verifies the server itself.');
+  }
   const profiles = await selectProfiles(ctx, names, folders(values));
-  const fixedRoot = str(values.sslrootcert);
-  // Any libpq version may read the file: a real PEM file works for all, "system" only for ≥ 16.
-  const roots = new Map<string, string>();
-  for (const p of profiles) roots.set(p.id, fixedRoot ?? (await sslRootCertFor(p, ctx.dataDir, false)));
-  const text = buildPgServiceConf(profiles, { sslRootCertFor: (p) => roots.get(p.id) ?? '' });
+  let text: string;
+  if (viaProxy) {
+    const ports = await proxyPortsFor(ctx.dataDir, profiles);
+    text = buildProxyPgServiceConf(profiles, { proxyPortFor: (p) => ports.get(p.id) as number });
+  } else {
+    const fixedRoot = str(values.sslrootcert);
+    // Any libpq version may read the file: a real PEM file works for all, "system" only for ≥ 16.
+    const roots = new Map<string, string>();
+    for (const p of profiles) roots.set(p.id, fixedRoot ?? (await sslRootCertFor(p, ctx.dataDir, false)));
+    text = buildPgServiceConf(profiles, { sslRootCertFor: (p) => roots.get(p.id) ?? '' });
+  }
   const written = await writeOutput(text, str(values.out), ctx.cwd, ctx.stdout);
   if (written) ctx.stderr.write(`Wrote ${profiles.length} service(s) to ${written}. Point PGSERVICEFILE at it or copy the sections to ~/.pg_service.conf.\n`);
+  if (viaProxy && profiles.length > 0) {
+    ctx.stderr.write(`Start the proxy before connecting: pgentra proxy ${profiles.map((p) => quotePosix(p.name)).join(' ')}\n`);
+  }
   return EXIT.ok;
+}
+
+async function isPortFree(address: string, port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: address, port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Each profile's proxy port exactly as `pgentra proxy` picks it: the remembered one, else the
+ * lowest free one from 6432 up, remembered now so the proxy started later uses the same.
+ * (Same rule as commands/proxy.ts: a port another program holds is not handed out.)
+ */
+async function proxyPortsFor(dataDir: string, profiles: readonly Profile[]): Promise<Map<string, number>> {
+  const [{ PortRegistry }, { DEFAULT_PROXY_ADDRESS }] = await Promise.all([import('../../proxy/portRegistry.js'), import('../../proxy/addressPolicy.js')]);
+  const registry = new PortRegistry(dataDir);
+  const remembered = await registry.load();
+  const busy = new Set<number>();
+  for (;;) {
+    const ports = await registry.assign(profiles.map((p) => p.id), busy);
+    const taken: number[] = [];
+    for (const p of profiles) {
+      const n = ports.get(p.id) as number;
+      if (remembered[p.id] === undefined && !(await isPortFree(DEFAULT_PROXY_ADDRESS, n))) taken.push(n);
+    }
+    if (taken.length === 0) return ports;
+    for (const p of profiles) if (taken.includes(ports.get(p.id) as number)) await registry.forget(p.id);
+    taken.forEach((n) => busy.add(n));
+  }
 }

@@ -107,13 +107,13 @@ describe('pgentra export / import pgadmin, pgservice, env', () => {
     expect(JSON.parse((await cli('profiles', 'list', '--json')).out)).toEqual([]);
   });
 
-  it('export pgservice; --via-proxy is refused clearly', async () => {
+  it('export pgservice; --via-proxy points at the proxy', async () => {
     await cli('profiles', 'add', 'Prod EU', '--host', 'a.postgres.database.azure.com', '--user', 'db admins');
     const r = await cli('export', 'pgservice');
     expect(r.out).toMatch(/\[Prod-EU\]\nhost=a\.postgres\.database\.azure\.com\nport=5432\ndbname=postgres\nuser=db admins\nsslmode=verify-full\nsslrootcert=\/.+system-roots\.pem\n/);
     const p = await cli('export', 'pgservice', '--via-proxy');
-    expect(p.code).toBe(64);
-    expect(p.err).toMatch(/not available yet/);
+    expect(p.code).toBe(0);
+    expect(p.out).toMatch(/\[Prod-EU\]\nhost=127\.0\.0\.1\nport=6432\ndbname=postgres\nuser=db admins\nsslmode=disable\n/);
   });
 
   it('env prints quoted variables without a token', async () => {
