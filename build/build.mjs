@@ -34,6 +34,12 @@ const common = {
   absWorkingDir: root,
 };
 
+// Shared ESM modules read import.meta.url; in the CommonJS bundles Electron loads, give it the file's URL.
+const cjsImportMeta = {
+  define: { 'import.meta.url': '__pgentraImportMetaUrl' },
+  banner: { js: "const __pgentraImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
 await Promise.all([
   esbuild.build({
     ...common,
@@ -50,7 +56,7 @@ await Promise.all([
   }),
   ...(existsSync(path.join(root, 'electron/main.ts'))
     ? [
-        esbuild.build({ ...common, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs' }),
+        esbuild.build({ ...common, ...cjsImportMeta, entryPoints: ['electron/main.ts'], outfile: 'dist/electron/main.cjs', format: 'cjs' }),
         esbuild.build({ ...common, entryPoints: ['electron/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs' }),
       ]
     : []),

@@ -2,6 +2,7 @@
 // connection string a person saved in DBeaver or a .pgpass keeps working next time. Holds port
 // numbers only — never a secret.
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
@@ -87,6 +88,27 @@ export class PortRegistry {
     return ports;
   }
 
+  /**
+   * Like assign, but a newly assigned port that another program holds right now is skipped (and
+   * not remembered). A remembered port is kept even if busy: the proxy's listen error says so,
+   * and silently moving it would break connection strings people saved.
+   */
+  async assignFree(profileIds: readonly string[], address: string): Promise<Map<string, number>> {
+    const remembered = await this.load();
+    const busy = new Set<number>();
+    for (;;) {
+      const ports = await this.assign(profileIds, busy);
+      const taken: number[] = [];
+      for (const id of profileIds) {
+        const n = ports.get(id) as number;
+        if (remembered[id] === undefined && !(await isPortFree(address, n))) taken.push(n);
+      }
+      if (taken.length === 0) return ports;
+      for (const id of profileIds) if (taken.includes(ports.get(id) as number)) await this.forget(id);
+      taken.forEach((n) => busy.add(n));
+    }
+  }
+
   /** Forgets a profile's port (e.g. its port turned out to be used by another program). */
   async forget(profileId: string): Promise<void> {
     const current = await this.load();
@@ -94,4 +116,13 @@ export class PortRegistry {
     delete current[profileId];
     await this.save(current);
   }
+}
+
+/** Whether a TCP port can be listened on at `address` right now. */
+export function isPortFree(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ host: address, port, exclusive: true }, () => s.close(() => resolve(true)));
+  });
 }

@@ -5,7 +5,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TokenBroker } from '../../electron/auth/tokenBroker.js';
@@ -67,42 +66,21 @@ function ensureCliBuilt(progress: DemoProgress): string {
   return bin;
 }
 
-function isPortFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ host: DEFAULT_PROXY_ADDRESS, port, exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
 
 /** --port, else the port `pgentra proxy` would use: remembered per profile, 6432 and up, skipping busy ones. */
 async function proxyPort(dataDir: string, profileId: string, requested: number | undefined): Promise<number> {
   if (requested !== undefined) return requested;
-  const registry = new PortRegistry(dataDir);
-  const busy = new Set<number>();
-  for (;;) {
-    const port = (await registry.assign([profileId], busy)).get(profileId) as number;
-    if (await isPortFree(port)) return port;
-    await registry.forget(profileId);
-    busy.add(port);
-  }
+  return (await new PortRegistry(dataDir).assignFree([profileId], DEFAULT_PROXY_ADDRESS)).get(profileId) as number;
 }
 
 /** Starts the simulator with its scratch dir inside `parent`, so every file of the demo is under one root. */
 async function startAzureUnder(parent: string, opts: DemoOptions, stateFile: string): Promise<SimulatedAzure> {
-  const saved = process.env.TMPDIR;
-  // startSimulatedAzure puts its work dir (CA, PostgreSQL data) in os.tmpdir(), which reads TMPDIR.
-  process.env.TMPDIR = parent;
-  try {
-    return await startSimulatedAzure({
-      autoApprove: DEMO_UPN,
-      stateFile,
-      ...(opts.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
-    });
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-  }
+  return startSimulatedAzure({
+    autoApprove: DEMO_UPN,
+    stateFile,
+    parentDir: parent,
+    ...(opts.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
+  });
 }
 
 async function signIn(broker: TokenBroker, azure: SimulatedAzure, signal: AbortSignal): Promise<void> {

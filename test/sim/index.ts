@@ -17,6 +17,8 @@ export interface SimulatedAzureOptions {
   withServer?: boolean;
   /** Where to write the state file; default `<workDir>/state.json`. */
   stateFile?: string;
+  /** Directory to create the scratch work dir (CA, PostgreSQL data) in; default the OS temp dir. */
+  parentDir?: string;
 }
 
 export interface SimulatedAzure {
@@ -34,7 +36,7 @@ export interface SimulatedAzure {
 
 export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Promise<SimulatedAzure> {
   const directory = opts.directory ?? loadDirectory();
-  const workDir = mkdtempSync(path.join(tmpdir(), 'pgentra-sim-'));
+  const workDir = mkdtempSync(path.join(opts.parentDir ?? tmpdir(), 'pgentra-sim-'));
   // The flexible-server simulator's PostgreSQL may run as another OS user (root → postgres).
   chmodSync(workDir, 0o755);
   const tls = await createTlsMaterial();

@@ -167,14 +167,6 @@ async function exportPgService(ctx: CliContext, values: OptionValues, names: str
   return EXIT.ok;
 }
 
-async function isPortFree(address: string, port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ host: address, port, exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
 
 /**
  * Each profile's proxy port exactly as `pgentra proxy` picks it: the remembered one, else the
@@ -183,18 +175,5 @@ async function isPortFree(address: string, port: number): Promise<boolean> {
  */
 async function proxyPortsFor(dataDir: string, profiles: readonly Profile[]): Promise<Map<string, number>> {
   const [{ PortRegistry }, { DEFAULT_PROXY_ADDRESS }] = await Promise.all([import('../../proxy/portRegistry.js'), import('../../proxy/addressPolicy.js')]);
-  const registry = new PortRegistry(dataDir);
-  const remembered = await registry.load();
-  const busy = new Set<number>();
-  for (;;) {
-    const ports = await registry.assign(profiles.map((p) => p.id), busy);
-    const taken: number[] = [];
-    for (const p of profiles) {
-      const n = ports.get(p.id) as number;
-      if (remembered[p.id] === undefined && !(await isPortFree(DEFAULT_PROXY_ADDRESS, n))) taken.push(n);
-    }
-    if (taken.length === 0) return ports;
-    for (const p of profiles) if (taken.includes(ports.get(p.id) as number)) await registry.forget(p.id);
-    taken.forEach((n) => busy.add(n));
-  }
+  return new PortRegistry(dataDir).assignFree(profiles.map((p) => p.id), DEFAULT_PROXY_ADDRESS);
 }

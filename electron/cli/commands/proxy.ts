@@ -100,14 +100,6 @@ async function promptFromTerminal(ctx: CliContext): Promise<string> {
   }
 }
 
-async function isPortFree(address: string, port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ host: address, port, exclusive: true }, () => s.close(() => resolve(true)));
-  });
-}
 
 function unixSocketDirGiven(values: ParsedArgs['values']): boolean {
   return str(values['unix-socket']) !== undefined;
@@ -166,20 +158,8 @@ export function createProxyCommand(deps: ProxyCommandDeps = {}): CommandDefiniti
         ports = new Map([[(profiles[0] as (typeof profiles)[number]).id, port]]);
       } else {
         const registry = new proxy.PortRegistry(ctx.dataDir);
-        const remembered = await registry.load();
-        const busy = new Set<number>();
-        for (;;) {
-          ports = (await registry.assign(profiles.map((p) => p.id), busy));
-          // A newly assigned port that another program holds is skipped (a remembered one is kept: the error says so).
-          const taken: number[] = [];
-          for (const p of profiles) {
-            const n = ports.get(p.id) as number;
-            if (remembered[p.id] === undefined && !unixSocketDir && !(await isPortFree(decision.address, n))) taken.push(n);
-          }
-          if (taken.length === 0) break;
-          for (const p of profiles) if (taken.includes(ports.get(p.id) as number)) await registry.forget(p.id);
-          taken.forEach((n) => busy.add(n));
-        }
+        // A Unix socket is named after the port but takes no TCP port, so nothing can be busy.
+        ports = unixSocketDir ? await registry.assign(profiles.map((p) => p.id)) : await registry.assignFree(profiles.map((p) => p.id), decision.address);
       }
 
       const sinks: LogSink[] = [fileSink(logsDir(ctx.dataDir), 'proxy'), ...(deps.logSinks ?? [])];
