@@ -1,0 +1,162 @@
+// A connection attempt: progress (acquiring token → TLS → authenticating) and, when it fails,
+// the diagnostics — what was sent (username, account, token claims, never the token), why it
+// most likely failed and the fix.
+import type { ReactNode } from 'react';
+import type { TokenDescription } from '../../../shared/contract.js';
+import type { ErrorPayload } from '../../../shared/errors.js';
+import type { Profile } from '../../../shared/profile.js';
+import { usernameHints } from '../../../shared/profile.js';
+import { accountOf } from '../profiles/profileTree.js';
+
+export type ConnectStage = 'token' | 'tls' | 'auth' | 'done';
+
+export interface ConnectAttempt {
+  stage: ConnectStage;
+  error?: ErrorPayload;
+  /** Which stage failed. */
+  failedAt?: ConnectStage;
+  token?: TokenDescription;
+}
+
+const STEPS: Array<{ stage: Exclude<ConnectStage, 'done'>; label: string }> = [
+  { stage: 'token', label: 'Acquiring an Entra token' },
+  { stage: 'tls', label: 'Opening a verified TLS connection' },
+  { stage: 'auth', label: 'Authenticating with the token' },
+];
+const ORDER: ConnectStage[] = ['token', 'tls', 'auth', 'done'];
+
+/** Why it likely failed and how to fix it, from the error code and the token's claims. */
+export function diagnose(profile: Profile, attempt: ConnectAttempt): { why: string; fixes: string[] } {
+  const e = attempt.error;
+  const t = attempt.token;
+  const fixes: string[] = [];
+  if (e?.hint) fixes.push(e.hint);
+  switch (e?.code) {
+    case 'role_not_found_or_not_member': {
+      const hints = usernameHints(profile.username, { ...(t?.account ? { upn: t.account } : {}), ...(t?.expectedUsername ? { expectedUsername: t.expectedUsername } : {}) });
+      fixes.push(...hints);
+      if (t?.account)
+        fixes.push(
+          `Check that ${t.account} is a member of the Entra group “${profile.username}” (the group must exist as a PostgreSQL principal), or pick your secondary (admin) ID as the profile’s account.`,
+        );
+      if (t?.groupsOverage) fixes.push('The token has a groups overage claim (more than 200 groups): Azure resolves membership itself, but a just-added membership can take a few minutes.');
+      return { why: `The server refused “${profile.username}” for ${t?.account ?? 'this account'}: the role does not exist or the account is not a member of it.`, fixes };
+    }
+    case 'sign_in_required':
+    case 'mfa_required':
+      fixes.push(`Sign in as ${accountOf(profile)} again, then connect.`);
+      return { why: 'The saved sign-in can no longer be used silently (expired, revoked, or the account needs MFA).', fixes };
+    case 'network_unavailable':
+      return { why: 'Microsoft Entra ID could not be reached, and no cached token was still valid.', fixes: [...fixes, 'Check your network or proxy and try again.'] };
+    case 'tls_verification_failed':
+      return { why: 'The server’s certificate could not be verified for this host name.', fixes: [...fixes, 'Use the server’s real *.postgres.database.azure.com name (not an IP or alias).'] };
+    case 'server_unreachable':
+      return { why: `${profile.host}:${profile.port} did not answer.`, fixes: [...fixes, 'Check the server name, that the server is running, and its firewall rules / private endpoint for your network.'] };
+    case 'token_wrong_audience':
+    case 'token_invalid':
+    case 'token_expired':
+      return { why: 'The server rejected the token itself.', fixes: [...fixes, 'Check the profile’s cloud and tenant match the server.'] };
+    default:
+      return { why: e?.message ?? 'The connection failed.', fixes };
+  }
+}
+
+export function ConnectPanel({ profile, attempt, onRetry, onEdit, onSignIn }: { profile: Profile; attempt: ConnectAttempt; onRetry: () => void; onEdit: () => void; onSignIn: () => void }): ReactNode {
+  const current = ORDER.indexOf(attempt.failedAt ?? attempt.stage);
+  const failed = attempt.error !== undefined;
+  const d = failed ? diagnose(profile, attempt) : undefined;
+  const t = attempt.token;
+  return (
+    <div className="connect-panel">
+      <section className="card connect-card stack" aria-labelledby="connect-title" data-testid="connect-panel">
+        <h2 id="connect-title">
+          {failed ? 'Could not connect to ' : 'Connecting to '}
+          {profile.name}
+        </h2>
+        <ol className="progress-steps" aria-label="Connection progress">
+          {STEPS.map((s, i) => {
+            const state = i < current ? 'done' : i === current ? (failed ? 'failed' : 'active') : 'pending';
+            return (
+              <li key={s.stage} data-state={state}>
+                <span className="mark" aria-hidden="true">
+                  {state === 'done' ? '✓' : state === 'failed' ? '!' : i + 1}
+                </span>
+                <span>
+                  {s.label}
+                  <span className="visually-hidden"> — {state}</span>
+                </span>
+              </li>
+            );
+          })}
+        </ol>
+        {failed && attempt.error && d ? (
+          <div className="diag stack tight" data-testid="diagnostics">
+            <div className="alert error" role="alert">
+              <h3>{attempt.error.message}</h3>
+              <p>{d.why}</p>
+            </div>
+            {d.fixes.length ? (
+              <div className="fix">
+                <strong>How to fix it</strong>
+                <ul>
+                  {[...new Set(d.fixes)].map((f) => (
+                    <li key={f}>{f}</li>
+                  ))}
+                </ul>
+              </div>
+            ) : null}
+            <h3>What was sent</h3>
+            <dl>
+              <dt>Server</dt>
+              <dd>
+                {profile.host}:{profile.port} / {profile.database} ({profile.sslmode})
+              </dd>
+              <dt>Username</dt>
+              <dd>{profile.username}</dd>
+              <dt>Account</dt>
+              <dd>{t?.account ?? accountOf(profile)}</dd>
+              {t ? (
+                <>
+                  <dt>Token</dt>
+                  <dd>
+                    {t.kind} token for {t.audience ?? 'unknown audience'}, tenant {t.tenantId ?? '?'}, object id {t.objectId ?? '?'}, {t.groupsCount} group claim{t.groupsCount === 1 ? '' : 's'}
+                    {t.groupsOverage ? ' (overage)' : ''}, expires {new Date(t.expiresOn).toLocaleTimeString()}
+                  </dd>
+                  {t.expectedUsername ? (
+                    <>
+                      <dt>Token implies role</dt>
+                      <dd>{t.expectedUsername}</dd>
+                    </>
+                  ) : null}
+                </>
+              ) : null}
+              <dt>Error code</dt>
+              <dd>
+                {attempt.error.code}
+                {attempt.error.details?.sqlstate ? ` (SQLSTATE ${String(attempt.error.details.sqlstate)})` : ''}
+              </dd>
+            </dl>
+            <p className="faint">The token itself is never shown here.</p>
+            <div className="row">
+              <button type="button" className="primary" onClick={onRetry}>
+                Try again
+              </button>
+              <button type="button" onClick={onEdit}>
+                Edit profile
+              </button>
+              {attempt.error.code === 'sign_in_required' || attempt.error.code === 'mfa_required' || attempt.error.code === 'role_not_found_or_not_member' ? (
+                <button type="button" onClick={onSignIn}>
+                  Sign in with another account…
+                </button>
+              ) : null}
+            </div>
+          </div>
+        ) : (
+          <p className="muted row">
+            <span className="spinner" aria-hidden="true" /> {profile.username} on {profile.host} as {accountOf(profile)}
+          </p>
+        )}
+      </section>
+    </div>
+  );
+}

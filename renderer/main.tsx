@@ -1,0 +1,13 @@
+// Renderer entry: mounts the app. No inline scripts or styles anywhere (strict CSP).
+import './zodConfig.js';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App.js';
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html has no #root element');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,273 @@
+// The e2e harness: the built renderer (dist/renderer) served on 127.0.0.1 with the app's real
+// security headers (CSP), in Debian's Chromium, talking to the REAL main-process services through
+// the real router — the composition root (electron/services.ts) with the MSAL token broker, the
+// OS keychain, the profile store, pg sessions — against the simulated Entra ID and flexible
+// server. window.pgentra is built in an init script by the preload's own code
+// (electron/ipc/preloadApi.ts), with ipcRenderer replaced by a Playwright binding; main → renderer
+// events are delivered with page.evaluate. Nothing is mocked.
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from '../sim/index.js';
+import { createHandlers } from '../../electron/ipc/handlers/index.js';
+import { createRouter, parseEvent, type EventSink, type Router } from '../../electron/ipc/router.js';
+import { createSenderPolicy } from '../../electron/ipc/senderPolicy.js';
+import { composeServices, type ComposedServices } from '../../electron/services.js';
+import { SECURITY_HEADERS } from '../../electron/shell/contentSecurity.js';
+import { silentLogger } from '../../electron/log/logger.js';
+import { callChannel, eventChannel, type EventName } from '../../shared/ipcChannels.js';
+import { ensureKeyring } from './keyring.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const RENDERER_DIR = path.join(ROOT, 'dist/renderer');
+export const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+export const SCREENSHOTS = path.join(ARTIFACTS, 'screenshots');
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CALL_PREFIX = callChannel('app.info').slice(0, -'app.info'.length);
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/** Serves dist/renderer like the app:// protocol handler: same security headers, nothing else. */
+async function serveRenderer(): Promise<{ server: Server; origin: string }> {
+  if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) throw new Error('dist/renderer is missing: run `node build/build.mjs` first');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    const file = path.resolve(RENDERER_DIR, '.' + rel);
+    if (!file.startsWith(RENDERER_DIR + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, SECURITY_HEADERS).end('not found');
+      return;
+    }
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('static server has no port');
+  return { server, origin: `http://127.0.0.1:${addr.port}` };
+}
+
+/** The preload's API builder bundled for the page, with ipcRenderer backed by the binding. */
+async function preloadInitScript(): Promise<string> {
+  const entry = `
+    import { buildPreloadApi } from ${JSON.stringify(path.join(ROOT, 'electron/ipc/preloadApi.ts'))};
+    const listeners = new Map();
+    const ipc = {
+      invoke: (channel, payload) => window.__pgentraInvoke(channel, payload),
+      on(channel, listener) {
+        if (!listeners.has(channel)) listeners.set(channel, new Set());
+        listeners.get(channel).add(listener);
+      },
+      removeListener(channel, listener) { listeners.get(channel)?.delete(listener); },
+    };
+    // Like contextBridge: a frozen, non-writable global.
+    Object.defineProperty(window, 'pgentra', { value: buildPreloadApi(ipc), writable: false, configurable: false });
+    // The harness's event delivery (webContents.send in the app).
+    Object.defineProperty(window, '__pgentraDeliver', {
+      value: (channel, payload) => { for (const l of [...(listeners.get(channel) ?? [])]) l({}, payload); },
+      writable: false, configurable: false,
+    });
+    // Collect CSP violations caused by the app's own code (its bundle). Violations without a
+    // source file come from the test tools' injected scripts (axe, Playwright), not the app.
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      if (!e.sourceFile || !e.sourceFile.startsWith(location.origin)) return;
+      window.__cspViolations.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + e.sourceFile + ':' + e.lineNumber + ' ' + (e.sample || ''));
+    });
+  `;
+  const out = await build({ stdin: { contents: entry, resolveDir: ROOT, loader: 'js' }, bundle: true, format: 'iife', write: false, platform: 'browser', target: 'chrome120', logLevel: 'silent' });
+  const file = out.outputFiles[0];
+  if (!file) throw new Error('could not bundle the preload API');
+  return file.text;
+}
+
+export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove'> {
+  colorScheme?: 'light' | 'dark';
+  viewport?: { width: number; height: number };
+}
+
+export interface Harness {
+  sim: SimulatedAzure;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  composed: ComposedServices;
+  router: Router;
+  dataDir: string;
+  origin: string;
+  /** Events delivered to the page, in order (name only: payloads may be large). */
+  eventLog: string[];
+  /** Events the services emitted that do not match the contract (a main-process bug). */
+  invalidEvents: string[];
+  /** Pages the broker opened for interactive sign-in. */
+  nextSignInPage(timeoutMs?: number): Promise<Page>;
+  cspViolations(): Promise<string[]>;
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        // keep cleaning
+      }
+    }
+  };
+  try {
+    cleanups.push(await ensureKeyring());
+    const sim = await startSimulatedAzure({ autoApprove: opts.autoApprove ?? null, ...(opts.tokenLifetimeSeconds ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}) });
+    cleanups.push(() => sim.stop());
+    const { server, origin } = await serveRenderer();
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-data-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    cleanups.push(() => browser.close());
+    const context = await browser.newContext({
+      ignoreHTTPSErrors: true,
+      acceptDownloads: true,
+      viewport: opts.viewport ?? { width: 1360, height: 860 },
+      colorScheme: opts.colorScheme ?? 'light',
+    });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+    });
+
+    const eventLog: string[] = [];
+    const invalidEvents: string[] = [];
+    let pageReady = false;
+    // Events are queued and delivered in order; page.evaluate is the webContents.send of the harness.
+    let delivery = Promise.resolve();
+    const events: EventSink = (name, payload) => {
+      let valid: unknown;
+      try {
+        valid = parseEvent(name, payload);
+      } catch (e) {
+        invalidEvents.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+        return;
+      }
+      eventLog.push(name);
+      if (!pageReady) return;
+      delivery = delivery
+        .then(() => page.evaluate(([ch, p]) => (window as unknown as { __pgentraDeliver(c: string, v: unknown): void }).__pgentraDeliver(ch as string, p), [eventChannel(name as EventName), valid] as const))
+        .catch(() => undefined);
+    };
+
+    const signInPages: Page[] = [];
+    const signInWaiters: Array<(p: Page) => void> = [];
+    const composed = composeServices({
+      dataDir,
+      logger: silentLogger,
+      // The system browser of the app = a new tab in the same browser here.
+      openSignInPage: async (url) => {
+        const p = await context.newPage();
+        void p.goto(url).catch(() => undefined);
+        const waiter = signInWaiters.shift();
+        if (waiter) waiter(p);
+        else signInPages.push(p);
+        return true;
+      },
+      appInfo: () => ({ name: 'pgEntra', version: '0.1.0-e2e', electron: null, chrome: browser.version(), node: process.versions.node, platform: process.platform, dataDir }),
+      events,
+    });
+    cleanups.push(() => composed.dispose());
+    const host = new URL(origin).host;
+    const router = createRouter(createHandlers(composed.services), {
+      senderPolicy: createSenderPolicy({ scheme: 'http', host }),
+      validateOutput: true,
+    });
+
+    await page.exposeBinding('__pgentraInvoke', async (source, channel: unknown, payload: unknown) => {
+      const name = typeof channel === 'string' && channel.startsWith(CALL_PREFIX) ? channel.slice(CALL_PREFIX.length) : String(channel);
+      return router.dispatch(name, payload, { frameUrl: source.frame.url(), isMainFrame: source.frame.parentFrame() === null });
+    });
+    await page.addInitScript({ content: await preloadInitScript() });
+    await page.goto(origin + '/');
+    pageReady = true;
+
+    return {
+      sim,
+      browser,
+      context,
+      page,
+      composed,
+      router,
+      dataDir,
+      origin,
+      eventLog,
+      invalidEvents,
+      pageErrors,
+      nextSignInPage(timeoutMs = 20_000) {
+        const ready = signInPages.shift();
+        if (ready) return Promise.resolve(ready);
+        return new Promise<Page>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('the app did not open a sign-in page')), timeoutMs);
+          signInWaiters.push((p) => {
+            clearTimeout(t);
+            resolve(p);
+          });
+        });
+      },
+      cspViolations: () => page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations.slice()),
+      close: cleanup,
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** Screenshots of the current screen in light and dark, saved under test-artifacts/screenshots/. */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.waitForTimeout(80);
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${scheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+export interface AxeFinding {
+  id: string;
+  impact: string | null | undefined;
+  help: string;
+  targets: string[];
+}
+
+/** axe-core scan of the page (both colour schemes); returns serious and critical violations. */
+export async function axeSerious(page: Page, label: string): Promise<AxeFinding[]> {
+  const found: AxeFinding[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const r = await new AxeBuilder({ page }).analyze();
+    for (const v of r.violations) {
+      if (v.impact !== 'serious' && v.impact !== 'critical') continue;
+      found.push({ id: `${label}/${scheme}: ${v.id}`, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return found;
+}
