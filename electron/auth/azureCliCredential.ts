@@ -1,8 +1,11 @@
-// Tokens from the Azure CLI's own sign-in: `az account get-access-token --resource …`, spawned
-// with an argument array (never a shell) so a tenant value cannot inject commands.
+// Tokens from the Azure CLI's own sign-in: `az account get-access-token --resource …`. Spawned
+// with an argument array; on Windows az is a batch file (az.cmd) that only cmd.exe can run, so
+// there the cmd line is built here with every argument escaped for cmd (never `shell: true`),
+// and tenant and resource are validated first so a custom cloud file cannot inject commands.
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
+import { quoteCmdArg, quoteCmdProgram } from '../interop/shellQuote.js';
 import { redact } from '../log/redact.js';
 import type { AccessToken } from './tokenProvider.js';
 
@@ -22,6 +25,37 @@ export interface AzureCliOptions {
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Injectable for tests of the Windows command line. */
+  platform?: NodeJS.Platform;
+}
+
+const TENANT = /^[A-Za-z0-9.-]+$/;
+/** An audience URL: scheme, host and optional port only. The cloud file's schema accepts any URL (&|^ included). */
+const RESOURCE = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/?$/;
+
+export function assertSafeAzArgs(resource: string, tenant: string | undefined): void {
+  if (!RESOURCE.test(resource)) {
+    throw new PgEntraError('cloud_file_invalid', `The cloud's resource "${resource}" is not a plain https://host[:port] URL, so it is not passed to the Azure CLI.`, {
+      hint: 'Fix "resource" in the custom cloud file, e.g. https://ossrdbms-aad.database.windows.net',
+    });
+  }
+  if (tenant !== undefined && !TENANT.test(tenant)) throw new PgEntraError('invalid_input', `"${tenant}" is not a tenant id or domain.`);
+}
+
+export interface SpawnPlan {
+  file: string;
+  args: string[];
+  windowsVerbatimArguments: boolean;
+}
+
+/** What to spawn for `cmd args…`: the program itself, or on Windows `cmd.exe /d /s /c "<escaped line>"`. */
+export function azSpawnPlan(cmd: string, args: readonly string[], platform: NodeJS.Platform, env: NodeJS.ProcessEnv = process.env): SpawnPlan {
+  if (platform !== 'win32') return { file: cmd, args: [...args], windowsVerbatimArguments: false };
+  // az.cmd re-parses its arguments through %*: escape them twice (not for a real .exe stand-in).
+  const batch = !/\.exe$/i.test(cmd);
+  const line = [quoteCmdProgram(cmd), ...args.map((a) => quoteCmdArg(a, { batch }))].join(' ');
+  // /d: no AutoRun; /s /c "…": cmd strips exactly the outer quotes. Verbatim: Node must not re-quote.
+  return { file: env.ComSpec ?? 'cmd.exe', args: ['/d', '/s', '/c', `"${line}"`], windowsVerbatimArguments: true };
 }
 
 interface RunResult {
@@ -32,12 +66,13 @@ interface RunResult {
 
 function run(cmd: string, args: string[], opts: AzureCliOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, {
-      env: opts.env ?? process.env,
+    const env = opts.env ?? process.env;
+    const plan = azSpawnPlan(cmd, args, opts.platform ?? process.platform, env);
+    const child = spawn(plan.file, plan.args, {
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
-      // az on Windows is a .cmd batch file, which Node only runs via a shell; arguments are validated below.
-      shell: process.platform === 'win32',
+      windowsVerbatimArguments: plan.windowsVerbatimArguments,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     let stdout = '';
@@ -57,10 +92,8 @@ function run(cmd: string, args: string[], opts: AzureCliOptions): Promise<RunRes
 }
 
 export async function getAzureCliToken(opts: AzureCliOptions): Promise<AccessToken> {
-  const cmd = opts.command ?? (process.platform === 'win32' ? 'az.cmd' : 'az');
-  if (opts.tenant !== undefined && !/^[A-Za-z0-9.-]+$/.test(opts.tenant)) {
-    throw new PgEntraError('invalid_input', `"${opts.tenant}" is not a tenant id or domain.`);
-  }
+  const cmd = opts.command ?? ((opts.platform ?? process.platform) === 'win32' ? 'az.cmd' : 'az');
+  assertSafeAzArgs(opts.resource, opts.tenant);
   const args = ['account', 'get-access-token', '--resource', opts.resource, ...(opts.tenant ? ['--tenant', opts.tenant] : []), '--output', 'json'];
   let r: RunResult;
   try {
@@ -78,6 +111,10 @@ export async function getAzureCliToken(opts: AzureCliOptions): Promise<AccessTok
   }
   const err = redact(r.stderr.trim());
   if (r.code !== 0) {
+    // Through cmd.exe a missing az is not ENOENT but this message.
+    if (/is not recognized as an internal or external command/i.test(err)) {
+      throw new PgEntraError('azure_cli_missing', 'The Azure CLI (az) was not found on PATH.', { hint: 'Install the Azure CLI (https://aka.ms/azure-cli) and run `az login`, or use another credential kind.' });
+    }
     if (/az login|not logged in|no subscription found|AADSTS70043|AADSTS700082|interaction_required|refresh token has expired/i.test(err)) {
       throw new PgEntraError('azure_cli_not_logged_in', `The Azure CLI is not signed in${opts.tenant ? ` to tenant ${opts.tenant}` : ''}.`, {
         hint: `Run: az login${opts.tenant ? ` --tenant ${opts.tenant}` : ''}`,

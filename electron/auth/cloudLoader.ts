@@ -1,11 +1,13 @@
 // Resolves the `cloud` string of a profile or CLI flag (`public` | `usgov` | `china` | a file
 // path) to a Cloud, reading and validating custom-cloud files.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BUILTIN_CLOUDS, CustomCloudFileSchema, cloudFromFile, describeIssues, isBuiltinCloudName, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 
-const loaded = new Map<string, Cloud>();
+// Keyed by absolute path; re-read when the file's mtime or size changes, so a long-running app
+// sees edits (e.g. a shrunken postgresDomains) without a restart. A stat per call is cheap.
+const loaded = new Map<string, { cloud: Cloud; mtimeMs: number; size: number }>();
 
 export function loadCloudFile(file: string): Cloud {
   const abs = path.resolve(file);
@@ -37,16 +39,23 @@ export function loadCloudFile(file: string): Cloud {
   return cloud;
 }
 
-/** `public` | `usgov` | `china` | path of a custom cloud file (cached per process). */
+/** `public` | `usgov` | `china` | path of a custom cloud file (cached until the file changes). */
 export function resolveCloud(nameOrFile: string): Cloud {
   if (isBuiltinCloudName(nameOrFile)) return BUILTIN_CLOUDS[nameOrFile];
-  const key = path.resolve(nameOrFile);
-  const hit = loaded.get(key);
-  if (hit) return hit;
   if (!nameOrFile.includes('/') && !nameOrFile.includes('\\') && !nameOrFile.endsWith('.json')) {
     throw new PgEntraError('invalid_input', `Unknown cloud "${nameOrFile}".`, { hint: 'Use public, usgov, china, or the path of a custom cloud JSON file.' });
   }
+  const key = path.resolve(nameOrFile);
+  let st: { mtimeMs: number; size: number } | undefined;
+  try {
+    st = statSync(key);
+  } catch {
+    st = undefined; // loadCloudFile reports the unreadable file
+  }
+  const hit = loaded.get(key);
+  if (hit && st && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.cloud;
+  loaded.delete(key);
   const cloud = loadCloudFile(key);
-  loaded.set(key, cloud);
+  if (st) loaded.set(key, { cloud, mtimeMs: st.mtimeMs, size: st.size });
   return cloud;
 }

@@ -89,7 +89,8 @@ export class MsalApps {
 
   publicClient(cloud: Cloud): Promise<PublicClientApplication> {
     const clientId = clientIdFor(cloud, this.settings);
-    const key = `${cloud.id}|${clientId}`;
+    // A custom cloud file can change while the app runs (cloudLoader re-reads it): key by what the app is built from.
+    const key = [cloud.id, clientId, cloud.authorityHost, cloud.knownAuthorities.join(','), cloud.tenantId ?? '', cloud.caFile ?? ''].join('|');
     let p = this.publicClients.get(key);
     if (!p) {
       p = (async () => {

@@ -105,3 +105,13 @@ export function findCachedAccessToken(serialized: string | null, q: CacheLookup)
   }
   return best;
 }
+
+/** Distinct signed-in accounts (by UPN) of a cloud in the serialized cache. */
+export function listCachedAccounts(serialized: string | null, environments: string[]): CachedAccount[] {
+  const envs = new Set(environments.map((e) => e.toLowerCase()));
+  const byUser = new Map<string, CachedAccount>();
+  for (const a of parseCache(serialized).accounts) {
+    if (envs.has(a.environment.toLowerCase()) && !byUser.has(a.username.toLowerCase())) byUser.set(a.username.toLowerCase(), a);
+  }
+  return [...byUser.values()];
+}

@@ -1,9 +1,10 @@
 // The token broker: the one place that turns a Credential into a fresh Entra access token for
 // PostgreSQL. Order of attempts: in-memory hot cache → the keychain cache read directly (no
 // MSAL load) → MSAL silent (refresh token) / managed identity / Azure CLI. Concurrent callers
-// for the same (credential, cloud, account) share one request; tokens are refreshed in the
-// background so callers get at least `minValiditySeconds`; during an outage a still-valid
-// cached token is served. Interactive sign-in is never started from here.
+// for the same (credential, cloud, account) share one request (a caller needing more validity
+// than the shared request asked for starts its own); tokens are refreshed in the background so
+// callers get at least `minValiditySeconds`; during an outage a still-valid cached token is
+// served; a sign-out wins over refreshes still running. Interactive sign-in is never started here.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
@@ -16,7 +17,7 @@ import { listAccounts, signOut, type AccountSummary } from './accounts.js';
 import { getAzureCliToken } from './azureCliCredential.js';
 import { resolveCloud } from './cloudLoader.js';
 import { getManagedIdentityToken } from './managedIdentityCredential.js';
-import { findCachedAccessToken, type CacheLookup } from './msalCacheReader.js';
+import { findCachedAccessToken, listCachedAccounts, type CacheLookup } from './msalCacheReader.js';
 import { MsalApps, authorityFor, clientIdFor, type AuthSettings } from './msalApps.js';
 import { mapMsalError } from './msalErrors.js';
 import { signInInteractive, signInWithDeviceCode, type DeviceCodeSignInOptions, type InteractiveSignInOptions, type SignedInAccount } from './signIn.js';
@@ -26,11 +27,15 @@ export const DEFAULT_MIN_VALIDITY_SECONDS = 120;
 /** Background refreshes stop for a key nobody asked for in this long. */
 const IDLE_STOP_MS = 60 * 60_000;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Rounds a caller may go through (join, then its own flight; retries after a sign-out or someone else's cancel). */
+const MAX_ROUNDS = 4;
 
 export type TokenSource = 'memory' | 'keychain' | 'msal-cache' | 'network' | 'stale-during-outage';
 
 export interface TokenRefreshedEvent {
   key: string;
+  /** The request's cloud ref (`public` | `usgov` | `china` | custom cloud file path), usable with signIn/listAccounts. */
+  cloud: string;
   kind: Credential['kind'];
   account?: string;
   expiresOn: Date;
@@ -38,7 +43,10 @@ export interface TokenRefreshedEvent {
 }
 
 export interface SignInRequiredEvent {
+  /** Cache key of the credential (not a cloud ref). */
   key: string;
+  /** The request's cloud ref (`public` | `usgov` | `china` | custom cloud file path), usable with signInInteractive/signInWithDeviceCode. */
+  cloud: string;
   kind: Credential['kind'];
   account?: string;
   tenant?: string;
@@ -80,6 +88,14 @@ export interface AccessTokenWithSource extends AccessToken {
   source: TokenSource;
 }
 
+interface Flight {
+  promise: Promise<AccessTokenWithSource>;
+  /** The key's sign-out generation when the flight started. */
+  generation: number;
+  minMs: number;
+  signal: AbortSignal | undefined;
+}
+
 function remainingMs(t: { expiresOn: Date }, now = Date.now()): number {
   return t.expiresOn.getTime() - now;
 }
@@ -88,7 +104,11 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   readonly apps: MsalApps;
   readonly minValiditySeconds: number;
   private readonly hot = new Map<string, HotEntry>();
-  private readonly inFlight = new Map<string, Promise<AccessTokenWithSource>>();
+  private readonly inFlight = new Map<string, Flight>();
+  /** Bumped per key by signOut: a flight started before must not store or hand out its token. */
+  private readonly generations = new Map<string, number>();
+  /** Per cloud id, UPNs (lower case) signed out here and not signed in again since. */
+  private readonly signedOut = new Map<string, Set<string>>();
   private readonly counters = { hotHits: 0, keychainHits: 0, acquisitions: 0 };
   private closed = false;
 
@@ -135,21 +155,51 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cloud = this.cloud(req.cloud);
     const key = this.keyFor(req.credential, cloud);
     const minMs = (req.minValiditySeconds ?? this.minValiditySeconds) * 1000;
-    const hot = this.hot.get(key);
-    if (hot && remainingMs(hot.token) >= minMs) {
-      hot.lastUsed = Date.now();
-      this.counters.hotHits++;
-      return { ...hot.token, source: 'memory' };
+    let needOwn = false;
+    for (let round = 1; ; round++) {
+      const hot = this.hot.get(key);
+      if (hot && remainingMs(hot.token) >= minMs) {
+        hot.lastUsed = Date.now();
+        this.counters.hotHits++;
+        return { ...hot.token, source: 'memory' };
+      }
+      let flight = this.inFlight.get(key);
+      // Never join a flight from before a sign-out; after a too-short result, only one that asked for enough.
+      if (!flight || flight.generation !== this.generation(key) || (needOwn && flight.minMs < minMs)) flight = this.startFlight(key, req, cloud, minMs, false);
+      let result: AccessTokenWithSource;
+      try {
+        result = await flight.promise;
+      } catch (e) {
+        // The caller that started the shared flight gave up; that must not fail this caller.
+        if (isPgEntraError(e) && e.code === 'sign_in_cancelled' && flight.signal?.aborted && !req.signal?.aborted && round < MAX_ROUNDS) continue;
+        throw e;
+      }
+      if (flight.generation !== this.generation(key)) {
+        // Signed out while the flight ran: its token must not be served; a new flight says why.
+        if (round < MAX_ROUNDS) continue;
+        throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
+      }
+      // The flight asked for at least our margin (nothing better to get), or its token happens to suffice.
+      if (remainingMs(result) >= minMs || flight.minMs >= minMs || round >= MAX_ROUNDS) return result;
+      needOwn = true;
     }
-    let flight = this.inFlight.get(key);
-    if (!flight) {
-      flight = this.acquire(key, req, cloud, minMs, false).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, flight);
-    }
+  }
+
+  private generation(key: string): number {
+    return this.generations.get(key) ?? 0;
+  }
+
+  private startFlight(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean): Flight {
+    const generation = this.generation(key);
+    const promise = this.acquire(key, req, cloud, minMs, background, generation).finally(() => {
+      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+    });
+    const flight: Flight = { promise, generation, minMs, signal: req.signal };
+    this.inFlight.set(key, flight);
     return flight;
   }
 
-  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean): Promise<AccessTokenWithSource> {
+  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean, generation: number): Promise<AccessTokenWithSource> {
     this.counters.acquisitions++;
     const cred = req.credential;
     let result: AccessTokenWithSource;
@@ -157,7 +207,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       switch (cred.kind) {
         case 'interactive':
         case 'device-code':
-          result = await this.acquireForUser(cloud, cred, minMs);
+          result = await this.acquireForUser(cloud, cred, minMs, req.signal);
           break;
         case 'managed-identity': {
           const id = { ...(cred.clientId ? { clientId: cred.clientId } : {}), ...(cred.objectId ? { objectId: cred.objectId } : {}), ...(cred.resourceId ? { resourceId: cred.resourceId } : {}) };
@@ -190,25 +240,49 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       if (err.code === 'sign_in_required' || err.code === 'mfa_required') {
         const account = 'account' in cred ? cred.account : undefined;
         const tenant = 'tenant' in cred ? cred.tenant : undefined;
-        this.emit('sign-in-required', { key, kind: cred.kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), error: err });
+        this.emit('sign-in-required', { key, cloud: req.cloud, kind: cred.kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), error: err });
         this.forget(key);
       }
       this.logger.warn('token request failed', { key, code: err.code, message: err.message });
       throw err;
     }
+    if (this.generation(key) !== generation) {
+      await this.undoAfterSignOut(cloud, cred, result);
+      return result; // not remembered; getTokenWithSource sees the generation change
+    }
     this.remember(key, req, result, background);
     return result;
   }
 
-  private lookupFor(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>): CacheLookup | undefined {
-    if (!cred.account) return undefined;
+  /** A refresh that finished after a sign-out has written the account back into MSAL's cache: remove it again. */
+  private async undoAfterSignOut(cloud: Cloud, cred: Credential, result: AccessToken): Promise<void> {
+    if (cred.kind !== 'interactive' && cred.kind !== 'device-code') return;
+    const account = result.account ?? cred.account;
+    if (!account || !this.signedOut.get(cloud.id)?.has(account.toLowerCase())) return;
+    try {
+      await signOut(this.apps, cloud, { account });
+    } catch {
+      // already gone
+    }
+  }
+
+  /** What to look for in a serialized cache; a credential without account matches when exactly one account of the cloud is in `serialized`. */
+  private lookupFor(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, serialized: string | null): CacheLookup | undefined {
     const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : undefined;
     if (tenant && !GUID.test(tenant)) return undefined; // a domain cannot be matched to the cached realm offline
+    const environments = [...cloud.knownAuthorities, new URL(cloud.authorityHost).host];
+    let username = cred.account;
+    if (!username) {
+      // Same rule as pickAccount, answered without MSAL: several accounts → MSAL path with its clear error.
+      const accounts = listCachedAccounts(serialized, environments);
+      if (accounts.length !== 1 || !accounts[0]) return undefined;
+      username = accounts[0].username;
+    }
     return {
       clientId: clientIdFor(cloud, this.options),
-      environments: [...cloud.knownAuthorities, new URL(cloud.authorityHost).host],
+      environments,
       resource: cloud.resource,
-      username: cred.account,
+      username,
       ...(tenant ? { tenantId: tenant } : {}),
     };
   }
@@ -220,11 +294,12 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     return readKeychainEntry(keychainAccountFor(this.options.dataDir));
   }
 
-  private async acquireForUser(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number): Promise<AccessTokenWithSource> {
-    const lookup = this.lookupFor(cloud, cred);
+  private async acquireForUser(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number, signal?: AbortSignal): Promise<AccessTokenWithSource> {
+    const persisted = await this.readPersistedCache();
+    const lookup = this.lookupFor(cloud, cred, persisted);
     if (lookup) {
       // Fast path: answer from the keychain without loading MSAL when the token has enough time left.
-      const cached = findCachedAccessToken(await this.readPersistedCache(), lookup);
+      const cached = findCachedAccessToken(persisted, lookup);
       if (cached && remainingMs(cached) >= minMs) {
         this.counters.keychainHits++;
         return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' };
@@ -234,16 +309,22 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     // Other processes share the cache: refresh under a cross-process lock, and first look
     // again whether one of them refreshed while we waited.
     const { withRefreshLock } = await import('../keychain/refreshLock.js');
-    return withRefreshLock(path.dirname(tokenCachePath(this.options.dataDir)), async () => {
-      if (lookup) {
-        const cached = findCachedAccessToken(await this.readPersistedCache(), lookup);
-        if (cached && remainingMs(cached) >= minMs) {
-          this.counters.keychainHits++;
-          return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' as const };
+    return withRefreshLock(
+      path.dirname(tokenCachePath(this.options.dataDir)),
+      async () => {
+        const again = await this.readPersistedCache();
+        const relook = this.lookupFor(cloud, cred, again);
+        if (relook) {
+          const cached = findCachedAccessToken(again, relook);
+          if (cached && remainingMs(cached) >= minMs) {
+            this.counters.keychainHits++;
+            return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' as const };
+          }
         }
-      }
-      return this.silentFromMsal(cloud, cred, minMs);
-    });
+        return this.silentFromMsal(cloud, cred, minMs);
+      },
+      signal ? { signal } : {},
+    );
   }
 
   private async silentFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number): Promise<AccessTokenWithSource> {
@@ -278,7 +359,9 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     }
     if (all.length === 1 && all[0]) return all[0];
     if (all.length === 0) throw new PgEntraError('sign_in_required', 'No account is signed in.', { hint: 'Run: pgentra login' });
-    throw new PgEntraError('invalid_input', `Several accounts are signed in (${all.map((a) => a.username).join(', ')}); choose one.`, { hint: 'Pass --account UPN.' });
+    throw new PgEntraError('invalid_input', `Several accounts are signed in (${all.map((a) => a.username).join(', ')}); choose one.`, {
+      hint: 'Choose the account in the profile (pgentra profiles add … --account UPN, or the profile editor in the app), or pass --account UPN.',
+    });
   }
 
   /** A token that is still valid (≥ 1 s left) from memory or the cache, for use while Entra is unreachable. */
@@ -287,17 +370,15 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const hot = this.hot.get(key);
     if (hot) candidates.push(hot.token);
     if (cred.kind === 'interactive' || cred.kind === 'device-code') {
-      const lookup = this.lookupFor(cloud, cred);
-      if (lookup) {
-        try {
-          const pca = await this.apps.publicClient(cloud);
-          const fromMsal = findCachedAccessToken(pca.getTokenCache().serialize(), lookup);
-          if (fromMsal) candidates.push(fromMsal);
-          const fromKeychain = findCachedAccessToken(await this.readPersistedCache(), lookup);
-          if (fromKeychain) candidates.push(fromKeychain);
-        } catch {
-          // nothing more to offer
+      try {
+        const pca = await this.apps.publicClient(cloud);
+        for (const serialized of [pca.getTokenCache().serialize(), await this.readPersistedCache()]) {
+          const lookup = this.lookupFor(cloud, cred, serialized);
+          const t = lookup ? findCachedAccessToken(serialized, lookup) : undefined;
+          if (t) candidates.push(t);
         }
+      } catch {
+        // nothing more to offer
       }
     }
     const best = candidates.filter((t) => remainingMs(t) > 1_000).sort((a, b) => b.expiresOn.getTime() - a.expiresOn.getTime())[0];
@@ -312,7 +393,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     this.hot.set(key, entry);
     if (source === 'network' || (prev && prev.token.token !== token.token)) {
       const account = token.account ?? ('account' in req.credential ? req.credential.account : undefined);
-      this.emit('token-refreshed', { key, kind: req.credential.kind, ...(account ? { account } : {}), expiresOn: token.expiresOn, background });
+      this.emit('token-refreshed', { key, cloud: req.cloud, kind: req.credential.kind, ...(account ? { account } : {}), expiresOn: token.expiresOn, background });
     }
     this.scheduleRefresh(key, entry);
   }
@@ -327,9 +408,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       if (this.closed || Date.now() - entry.lastUsed > IDLE_STOP_MS || this.hot.get(key) !== entry) return;
       if (this.inFlight.has(key)) return;
       const cloud = this.cloud(entry.request.cloud);
-      const flight = this.acquire(key, entry.request, cloud, minMs + 30_000, true).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, flight);
-      flight.catch((e: unknown) => this.logger.warn('background refresh failed', { key, error: e instanceof Error ? e.message : String(e) }));
+      const flight = this.startFlight(key, entry.request, cloud, minMs + 30_000, true);
+      flight.promise.catch((e: unknown) => this.logger.warn('background refresh failed', { key, error: e instanceof Error ? e.message : String(e) }));
     }, delay);
     entry.timer.unref();
   }
@@ -343,12 +423,18 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
 
   // ---- explicit account operations (UI / CLI), kept here so callers need one object ----
 
-  signInInteractive(cloudName: string, opts: InteractiveSignInOptions): Promise<SignedInAccount> {
-    return signInInteractive(this.apps, this.cloud(cloudName), opts);
+  async signInInteractive(cloudName: string, opts: InteractiveSignInOptions): Promise<SignedInAccount> {
+    const cloud = this.cloud(cloudName);
+    const account = await signInInteractive(this.apps, cloud, opts);
+    this.signedOut.get(cloud.id)?.delete(account.username.toLowerCase());
+    return account;
   }
 
-  signInWithDeviceCode(cloudName: string, opts: DeviceCodeSignInOptions): Promise<SignedInAccount> {
-    return signInWithDeviceCode(this.apps, this.cloud(cloudName), opts);
+  async signInWithDeviceCode(cloudName: string, opts: DeviceCodeSignInOptions): Promise<SignedInAccount> {
+    const cloud = this.cloud(cloudName);
+    const account = await signInWithDeviceCode(this.apps, cloud, opts);
+    this.signedOut.get(cloud.id)?.delete(account.username.toLowerCase());
+    return account;
   }
 
   listAccounts(cloudName: string): Promise<AccountSummary[]> {
@@ -356,11 +442,22 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   }
 
   async signOut(cloudName: string, which: { account: string } | { all: true }): Promise<string[]> {
-    const removed = await signOut(this.apps, this.cloud(cloudName), which);
+    const cloud = this.cloud(cloudName);
+    const removed = await signOut(this.apps, cloud, which);
     const users = new Set(removed.map((u) => u.toLowerCase()));
-    for (const [key] of this.hot) {
-      const account = key.startsWith('user|') ? key.split('|')[3] : undefined;
-      if (account !== undefined && ('all' in which || users.has(account))) this.forget(key);
+    let gone = this.signedOut.get(cloud.id);
+    if (!gone) this.signedOut.set(cloud.id, (gone = new Set()));
+    for (const u of users) gone.add(u);
+    const prefix = `user|${cloud.id}|`;
+    for (const key of new Set([...this.hot.keys(), ...this.inFlight.keys()])) {
+      if (!key.startsWith(prefix)) continue;
+      const keyAccount = key.slice(prefix.length).split('|')[1] ?? ''; // clientId|account|tenant
+      const tokenAccount = this.hot.get(key)?.token.account?.toLowerCase();
+      // A credential without account may be using one of the removed accounts.
+      const affected = 'all' in which || users.has(keyAccount) || (keyAccount === '' && (tokenAccount === undefined || users.has(tokenAccount)));
+      if (!affected) continue;
+      this.generations.set(key, this.generation(key) + 1);
+      this.forget(key);
     }
     return removed;
   }

@@ -3,56 +3,87 @@
 // refreshing at once would both redeem the same (rotating, single-use) refresh token. Holding
 // this lock around the refresh, and re-reading the cache once inside it, makes the second
 // process reuse the first one's result.
-import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+//
+// The lock itself is the profile store's file lock: a random token in the file (release only
+// removes our own lock), a steal guard (two waiters that both see a dead holder cannot both take
+// over), and an age limit (a lock left by a crash, a garbage file or a reused pid does not block
+// every later refresh).
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PgEntraError } from '../../shared/errors.js';
+import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { acquireFileLock, type HeldLock } from '../profiles/lock.js';
 
-function holderAlive(file: string): boolean {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 0) return true; // being written: assume alive
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH' && (e as NodeJS.ErrnoException).code !== 'ENOENT';
+export interface RefreshLockOptions {
+  /** Give up with `store_locked` after waiting this long (default 20 s). */
+  timeoutMs?: number;
+  /** A lock older than this is taken over even if its pid looks alive (default 60 s; a refresh takes seconds). */
+  staleMs?: number;
+  /** Stop waiting (with `sign_in_cancelled`) when the caller gives up. */
+  signal?: AbortSignal;
+}
+
+export const REFRESH_LOCK_FILE = 'refresh.lock';
+/** acquireFileLock has no AbortSignal: wait in short slices and look at the signal in between. */
+const SLICE_MS = 200;
+
+function cancelled(): PgEntraError {
+  return new PgEntraError('sign_in_cancelled', 'The token request was cancelled while waiting for another pgEntra process to refresh tokens.');
+}
+
+function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined); // only observed through the race below
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+async function acquire(file: string, opts: RefreshLockOptions): Promise<HeldLock> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
+  const staleMs = opts.staleMs ?? 60_000;
+  for (;;) {
+    if (opts.signal?.aborted) throw cancelled();
+    const slice = acquireFileLock(file, { timeoutMs: Math.max(0, Math.min(SLICE_MS, deadline - Date.now())), staleMs });
+    let lock: HeldLock;
+    try {
+      if (opts.signal) {
+        const abort = abortPromise(opts.signal);
+        try {
+          lock = await Promise.race([slice, abort.promise]);
+        } finally {
+          abort.dispose();
+        }
+      } else {
+        lock = await slice;
+      }
+    } catch (e) {
+      if (opts.signal?.aborted) {
+        // The slice may still win the lock after we stopped waiting: give it back.
+        slice.then((l) => l.release()).catch(() => undefined);
+        throw cancelled();
+      }
+      if (!isPgEntraError(e) || e.code !== 'store_locked') throw e;
+      if (Date.now() >= deadline) {
+        throw new PgEntraError('store_locked', 'Another pgEntra process has been refreshing tokens for too long.', {
+          hint: `Try again in a moment. If no pgEntra app or CLI is running, delete ${file}.`,
+          details: { lockFile: file },
+          cause: e,
+        });
+      }
+      continue;
+    }
+    return lock;
   }
 }
 
-export async function withRefreshLock<T>(dir: string, fn: () => Promise<T>, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<T> {
+export async function withRefreshLock<T>(dir: string, fn: () => Promise<T>, opts: RefreshLockOptions = {}): Promise<T> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'refresh.lock');
-  const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
-  for (;;) {
-    try {
-      const handle = await open(file, 'wx', 0o600);
-      try {
-        await handle.write(String(process.pid));
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      if (!holderAlive(file)) {
-        try {
-          unlinkSync(file);
-        } catch {
-          // someone else cleaned it
-        }
-        continue;
-      }
-      if (Date.now() > deadline) throw new PgEntraError('store_locked', 'Another pgEntra process has been refreshing tokens for too long.', { hint: `If no pgEntra process is running, delete ${file}.` });
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 50));
-    }
-  }
+  const lock = await acquire(path.join(dir, REFRESH_LOCK_FILE), opts);
   try {
     return await fn();
   } finally {
-    try {
-      unlinkSync(file);
-    } catch {
-      // already gone
-    }
+    await lock.release();
   }
 }

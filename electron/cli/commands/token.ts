@@ -14,7 +14,8 @@ const HELP = `Usage:
   pgentra token --account UPN [--tenant T] [--json]
   pgentra token --managed-identity [--client-id ID | --object-id ID | --resource-id ID] [--json]
   pgentra token --azure-cli [--tenant T] [--json]
-  pgentra token --decode [TOKEN | -]         (or any of the forms above plus --decode)
+  pgentra token --decode -                   (decodes a token read from stdin; or any of
+                                             the forms above plus --decode)
 
 Prints an access token for Azure Database for PostgreSQL on stdout and nothing else, for
 PGPASSWORD=$(pgentra token --account you@contoso.com) or pgAdmin's PasswordExecCommand.
@@ -32,11 +33,14 @@ Options:
   --min-validity SECS   token must have at least this long left (default 120)
   --json                print {accessToken, expiresOn, expires_on, account, tenant}
   --decode              print what the token says (upn, oid, tid, aud, exp, expected
-                        PostgreSQL user name …), never the token itself
+                        PostgreSQL user name …), never the token itself. Pass a token on
+                        stdin (-), not as an argument: command lines are visible to other
+                        local users (ps)
 
 Examples:
   PGPASSWORD=$(pgentra token --account adm-alice@contoso.com) psql "host=srv.postgres.database.azure.com user=adm-alice@contoso.com dbname=postgres sslmode=require"
-  pgentra token --account adm-alice@contoso.com --decode`;
+  pgentra token --account adm-alice@contoso.com --decode
+  pbpaste | pgentra token --decode -`;
 
 function credentialFrom(values: Record<string, unknown>, globalClientId: string | undefined): Credential {
   const v = values as Record<string, string | boolean | undefined>;
@@ -92,7 +96,12 @@ export const command: CommandDefinition = {
     }
     if (decode && noIdentity && !profile) {
       const { describeToken } = await import('../../auth/describeToken.js');
-      const text = given === undefined || given === '-' ? readFileSync(0, 'utf8').trim() : given;
+      const fromStdin = given === undefined || given === '-';
+      if (!fromStdin && looksLikeJwt(given)) {
+        // Still decode it (the token is already exposed), but say how to avoid that next time.
+        ctx.stderr.write('pgentra token: warning: a token on the command line is visible to other local users (ps); pipe it instead: … | pgentra token --decode -\n');
+      }
+      const text = fromStdin ? readFileSync(0, 'utf8').trim() : given;
       if (!text) throw new PgEntraError('invalid_input', 'Give a token to decode (argument or stdin), or an identity (--account …).');
       ctx.stdout.write(formatFacts(describeToken(text), json));
       return EXIT.ok;

@@ -1,7 +1,7 @@
 // Token broker against the Entra simulator with real MSAL and the real keychain
 // (run inside test/support/with-keyring.sh).
 import './simCloud.js'; // loads reflect-metadata first
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TokenBroker, type SignInRequiredEvent, type TokenRefreshedEvent } from '../../../electron/auth/tokenBroker.js';
 import { describeToken } from '../../../electron/auth/describeToken.js';
 import { createLogger } from '../../../electron/log/logger.js';
@@ -186,9 +186,92 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
     broker.close();
   });
 
+  it('a credential without account uses the keychain fast path when exactly one account is signed in; several → a clear error', async () => {
+    const home = s.newHome('no-account');
+    const a = new TokenBroker({ dataDir: home, logger });
+    await a.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.secondary) });
+    s.sim.control.resetCounters();
+    const b = new TokenBroker({ dataDir: home, logger });
+    const t = await b.getTokenWithSource({ credential: { kind: 'interactive' }, cloud: s.cloudFile });
+    expect(t.source).toBe('keychain');
+    expect(t.account).toBe(ACCOUNTS.secondary);
+    expect(b.stats().networkRequests).toBe(0);
+    expect(s.sim.control.requestCount('token')).toBe(0);
+    await a.signInInteractive(s.cloudFile, { loginHint: ACCOUNTS.primary, openBrowser: headless(ACCOUNTS.primary) });
+    const c = new TokenBroker({ dataDir: home, logger });
+    const e = await c.getToken({ credential: { kind: 'interactive' }, cloud: s.cloudFile }).catch((x: unknown) => x);
+    expect(isPgEntraError(e) && e.code).toBe('invalid_input');
+    expect(isPgEntraError(e) && e.message).toMatch(/Several accounts/);
+    expect(isPgEntraError(e) && e.hint).toMatch(/account in the profile/);
+    a.close();
+    b.close();
+    c.close();
+  });
+
   it('never logs a token', () => {
     const joined = lines.join('\n');
     expect(joined).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);
+  });
+});
+
+describe('single-flight, validity and sign-out (memory cache)', () => {
+  const remaining = (t: { expiresOn: Date }): number => t.expiresOn.getTime() - Date.now();
+
+  it('a caller that needs more validity than the shared request asked for gets its own, longer-lived token', async () => {
+    s.sim.control.setTokenLifetime(600);
+    try {
+      const broker = new TokenBroker({ dataDir: s.newHome('validity'), memoryCache: true, logger, backgroundRefresh: false });
+      const refreshed: TokenRefreshedEvent[] = [];
+      broker.on('token-refreshed', (e) => refreshed.push(e));
+      await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
+      s.sim.control.setTokenLifetime(3600);
+      const req = { credential: { kind: 'interactive' as const, account: ACCOUNTS.primary }, cloud: s.cloudFile };
+      // Same tick: the second caller joins the first one's flight (which is happy with the 600 s token).
+      const [short, long] = await Promise.all([broker.getTokenWithSource({ ...req, minValiditySeconds: 120 }), broker.getTokenWithSource({ ...req, minValiditySeconds: 900 })]);
+      expect(remaining(short)).toBeGreaterThan(120_000);
+      expect(remaining(short)).toBeLessThan(900_000);
+      expect(remaining(long)).toBeGreaterThanOrEqual(900_000);
+      expect(long.source).toBe('network');
+      expect(refreshed.at(-1)?.cloud).toBe(s.cloudFile);
+      broker.close();
+    } finally {
+      s.sim.control.setTokenLifetime(3600);
+    }
+  });
+
+  it('a sign-out during a refresh wins: the refreshed token is neither served nor kept', async () => {
+    const broker = new TokenBroker({ dataDir: s.newHome('signout-race'), memoryCache: true, logger, backgroundRefresh: false });
+    const required: SignInRequiredEvent[] = [];
+    broker.on('sign-in-required', (e) => required.push(e));
+    await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
+    const req = { credential: { kind: 'interactive' as const, account: ACCOUNTS.primary }, cloud: s.cloudFile };
+    // Hold MSAL's refresh request at the network until the sign-out is done.
+    const nc = broker.apps.networkClient(broker.cloud(s.cloudFile));
+    const post = nc.sendPostRequestAsync.bind(nc);
+    let reached = (): void => undefined;
+    const atNetwork = new Promise<void>((r) => (reached = r));
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const spy = vi.spyOn(nc, 'sendPostRequestAsync').mockImplementation(async (url, options) => {
+      reached();
+      await gate;
+      return post(url, options);
+    });
+    try {
+      const inFlight = broker.getTokenWithSource({ ...req, minValiditySeconds: 3_700 }); // forces a refresh-token request
+      await atNetwork;
+      expect(await broker.signOut(s.cloudFile, { account: ACCOUNTS.primary })).toEqual([ACCOUNTS.primary]);
+      release();
+      await expectCode(inFlight, 'sign_in_required');
+      await expectCode(broker.getToken(req), 'sign_in_required');
+      // MSAL wrote the refreshed account back into its cache; the broker removed it again.
+      expect(await broker.listAccounts(s.cloudFile)).toEqual([]);
+      expect(required.at(-1)?.cloud).toBe(s.cloudFile);
+    } finally {
+      release();
+      spy.mockRestore();
+      broker.close();
+    }
   });
 });
 

@@ -169,6 +169,19 @@ describe('exit codes and CLI arguments', () => {
     expect((await cli(['token', '--decode', 'garbage'])).code).toBe(EXIT.dataError);
   });
 
+  it('token --decode TOKEN still decodes but warns (one stderr line) that command lines are visible; help shows stdin', async () => {
+    const t = jwt({ upn: 'a@b.c', exp: 1 });
+    const r = await cli(['token', '--decode', t]);
+    expect(r.code).toBe(0);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(/visible to other local users/);
+    expect(r.err).toMatch(/--decode -/);
+    expect(r.err).not.toContain(t);
+    const help = (await cli(['token', '--help'])).out;
+    expect(help).toContain('--decode -');
+    expect(help).not.toMatch(/--decode \[?TOKEN/);
+  });
+
   it('a bad cloud file exits 65', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cloud-'));
     const f = path.join(dir, 'c.json');
