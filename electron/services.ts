@@ -182,19 +182,38 @@ function tokensService(broker: TokenBroker): TokensService {
   };
 }
 
-function interopService(store: ProfileStore, shell: ShellCapabilities): InteropService {
+/** The note on each imported profile when pgEntra cannot tell which account it should use. */
+export const CHOOSE_ACCOUNT_NOTE = 'no account chosen: several or no accounts are signed in for this cloud — choose the account in the profile editor';
+
+/**
+ * The account for profiles imported from pgAdmin: the one signed-in account of the import's
+ * cloud, or none when there are several or none (guessing could send one person's token as
+ * another's role). An unreadable custom cloud counts as none.
+ */
+export async function importAccountFor(broker: Pick<TokenBroker, 'listAccounts'>, cloud: string): Promise<string | undefined> {
+  const accounts = await broker.listAccounts(cloud).catch(() => []);
+  const names = [...new Set(accounts.map((a) => a.username))];
+  return names.length === 1 ? names[0] : undefined;
+}
+
+function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAccounts'>, shell: ShellCapabilities): InteropService {
   return {
     async exportPgAdmin(profiles) {
+      // locateCli's not_found ("launcher is not installed next to the app …") reaches the renderer as is.
       const json = await exportPgAdminJson(profiles, { dataDir: shell.dataDir, os: targetOsFor(process.platform), env: process.env, passwordExecExpiration: 0 });
       return { json, count: profiles.length };
     },
     async importPgAdmin(json, conflict) {
+      const cloud = shell.defaultCloud ?? 'public';
+      const account = await importAccountFor(broker, cloud);
       const { plan, result } = await importPgAdminJson(store, json, {
-        cloud: cloudFromRef(shell.defaultCloud ?? 'public'),
+        cloud: cloudFromRef(cloud),
         allowNonAzureHost: false,
         allowWeakerTls: false,
         onConflict: conflict,
+        ...(account ? { account } : {}),
       });
+      if (!account) for (const p of plan.profiles) p.notes.push(CHOOSE_ACCOUNT_NOTE);
       const serverOf = (i: number): string => plan.profiles[i]?.name ?? `server ${i + 1}`;
       return {
         imported: [...result.created, ...result.replaced],
@@ -203,6 +222,7 @@ function interopService(store: ProfileStore, shell: ShellCapabilities): InteropS
           ...result.invalid.map((v) => ({ name: v.name ?? serverOf(v.index), reason: v.errors.map((e) => e.message).join('; ') })),
           ...plan.rejected.map((r) => ({ name: r.name, reason: r.reasons.join('; ') })),
         ],
+        notes: plan.profiles.filter((p) => p.notes.length > 0).map((p) => ({ name: p.name, notes: p.notes })),
       };
     },
   };
@@ -211,20 +231,28 @@ function interopService(store: ProfileStore, shell: ShellCapabilities): InteropS
 export function composeServices(shell: ShellCapabilities): ComposedServices {
   const broker = new TokenBroker({ dataDir: shell.dataDir, logger: shell.logger });
   const store = openProfileStore(shell.dataDir);
-  const sessions = new SessionManager({ tokens: broker, customCloudCaFile: (file) => resolveCloud(file).caFile });
+  // Sessions re-check the host against the custom cloud's domains before sending a token.
+  const sessions = new SessionManager({
+    tokens: broker,
+    customCloud: (file) => {
+      const c = resolveCloud(file);
+      return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
+    },
+  });
   const unsubscribeSessions = sessions.subscribe((e) => shell.events('session.state', e));
   const unsubscribeStore = store.subscribe((change) =>
     shell.events('profiles.changed', { type: change.type, ids: 'profile' in change ? [change.profile.id] : 'ids' in change ? change.ids : [] }),
   );
+  // `cloud` is the request's cloud ref (what accounts.signIn takes), not the broker's cache key.
   broker.on('sign-in-required', (e) =>
-    shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.key, message: e.error.message }),
+    shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message }),
   );
   const services: Services = {
     profiles: profilesService(store),
     accounts: accountsService(broker, store, shell),
     sessions,
     tokens: tokensService(broker),
-    interop: interopService(store, shell),
+    interop: interopService(store, broker, shell),
     appInfo: shell.appInfo,
     events: shell.events,
   };

@@ -147,6 +147,8 @@ export const CONTRACT = {
     output: z.object({
       imported: z.array(ProfileSchema),
       skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
+      /** Per imported server: settings pgEntra could not keep or changed (SSH tunnel, sslmode …). */
+      notes: z.array(z.object({ name: z.string(), notes: z.array(z.string()) })).default([]),
     }),
   },
 

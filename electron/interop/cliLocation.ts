@@ -16,6 +16,11 @@ export interface CliLocationFacts {
   override?: string;
   /** The source checkout root (has electron/cli/bin.mjs), when running from source. */
   sourceRoot?: string;
+  /**
+   * Whether a file exists (fs.existsSync in production). Needed to accept an installed launcher;
+   * without it an installed launcher is never assumed to be there.
+   */
+  exists?: (file: string) => boolean;
 }
 
 export type CliLocation =
@@ -31,6 +36,38 @@ export function launcherName(os: TargetOs): string {
   return os === 'windows' ? 'pgentra.cmd' : 'pgentra';
 }
 
+const LAUNCHER_MISSING = "pgEntra's command-line launcher is not installed next to the app; pass --cli PATH or set PGENTRA_CLI_PATH";
+
+function launcherMissing(details: Record<string, string>): PgEntraError {
+  return new PgEntraError('not_found', LAUNCHER_MISSING, {
+    hint: 'Give the absolute path of a pgentra command-line launcher that runs on the machine where pgAdmin runs.',
+    details,
+  });
+}
+
+/** macOS and Windows file systems are case-insensitive by default: `pgentra` there is the `pgEntra` app binary. */
+function samePath(os: TargetOs, a: string, b: string): boolean {
+  const p = pathFor(os);
+  const na = p.normalize(a);
+  const nb = p.normalize(b);
+  return os === 'linux' ? na === nb : na.toLowerCase() === nb.toLowerCase();
+}
+
+/**
+ * The launcher next to a packaged app, only if it is really there and is not the app itself: on
+ * Linux the Electron binary is named `pgentra`, on macOS `pgentra` resolves to the `pgEntra` GUI
+ * binary, and an AppImage runs from a temporary mount that is gone once the app quits.
+ */
+function installedLauncher(f: CliLocationFacts): CliLocation {
+  const p = pathFor(f.os);
+  const dir = p.dirname(f.execPath);
+  const launcher = p.join(dir, launcherName(f.os));
+  if (f.os === 'linux' && /^\/tmp\/\.mount_[^/]+/.test(dir)) throw launcherMissing({ launcher, reason: 'AppImage temporary mount' });
+  if (samePath(f.os, launcher, f.execPath)) throw launcherMissing({ launcher, reason: 'is the app binary' });
+  if (!f.exists?.(launcher)) throw launcherMissing({ launcher, reason: 'missing' });
+  return { kind: 'installed', argv: [launcher] };
+}
+
 export function locateCli(f: CliLocationFacts): CliLocation {
   const p = pathFor(f.os);
   if (f.override !== undefined && f.override !== '') {
@@ -40,8 +77,8 @@ export function locateCli(f: CliLocationFacts): CliLocation {
     return { kind: 'override', argv: [p.normalize(f.override)] };
   }
   if (f.resourcesPath) {
-    // Packaged app: the launcher is installed next to the app executable.
-    return { kind: 'installed', argv: [p.join(p.dirname(f.execPath), launcherName(f.os))] };
+    // Packaged app: the launcher would be installed next to the app executable.
+    return installedLauncher(f);
   }
   if (f.sourceRoot) {
     if (!p.isAbsolute(f.execPath) || !p.isAbsolute(f.sourceRoot)) {

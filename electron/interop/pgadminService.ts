@@ -1,5 +1,6 @@
 // pgAdmin export and import as whole operations over profiles and the store, shared by the
 // `pgentra export/import pgadmin` commands and the desktop app's interop service.
+import { existsSync } from 'node:fs';
 import type { Profile } from '../../shared/profile.js';
 import { customCloudDomains, type openProfileStore } from '../profiles/profileAccess.js';
 import { EXCHANGE_FORMAT, EXCHANGE_VERSION } from '../profiles/exchange.js';
@@ -24,7 +25,8 @@ export interface PgAdminExportRequest {
 
 /** The servers.json text for these profiles. Never contains a token: only the command that fetches one. */
 export async function exportPgAdminJson(profiles: readonly Profile[], req: PgAdminExportRequest): Promise<string> {
-  const location = locateCli(currentCliFacts(req.os, req.env, req.cliPath));
+  // Throws not_found (shown by the CLI and the desktop export) when no launcher can be named.
+  const location = locateCli({ ...currentCliFacts(req.os, req.env, req.cliPath), exists: existsSync });
   // pgAdmin drops an sslrootcert that is not an existing file, so never write "system" here.
   const roots = new Map<string, string>();
   for (const p of profiles) roots.set(p.id, req.sslRootCert ?? (await sslRootCertFor(p, req.dataDir, false)));

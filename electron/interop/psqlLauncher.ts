@@ -17,9 +17,55 @@ export function parsePsqlVersion(output: string): PsqlVersion | undefined {
   return { major: Number(m[1]), text: output.trim().split('\n')[0] ?? '' };
 }
 
-/** libpq understands `sslrootcert=system` from 16 on. */
-export function supportsSystemRootCert(v: PsqlVersion | undefined): boolean {
-  return v !== undefined && v.major >= 16;
+/**
+ * Whether to give psql `sslrootcert=system`: libpq understands it from 16 on, but on Windows it
+ * means OpenSSL's default store, which is usually empty there (the Windows certificate store is
+ * not read), so the PEM bundle is used instead.
+ */
+export function supportsSystemRootCert(v: PsqlVersion | undefined, platform: NodeJS.Platform = process.platform): boolean {
+  return v !== undefined && v.major >= 16 && platform !== 'win32';
+}
+
+// psql options that take the next argument as their value (so it is not read as a connection argument).
+const VALUE_OPTIONS = new Set(['-c', '--command', '-f', '--file', '-v', '--set', '--variable', '-o', '--output', '-P', '--pset', '-F', '--field-separator', '-R', '--record-separator', '-T', '--table-attr', '-L', '--log-file', '-U', '--username']);
+
+/** A libpq connection string or URI, which can name another host (`host=…`, `postgresql://…`). */
+function isConnString(s: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(s) || s.includes('=');
+}
+
+/**
+ * psql arguments that would point the connection somewhere other than the profile's server, which
+ * would then receive the profile's Entra token: -h/--host, -p/--port, and a connection string or
+ * URI as -d/--dbname or positional argument. A plain database name or -U stays on the same server.
+ */
+export function connectionOverrides(args: readonly string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') {
+      // psql itself does not use a second `--`; treat the rest as positionals.
+      for (const rest of args.slice(i + 1)) if (isConnString(rest)) found.push(rest);
+      break;
+    }
+    if (a === '-h' || a === '--host' || a === '-p' || a === '--port') {
+      found.push(`${a} ${args[i + 1] ?? ''}`.trim());
+      i++;
+    } else if (/^(-h|-p).+/.test(a) || /^--(host|port)=/.test(a)) {
+      found.push(a);
+    } else if (a === '-d' || a === '--dbname') {
+      const v = args[i + 1] ?? '';
+      if (isConnString(v)) found.push(`${a} ${v}`);
+      i++;
+    } else if (/^-d.+/.test(a) || a.startsWith('--dbname=')) {
+      if (isConnString(a.startsWith('--') ? a.slice('--dbname='.length) : a.slice(2))) found.push(a);
+    } else if (VALUE_OPTIONS.has(a)) {
+      i++;
+    } else if (!a.startsWith('-') && isConnString(a)) {
+      found.push(a);
+    }
+  }
+  return found;
 }
 
 function notInstalled(psql: string, cause?: unknown): PgEntraError {

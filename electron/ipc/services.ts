@@ -71,7 +71,10 @@ export interface TokensService {
 
 export interface InteropService {
   exportPgAdmin(profiles: Profile[]): Promise<{ json: string; count: number }>;
-  importPgAdmin(json: string, conflict: 'skip' | 'rename' | 'replace'): Promise<{ imported: Profile[]; skipped: Array<{ name: string; reason: string }> }>;
+  importPgAdmin(
+    json: string,
+    conflict: 'skip' | 'rename' | 'replace',
+  ): Promise<{ imported: Profile[]; skipped: Array<{ name: string; reason: string }>; notes: Array<{ name: string; notes: string[] }> }>;
 }
 
 export interface Services {

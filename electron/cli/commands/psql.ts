@@ -2,19 +2,30 @@
 // Entra token in the child's PGPASSWORD — never on a command line, never printed.
 import { PgEntraError } from '../../../shared/errors.js';
 import { CONFLICTING_LIBPQ_VARS, libpqEnvFor } from '../../interop/libpqEnv.js';
-import { psqlVersion, runPsql, supportsSystemRootCert } from '../../interop/psqlLauncher.js';
+import { connectionOverrides, psqlVersion, runPsql, supportsSystemRootCert } from '../../interop/psqlLauncher.js';
 import { sslRootCertFor } from '../../interop/runtime.js';
 import { assertTokenMayBeSent, openProfileStore } from '../../profiles/profileAccess.js';
 import { cloudRef } from '../../../shared/profile.js';
 import type { CommandDefinition } from '../command.js';
 
-const HELP = `Usage: pgentra psql PROFILE [-- PSQL-ARGS...]
+const HELP = `Usage: pgentra psql PROFILE [--allow-override] [-- PSQL-ARGS...]
 
 Runs psql against the profile's server as its user, with a fresh Microsoft Entra token as the
 password (in psql's environment only). psql's exit code is passed through.
 
   pgentra psql prod
   pgentra psql prod -- -c "select current_user"
+  pgentra psql prod -- -d otherdb -U other-role
+
+The token goes to whatever server psql connects to. PSQL-ARGS that point psql at another server
+(-h/--host, -p/--port, or a connection string or URI such as "host=…" or postgresql://… as
+-d/--dbname or argument) are refused: that server would receive your Entra token and could replay
+it against every Azure PostgreSQL server you can reach. Another database (-d NAME) or role
+(-U NAME) on the profile's server is fine.
+
+Options:
+  --allow-override   let PSQL-ARGS choose another host or port anyway (you trust that server
+                     with your token); better: a profile for that server
 
 Environment:
   PGENTRA_PSQL   the psql program to run (default: psql on PATH)`;
@@ -24,10 +35,17 @@ export const command: CommandDefinition = {
   summary: 'Run psql with a fresh Entra token',
   help: HELP,
   allowPositionals: true,
-  options: {},
-  async run(ctx, { positionals }) {
+  options: { 'allow-override': { type: 'boolean' } },
+  async run(ctx, { values, positionals }) {
     const [name, ...psqlArgs] = positionals;
     if (!name) throw new PgEntraError('invalid_input', 'Give the profile: pgentra psql PROFILE [-- psql args]', { hint: 'Profiles: pgentra profiles list' });
+    // Before any token exists: psql arguments must not send it to a server the profile does not name.
+    const overrides = connectionOverrides(psqlArgs);
+    if (overrides.length > 0 && values['allow-override'] !== true) {
+      throw new PgEntraError('invalid_input', `psql arguments ${overrides.map((o) => `"${o}"`).join(', ')} would connect to another server than the profile's, which would receive your Entra token.`, {
+        hint: 'Create a profile for that server (pgentra profiles add), or pass --allow-override if you trust it with your token.',
+      });
+    }
     const profile = await openProfileStore(ctx.dataDir).get(name);
     assertTokenMayBeSent(profile);
     const psql = ctx.env.PGENTRA_PSQL || 'psql';

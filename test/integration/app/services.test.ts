@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgEntraError } from '../../../shared/errors.js';
 import { silentLogger } from '../../../electron/log/logger.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter, type Router } from '../../../electron/ipc/router.js';
@@ -22,6 +23,7 @@ let sim: SimulatedAzure;
 let home: string;
 let composed: ComposedServices;
 let router: Router;
+const sent: Array<{ name: string; payload: unknown }> = [];
 
 async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
   const r = await router.dispatch(channel, payload, sender);
@@ -44,7 +46,10 @@ beforeAll(async () => {
       return true;
     },
     appInfo: () => ({ name: 'pgEntra', version: 'test', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: home }),
-    events: (name) => void events.push(name),
+    events: (name, payload) => {
+      events.push(name);
+      sent.push({ name, payload });
+    },
   });
   router = createRouter(createHandlers(composed.services), { validateOutput: true });
 });
@@ -95,9 +100,38 @@ describe.skipIf(!keyring)('desktop services through the router', () => {
     const again = await call<{ imported: unknown[]; skipped: { name: string; reason: string }[] }>('interop.importPgAdmin', { json: exported.json });
     expect(again.imported).toHaveLength(0);
     expect(again.skipped).toHaveLength(1);
-    const renamed = await call<{ imported: { name: string }[] }>('interop.importPgAdmin', { json: exported.json, conflict: 'rename' });
+    const renamed = await call<{ imported: { name: string; credential: { kind: string; account?: string } }[] }>('interop.importPgAdmin', { json: exported.json, conflict: 'rename' });
     expect(renamed.imported).toHaveLength(1);
     expect(renamed.imported[0]?.name).not.toBe('Seed: db-admins');
+    // Exactly one account is signed in for the import's cloud: the imported profile uses it.
+    expect(renamed.imported[0]?.credential).toEqual({ kind: 'interactive', account: ACCOUNTS.secondary });
     expect((await call<{ profiles: unknown[] }>('profiles.list')).profiles).toHaveLength(2);
+  });
+
+  it('pgAdmin export from a packaged app without a command-line launcher fails with an actionable not_found', async () => {
+    const proc = process as NodeJS.Process & { resourcesPath?: string };
+    const saved = proc.resourcesPath;
+    const savedCli = process.env.PGENTRA_CLI_PATH;
+    // As in a packaged app: execPath's directory holds no pgentra launcher.
+    proc.resourcesPath = path.join(home, 'resources');
+    delete process.env.PGENTRA_CLI_PATH;
+    try {
+      const r = await router.dispatch('interop.exportPgAdmin', { profileIds: [] }, sender);
+      expect(r.ok).toBe(false);
+      if (!r.ok) {
+        expect(r.error.code).toBe('not_found');
+        expect(r.error.message).toBe("pgEntra's command-line launcher is not installed next to the app; pass --cli PATH or set PGENTRA_CLI_PATH");
+      }
+    } finally {
+      if (saved === undefined) Reflect.deleteProperty(proc, 'resourcesPath');
+      else proc.resourcesPath = saved;
+      if (savedCli !== undefined) process.env.PGENTRA_CLI_PATH = savedCli;
+    }
+  });
+
+  it('auth.signInRequired names the cloud ref (what accounts.signIn takes), not the broker cache key', () => {
+    const error = new PgEntraError('sign_in_required', 'Sign in again.');
+    composed.broker.emit('sign-in-required', { key: `interactive|${sim.stateFile}|x`, cloud: sim.stateFile, kind: 'interactive', account: ACCOUNTS.secondary, error });
+    expect(sent.filter((e) => e.name === 'auth.signInRequired').at(-1)?.payload).toEqual({ account: ACCOUNTS.secondary, cloud: sim.stateFile, message: 'Sign in again.' });
   });
 });

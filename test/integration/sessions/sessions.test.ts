@@ -1,6 +1,9 @@
 // Database sessions against the simulated flexible server and Entra ID: tokens fetched per
 // connection, long-lived sessions with short tokens, reconnect, cancel, streaming, typed errors,
 // TLS verification before any token is sent, and the pgaadauth admin helpers.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionStateEvent } from '../../../shared/ipcSessions.js';
@@ -36,8 +39,13 @@ function target(overrides: Partial<SessionTarget> = {}): SessionTarget {
   };
 }
 
+function customCloudFacts(file: string): { caFile?: string; postgresDomains: readonly string[] } {
+  const c = resolveCloud(file);
+  return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
+}
+
 function manager(tokens: SimTokenProvider, tuning: ConstructorParameters<typeof SessionManager>[0]['tuning'] = {}): SessionManager {
-  return new SessionManager({ tokens, customCloudCaFile: (file) => resolveCloud(file).caFile, tuning: { reconnectInitialDelayMs: 100, ...tuning } });
+  return new SessionManager({ tokens, customCloud: customCloudFacts, tuning: { reconnectInitialDelayMs: 100, ...tuning } });
 }
 
 async function rejection(p: Promise<unknown>): Promise<PgEntraError> {
@@ -107,6 +115,36 @@ describe('opening a session', () => {
     const err2 = await rejection(sessions.open(target({ cloud: 'public', sslmode: 'verify-ca', confirmations: { weakerTls: true, nonAzureHost: true } })));
     expect(err2.code).toBe('tls_verification_failed');
     expect(tokens.calls).toBe(0);
+  });
+
+  it('a custom-cloud host outside the cloud file\'s postgresDomains without confirmation → confirmation_required, no token asked for', async () => {
+    // The same simulated cloud, but its file now lists only Azure's domains (a changed or
+    // hand-edited cloud file): the simulator's localhost is outside them.
+    const dir = mkdtempSync(path.join(tmpdir(), 'pgentra-cloud-'));
+    const cloudFile = path.join(dir, 'cloud.json');
+    const state = JSON.parse(readFileSync(azure.stateFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(cloudFile, JSON.stringify({ ...state, caFile: azure.caFile, postgresDomains: ['.postgres.database.azure.com'] }));
+    const tokens = new SimTokenProvider(azure.entra);
+    const sessions = manager(tokens);
+    try {
+      const err = await rejection(sessions.open(target({ cloud: { customFile: cloudFile }, confirmations: {}, name: 'synced' })));
+      expect(err.code).toBe('confirmation_required');
+      expect(err.message).toMatch(/localhost is outside \*\.postgres\.database\.azure\.com/);
+      expect(tokens.calls).toBe(0);
+      expect(sessions.list()).toEqual([]);
+      // A manager composed without the cloud reader knows no domains: it fails closed too.
+      const bare = new SessionManager({ tokens });
+      expect((await rejection(bare.open(target({ confirmations: {} })))).code).toBe('confirmation_required');
+      expect(tokens.calls).toBe(0);
+      // With the confirmation, or inside the cloud's domains, the session opens.
+      const confirmed = await sessions.open(target({ cloud: { customFile: cloudFile }, confirmations: { nonAzureHost: true } }));
+      expect(sessions.info(confirmed).currentUser).toBe('db-admins');
+      const inside = await sessions.open(target({ confirmations: {} }));
+      expect(sessions.info(inside).currentUser).toBe('db-admins');
+    } finally {
+      await sessions.closeAll();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses weaker TLS modes without the profile\'s confirmation', async () => {
