@@ -131,7 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   const global = globalsFrom(parsed.values, io.env);
   const dataDir = defaultDataDir(io.env);
-  const sinks: LogSink[] = [fileSink(logsDir(dataDir), 'cli')];
+  const sinks: LogSink[] = [fileSink(logsDir(dataDir), 'cli', { sync: true }) /* short-lived: never lose the last line */];
   if (global.verbose) sinks.push(streamSink(io.stderr));
   const logger = createLogger({ level: global.verbose ? 'debug' : 'warn', sinks, scope: `cli.${name}` });
   const controller = new AbortController();

@@ -3,11 +3,10 @@
 // settings for psql & co. (direct, or through the local proxy with --via-proxy). Neither contains a token.
 import { PgEntraError } from '../../../shared/errors.js';
 import { profileNameKey, type Profile } from '../../../shared/profile.js';
-import { locateCli } from '../../interop/cliLocation.js';
 import { writeOutput } from '../../interop/outputFile.js';
-import { buildPgAdminExport, serializePgAdminExport } from '../../interop/pgadminExport.js';
+import { exportPgAdminJson } from '../../interop/pgadminService.js';
 import { buildPgServiceConf, buildProxyPgServiceConf } from '../../interop/pgService.js';
-import { currentCliFacts, sslRootCertFor } from '../../interop/runtime.js';
+import { sslRootCertFor } from '../../interop/runtime.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
 import { quotePosix, targetOsFor, type TargetOs } from '../../interop/shellQuote.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
@@ -120,13 +119,17 @@ async function exportPgAdmin(ctx: CliContext, values: OptionValues, names: strin
   const passwordExecExpiration = expiration(str(values['password-exec-expiration']));
   const profiles = await selectProfiles(ctx, names, folders(values));
   if (profiles.length === 0) throw new PgEntraError('not_found', 'There are no server profiles to export.', { hint: 'Add one: pgentra profiles add NAME --host H --user U' });
-  const location = locateCli(currentCliFacts(os, ctx.env, str(values.cli)));
-  const fixedRoot = str(values.sslrootcert);
-  // pgAdmin drops an sslrootcert that is not an existing file, so never write "system" here.
-  const roots = new Map<string, string>();
-  for (const p of profiles) roots.set(p.id, fixedRoot ?? (await sslRootCertFor(p, ctx.dataDir, false)));
-  const file = buildPgAdminExport(profiles, { os, launcher: location.argv, passwordExecExpiration, sslRootCertFor: (p) => roots.get(p.id) ?? '' });
-  const written = await writeOutput(serializePgAdminExport(file), str(values.out), ctx.cwd, ctx.stdout);
+  const cliPath = str(values.cli);
+  const sslRootCert = str(values.sslrootcert);
+  const json = await exportPgAdminJson(profiles, {
+    dataDir: ctx.dataDir,
+    os,
+    env: ctx.env,
+    passwordExecExpiration,
+    ...(cliPath ? { cliPath } : {}),
+    ...(sslRootCert ? { sslRootCert } : {}),
+  });
+  const written = await writeOutput(json, str(values.out), ctx.cwd, ctx.stdout);
   if (os !== targetOsFor(process.platform)) {
     ctx.stderr.write(`Note: the paths in the export are this machine's; on ${os} pass --cli and --sslrootcert with that machine's paths.\n`);
   }

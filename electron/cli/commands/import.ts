@@ -4,10 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PgEntraError } from '../../../shared/errors.js';
-import { EXCHANGE_FORMAT, EXCHANGE_VERSION } from '../../profiles/exchange.js';
 import { profileCloudFromGlobal } from '../../interop/cloudFacts.js';
-import { planPgAdminImport } from '../../interop/pgadminImport.js';
-import { customCloudDomains, openProfileStore } from '../../profiles/profileAccess.js';
+import { importPgAdminJson } from '../../interop/pgadminService.js';
+import { openProfileStore } from '../../profiles/profileAccess.js';
 import { bool, str, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 import { conflictMode, formatImportResult } from './profiles.js';
@@ -59,21 +58,16 @@ export const command: CommandDefinition = {
       throw new PgEntraError('io_error', `Cannot read ${abs}: ${e.code ?? e.message}.`);
     });
     const cloud = profileCloudFromGlobal(ctx.global.cloud, (p) => path.resolve(ctx.cwd, p));
-    const customDomains = typeof cloud === 'string' ? undefined : customCloudDomains(cloud.customFile);
     const account = str(values.account);
     const folder = str(values.folder);
-    const plan = planPgAdminImport(text, {
+    const { plan, result: res } = await importPgAdminJson(openProfileStore(ctx.dataDir), text, {
       cloud,
-      ...(customDomains ? { customDomains } : {}),
       allowNonAzureHost: bool(values['allow-non-azure-host']),
       allowWeakerTls: bool(values['allow-weaker-tls']),
+      onConflict,
       ...(account ? { account } : {}),
       ...(folder !== undefined ? { folder } : {}),
     });
-    // Through the store's own import: its validation, duplicate detection and single locked write.
-    // Confirmations in the plan come only from this command's explicit flags, hence trusted.
-    const exchange = { format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, profiles: plan.profiles.map((p) => p.input) };
-    const res = await openProfileStore(ctx.dataDir).importProfiles(exchange, { onConflict, trustConfirmations: true });
     const serverLabel = (i: number): string => `server ${plan.profiles[i]?.server ?? '?'}`;
     if (bool(values.json)) {
       ctx.stdout.write(
