@@ -19,7 +19,7 @@ import {
 } from '../pgwire/index.js';
 import type { BackendKey, CancelMap } from './cancelMap.js';
 import { classifyUpstreamAuthError, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
-import { ConnectionClosedError, PacketReader } from './packetReader.js';
+import { ConnectionClosedError, PacketReader } from '../pgwire/packetReader.js';
 import type { CancelTarget, ProxyStats, RouteRuntime } from './types.js';
 import { login, openUpstream, sendCancel, type UpstreamConnection } from './upstream.js';
 import { resolveClientUser } from './userRule.js';

@@ -17,7 +17,7 @@ import {
   type ErrorFields,
 } from '../pgwire/index.js';
 import type { BackendKey } from './cancelMap.js';
-import { PacketReader } from './packetReader.js';
+import { PacketReader } from '../pgwire/packetReader.js';
 
 export interface UpstreamTarget {
   host: string;

@@ -6,22 +6,18 @@ import { connect as netConnect, createServer, type Server, type Socket } from 'n
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import {
-  MAX_AUTH_MESSAGE_LENGTH,
-  MAX_STARTUP_PACKET_LENGTH,
-  MessageBuffer,
   ProtocolError,
   authenticationCleartextPassword,
   buildCancelRequest,
   buildStartupMessage,
   errorResponse,
   parsePasswordMessage,
-  parseStartupPacket,
   type StartupPacket,
-  type TypedMessage,
 } from '../../../electron/pgwire/index.js';
 import { MESSAGES, checkPrincipal, tokenRejection, type LoginRejection, type Principal } from './login.js';
 import type { TokenValidator } from './tokens.js';
 import type { TlsMaterial } from '../ca.js';
+import { ConnectionClosedError, PacketReader } from '../../../electron/pgwire/packetReader.js';
 
 export interface FrontendDeps {
   tls: TlsMaterial;
@@ -34,60 +30,6 @@ export interface FrontendDeps {
 
 /** PostgreSQL's authentication_timeout default. */
 const AUTH_TIMEOUT_MS = 60_000;
-
-class ConnectionClosed extends Error {}
-
-/** Promise-style reads of protocol packets from a socket until it is handed to the relay. */
-class PacketReader {
-  private readonly buf = new MessageBuffer();
-  private wake: (() => void) | undefined;
-  private closed = false;
-  private readonly onData = (c: Buffer): void => {
-    this.buf.push(c);
-    this.wake?.();
-  };
-  private readonly onEnd = (): void => {
-    this.closed = true;
-    this.wake?.();
-  };
-
-  constructor(private readonly sock: Duplex) {
-    sock.on('data', this.onData);
-    sock.on('end', this.onEnd);
-    sock.on('close', this.onEnd);
-  }
-
-  private async next<T>(take: () => T | undefined): Promise<T> {
-    for (;;) {
-      const v = take();
-      if (v !== undefined) return v;
-      if (this.closed) throw new ConnectionClosed();
-      await new Promise<void>((r) => (this.wake = r));
-      this.wake = undefined;
-    }
-  }
-
-  untyped(): Promise<StartupPacket> {
-    return this.next(() => this.buf.nextUntyped(MAX_STARTUP_PACKET_LENGTH)).then(parseStartupPacket);
-  }
-
-  typed(): Promise<TypedMessage> {
-    return this.next(() => this.buf.nextTyped(MAX_AUTH_MESSAGE_LENGTH));
-  }
-
-  get pending(): number {
-    return this.buf.pending;
-  }
-
-  /** Stops reading; returns bytes received but not consumed. */
-  detach(): Buffer {
-    this.sock.off('data', this.onData);
-    this.sock.off('end', this.onEnd);
-    this.sock.off('close', this.onEnd);
-    this.sock.pause();
-    return this.buf.drain();
-  }
-}
 
 export class Frontend {
   private server: Server | undefined;
@@ -219,7 +161,7 @@ export class Frontend {
       try {
         token = parsePasswordMessage(await reader.typed());
       } catch (e) {
-        if (e instanceof ConnectionClosed) return; // e.g. psql asking the user for a password
+        if (e instanceof ConnectionClosedError) return; // e.g. psql asking the user for a password
         if (e instanceof ProtocolError) return fail({ sqlstate: '08P01', message: e.message });
         throw e;
       }

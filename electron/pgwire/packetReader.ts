@@ -1,7 +1,7 @@
 // Promise-style reads of protocol packets from a socket during the startup phase, until the
 // socket is handed to the byte relay. Framing and parsing are pgwire's; this only waits for data.
 import type { Duplex } from 'node:stream';
-import { MAX_AUTH_MESSAGE_LENGTH, MAX_STARTUP_PACKET_LENGTH, MessageBuffer, parseStartupPacket, type StartupPacket, type TypedMessage } from '../pgwire/index.js';
+import { MAX_AUTH_MESSAGE_LENGTH, MAX_STARTUP_PACKET_LENGTH, MessageBuffer, parseStartupPacket, type StartupPacket, type TypedMessage } from './index.js';
 
 export class ConnectionClosedError extends Error {
   override readonly name = 'ConnectionClosedError';
