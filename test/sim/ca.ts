@@ -12,14 +12,15 @@ export interface TlsMaterial {
   keyPem: string;
 }
 
-const alg = {
+/** RSA 2048 / SHA-256, as Entra's and Azure's certificates use. */
+export const RSA_SIGNING_ALGORITHM = {
   name: 'RSASSA-PKCS1-v1_5',
   hash: 'SHA-256',
   publicExponent: new Uint8Array([1, 0, 1]),
   modulusLength: 2048,
 } as const;
 
-function serial(): string {
+export function randomSerial(): string {
   return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
 }
 
@@ -31,30 +32,30 @@ function toPem(der: ArrayBuffer, label: string): string {
 export async function createTlsMaterial(): Promise<TlsMaterial> {
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 7 * 24 * 3600_000);
-  const caKeys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const caKeys = (await webcrypto.subtle.generateKey(RSA_SIGNING_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
+    serialNumber: randomSerial(),
     name: 'CN=pgEntra Simulated Azure Test CA',
     notBefore,
     notAfter,
     keys: caKeys,
-    signingAlgorithm: alg,
+    signingAlgorithm: RSA_SIGNING_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const leafKeys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const leafKeys = (await webcrypto.subtle.generateKey(RSA_SIGNING_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
+    serialNumber: randomSerial(),
     subject: 'CN=localhost',
     issuer: ca.subject,
     notBefore,
     notAfter,
     publicKey: leafKeys.publicKey,
     signingKey: caKeys.privateKey,
-    signingAlgorithm: alg,
+    signingAlgorithm: RSA_SIGNING_ALGORITHM,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),

@@ -1,7 +1,7 @@
 // Signing keys for the simulated tenant: an RSA key with a self-signed certificate, published
 // as a JWKS shaped like Entra's (kid = x5t = base64url SHA-1 of the certificate, plus x5c).
 import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs it loaded first
-import '../ca.js'; // sets @peculiar/x509's crypto provider
+import { RSA_SIGNING_ALGORITHM as alg, randomSerial } from '../ca.js'; // also sets @peculiar/x509's crypto provider
 import { createHash, createPrivateKey, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
@@ -22,18 +22,11 @@ export interface SigningKey {
   jwk: Jwk;
 }
 
-const alg = {
-  name: 'RSASSA-PKCS1-v1_5',
-  hash: 'SHA-256',
-  publicExponent: new Uint8Array([1, 0, 1]),
-  modulusLength: 2048,
-} as const;
-
 /** `kid` lets a foreign key impersonate the real one's id, so verifiers must check signatures. */
 export async function createSigningKey(issuer: string, kid?: string): Promise<SigningKey> {
   const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1'),
+    serialNumber: randomSerial(),
     name: 'CN=accounts.accesscontrol.windows.net',
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 365 * 24 * 3600_000),
