@@ -13,6 +13,12 @@ export function customCloudDomains(file: string): readonly string[] | undefined 
   }
 }
 
+/** What a session needs from a custom cloud file: the CA to trust and the hosts tokens may go to. Throws cloud_file_invalid. */
+export function customCloudFacts(file: string): { caFile?: string; postgresDomains: readonly string[] } {
+  const c = resolveCloud(file);
+  return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
+}
+
 export function openProfileStore(dataDir: string): ProfileStore {
   return new ProfileStore({ dataDir, customCloudDomains });
 }

@@ -11,6 +11,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'export', summary: 'Export profiles for pgAdmin (password command) or pg_service.conf', load: async () => (await import('./export.js')).command },
   { name: 'import', summary: 'Import servers from a pgAdmin 4 export', load: async () => (await import('./import.js')).command },
   { name: 'psql', summary: 'Run psql with a fresh Entra token', load: async () => (await import('./psql.js')).command },
+  { name: 'whoami', summary: 'Connect as a profile and show current_user, TLS, account and token claims', load: async () => (await import('./whoami.js')).command },
+  { name: 'query', summary: 'Run SQL as a profile and stream the results (table, CSV or JSON Lines)', load: async () => (await import('./query.js')).command },
   { name: 'proxy', summary: 'Local PostgreSQL endpoint that signs in with Entra tokens (no password for clients)', load: async () => (await import('./proxy.js')).command },
   { name: 'env', summary: 'Print libpq environment variables for a profile', load: async () => (await import('./env.js')).command },
 ];
