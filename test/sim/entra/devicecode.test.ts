@@ -3,20 +3,16 @@ import { PublicClientApplication, type DeviceCodeRequest } from '@azure/msal-nod
 
 type DeviceCodeResponse = Parameters<DeviceCodeRequest['deviceCodeCallback']>[0];
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNTS, AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE } from '../types.js';
+import { ACCOUNTS, POSTGRES_RESOURCE } from '../types.js';
 import type { EntraSim } from './index.js';
-import { CaTrustingNetworkClient, decodeJwt, startTestSim } from './support.js';
+import { msalClientFor, decodeJwt, startTestSim } from './support.js';
 
 const scopes = [`${POSTGRES_RESOURCE}/.default`];
 
 describe('device code', () => {
   let sim: EntraSim;
   let ca: string;
-  const pca = (): PublicClientApplication =>
-    new PublicClientApplication({
-      auth: { clientId: AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/${sim.tenantId}`, knownAuthorities: sim.knownAuthorities },
-      system: { networkClient: new CaTrustingNetworkClient(ca) },
-    });
+  const pca = (): PublicClientApplication => msalClientFor(sim, ca);
 
   beforeAll(async () => {
     const started = await startTestSim();

@@ -5,7 +5,7 @@ import { InteractionRequiredAuthError, PublicClientApplication, ServerError, typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS, AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE } from '../types.js';
 import { completeSignInHeadless, type EntraSim } from './index.js';
-import { CaTrustingNetworkClient, startTestSim } from './support.js';
+import { msalClientFor, startTestSim } from './support.js';
 import { parseForms } from './browser.js';
 
 const scopes = [`${POSTGRES_RESOURCE}/.default`];
@@ -28,11 +28,7 @@ describe('errors', () => {
   let ca: string;
   let app: PublicClientApplication;
   let account: AccountInfo;
-  const pca = (clientId: string): PublicClientApplication =>
-    new PublicClientApplication({
-      auth: { clientId, authority: `${sim.authorityHost}/${sim.tenantId}`, knownAuthorities: sim.knownAuthorities },
-      system: { networkClient: new CaTrustingNetworkClient(ca) },
-    });
+  const pca = (clientId: string): PublicClientApplication => msalClientFor(sim, ca, { clientId });
   const authorizeUrl = (params: Record<string, string>): string =>
     `${sim.authorityHost}/${sim.tenantId}/oauth2/v2.0/authorize?${new URLSearchParams({
       client_id: AZURE_CLI_CLIENT_ID,

@@ -3,7 +3,7 @@ import { PublicClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS, AZURE_CLI_CLIENT_ID, loadDirectory, POSTGRES_RESOURCE } from '../types.js';
 import { completeSignInHeadless, signInWithChromium, type EntraSim } from './index.js';
-import { CaTrustingNetworkClient, decodeJwt, startTestSim } from './support.js';
+import { msalClientFor, decodeJwt, startTestSim } from './support.js';
 
 const dir = loadDirectory();
 const group = (name: string): string => dir.groups.find((g) => g.displayName === name)?.objectId ?? '';
@@ -12,11 +12,7 @@ const scopes = [`${POSTGRES_RESOURCE}/.default`];
 describe('interactive sign-in', () => {
   let sim: EntraSim;
   let ca: string;
-  const pca = (): PublicClientApplication =>
-    new PublicClientApplication({
-      auth: { clientId: AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/${sim.tenantId}`, knownAuthorities: sim.knownAuthorities },
-      system: { networkClient: new CaTrustingNetworkClient(ca) },
-    });
+  const pca = (): PublicClientApplication => msalClientFor(sim, ca);
 
   beforeAll(async () => {
     const started = await startTestSim();

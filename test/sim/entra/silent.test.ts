@@ -1,9 +1,9 @@
 // Silent refresh: short-lived access tokens, rotating refresh tokens, revocation.
 import { InteractionRequiredAuthError, PublicClientApplication, type AccountInfo } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNTS, AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE } from '../types.js';
+import { ACCOUNTS, POSTGRES_RESOURCE } from '../types.js';
 import { completeSignInHeadless, type EntraSim } from './index.js';
-import { CaTrustingNetworkClient, decodeJwt, startTestSim } from './support.js';
+import { msalClientFor, decodeJwt, startTestSim } from './support.js';
 
 const scopes = [`${POSTGRES_RESOURCE}/.default`];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -19,10 +19,7 @@ describe('silent refresh', () => {
     const started = await startTestSim({ tokenLifetimeSeconds: 5, autoApprove: ACCOUNTS.primary });
     sim = started.sim;
     ca = started.tls.caCertPem;
-    app = new PublicClientApplication({
-      auth: { clientId: AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/organizations`, knownAuthorities: sim.knownAuthorities },
-      system: { networkClient: new CaTrustingNetworkClient(ca) },
-    });
+    app = msalClientFor(sim, ca, { tenant: 'organizations' });
     const r = await app.acquireTokenInteractive({ scopes, openBrowser: async (url) => void (await completeSignInHeadless(url, { caCertPem: ca })) });
     if (!r.account) throw new Error('no account');
     account = r.account;

@@ -3,9 +3,9 @@
 // plus JWT decoding and sim start-up shared by the test files.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { PublicClientApplication, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import { createTlsMaterial, type TlsMaterial } from '../ca.js';
-import { loadDirectory } from '../types.js';
+import { AZURE_CLI_CLIENT_ID, loadDirectory } from '../types.js';
 import { startEntraSim, type EntraSim, type EntraSimOptions } from './index.js';
 
 export class CaTrustingNetworkClient implements INetworkModule {
@@ -62,4 +62,12 @@ export async function startTestSim(opts: Partial<Omit<EntraSimOptions, 'director
   const tls = await createTlsMaterial();
   const sim = await startEntraSim({ directory: loadDirectory(), tls, deviceCodeIntervalSeconds: 1, ...opts });
   return { sim, tls };
+}
+
+/** The real MSAL public client pointed at the simulator (knownAuthorities, CA-trusting network client). */
+export function msalClientFor(sim: EntraSim, caCertPem: string, opts: { tenant?: string; clientId?: string } = {}): PublicClientApplication {
+  return new PublicClientApplication({
+    auth: { clientId: opts.clientId ?? AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/${opts.tenant ?? sim.tenantId}`, knownAuthorities: sim.knownAuthorities },
+    system: { networkClient: new CaTrustingNetworkClient(caCertPem) },
+  });
 }

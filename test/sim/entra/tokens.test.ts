@@ -1,11 +1,10 @@
 // Discovery documents and token shapes: what the flexible-server simulator will verify.
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { request } from 'node:https';
-import { PublicClientApplication } from '@azure/msal-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNTS, AZURE_CLI_CLIENT_ID, loadDirectory, POSTGRES_RESOURCE } from '../types.js';
+import { ACCOUNTS, loadDirectory, POSTGRES_RESOURCE } from '../types.js';
 import { completeSignInHeadless, type EntraSim } from './index.js';
-import { CaTrustingNetworkClient, decodeJwt, startTestSim } from './support.js';
+import { msalClientFor, decodeJwt, startTestSim } from './support.js';
 
 const dir = loadDirectory();
 
@@ -41,10 +40,7 @@ describe('discovery and tokens', () => {
       expect(new URL(String(json.issuer)).host).toBe(sim.knownAuthorities[0]);
       const expectedTenant = tenant === 'organizations' || tenant === 'common' ? tenant : sim.tenantId;
       expect(json.token_endpoint).toBe(`${sim.authorityHost}/${expectedTenant}/oauth2/v2.0/token`);
-      const app = new PublicClientApplication({
-        auth: { clientId: AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/${tenant}`, knownAuthorities: sim.knownAuthorities },
-        system: { networkClient: new CaTrustingNetworkClient(ca) },
-      });
+      const app = msalClientFor(sim, ca, { tenant });
       const r = await app.acquireTokenInteractive({ scopes: [`${POSTGRES_RESOURCE}/.default`], openBrowser: async (url) => void (await completeSignInHeadless(url, { caCertPem: ca })) });
       expect(r.tenantId).toBe(sim.tenantId);
     }
