@@ -44,7 +44,6 @@ export class MsalApps {
   private readonly networkClients = new Map<string, NodeNetworkClient>();
   private readonly publicClients = new Map<string, Promise<PublicClientApplication>>();
   private readonly miApps = new Map<string, Promise<ManagedIdentityApplication>>();
-  private cachePlugin: Promise<ICachePlugin | undefined> | undefined;
 
   constructor(readonly settings: AuthSettings) {}
 
@@ -65,17 +64,15 @@ export class MsalApps {
     return n;
   }
 
-  /** The keychain plugin (rejects with keychain_unavailable), or undefined for the memory-only cache. */
-  getCachePlugin(): Promise<ICachePlugin | undefined> {
-    if (!this.cachePlugin) {
-      if (this.settings.memoryCache) this.cachePlugin = Promise.resolve(undefined);
-      else {
-        this.cachePlugin = import('../keychain/cachePersistence.js').then((m) => m.createKeychainCachePlugin({ dataDir: this.settings.dataDir }));
-        // A failed probe should be retried on the next call (the user may start a keyring).
-        this.cachePlugin.catch(() => (this.cachePlugin = undefined));
-      }
-    }
-    return this.cachePlugin;
+  /**
+   * A keychain plugin for one MSAL app (rejects with keychain_unavailable), or undefined for the
+   * memory-only cache. One per app, never shared: the plugin skips reloading when the store has
+   * not changed since its own last write, so a plugin shared by two clouds' apps hid one app's
+   * rotated refresh token from the other, which then wrote its stale copy back.
+   */
+  private createCachePlugin(): Promise<ICachePlugin | undefined> {
+    if (this.settings.memoryCache) return Promise.resolve(undefined);
+    return import('../keychain/cachePersistence.js').then((m) => m.createKeychainCachePlugin({ dataDir: this.settings.dataDir }));
   }
 
   private msalLogger(): NonNullable<Configuration['system']>['loggerOptions'] {
@@ -94,7 +91,7 @@ export class MsalApps {
     let p = this.publicClients.get(key);
     if (!p) {
       p = (async () => {
-        const [msal, cachePlugin] = await Promise.all([loadMsal(), this.getCachePlugin()]);
+        const [msal, cachePlugin] = await Promise.all([loadMsal(), this.createCachePlugin()]);
         const builtin = !cloud.id.startsWith('custom:');
         return new msal.PublicClientApplication({
           auth: {

@@ -97,6 +97,21 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
     b.close();
   });
 
+  it('two clouds on one keychain: using a second cloud does not break the first cloud\'s refreshes', async () => {
+    const home = s.newHome('two-clouds');
+    const b = new TokenBroker({ dataDir: home, logger });
+    await b.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.secondary) });
+    const cred = { kind: 'interactive' as const, account: ACCOUNTS.secondary };
+    for (let i = 0; i < 3; i++) {
+      // The desktop app lists accounts of every cloud in use: this opens the public cloud's MSAL app.
+      expect(await b.listAccounts('public')).toEqual([]);
+      const t = await b.getTokenWithSource({ credential: cred, cloud: s.cloudFile, minValiditySeconds: 3_700 });
+      expect(t.source).toBe('network');
+      expect((await b.listAccounts(s.cloudFile)).map((a) => a.username)).toEqual([ACCOUNTS.secondary]);
+    }
+    b.close();
+  });
+
   it('short-lived tokens: valid tokens across 10 expiries, single-flight, revocation, outage and recovery', { timeout: 240_000 }, async () => {
     s.sim.control.setTokenLifetime(5);
     try {
