@@ -1,12 +1,14 @@
 // Composition root of the desktop app's services (no `electron` import: main.ts passes in the
-// few Electron capabilities — opening the browser, app info, the event sink). Wires the token
+// few Electron capabilities — opening the browser, the save dialog, app info, the event sink). Wires the token
 // broker, the profile store and the session manager to the interfaces the IPC handlers use.
 import { PgEntraError } from '../shared/errors.js';
-import type { Account, AppInfo, TokenDescription } from '../shared/contract.js';
+import type { Account, AppInfo, CallInput, CallOutput, TokenDescription } from '../shared/contract.js';
 import { cloudFromRef, cloudRef, validateProfileInput, type Profile } from '../shared/profile.js';
 import { resolveCloud } from './auth/cloudLoader.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
+import { parseCache } from './auth/msalCacheReader.js';
+import type { AccessToken, TokenProvider } from './auth/tokenProvider.js';
 import type { InteropService, ProfilesService, Services, AccountsService, TokensService } from './ipc/services.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
@@ -25,6 +27,60 @@ export interface ShellCapabilities {
   events: EventSink;
   /** The cloud for sign-in when a request names none: PGENTRA_CLOUD_FILE, else `public`. */
   defaultCloud?: string;
+  /**
+   * Shows a save dialog proposing `suggestedName` and writes `text` to the file picked;
+   * `saved: false` when the person cancels. Without it app.saveFile fails with a clear error.
+   */
+  saveFile?(req: CallInput<'app.saveFile'>): Promise<CallOutput<'app.saveFile'>>;
+}
+
+/**
+ * What the app knows about each account's newest token (expiry only, never the token): every
+ * token the app's services obtain passes through `recording`, and MSAL's cache (the keychain's
+ * copy) fills in accounts this process has not used yet.
+ */
+export class TokenExpiryIndex {
+  private readonly seen = new Map<string, Date>();
+
+  private static key(cloud: string, account: string): string {
+    return `${cloud}|${account.toLowerCase()}`;
+  }
+
+  note(cloud: string, account: string | undefined, expiresOn: Date): void {
+    if (!account) return;
+    const k = TokenExpiryIndex.key(cloud, account);
+    const prev = this.seen.get(k);
+    if (!prev || prev < expiresOn) this.seen.set(k, expiresOn);
+  }
+
+  /** After sign-out: the account's old tokens are gone from the cache and must not be reported. */
+  forget(cloud: string, account: string): void {
+    this.seen.delete(TokenExpiryIndex.key(cloud, account));
+  }
+
+  /** A TokenProvider that notes the expiry of every token it hands out. */
+  recording(inner: TokenProvider): TokenProvider {
+    return {
+      getToken: async (req): Promise<AccessToken> => {
+        const t = await inner.getToken(req);
+        this.note(req.cloud, t.account ?? ('account' in req.credential ? req.credential.account : undefined), t.expiresOn);
+        return t;
+      },
+    };
+  }
+
+  /** The later of what this process saw and what the serialized MSAL cache holds for the account's PostgreSQL tokens. */
+  expiryOf(cloud: string, account: { username: string; homeAccountId: string }, serializedCache: string | null, resource: string): Date | null {
+    let best = this.seen.get(TokenExpiryIndex.key(cloud, account.username)) ?? null;
+    const res = resource.replace(/\/+$/, '').toLowerCase();
+    for (const t of parseCache(serializedCache).tokens) {
+      if (t.home_account_id !== account.homeAccountId) continue;
+      if (!t.target.toLowerCase().split(/\s+/).some((scope) => scope.startsWith(`${res}/`))) continue;
+      const expiresOn = new Date(Number(t.expires_on) * 1000);
+      if (!Number.isNaN(expiresOn.getTime()) && (!best || expiresOn > best)) best = expiresOn;
+    }
+    return best;
+  }
 }
 
 export interface ComposedServices {
@@ -55,17 +111,26 @@ function profilesService(store: ProfileStore): ProfilesService {
   };
 }
 
-function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellCapabilities): AccountsService {
+function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellCapabilities, expiries: TokenExpiryIndex): AccountsService {
   const defaultCloud = shell.defaultCloud ?? 'public';
   const cloudKey = (cloud: Profile['cloud'] | undefined): string => (cloud === undefined ? defaultCloud : cloudRef(cloud));
   let pending: AbortController | undefined;
-  const toAccount = (cloud: string, a: { username: string; homeAccountId: string; tenantId: string; name?: string }): Account => ({
+  const toAccount = (cloud: string, a: { username: string; homeAccountId: string; tenantId: string; name?: string }, tokenExpiresOn: Date | null = null): Account => ({
     homeAccountId: a.homeAccountId,
     username: a.username,
     tenantId: a.tenantId,
     cloud,
     ...(a.name ? { name: a.name } : {}),
+    tokenExpiresOn: tokenExpiresOn?.toISOString() ?? null,
   });
+  /** MSAL's in-process cache, which listAccounts has just synced with the keychain. */
+  const serializedCache = async (cloud: string): Promise<string | null> => {
+    try {
+      return (await broker.apps.publicClient(broker.cloud(cloud))).getTokenCache().serialize();
+    } catch {
+      return null;
+    }
+  };
   const begin = (): AbortController => {
     pending?.abort();
     pending = new AbortController();
@@ -80,7 +145,10 @@ function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellC
     const perCloud = await Promise.all(
       [...clouds].map(async (cloud) => {
         try {
-          return (await broker.listAccounts(cloud)).map((a) => toAccount(cloud, a));
+          const accounts = await broker.listAccounts(cloud);
+          const cache = accounts.length > 0 ? await serializedCache(cloud) : null;
+          const resource = broker.cloud(cloud).resource;
+          return accounts.map((a) => toAccount(cloud, a, expiries.expiryOf(cloud, a, cache, resource)));
         } catch {
           return []; // an unreadable custom cloud file must not hide the other clouds' accounts
         }
@@ -151,14 +219,15 @@ function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellC
     },
     async signOut(req) {
       const out = await broker.signOut(cloudKey(req.cloud), { account: req.account });
+      for (const u of out) expiries.forget(cloudKey(req.cloud), u);
       await announce();
       return out;
     },
   };
 }
 
-function tokensService(broker: TokenBroker): TokensService {
-  const fetch = (p: Profile) => broker.getToken({ credential: p.credential, cloud: cloudRef(p.cloud) });
+function tokensService(tokens: TokenProvider): TokensService {
+  const fetch = (p: Profile) => tokens.getToken({ credential: p.credential, cloud: cloudRef(p.cloud) });
   return {
     async copy(p) {
       const t = await fetch(p);
@@ -231,15 +300,23 @@ function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAcco
 export function composeServices(shell: ShellCapabilities): ComposedServices {
   const broker = new TokenBroker({ dataDir: shell.dataDir, logger: shell.logger });
   const store = openProfileStore(shell.dataDir);
+  const expiries = new TokenExpiryIndex();
+  const tokens = expiries.recording(broker);
   // Sessions re-check the host against the custom cloud's domains before sending a token.
   const sessions = new SessionManager({
-    tokens: broker,
+    tokens,
     customCloud: (file) => {
       const c = resolveCloud(file);
       return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
     },
   });
   const unsubscribeSessions = sessions.subscribe((e) => shell.events('session.state', e));
+  const unsubscribeProgress = sessions.subscribeConnectProgress(({ target, stage }) => {
+    if (target.id) shell.events('session.connectProgress', { profileId: target.id, stage });
+  });
+  // Background refreshes bypass `tokens`; their expiry still counts.
+  const onRefreshed = (e: { cloud: string; account?: string; expiresOn: Date }): void => expiries.note(e.cloud, e.account, e.expiresOn);
+  broker.on('token-refreshed', onRefreshed);
   const unsubscribeStore = store.subscribe((change) =>
     shell.events('profiles.changed', { type: change.type, ids: 'profile' in change ? [change.profile.id] : 'ids' in change ? change.ids : [] }),
   );
@@ -249,11 +326,15 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   );
   const services: Services = {
     profiles: profilesService(store),
-    accounts: accountsService(broker, store, shell),
+    accounts: accountsService(broker, store, shell, expiries),
     sessions,
-    tokens: tokensService(broker),
+    tokens: tokensService(tokens),
     interop: interopService(store, broker, shell),
     appInfo: shell.appInfo,
+    saveFile: async (req) => {
+      if (!shell.saveFile) throw new PgEntraError('internal', 'Saving files is not available in this build of pgEntra.', { details: { capability: 'saveFile' } });
+      return shell.saveFile(req);
+    },
     events: shell.events,
   };
   return {
@@ -263,7 +344,9 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     sessions,
     async dispose() {
       unsubscribeSessions();
+      unsubscribeProgress();
       unsubscribeStore();
+      broker.off('token-refreshed', onRefreshed);
       await sessions.closeAll();
       broker.close();
     },

@@ -16,7 +16,7 @@ import { EmptyState } from './features/profiles/EmptyState.js';
 import { ProfileDetail } from './features/profiles/ProfileDetail.js';
 import { ProfileEditor } from './features/profiles/ProfileEditor.js';
 import { Sidebar, type ConnectionState } from './features/profiles/Sidebar.js';
-import { ConnectPanel, type ConnectAttempt } from './features/sessions/ConnectPanel.js';
+import { ConnectPanel, failedStage, type ConnectAttempt, type ConnectStage } from './features/sessions/ConnectPanel.js';
 import { SessionView } from './features/sessions/SessionView.js';
 import { copyText } from './ui/clipboard.js';
 import { Dialog } from './ui/Dialog.js';
@@ -53,6 +53,8 @@ function shellQuote(s: string): string {
 function accountKey(a: Account): string {
   return `${a.cloud}|${a.homeAccountId}`;
 }
+
+const PROGRESS_STAGE: Record<EventPayload<'session.connectProgress'>['stage'], ConnectStage> = { tls: 'tls', token: 'token', authenticating: 'auth', connected: 'done' };
 
 export function App(): ReactNode {
   const [profiles, setProfiles] = useState<Profile[]>([]);
@@ -104,6 +106,12 @@ export function App(): ReactNode {
     }
   }, [mergeAccounts]);
 
+  // The latest tabs for async flows (a failed open reads the last stage progress reported).
+  const tabsRef = useRef(tabs);
+  useEffect(() => {
+    tabsRef.current = tabs;
+  }, [tabs]);
+
   const updateTab = useCallback((id: string, patch: (t: SessionTab) => SessionTab) => setTabs((all) => all.map((t) => (t.id === id ? patch(t) : t))), []);
 
   const onSessionState = useCallback((e: EventPayload<'session.state'>) => {
@@ -135,7 +143,22 @@ export function App(): ReactNode {
     const offs = [
       on('profiles.changed', () => void refreshProfiles()),
       on('accounts.changed', (e) => mergeAccounts(e.accounts)),
-      on('session.state', onSessionState),
+      on('session.state', (e) => {
+        onSessionState(e);
+        // A new token changes the account's remaining lifetime in the accounts panel.
+        if (e.state === 'connected' || e.state === 'token-refreshed') void refreshAccounts();
+      }),
+      on('session.connectProgress', (e) =>
+        setTabs((all) =>
+          all.map((t) => {
+            if (t.profileId !== e.profileId || t.info || t.attempt.error) return t;
+            const stage = PROGRESS_STAGE[e.stage];
+            const ORDER: ConnectStage[] = ['tls', 'token', 'auth', 'done'];
+            // Events never move a panel backwards (a late event after a newer one).
+            return ORDER.indexOf(stage) > ORDER.indexOf(t.attempt.stage) ? { ...t, attempt: { ...t.attempt, stage } } : t;
+          }),
+        ),
+      ),
       on('signIn.progress', (e) => setSignIn((s) => (s ? { ...s, stage: e.stage } : s))),
       on('signIn.deviceCode', (e) => setSignIn((s) => (s ? { ...s, deviceCode: e, stage: 'waiting-for-device-code' } : s))),
       on('auth.signInRequired', (e) =>
@@ -160,19 +183,14 @@ export function App(): ReactNode {
     return m;
   }, [tabs]);
 
-  const tokenExpiry = useMemo(() => {
-    const m = new Map<string, string>();
-    for (const t of tabs) if (t.info?.account && t.info.tokenExpiresOn) m.set(t.info.account.toLowerCase(), t.info.tokenExpiresOn);
-    return m;
-  }, [tabs]);
-
   // ------------------------------------------------------------------ sign-in
 
   const doSignIn = useCallback(
-    async (mode: 'interactive' | 'device-code', cloud: Profile['cloud'], tenant?: string, loginHint?: string): Promise<Account | null> => {
+    async (mode: 'interactive' | 'device-code', cloud: Profile['cloud'] | undefined, tenant?: string, loginHint?: string): Promise<Account | null> => {
       setSignIn({ mode, stage: 'starting' });
       try {
-        const input = { cloud, ...(tenant ? { tenant } : {}), ...(loginHint ? { loginHint } : {}) };
+        // Without a cloud the main process picks its default (the configured cloud file, else public).
+        const input = { ...(cloud ? { cloud } : {}), ...(tenant ? { tenant } : {}), ...(loginHint ? { loginHint } : {}) };
         const { account } = await call(mode === 'device-code' ? 'accounts.signInDeviceCode' : 'accounts.signIn', input);
         signedInHere.current.set(accountKey(account), account);
         setSignIn(null);
@@ -189,7 +207,7 @@ export function App(): ReactNode {
     },
     [refreshAccounts, notify],
   );
-  const defaultCloud = (): Profile['cloud'] => selected?.cloud ?? profiles[0]?.cloud ?? 'public';
+  const defaultCloud = (): Profile['cloud'] | undefined => selected?.cloud ?? profiles[0]?.cloud;
 
   const signOut = async (a: Account): Promise<void> => {
     try {
@@ -206,22 +224,20 @@ export function App(): ReactNode {
 
   const connectTab = useCallback(
     async (tabId: string, profileId: string) => {
-      updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'token' }, info: undefined }));
-      let token;
-      try {
-        token = await call('tokens.describe', { profileId });
-      } catch (e) {
-        updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'token', failedAt: 'token', error: errorPayloadOf(e) } }));
-        return;
-      }
-      updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'tls', token } }));
+      // Stages advance with session.connectProgress while sessions.open is pending.
+      updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'tls' }, info: undefined }));
       try {
         const info = await call('sessions.open', { profileId });
-        updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'done', token }, info }));
+        updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'done' }, info }));
       } catch (e) {
         const error = errorPayloadOf(e);
-        const failedAt = error.code === 'server_unreachable' || error.code === 'tls_verification_failed' ? 'tls' : 'auth';
-        updateTab(tabId, (t) => ({ ...t, attempt: { stage: failedAt, failedAt, token, error } }));
+        const reached = tabsRef.current.find((t) => t.id === tabId)?.attempt.stage ?? 'tls';
+        const failedAt = failedStage(error.code, reached);
+        updateTab(tabId, (t) => ({ ...t, attempt: { stage: failedAt, failedAt, error } }));
+        // The server refused the token: describe what was sent (claims only; the broker has it in memory).
+        if (failedAt !== 'auth') return;
+        const token = await call('tokens.describe', { profileId }).catch(() => undefined);
+        if (token) updateTab(tabId, (t) => (t.attempt.error === error ? { ...t, attempt: { ...t.attempt, token } } : t));
       }
     },
     [updateTab],
@@ -232,7 +248,7 @@ export function App(): ReactNode {
       const p = profileById.get(profileId);
       if (!p) return;
       const id = crypto.randomUUID();
-      setTabs((all) => [...all, { id, profileId, title: p.name, attempt: { stage: 'token' }, renewedAt: null }]);
+      setTabs((all) => [...all, { id, profileId, title: p.name, attempt: { stage: 'tls' }, renewedAt: null }]);
       setActiveTab(id);
       void connectTab(id, profileId);
     },
@@ -376,7 +392,7 @@ export function App(): ReactNode {
               </span>
               <span className="spacer" />
               {t.info?.state === 'sign-in-required' ? (
-                <button type="button" className="small primary" onClick={() => void doSignIn('interactive', profileById.get(t.profileId)?.cloud ?? 'public', undefined, t.info?.account ?? undefined)}>
+                <button type="button" className="small primary" onClick={() => void doSignIn('interactive', profileById.get(t.profileId)?.cloud, undefined, t.info?.account ?? undefined)}>
                   Sign in
                 </button>
               ) : null}
@@ -421,7 +437,7 @@ export function App(): ReactNode {
                 onEdit={() => setDialog({ kind: 'editor', profile: profileById.get(activeSession.profileId) ?? null, folder: '' })}
                 onSignIn={() => {
                   const p = profileById.get(activeSession.profileId);
-                  void doSignIn('interactive', p?.cloud ?? 'public').then((a) => {
+                  void doSignIn('interactive', p?.cloud).then((a) => {
                     if (a) void connectTab(activeSession.id, activeSession.profileId);
                   });
                 }}
@@ -434,7 +450,7 @@ export function App(): ReactNode {
               <div className="home-grid">
                 <div className="stack">
                   {loaded && profiles.length === 0 ? (
-                    <EmptyState onAddProfile={() => setDialog({ kind: 'editor', profile: null, folder: '' })} onSignIn={() => void doSignIn('interactive', 'public')} />
+                    <EmptyState onAddProfile={() => setDialog({ kind: 'editor', profile: null, folder: '' })} onSignIn={() => void doSignIn('interactive', undefined)} />
                   ) : selected ? (
                     <ProfileDetail
                       key={selected.id}
@@ -462,7 +478,6 @@ export function App(): ReactNode {
                 </div>
                 <AccountsPanel
                   accounts={accounts}
-                  tokenExpiry={tokenExpiry}
                   error={accountsError}
                   onSignIn={(mode) => void doSignIn(mode, defaultCloud())}
                   onSignOut={(a) => void signOut(a)}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ErrorPayloadSchema, type ErrorPayload } from './errors.js';
 import type { CallName, EventName } from './ipcChannels.js';
 import {
+  CONNECT_STAGES,
   CreatePrincipalInputSchema,
   CreatePrincipalResultSchema,
   FetchMoreResultSchema,
@@ -39,11 +40,24 @@ export const AccountSchema = z.object({
   name: z.string().optional(),
   tenantId: z.string(),
   cloud: z.string(),
+  /** Expiry of the newest token pgEntra holds for this account (memory or keychain cache); null when unknown. Never the token. */
+  tokenExpiresOn: z.iso.datetime().nullable(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
+/** A file name the save dialog proposes: a plain name, no directories or control characters. */
+const SuggestedFileName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((n) => !/[/\\]/.test(n) && ![...n].some((c) => c.charCodeAt(0) < 0x20), 'must be a file name without directories')
+  .refine((n) => n !== '.' && n !== '..', 'must be a file name');
+/** CSV exports of large results are big; the bound keeps a runaway from exhausting the main process. */
+const MAX_SAVE_CHARS = 256 * 1024 * 1024;
+
 const SignInInputSchema = z.strictObject({
-  cloud: CloudRefSchema.default('public'),
+  /** Omitted: the app's default cloud (PGENTRA_CLOUD_FILE when set, else public). */
+  cloud: CloudRefSchema.optional(),
   /** Tenant id or domain; default `organizations`. */
   tenant: z.string().min(1).max(256).optional(),
   loginHint: z.string().min(1).max(256).optional(),
@@ -114,7 +128,8 @@ export const CONTRACT = {
   'sessions.close': { input: z.strictObject({ sessionId: SessionIdSchema }), output: z.object({ closed: z.boolean() }) },
   'sessions.info': { input: z.strictObject({ sessionId: SessionIdSchema }), output: SessionInfoSchema },
   'sessions.query': {
-    input: z.strictObject({ sessionId: SessionIdSchema, sql: z.string().min(1).max(MAX_SQL_CHARS), pageSize: PageSize.optional() }),
+    // `queryId` (client-generated) lets sessions.cancel name the query while this call is pending.
+    input: z.strictObject({ sessionId: SessionIdSchema, sql: z.string().min(1).max(MAX_SQL_CHARS), pageSize: PageSize.optional(), queryId: QueryIdSchema.optional() }),
     output: QueryResultSchema,
   },
   'sessions.fetchMore': {
@@ -153,10 +168,17 @@ export const CONTRACT = {
   },
 
   'app.info': { input: NoInput, output: AppInfoSchema },
+  // A save dialog in the app (the person picks the place); `saved: false` when they cancel it.
+  'app.saveFile': {
+    input: z.strictObject({ suggestedName: SuggestedFileName, text: z.string().max(MAX_SAVE_CHARS) }),
+    output: z.object({ saved: z.boolean(), path: z.string().nullable() }),
+  },
 } as const satisfies Record<CallName, CallSpec>;
 
 export const EVENTS = {
   'session.state': SessionStateEventSchema,
+  // Stages of sessions.open for a profile while the call is pending (TLS is verified before any token is asked for).
+  'session.connectProgress': z.object({ profileId: z.string(), stage: z.enum(CONNECT_STAGES) }),
   'accounts.changed': z.object({ accounts: z.array(AccountSchema) }),
   // `external`: another process (the CLI) changed the file — list again.
   'profiles.changed': z.object({

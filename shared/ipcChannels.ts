@@ -30,10 +30,11 @@ export const CALL_NAMES = [
   'interop.exportPgAdmin',
   'interop.importPgAdmin',
   'app.info',
+  'app.saveFile',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
-export const EVENT_NAMES = ['session.state', 'accounts.changed', 'profiles.changed', 'signIn.deviceCode', 'signIn.progress', 'auth.signInRequired'] as const;
+export const EVENT_NAMES = ['session.state', 'session.connectProgress', 'accounts.changed', 'profiles.changed', 'signIn.deviceCode', 'signIn.progress', 'auth.signInRequired'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The Electron IPC channel carrying a call (ipcRenderer.invoke / ipcMain.handle). */

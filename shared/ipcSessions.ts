@@ -14,6 +14,10 @@ export type SessionState = (typeof SESSION_STATES)[number];
 export const SESSION_EVENTS = [...SESSION_STATES, 'token-refreshed'] as const;
 export type SessionEventKind = (typeof SESSION_EVENTS)[number];
 
+/** Stages of opening a session, in the order they happen ('tls' before 'token': no token goes to an unverified server). */
+export const CONNECT_STAGES = ['tls', 'token', 'authenticating', 'connected'] as const;
+export type ConnectStage = (typeof CONNECT_STAGES)[number];
+
 export const SessionStateEventSchema = z.object({
   sessionId: SessionIdSchema,
   state: z.enum(SESSION_EVENTS),

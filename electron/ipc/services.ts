@@ -1,7 +1,7 @@
 // The services the IPC handlers call, as the minimal interfaces the handlers need. The composition
 // root (electron/services.ts) adapts the real profile store, token broker, session manager and
 // pgAdmin interop to them; tests pass fakes.
-import type { Account, AppInfo, CallInput, TokenDescription } from '../../shared/contract.js';
+import type { Account, AppInfo, CallInput, CallOutput, TokenDescription } from '../../shared/contract.js';
 import type {
   CreatePrincipalInput,
   CreatePrincipalResult,
@@ -53,7 +53,7 @@ export interface SessionsService {
   open(target: SessionTarget): Promise<string>;
   close(sessionId: string): Promise<void>;
   info(sessionId: string): SessionInfo;
-  query(sessionId: string, sql: string, opts?: { pageSize?: number }): Promise<QueryResult>;
+  query(sessionId: string, sql: string, opts?: { pageSize?: number; queryId?: string }): Promise<QueryResult>;
   fetchMore(sessionId: string, queryId: string, count?: number): Promise<FetchMoreResult>;
   cancel(sessionId: string, queryId: string): Promise<boolean>;
   history(sessionId: string): HistoryEntry[];
@@ -84,6 +84,8 @@ export interface Services {
   tokens: TokensService;
   interop: InteropService;
   appInfo(): AppInfo;
+  /** Writes text to a file the person picks in a save dialog; `saved: false` when they cancel. */
+  saveFile(req: CallInput<'app.saveFile'>): Promise<CallOutput<'app.saveFile'>>;
   /** Pushes an event to the renderer(s); validated against the contract by the implementation. */
   events: EventSink;
 }

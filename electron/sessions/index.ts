@@ -1,5 +1,5 @@
 // Database sessions: the public surface of electron/sessions.
-export { SessionManager, type SessionManagerOptions, type SessionListener } from './manager.js';
+export { SessionManager, type SessionManagerOptions, type SessionListener, type ConnectProgressListener } from './manager.js';
 export { Session, DEFAULT_TUNING, FRESH_TOKEN_SECONDS, type SessionTuning } from './session.js';
 export { buildSslOptions } from './tls.js';
 export { splitSql, type SqlStatement } from './splitSql.js';

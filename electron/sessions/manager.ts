@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { PgEntraError } from '../../shared/errors.js';
 import type {
+  ConnectStage,
   CreatePrincipalInput,
   CreatePrincipalResult,
   FetchMoreResult,
@@ -50,10 +51,13 @@ export interface SessionManagerOptions {
 }
 
 export type SessionListener = (event: SessionStateEvent) => void;
+/** A stage of open() for the target it connects (the UI's connect panel). */
+export type ConnectProgressListener = (event: { target: SessionTarget; stage: ConnectStage }) => void;
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly listeners = new Set<SessionListener>();
+  private readonly progressListeners = new Set<ConnectProgressListener>();
   private readonly tuning: SessionTuning;
 
   constructor(private readonly opts: SessionManagerOptions) {
@@ -66,6 +70,12 @@ export class SessionManager {
     return () => this.listeners.delete(listener);
   }
 
+  /** Stages of every open(): tls → token → authenticating → connected (a failed open stops where it failed). */
+  subscribeConnectProgress(listener: ConnectProgressListener): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
   /** Connects and returns the new session's id; rejects with a typed error when the first connect fails. */
   async open(target: SessionTarget): Promise<string> {
     // Before anything connects or asks for a token: the profile may have been loaded without the
@@ -75,7 +85,15 @@ export class SessionManager {
     const session = new Session(target, { tokens: this.opts.tokens, ssl: this.sslFor(target, cloud), tuning: this.tuning });
     session.subscribe((e) => this.forward(e));
     try {
-      await session.open();
+      await session.open((stage) => {
+        for (const l of this.progressListeners) {
+          try {
+            l({ target, stage });
+          } catch {
+            // One broken subscriber must not stop the connect.
+          }
+        }
+      });
     } catch (e) {
       await session.close();
       throw e;
@@ -104,7 +122,8 @@ export class SessionManager {
     return this.get(sessionId).info();
   }
 
-  query(sessionId: string, sql: string, opts: { pageSize?: number } = {}): Promise<QueryResult> {
+  /** `opts.queryId` (caller-chosen, unique in the session) lets cancel() name the query while it runs. */
+  query(sessionId: string, sql: string, opts: { pageSize?: number; queryId?: string } = {}): Promise<QueryResult> {
     return this.get(sessionId).query(sql, opts);
   }
 

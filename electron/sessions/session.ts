@@ -15,6 +15,7 @@ import Cursor from 'pg-cursor';
 import { PgEntraError, type ErrorPayload } from '../../shared/errors.js';
 import type {
   Column,
+  ConnectStage,
   FetchMoreResult,
   HistoryEntry,
   Notice,
@@ -40,6 +41,8 @@ import type { SessionTarget } from './types.js';
 export const FRESH_TOKEN_SECONDS = 900;
 const STATEMENT_TEXT_LIMIT = 10_000;
 const KEEPALIVE_DELAY_MS = 30_000;
+/** Early cancels remembered per session (ids of queries whose call has not arrived yet). */
+const EARLY_CANCELS_KEPT = 16;
 
 export interface SessionTuning {
   /** Rows in the first page of each statement and the default for fetchMore. */
@@ -111,6 +114,10 @@ export class Session {
   private readonly history: HistoryEntry[] = [];
   /** How many times the TokenProvider was asked for a token (tests and diagnostics). */
   tokenRequests = 0;
+  /** Set while open() runs: reports its stages to the connect panel. */
+  private progress: ((stage: ConnectStage) => void) | undefined;
+  /** Cancels that named a query before it started (the cancel can overtake the query call). */
+  private readonly earlyCancels = new Set<string>();
 
   constructor(
     readonly target: SessionTarget,
@@ -143,9 +150,23 @@ export class Session {
   }
 
   /** First connection. Rejects (and the session should be discarded) when it fails. */
-  async open(): Promise<void> {
-    await this.runConnectLoop(true);
+  async open(onProgress?: (stage: ConnectStage) => void): Promise<void> {
+    this.progress = onProgress;
+    try {
+      await this.runConnectLoop(true);
+    } finally {
+      this.progress = undefined;
+    }
     if (!this.primary) throw this.lastConnectError ?? new PgEntraError('internal', 'The session did not connect.');
+    onProgress?.('connected');
+  }
+
+  private report(stage: ConnectStage): void {
+    try {
+      this.progress?.(stage);
+    } catch {
+      // A broken progress listener must not break the connect.
+    }
   }
 
   async close(): Promise<void> {
@@ -199,6 +220,8 @@ export class Session {
     const fresh = this.forceFreshToken;
     this.forceFreshToken = false;
     this.tokenRequests++;
+    // pg asks for the password only after TLS verified the server.
+    this.report('token');
     let token: AccessToken;
     try {
       token = await this.deps.tokens.getToken({
@@ -210,11 +233,13 @@ export class Session {
       throw e instanceof PgEntraError ? e : new PgEntraError('sign_in_failed', `Could not get an Entra token: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     this.lastIssued = { expiresOn: token.expiresOn, ...(token.account ? { account: token.account } : {}) };
+    this.report('authenticating');
     return token.token;
   }
 
   private async connectPrimary(): Promise<void> {
     let client: pg.PoolClient;
+    this.report('tls');
     try {
       client = await this.pool.connect();
     } catch (e) {
@@ -397,14 +422,18 @@ export class Session {
    * fetchMore (earlier statements' extra rows are discarded: only one portal can stay open).
    * A failing statement stops the script; its error is in the result, not thrown.
    */
-  async query(sql: string, opts: { pageSize?: number } = {}): Promise<QueryResult> {
+  async query(sql: string, opts: { pageSize?: number; queryId?: string } = {}): Promise<QueryResult> {
     const statements = splitSql(sql);
     if (statements.length === 0) throw new PgEntraError('invalid_input', 'There is no SQL statement to run.', { details: { fields: 'sql' } });
     if (this.running) {
       throw new PgEntraError('conflict', 'A query is still running in this session.', { hint: 'Wait for it to finish or cancel it.', details: { queryId: this.running.queryId } });
     }
-    const queryId = randomUUID();
-    const running: RunningQuery = { queryId, cancelRequested: false };
+    // A caller-chosen id lets it cancel while this call is pending; it must name one query only.
+    const queryId = opts.queryId ?? randomUUID();
+    if (opts.queryId && this.history.some((h) => h.queryId === queryId)) {
+      throw new PgEntraError('invalid_input', 'This query id was already used in this session.', { details: { fields: 'queryId', queryId } });
+    }
+    const running: RunningQuery = { queryId, cancelRequested: this.earlyCancels.delete(queryId) };
     this.running = running;
     const pageSize = opts.pageSize ?? this.deps.tuning.pageSize;
     const started = performance.now();
@@ -553,7 +582,15 @@ export class Session {
       await this.closeOpenCursor('cancelled');
       return true;
     }
-    return false;
+    if (this.history.some((h) => h.queryId === queryId)) return false; // already finished
+    // Not started yet (the cancel overtook its query call): cancel it as it starts.
+    this.earlyCancels.add(queryId);
+    while (this.earlyCancels.size > EARLY_CANCELS_KEPT) {
+      const oldest = this.earlyCancels.values().next().value;
+      if (oldest === undefined) break;
+      this.earlyCancels.delete(oldest);
+    }
+    return true;
   }
 
   private async closeOpenCursor(status: HistoryEntry['status']): Promise<void> {

@@ -6,7 +6,7 @@
 // (electron/ipc/preloadApi.ts), with ipcRenderer replaced by a Playwright binding; main → renderer
 // events are delivered with page.evaluate. Nothing is mocked.
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { createRouter, parseEvent, type EventSink, type Router } from '../../ele
 import { createSenderPolicy } from '../../electron/ipc/senderPolicy.js';
 import { composeServices, type ComposedServices } from '../../electron/services.js';
 import { SECURITY_HEADERS } from '../../electron/shell/contentSecurity.js';
-import { silentLogger } from '../../electron/log/logger.js';
+import { createLogger, silentLogger } from '../../electron/log/logger.js';
 import { callChannel, eventChannel, type EventName } from '../../shared/ipcChannels.js';
 import { ensureKeyring } from './keyring.js';
 
@@ -113,6 +113,10 @@ export interface Harness {
   eventLog: string[];
   /** Events the services emitted that do not match the contract (a main-process bug). */
   invalidEvents: string[];
+  /** Files the app saved through app.saveFile (the harness's save dialog writes into a temp dir). */
+  savedFiles: Array<{ suggestedName: string; path: string }>;
+  /** Waits for the app to save a file with this suggested name; returns its path. */
+  nextSavedFile(suggestedName: string | RegExp, timeoutMs?: number): Promise<string>;
   /** Pages the broker opened for interactive sign-in. */
   nextSignInPage(timeoutMs?: number): Promise<Page>;
   cspViolations(): Promise<string[]>;
@@ -139,6 +143,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-data-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const saveDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-saved-'));
+    cleanups.push(() => rmSync(saveDir, { recursive: true, force: true }));
+    const savedFiles: Array<{ suggestedName: string; path: string }> = [];
 
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     cleanups.push(() => browser.close());
@@ -179,7 +186,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const signInWaiters: Array<(p: Page) => void> = [];
     const composed = composeServices({
       dataDir,
-      logger: silentLogger,
+      // As `npm start` against the simulator (PGENTRA_CLOUD_FILE): sign-ins default to the sim's cloud.
+      // (Without it accounts.list also opens a public-cloud MSAL app on the same keychain cache, and
+      // the custom cloud's refresh then fails with no_tokens_found — a broker bug, see the report.)
+      defaultCloud: sim.stateFile,
+      // PGENTRA_E2E_LOG=1 prints the main process's warnings and errors (debugging a failed run).
+      logger: process.env.PGENTRA_E2E_LOG === '1' ? createLogger({ level: 'warn', sinks: [(line) => process.stderr.write(`${line}\n`)] }) : silentLogger,
       // The system browser of the app = a new tab in the same browser here.
       openSignInPage: async (url) => {
         const p = await context.newPage();
@@ -188,6 +200,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         if (waiter) waiter(p);
         else signInPages.push(p);
         return true;
+      },
+      // The app's save dialog, answered as if the person accepted the suggested name.
+      saveFile: async ({ suggestedName, text }) => {
+        const file = path.join(saveDir, `${savedFiles.length + 1}-${suggestedName}`);
+        writeFileSync(file, text, 'utf8');
+        savedFiles.push({ suggestedName, path: file });
+        return { saved: true, path: file };
       },
       appInfo: () => ({ name: 'pgEntra', version: '0.1.0-e2e', electron: null, chrome: browser.version(), node: process.versions.node, platform: process.platform, dataDir }),
       events,
@@ -219,6 +238,18 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       eventLog,
       invalidEvents,
       pageErrors,
+      savedFiles,
+      async nextSavedFile(suggestedName, timeoutMs = 15_000) {
+        const seen = savedFiles.length;
+        const deadline = Date.now() + timeoutMs;
+        const matches = (n: string): boolean => (typeof suggestedName === 'string' ? n === suggestedName : suggestedName.test(n));
+        for (;;) {
+          const hit = savedFiles.slice(seen).find((f) => matches(f.suggestedName));
+          if (hit) return hit.path;
+          if (Date.now() > deadline) throw new Error(`the app did not save ${String(suggestedName)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      },
       nextSignInPage(timeoutMs = 20_000) {
         const ready = signInPages.shift();
         if (ready) return Promise.resolve(ready);
@@ -270,4 +301,14 @@ export async function axeSerious(page: Page, label: string): Promise<AxeFinding[
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return found;
+}
+
+/** After a failed test: a screenshot and the page's visible text under test-artifacts/failures/. */
+export async function captureFailure(page: Page, name: string): Promise<void> {
+  const dir = path.join(ARTIFACTS, 'failures');
+  mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, name.replace(/[^\w.-]+/g, '_').slice(0, 120));
+  await page.screenshot({ path: `${base}.png` }).catch(() => undefined);
+  const text = await page.locator('body').innerText().catch(() => '');
+  writeFileSync(`${base}.txt`, text);
 }

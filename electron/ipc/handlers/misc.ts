@@ -1,10 +1,10 @@
-// interop.* (pgAdmin servers.json) and app.info.
+// interop.* (pgAdmin servers.json), app.info and app.saveFile.
 import type { Handlers } from '../router.js';
 import type { Services } from '../services.js';
 
-type MiscHandlers = Pick<Handlers, 'interop.exportPgAdmin' | 'interop.importPgAdmin' | 'app.info'>;
+type MiscHandlers = Pick<Handlers, 'interop.exportPgAdmin' | 'interop.importPgAdmin' | 'app.info' | 'app.saveFile'>;
 
-export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo'>): MiscHandlers {
+export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo' | 'saveFile'>): MiscHandlers {
   return {
     'interop.exportPgAdmin': async ({ profileIds }) => {
       const all = await s.profiles.list();
@@ -13,5 +13,6 @@ export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo
     },
     'interop.importPgAdmin': ({ json, conflict }) => s.interop.importPgAdmin(json, conflict),
     'app.info': async () => s.appInfo(),
+    'app.saveFile': (req) => s.saveFile(req),
   };
 }

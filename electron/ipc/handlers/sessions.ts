@@ -29,7 +29,8 @@ export function sessionHandlers(s: Pick<Services, 'profiles' | 'sessions'>): Ses
       return { closed: true };
     },
     'sessions.info': async ({ sessionId }) => s.sessions.info(sessionId),
-    'sessions.query': ({ sessionId, sql, pageSize }) => s.sessions.query(sessionId, sql, pageSize === undefined ? {} : { pageSize }),
+    'sessions.query': ({ sessionId, sql, pageSize, queryId }) =>
+      s.sessions.query(sessionId, sql, { ...(pageSize === undefined ? {} : { pageSize }), ...(queryId === undefined ? {} : { queryId }) }),
     'sessions.fetchMore': ({ sessionId, queryId, count }) => s.sessions.fetchMore(sessionId, queryId, count),
     'sessions.cancel': async ({ sessionId, queryId }) => ({ cancelled: await s.sessions.cancel(sessionId, queryId) }),
     'sessions.history': async ({ sessionId }) => ({ entries: s.sessions.history(sessionId) }),

@@ -1,19 +1,25 @@
-// Signed-in accounts: who, which tenant, and (for accounts a session uses) the token's remaining
-// lifetime; sign in another account (browser or device code) and sign out.
+// Signed-in accounts: who, which tenant, and the remaining lifetime of the newest token pgEntra
+// holds for each (Account.tokenExpiresOn); sign in another account (browser or device code) and
+// sign out.
 import type { ReactNode } from 'react';
 import type { Account } from '../../../shared/contract.js';
 import { describeExpiry, useNow } from '../../ui/time.js';
 
 export interface AccountsPanelProps {
   accounts: readonly Account[];
-  /** Token expiry per account (lower-case UPN) from open sessions; the contract has no per-account expiry. */
-  tokenExpiry: ReadonlyMap<string, string>;
   onSignIn: (mode: 'interactive' | 'device-code') => void;
   onSignOut: (account: Account) => void;
   error?: string | null;
 }
 
-export function AccountsPanel({ accounts, tokenExpiry, onSignIn, onSignOut, error }: AccountsPanelProps): ReactNode {
+/** "Token 52 min left · renews automatically" / "Token expired 3 min ago · renewed on next use". */
+export function tokenLifetimeText(expiresOn: string | null, now: number): string {
+  if (!expiresOn) return 'No token yet · one is fetched when you connect';
+  const left = Date.parse(expiresOn) - now;
+  return left > 0 ? `Token ${describeExpiry(expiresOn, now)} · renews automatically` : `Token ${describeExpiry(expiresOn, now)} · renewed on next use`;
+}
+
+export function AccountsPanel({ accounts, onSignIn, onSignOut, error }: AccountsPanelProps): ReactNode {
   const now = useNow();
   return (
     <section className="card" aria-labelledby="accounts-title" data-testid="accounts-panel">
@@ -28,7 +34,6 @@ export function AccountsPanel({ accounts, tokenExpiry, onSignIn, onSignOut, erro
       ) : (
         <ul className="account-list">
           {accounts.map((a) => {
-            const expiry = tokenExpiry.get(a.username.toLowerCase());
             return (
               <li key={`${a.cloud}|${a.homeAccountId}`} className="account" data-account={a.username}>
                 <span className="avatar" aria-hidden="true">
@@ -40,7 +45,9 @@ export function AccountsPanel({ accounts, tokenExpiry, onSignIn, onSignOut, erro
                   <br />
                   <span className="tenant">tenant {a.tenantId}</span>
                   <br />
-                  <span className="faint">{expiry ? `Token ${describeExpiry(expiry, now)} · renews automatically` : 'No token in use'}</span>
+                  <span className="faint" data-testid="token-lifetime">
+                    {tokenLifetimeText(a.tokenExpiresOn, now)}
+                  </span>
                 </span>
                 <button type="button" className="small" onClick={() => onSignOut(a)} aria-label={`Sign out ${a.username}`}>
                   Sign out

@@ -6,6 +6,7 @@ import { call, errorPayloadOf } from '../../api.js';
 import { copyText } from '../../ui/clipboard.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useNow } from '../../ui/time.js';
+import { accountOf } from '../profiles/profileTree.js';
 
 export const CLIPBOARD_CLEAR_MS = 60_000;
 
@@ -48,8 +49,8 @@ export function CopyTokenDialog({ profile, onClose }: { profile: Profile; onClos
       <div className="alert warning">
         <h3>This copies a live credential</h3>
         <p>
-          Anyone who gets this token can sign in to every Azure PostgreSQL server <strong>{profile.username}</strong> can reach until it expires. You rarely need it: pgEntra connects for
-          you, and pgAdmin can fetch tokens itself (Export to pgAdmin).
+          Anyone who gets this token can sign in as <strong>{accountOf(profile)}</strong> (for example as <strong>{profile.username}</strong>) to every Azure PostgreSQL server that
+          account can reach, until it expires. You rarely need it: pgEntra connects for you, and pgAdmin can fetch tokens itself (Export to pgAdmin).
         </p>
       </div>
       <label className="check plain">

@@ -4,18 +4,8 @@ import { useMemo, useState, type ReactNode } from 'react';
 import type { Profile } from '../../../shared/profile.js';
 import { call, errorPayloadOf } from '../../api.js';
 import { Dialog } from '../../ui/Dialog.js';
+import { saveTextFile } from '../../ui/saveFile.js';
 import { folderLabel } from '../profiles/profileTree.js';
-
-function download(filename: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 export function PgAdminDialog({ profiles, initialSelection, onClose, onImported }: { profiles: readonly Profile[]; initialSelection: readonly string[]; onClose: () => void; onImported: () => void }): ReactNode {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set(initialSelection));
@@ -43,8 +33,9 @@ export function PgAdminDialog({ profiles, initialSelection, onClose, onImported 
     setError(null);
     try {
       const r = await call('interop.exportPgAdmin', { profileIds: [...selected] });
-      download('servers.json', r.json);
-      setResult(`Exported ${r.count} server${r.count === 1 ? '' : 's'} to servers.json. In pgAdmin: Tools → Import/Export Servers.`);
+      const saved = await saveTextFile('servers.json', r.json, 'application/json');
+      if (!saved.saved) return;
+      setResult(`Exported ${r.count} server${r.count === 1 ? '' : 's'} to ${saved.path ?? 'servers.json'}. In pgAdmin: Tools → Import/Export Servers.`);
     } catch (e) {
       setError(errorPayloadOf(e).message);
     }

@@ -1,7 +1,7 @@
 // The query console of one session: editor, Run/Cancel, and the Results / Messages / History
 // tabs. Ctrl/Cmd+Enter runs the selection or the statement under the cursor; Esc cancels.
-// sessions.query only answers when the statement finishes, so the running query's id (needed
-// to cancel) is read from the session history while it runs.
+// Each run gets an id made here and passed to sessions.query, so Cancel can name the query while
+// that call is still pending.
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ErrorPayload } from '../../../shared/errors.js';
 import type { HistoryEntry, Notice, QueryResult } from '../../../shared/ipcSessions.js';
@@ -9,6 +9,7 @@ import { call, errorPayloadOf } from '../../api.js';
 import { formatElapsed } from '../../ui/time.js';
 import { ResultBuffer } from './resultBuffer.js';
 import { ResultGrid } from './ResultGrid.js';
+import { saveTextFile } from '../../ui/saveFile.js';
 import { SqlEditor, type SqlEditorHandle } from './SqlEditor.js';
 import { toCsv } from './csv.js';
 
@@ -21,17 +22,6 @@ interface Message {
 }
 
 const PAGE_SIZE = 1000;
-
-function downloadText(filename: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 function noticeText(n: Notice): string {
   return `${n.severity}: ${n.message}${n.detail ? ` — ${n.detail}` : ''}${n.hint ? ` (hint: ${n.hint})` : ''}`;
@@ -56,7 +46,6 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
   const [status, setStatus] = useState('');
   const [resultNo, setResultNo] = useState(0);
   const runningQueryId = useRef<string | null>(null);
-  const cancelRequested = useRef(false);
 
   const addMessages = useCallback((list: Message[]) => setMessages((m) => [...m, ...list].slice(-500)), []);
   const refreshHistory = useCallback(async () => {
@@ -66,15 +55,11 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
   }, [sessionId]);
 
   const cancel = useCallback(async () => {
-    if (!running) return;
-    cancelRequested.current = true;
-    let id = runningQueryId.current;
-    if (!id) id = (await refreshHistory()).findLast((e) => e.status === 'running')?.queryId ?? null;
-    if (id) {
-      setStatus('Cancelling…');
-      await call('sessions.cancel', { sessionId, queryId: id }).catch((e: unknown) => setStatus(errorPayloadOf(e).message));
-    }
-  }, [running, refreshHistory, sessionId]);
+    const queryId = runningQueryId.current;
+    if (!queryId) return;
+    setStatus('Cancelling…');
+    await call('sessions.cancel', { sessionId, queryId }).catch((e: unknown) => setStatus(errorPayloadOf(e).message));
+  }, [sessionId]);
 
   const showResult = useCallback(
     (r: QueryResult, offset: number) => {
@@ -130,19 +115,12 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
     }
     setRunning(true);
     setStatus('Running…');
-    cancelRequested.current = false;
-    runningQueryId.current = null;
+    const queryId = crypto.randomUUID();
+    runningQueryId.current = queryId;
     editor.current?.markError(null);
-    // Learn the running query's id so Cancel can name it.
-    const poll = setInterval(() => {
-      void refreshHistory().then((entries) => {
-        const r = entries.findLast((e) => e.status === 'running');
-        if (r) runningQueryId.current = r.queryId;
-      });
-    }, 400);
     try {
       performance.mark('pgentra:query-start');
-      const result = await call('sessions.query', { sessionId, sql: runnable.sql, pageSize: PAGE_SIZE });
+      const result = await call('sessions.query', { sessionId, sql: runnable.sql, pageSize: PAGE_SIZE, queryId });
       performance.mark('pgentra:results-arrived');
       showResult(result, runnable.offset);
       setStatus(result.status === 'ok' ? '' : result.status === 'cancelled' ? 'Query cancelled.' : 'Query failed.');
@@ -154,7 +132,6 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
       setTab('messages');
       setStatus('Query failed.');
     } finally {
-      clearInterval(poll);
       runningQueryId.current = null;
       setRunning(false);
       void refreshHistory();
@@ -168,9 +145,13 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
   const exportCsv = async (): Promise<void> => {
     if (!buffer) return;
     setStatus('Fetching all rows for export…');
-    await buffer.all((n) => setStatus(`Fetching all rows for export… ${n.toLocaleString()}`));
-    downloadText(`${profileName.replace(/[^\w.-]+/g, '_')}-result.csv`, toCsv(buffer.columns.map((c) => c.name), buffer.rows), 'text/csv');
-    setStatus(`Exported ${buffer.rows.length.toLocaleString()} rows to CSV.`);
+    try {
+      await buffer.all((n) => setStatus(`Fetching all rows for export… ${n.toLocaleString()}`));
+      const saved = await saveTextFile(`${profileName.replace(/[^\w.-]+/g, '_')}-result.csv`, toCsv(buffer.columns.map((c) => c.name), buffer.rows), 'text/csv');
+      setStatus(saved.saved ? `Exported ${buffer.rows.length.toLocaleString()} rows to ${saved.path ?? 'CSV'}.` : 'Export cancelled.');
+    } catch (e) {
+      setStatus(`Export failed: ${errorPayloadOf(e).message}`);
+    }
   };
 
   const tabButton = (id: ResultsTab, label: string): ReactNode => (

@@ -7,6 +7,8 @@ import { EditorView, basicSetup } from 'codemirror';
 import { EditorState, StateEffect, StateField, RangeSet } from '@codemirror/state';
 import { Decoration, keymap, type DecorationSet } from '@codemirror/view';
 import { sql, PostgreSQL } from '@codemirror/lang-sql';
+// lang-sql's own dependency (always installed with it): closes the completion list on run.
+import { closeCompletion } from '@codemirror/autocomplete';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
 import { statementAt } from './statementAt.js';
@@ -72,6 +74,8 @@ const theme = EditorView.theme({
   '.cm-pg-error': { textDecoration: 'underline wavy var(--danger)', backgroundColor: 'var(--danger-soft)' },
   '.cm-tooltip': { backgroundColor: 'var(--bg-raised)', color: 'var(--text)', border: '1px solid var(--border)' },
   '.cm-tooltip-autocomplete ul li[aria-selected]': { backgroundColor: 'var(--accent)', color: 'var(--accent-text)' },
+  // The kind icons are emoji glyphs: boxes where no emoji font is installed (many Linux desktops).
+  '.cm-completionIcon': { display: 'none' },
   '.cm-panels': { backgroundColor: 'var(--bg-sunken)', color: 'var(--text)' },
 });
 
@@ -100,7 +104,16 @@ export const SqlEditor = forwardRef<SqlEditorHandle, SqlEditorProps>(function Sq
     mount.className = 'cm-mount';
     shadow.replaceChildren(mount);
     const runKeys = keymap.of([
-      { key: 'Mod-Enter', preventDefault: true, run: () => (callbacks.current.onRun(), true) },
+      {
+        key: 'Mod-Enter',
+        preventDefault: true,
+        run: (v) => {
+          // An open completion list would cover the results and swallow the next click.
+          closeCompletion(v);
+          callbacks.current.onRun();
+          return true;
+        },
+      },
       { key: 'Escape', run: () => (callbacks.current.onCancel(), false) },
     ]);
     const view = new EditorView({

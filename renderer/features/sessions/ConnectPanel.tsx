@@ -1,6 +1,7 @@
-// A connection attempt: progress (acquiring token → TLS → authenticating) and, when it fails,
-// the diagnostics — what was sent (username, account, token claims, never the token), why it
-// most likely failed and the fix.
+// A connection attempt: progress as the main process reports it (verified TLS → Entra token →
+// authenticating; no token is asked for before the server's certificate checks out) and, when it
+// fails, the diagnostics — what was sent (username, account, token claims, never the token), why
+// it most likely failed and the fix.
 import type { ReactNode } from 'react';
 import type { TokenDescription } from '../../../shared/contract.js';
 import type { ErrorPayload } from '../../../shared/errors.js';
@@ -8,7 +9,7 @@ import type { Profile } from '../../../shared/profile.js';
 import { usernameHints } from '../../../shared/profile.js';
 import { accountOf } from '../profiles/profileTree.js';
 
-export type ConnectStage = 'token' | 'tls' | 'auth' | 'done';
+export type ConnectStage = 'tls' | 'token' | 'auth' | 'done';
 
 export interface ConnectAttempt {
   stage: ConnectStage;
@@ -19,11 +20,34 @@ export interface ConnectAttempt {
 }
 
 const STEPS: Array<{ stage: Exclude<ConnectStage, 'done'>; label: string }> = [
-  { stage: 'token', label: 'Acquiring an Entra token' },
   { stage: 'tls', label: 'Opening a verified TLS connection' },
+  { stage: 'token', label: 'Acquiring an Entra token' },
   { stage: 'auth', label: 'Authenticating with the token' },
 ];
-const ORDER: ConnectStage[] = ['token', 'tls', 'auth', 'done'];
+const ORDER: ConnectStage[] = ['tls', 'token', 'auth', 'done'];
+
+const TLS_CODES = new Set<ErrorPayload['code']>(['server_unreachable', 'tls_verification_failed']);
+const TOKEN_CODES = new Set<ErrorPayload['code']>([
+  'sign_in_required',
+  'sign_in_failed',
+  'sign_in_cancelled',
+  'mfa_required',
+  'network_unavailable',
+  'keychain_unavailable',
+  'keychain_error',
+  'managed_identity_unavailable',
+  'azure_cli_missing',
+  'azure_cli_not_logged_in',
+  'azure_cli_failed',
+]);
+
+/** The stage a failed open stopped at: from the error when it says, else the last stage reported. */
+export function failedStage(code: ErrorPayload['code'], reached: ConnectStage): Exclude<ConnectStage, 'done'> {
+  if (TLS_CODES.has(code)) return 'tls';
+  if (TOKEN_CODES.has(code)) return 'token';
+  if (code.startsWith('token_') || code === 'role_not_found_or_not_member') return 'auth';
+  return reached === 'done' ? 'auth' : reached;
+}
 
 /** Why it likely failed and how to fix it, from the error code and the token's claims. */
 export function diagnose(profile: Profile, attempt: ConnectAttempt): { why: string; fixes: string[] } {
@@ -33,7 +57,9 @@ export function diagnose(profile: Profile, attempt: ConnectAttempt): { why: stri
   if (e?.hint) fixes.push(e.hint);
   switch (e?.code) {
     case 'role_not_found_or_not_member': {
-      const hints = usernameHints(profile.username, { ...(t?.account ? { upn: t.account } : {}), ...(t?.expectedUsername ? { expectedUsername: t.expectedUsername } : {}) });
+      // A user token implies its own UPN as the role: pass it once, or the same hint is shown twice.
+      const implied = t?.expectedUsername && t.expectedUsername.toLowerCase() !== t.account?.toLowerCase() ? { expectedUsername: t.expectedUsername } : {};
+      const hints = usernameHints(profile.username, { ...(t?.account ? { upn: t.account } : {}), ...implied });
       fixes.push(...hints);
       if (t?.account)
         fixes.push(
@@ -115,6 +141,17 @@ export function ConnectPanel({ profile, attempt, onRetry, onEdit, onSignIn }: { 
               <dd>{profile.username}</dd>
               <dt>Account</dt>
               <dd>{t?.account ?? accountOf(profile)}</dd>
+              {attempt.failedAt === 'tls' ? (
+                <>
+                  <dt>Token</dt>
+                  <dd>none — pgEntra asks for a token only after the server’s certificate is verified</dd>
+                </>
+              ) : attempt.failedAt === 'token' ? (
+                <>
+                  <dt>Token</dt>
+                  <dd>none — no token could be acquired, so nothing was sent</dd>
+                </>
+              ) : null}
               {t ? (
                 <>
                   <dt>Token</dt>

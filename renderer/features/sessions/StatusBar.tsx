@@ -12,7 +12,8 @@ export function tokenRenewalText(expiresOn: string | null, now: number): string 
   const left = Date.parse(expiresOn) - now;
   if (left > RENEW_BEFORE_MS) return `token renews in ${formatDuration(left - RENEW_BEFORE_MS)}`;
   if (left > 0) return `token valid ${formatDuration(left)} · renews on next use`;
-  return 'token expired · renews automatically on next connection (this session keeps running)';
+  // Short: the status bar has little room. The session stays open; Azure checks tokens only at login.
+  return 'token expired · renews on reconnect';
 }
 
 export function StatusBar({ info, renewedAt }: { info: SessionInfo; renewedAt: number | null }): ReactNode {

@@ -88,6 +88,12 @@ describe.skipIf(!keyring)('desktop services through the router', () => {
     expect(q.status).toBe('ok');
     expect(q.statements[0]?.rows[0]?.[0]).toBe('db-admins');
     await call('sessions.close', { sessionId: info.sessionId });
+    // The accounts list says how long the account's token has left (expiry only, never the token).
+    const after = await call<{ accounts: { username: string; tokenExpiresOn: string | null }[] }>('accounts.list');
+    const expiry = after.accounts.find((a) => a.username === ACCOUNTS.secondary)?.tokenExpiresOn;
+    expect(expiry && Date.parse(expiry)).toBeGreaterThan(Date.now());
+    expect(JSON.stringify(after)).not.toMatch(/eyJ[\w-]{10,}\./);
+    expect(sent.filter((e) => e.name === 'session.connectProgress').map((e) => (e.payload as { stage: string }).stage)).toEqual(['tls', 'token', 'authenticating', 'connected']);
 
     const exported = await call<{ json: string; count: number }>('interop.exportPgAdmin', { profileIds: [profile.id] });
     expect(exported.count).toBe(1);

@@ -55,6 +55,7 @@ export const VALID_INPUTS: { [K in CallName]: CallInputRaw<K> } = {
   'interop.exportPgAdmin': { profileIds: [PROFILE_ID] },
   'interop.importPgAdmin': { json: '{"Servers":{}}' },
   'app.info': {},
+  'app.saveFile': { suggestedName: 'servers.json', text: '{}' },
 };
 
 /** Structurally wrong payloads every call must refuse. */

@@ -6,7 +6,7 @@ import { createRouter } from '../../../electron/ipc/router.js';
 import type { Services, SessionsService } from '../../../electron/ipc/services.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionInfo } from '../../../shared/ipcSessions.js';
-import { PROFILE, PROFILE_ID, SESSION_ID, TRUSTED } from './fixtures.js';
+import { PROFILE, PROFILE_ID, QUERY_ID, SESSION_ID, TRUSTED } from './fixtures.js';
 
 const INFO: SessionInfo = {
   sessionId: SESSION_ID,
@@ -27,7 +27,7 @@ const INFO: SessionInfo = {
   reconnects: 0,
 };
 
-function fakeServices(opened: unknown[]): Services {
+function fakeServices(opened: unknown[], calls: unknown[] = []): Services {
   const notWired = async (): Promise<never> => {
     throw new PgEntraError('internal', 'not used in this test');
   };
@@ -38,7 +38,10 @@ function fakeServices(opened: unknown[]): Services {
     },
     close: async () => undefined,
     info: () => INFO,
-    query: notWired,
+    query: async (sessionId, sql, opts) => {
+      calls.push({ sessionId, sql, opts });
+      return { queryId: opts?.queryId ?? QUERY_ID, sessionId, status: 'ok', statements: [], notices: [], elapsedMs: 1 };
+    },
     fetchMore: notWired,
     cancel: async () => true,
     history: () => [],
@@ -69,6 +72,10 @@ function fakeServices(opened: unknown[]): Services {
     },
     interop: { exportPgAdmin: notWired, importPgAdmin: notWired },
     appInfo: () => ({ name: 'pgEntra', version: '0.1.0', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: '/tmp/x' }),
+    saveFile: async (req) => {
+      calls.push(req);
+      return { saved: true, path: `/home/me/${req.suggestedName}` };
+    },
     events: () => undefined,
   };
 }
@@ -94,5 +101,28 @@ describe('handlers', () => {
       value: { token: 'eyJ.fake.token', expiresOn: '2030-01-01T00:00:00.000Z' },
     });
     expect((await router.dispatch('app.info', {}, TRUSTED)).ok).toBe(true);
+  });
+
+  it('sessions.query passes a client-chosen query id through (so cancel can name it) and refuses one that is not a UUID', async () => {
+    const calls: unknown[] = [];
+    const router = createRouter(createHandlers(fakeServices([], calls)), { validateOutput: true });
+    const mine = '3f2b8c1e-7d4a-4b6e-9f0a-1c2d3e4f5a6b';
+    const r = await router.dispatch('sessions.query', { sessionId: SESSION_ID, sql: 'select 1', queryId: mine }, TRUSTED);
+    expect(r.ok && (r.value as { queryId: string }).queryId).toBe(mine);
+    expect(calls).toEqual([{ sessionId: SESSION_ID, sql: 'select 1', opts: { queryId: mine } }]);
+    const bad = await router.dispatch('sessions.query', { sessionId: SESSION_ID, sql: 'select 1', queryId: 'q-1' }, TRUSTED);
+    expect(!bad.ok && bad.error.code).toBe('invalid_input');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('app.saveFile hands name and text to the shell, and refuses names with directories', async () => {
+    const calls: unknown[] = [];
+    const router = createRouter(createHandlers(fakeServices([], calls)), { validateOutput: true });
+    expect(await router.dispatch('app.saveFile', { suggestedName: 'result.csv', text: 'a,b\r\n' }, TRUSTED)).toEqual({ ok: true, value: { saved: true, path: '/home/me/result.csv' } });
+    for (const suggestedName of ['../evil.csv', 'dir/x.csv', 'C:\\x.csv', '..', 'a\nb.csv', '']) {
+      const r = await router.dispatch('app.saveFile', { suggestedName, text: 'x' }, TRUSTED);
+      expect(!r.ok && r.error.code, suggestedName).toBe('invalid_input');
+    }
+    expect(calls).toHaveLength(1);
   });
 });
