@@ -1,22 +1,24 @@
-// Electron main process: single instance, app data under the OS app-data folder (or PGENTRA_HOME),
-// the hardened window, and every contract call registered on ipcMain through the router, with the
-// sending frame checked. Bundled to dist/electron/main.cjs (CommonJS, so __dirname is defined).
+// Electron main process. Started as `<app> --pgentra-cli <args…>` (the installed `pgentra`
+// launcher) it is the CLI: no window, no single-instance lock, exit with the command's code.
+// Otherwise the desktop app: single instance, app data under the OS app-data folder (or
+// PGENTRA_HOME), the hardened window, and every contract call registered on ipcMain through the
+// router, with the sending frame checked. Bundled to dist/electron/main.cjs (CommonJS, so
+// __dirname is defined); the CLI and the app's services load lazily so neither pays for the other.
 import path from 'node:path';
-import { app, BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { writeFile } from 'node:fs/promises';
+import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../shared/ipcChannels.js';
-import { createHandlers } from './ipc/handlers/index.js';
-import { createRouter, parseEvent, type EventSink, type SenderInfo } from './ipc/router.js';
+import { detectCliMode, noteAppPackaged } from './cliMode.js';
+import type { EventSink, SenderInfo } from './ipc/router.js';
 import { APP_HOST, APP_SCHEME, createSenderPolicy } from './ipc/senderPolicy.js';
-import { createLogger, fileSink } from './log/logger.js';
 import { dataDir as resolveDataDir, logsDir } from './paths.js';
-import { composeServices, type ComposedServices } from './services.js';
+import type { ComposedServices } from './services.js';
 import { safeOpenExternal } from './shell/openExternal.js';
 import { applyContentsGuards, createMainWindow, hardenSession, registerAppScheme, serveAppProtocol } from './window.js';
 
+noteAppPackaged(app.isPackaged);
 const dataDir = resolveDataDir(process.env);
-// Chromium's own files (cache, local storage) live next to pgEntra's, not in ~/.config/Electron.
-app.setPath('userData', path.join(dataDir, 'electron'));
-registerAppScheme();
+const mode = detectCliMode(process.argv, { defaultApp: process.defaultApp === true });
 
 let mainWindow: BrowserWindow | undefined;
 let composed: ComposedServices | undefined;
@@ -31,13 +33,6 @@ function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
   };
 }
 
-const broadcast: EventSink = (name, payload) => {
-  const valid = parseEvent(name, payload);
-  for (const win of BrowserWindow.getAllWindows()) {
-    if (!win.isDestroyed()) win.webContents.send(eventChannel(name), valid);
-  }
-};
-
 function openWindow(): void {
   mainWindow = createMainWindow({ preloadPath: path.join(__dirname, 'preload.cjs') });
   mainWindow.on('closed', () => {
@@ -46,6 +41,18 @@ function openWindow(): void {
 }
 
 async function start(): Promise<void> {
+  const [{ createHandlers }, { createRouter, parseEvent }, { createLogger, fileSink }, { composeServices }] = await Promise.all([
+    import('./ipc/handlers/index.js'),
+    import('./ipc/router.js'),
+    import('./log/logger.js'),
+    import('./services.js'),
+  ]);
+  const broadcast: EventSink = (name, payload) => {
+    const valid = parseEvent(name, payload);
+    for (const win of BrowserWindow.getAllWindows()) {
+      if (!win.isDestroyed()) win.webContents.send(eventChannel(name), valid);
+    }
+  };
   const logger = createLogger({ sinks: [fileSink(logsDir(dataDir))], scope: 'main' });
   serveAppProtocol(path.join(__dirname, '..', 'renderer'));
   hardenSession();
@@ -66,6 +73,14 @@ async function start(): Promise<void> {
     }),
     events: broadcast,
     ...(process.env.PGENTRA_CLOUD_FILE ? { defaultCloud: process.env.PGENTRA_CLOUD_FILE } : {}),
+    // CSV results and servers.json: the person picks where; nothing is written without the dialog.
+    saveFile: async ({ suggestedName, text }) => {
+      const options = { defaultPath: path.join(app.getPath('downloads'), suggestedName) };
+      const r = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+      if (r.canceled || !r.filePath) return { saved: false, path: null };
+      await writeFile(r.filePath, text, 'utf8');
+      return { saved: true, path: r.filePath };
+    },
   });
   const router = createRouter(createHandlers(composed.services), {
     senderPolicy: createSenderPolicy({ scheme: APP_SCHEME, host: APP_HOST, windowIds: () => BrowserWindow.getAllWindows().map((w) => w.id) }),
@@ -78,34 +93,65 @@ async function start(): Promise<void> {
   openWindow();
 }
 
-if (!app.requestSingleInstanceLock()) {
-  // Another pgEntra is running: it gets focus (second-instance), this one leaves.
-  app.quit();
-} else {
-  app.on('second-instance', () => {
-    if (!mainWindow) return;
-    if (mainWindow.isMinimized()) mainWindow.restore();
-    mainWindow.focus();
-  });
-  app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
-  });
-  app.on('activate', () => {
-    if (app.isReady() && BrowserWindow.getAllWindows().length === 0) openWindow();
-  });
-  let disposed = false;
-  app.on('before-quit', (event) => {
-    if (disposed || !composed) return;
-    // Close database sessions and stop token refreshes before exiting.
-    event.preventDefault();
-    disposed = true;
-    void composed.dispose().finally(() => app.quit());
-  });
-  app
-    .whenReady()
-    .then(start)
-    .catch((e: unknown) => {
-      console.error(`pgEntra failed to start: ${e instanceof Error ? e.message : String(e)}`);
-      app.exit(1);
-    });
+/** The `pgentra` CLI inside the app executable; ends the process with the command's exit code. */
+async function runCliMode(args: string[]): Promise<void> {
+  // A dock icon would bounce for every `pgentra token` that pgAdmin runs.
+  app.dock?.hide();
+  // Chromium's own files for CLI runs stay apart from the desktop app's (which may be running).
+  app.setPath('userData', path.join(dataDir, 'electron-cli'));
+  // Nothing is drawn: no GPU process for a command that prints a token.
+  app.disableHardwareAcceleration();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  let code = 1;
+  try {
+    const { runCli } = await import('./cli/dispatcher.js');
+    code = await runCli(args, { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), signal: controller.signal });
+  } catch (e) {
+    process.stderr.write(`pgentra: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+  // Exit once stdout is flushed (a token on a pipe), and explicitly: keytar/MSAL handles and
+  // Electron itself would otherwise keep the process alive.
+  process.stdout.write('', () => app.exit(code));
 }
+
+function runDesktopApp(): void {
+  // Chromium's own files (cache, local storage) live next to pgEntra's, not in ~/.config/Electron.
+  app.setPath('userData', path.join(dataDir, 'electron'));
+  registerAppScheme();
+  if (!app.requestSingleInstanceLock()) {
+    // Another pgEntra is running: it gets focus (second-instance), this one leaves.
+    app.quit();
+  } else {
+    app.on('second-instance', () => {
+      if (!mainWindow) return;
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    });
+    app.on('window-all-closed', () => {
+      if (process.platform !== 'darwin') app.quit();
+    });
+    app.on('activate', () => {
+      if (app.isReady() && BrowserWindow.getAllWindows().length === 0) openWindow();
+    });
+    let disposed = false;
+    app.on('before-quit', (event) => {
+      if (disposed || !composed) return;
+      // Close database sessions and stop token refreshes before exiting.
+      event.preventDefault();
+      disposed = true;
+      void composed.dispose().finally(() => app.quit());
+    });
+    app
+      .whenReady()
+      .then(start)
+      .catch((e: unknown) => {
+        console.error(`pgEntra failed to start: ${e instanceof Error ? e.message : String(e)}`);
+        app.exit(1);
+      });
+  }
+}
+
+if (mode.cli) void runCliMode(mode.args);
+else runDesktopApp();

@@ -1,18 +1,28 @@
 // Where the installed `pgentra` CLI is, as an absolute argv prefix for commands other programs run
 // (pgAdmin's PasswordExecCommand). Absolute because desktop pgAdmin does not inherit the shell's
-// PATH. Pure: the caller passes the facts (process.execPath, Electron's resourcesPath, env).
+// PATH. Pure: the caller passes the facts (process.execPath, app.isPackaged, resourcesPath, env).
 import path from 'node:path';
 import { PgEntraError } from '../../shared/errors.js';
+import { CLI_SWITCH } from '../cliMode.js';
 import type { TargetOs } from './shellQuote.js';
 
 export interface CliLocationFacts {
   /** The OS the command will run on (decides pgentra vs pgentra.cmd and path syntax). */
   os: TargetOs;
-  /** process.execPath of the running program (Electron app binary or node). */
+  /** process.execPath of the running program (the app executable, Electron or node). */
   execPath: string;
-  /** Electron's process.resourcesPath: set when running from a packaged app. */
+  /**
+   * Electron's app.isPackaged: running inside an installed app. Not inferred from resourcesPath,
+   * which a development Electron sets too.
+   */
+  packaged: boolean;
+  /** The running program is Electron (process.versions.electron), not Node. */
+  electron?: boolean;
+  /** Electron's process.resourcesPath: where a packaged app's launchers are (resources/bin). */
   resourcesPath?: string;
-  /** Explicit launcher (--cli flag or PGENTRA_CLI_PATH), e.g. set by the packaged launcher. */
+  /** $APPIMAGE: the AppImage file a packaged Linux app was started from. */
+  appImage?: string;
+  /** Explicit launcher (--cli flag or PGENTRA_CLI_PATH), e.g. for another machine. */
   override?: string;
   /** The source checkout root (has electron/cli/bin.mjs), when running from source. */
   sourceRoot?: string;
@@ -25,7 +35,7 @@ export interface CliLocationFacts {
 
 export type CliLocation =
   | { kind: 'override' | 'installed'; argv: string[] }
-  /** node + the checkout's bin.mjs (which runs dist/cli/pgentra.mjs). */
+  /** node + the checkout's bin.mjs, or a development Electron + the checkout in CLI mode. */
   | { kind: 'source'; argv: string[] };
 
 function pathFor(os: TargetOs): path.PlatformPath {
@@ -34,6 +44,15 @@ function pathFor(os: TargetOs): path.PlatformPath {
 
 export function launcherName(os: TargetOs): string {
   return os === 'windows' ? 'pgentra.cmd' : 'pgentra';
+}
+
+/**
+ * The launcher inside an installed app: resources/bin, not next to the executable — there
+ * `pgentra` would be the `pgEntra` binary on macOS's case-insensitive file system, and on Windows
+ * PATHEXT finds pgEntra.exe before pgentra.cmd when that folder is on PATH.
+ */
+export function installedLauncherPath(os: TargetOs, resourcesPath: string): string {
+  return pathFor(os).join(resourcesPath, 'bin', launcherName(os));
 }
 
 const LAUNCHER_MISSING = "pgEntra's command-line launcher is not installed next to the app; pass --cli PATH or set PGENTRA_CLI_PATH";
@@ -45,7 +64,7 @@ function launcherMissing(details: Record<string, string>): PgEntraError {
   });
 }
 
-/** macOS and Windows file systems are case-insensitive by default: `pgentra` there is the `pgEntra` app binary. */
+/** macOS and Windows file systems are case-insensitive by default. */
 function samePath(os: TargetOs, a: string, b: string): boolean {
   const p = pathFor(os);
   const na = p.normalize(a);
@@ -54,15 +73,19 @@ function samePath(os: TargetOs, a: string, b: string): boolean {
 }
 
 /**
- * The launcher next to a packaged app, only if it is really there and is not the app itself: on
- * Linux the Electron binary is named `pgentra`, on macOS `pgentra` resolves to the `pgEntra` GUI
- * binary, and an AppImage runs from a temporary mount that is gone once the app quits.
+ * The launcher of a packaged app, only if it is really there and is not the app itself. An
+ * AppImage runs from a temporary mount that is gone once the app quits: its command is the
+ * AppImage file in CLI mode instead (`--no-sandbox` as in electron-builder's AppImage desktop
+ * entry: the SUID sandbox helper cannot work from the mount, and CLI mode loads no web content).
  */
 function installedLauncher(f: CliLocationFacts): CliLocation {
   const p = pathFor(f.os);
-  const dir = p.dirname(f.execPath);
-  const launcher = p.join(dir, launcherName(f.os));
-  if (f.os === 'linux' && /^\/tmp\/\.mount_[^/]+/.test(dir)) throw launcherMissing({ launcher, reason: 'AppImage temporary mount' });
+  if (f.os === 'linux' && /^\/tmp\/\.mount_[^/]+/.test(p.dirname(f.execPath))) {
+    if (f.appImage && p.isAbsolute(f.appImage) && f.exists?.(f.appImage)) return { kind: 'installed', argv: [p.normalize(f.appImage), '--no-sandbox', CLI_SWITCH] };
+    throw launcherMissing({ launcher: f.appImage ?? '', reason: 'AppImage temporary mount' });
+  }
+  if (!f.resourcesPath || !p.isAbsolute(f.resourcesPath)) throw launcherMissing({ launcher: '', reason: 'no resources folder' });
+  const launcher = installedLauncherPath(f.os, f.resourcesPath);
   if (samePath(f.os, launcher, f.execPath)) throw launcherMissing({ launcher, reason: 'is the app binary' });
   if (!f.exists?.(launcher)) throw launcherMissing({ launcher, reason: 'missing' });
   return { kind: 'installed', argv: [launcher] };
@@ -76,14 +99,14 @@ export function locateCli(f: CliLocationFacts): CliLocation {
     }
     return { kind: 'override', argv: [p.normalize(f.override)] };
   }
-  if (f.resourcesPath) {
-    // Packaged app: the launcher would be installed next to the app executable.
-    return installedLauncher(f);
-  }
+  if (f.packaged) return installedLauncher(f);
   if (f.sourceRoot) {
     if (!p.isAbsolute(f.execPath) || !p.isAbsolute(f.sourceRoot)) {
       throw new PgEntraError('invalid_input', 'Cannot build an absolute pgentra command from a relative Node or checkout path.');
     }
+    // A development Electron (the desktop app from a checkout) is not a Node binary: it runs the
+    // checkout's app in CLI mode, as the installed launcher does with the packaged app.
+    if (f.electron) return { kind: 'source', argv: [f.execPath, f.sourceRoot, CLI_SWITCH] };
     return { kind: 'source', argv: [f.execPath, p.join(f.sourceRoot, 'electron', 'cli', 'bin.mjs')] };
   }
   throw new PgEntraError('not_found', 'Cannot tell where the pgentra CLI is installed.', {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Profile } from '../../shared/profile.js';
+import { isPackagedApp } from '../cliMode.js';
 import { ensureCaBundle } from './caBundle.js';
 import { customCaFileFor } from './cloudFacts.js';
 import type { CliLocationFacts } from './cliLocation.js';
@@ -21,14 +22,22 @@ export function findSourceRoot(fromUrl: string = import.meta.url): string | unde
   return undefined;
 }
 
+/**
+ * The facts locateCli needs about this process. "Packaged" is Electron's app.isPackaged as noted
+ * by main.ts (process.resourcesPath is set in a development Electron too); plain Node never is.
+ */
 export function currentCliFacts(os: TargetOs, env: NodeJS.ProcessEnv, override?: string): CliLocationFacts {
+  const packaged = isPackagedApp();
   const resourcesPath = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath;
-  const sourceRoot = resourcesPath ? undefined : findSourceRoot();
+  const sourceRoot = packaged ? undefined : findSourceRoot();
   const cli = override ?? env.PGENTRA_CLI_PATH;
   return {
     os,
     execPath: process.execPath,
-    ...(resourcesPath ? { resourcesPath } : {}),
+    packaged,
+    electron: process.versions.electron !== undefined,
+    ...(packaged && resourcesPath ? { resourcesPath } : {}),
+    ...(packaged && env.APPIMAGE ? { appImage: env.APPIMAGE } : {}),
     ...(cli ? { override: cli } : {}),
     ...(sourceRoot ? { sourceRoot } : {}),
   };

@@ -12,6 +12,7 @@ import { silentLogger } from '../../../electron/log/logger.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter, type Router } from '../../../electron/ipc/router.js';
 import { APP_ORIGIN } from '../../../electron/ipc/senderPolicy.js';
+import { noteAppPackaged } from '../../../electron/cliMode.js';
 import { composeServices, type ComposedServices } from '../../../electron/services.js';
 import { completeSignInHeadless } from '../../sim/entra/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
@@ -118,8 +119,9 @@ describe.skipIf(!keyring)('desktop services through the router', () => {
     const proc = process as NodeJS.Process & { resourcesPath?: string };
     const saved = proc.resourcesPath;
     const savedCli = process.env.PGENTRA_CLI_PATH;
-    // As in a packaged app: execPath's directory holds no pgentra launcher.
+    // As in a packaged app: its resources hold no pgentra launcher.
     proc.resourcesPath = path.join(home, 'resources');
+    noteAppPackaged(true);
     delete process.env.PGENTRA_CLI_PATH;
     try {
       const r = await router.dispatch('interop.exportPgAdmin', { profileIds: [] }, sender);
@@ -129,6 +131,7 @@ describe.skipIf(!keyring)('desktop services through the router', () => {
         expect(r.error.message).toBe("pgEntra's command-line launcher is not installed next to the app; pass --cli PATH or set PGENTRA_CLI_PATH");
       }
     } finally {
+      noteAppPackaged(false);
       if (saved === undefined) Reflect.deleteProperty(proc, 'resourcesPath');
       else proc.resourcesPath = saved;
       if (savedCli !== undefined) process.env.PGENTRA_CLI_PATH = savedCli;

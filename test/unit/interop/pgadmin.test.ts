@@ -72,10 +72,10 @@ describe('pgAdmin export', () => {
   });
 
   it('Windows: the installed pgentra.cmd, quoted for cmd.exe', () => {
-    const loc = locateCli({ os: 'windows', execPath: 'C:\\Program Files\\pgEntra\\pgEntra.exe', resourcesPath: 'C:\\Program Files\\pgEntra\\resources', exists: () => true });
+    const loc = locateCli({ os: 'windows', execPath: 'C:\\Program Files\\pgEntra\\pgEntra.exe', packaged: true, resourcesPath: 'C:\\Program Files\\pgEntra\\resources', exists: () => true });
     const [a] = sample();
     const file = buildPgAdminExport([a as Profile], { os: 'windows', launcher: loc.argv, passwordExecExpiration: 0, sslRootCertFor: () => 'C:\\x\\roots.pem' });
-    expect(file.Servers['1']?.PasswordExecCommand).toBe(`C:\\Program^ Files\\pgEntra\\pgentra.cmd ^^^"token^^^" ^^^"${a?.id}^^^"`);
+    expect(file.Servers['1']?.PasswordExecCommand).toBe(`C:\\Program^ Files\\pgEntra\\resources\\bin\\pgentra.cmd ^^^"token^^^" ^^^"${a?.id}^^^"`);
   });
 
   it('round trip: export → import gives the same connection settings', async () => {
@@ -207,54 +207,3 @@ describe('pg_service.conf', () => {
   });
 });
 
-describe('cliLocation', () => {
-  const MISSING = "pgEntra's command-line launcher is not installed next to the app; pass --cli PATH or set PGENTRA_CLI_PATH";
-  const only = (...files: string[]) => (f: string) => files.includes(f);
-  function notFound(run: () => unknown): string {
-    try {
-      run();
-    } catch (e) {
-      expect(isPgEntraError(e) && e.code).toBe('not_found');
-      return (e as Error).message;
-    }
-    throw new Error('expected not_found');
-  }
-
-  it('source checkout and override', () => {
-    expect(locateCli({ os: 'linux', execPath: '/usr/bin/node', sourceRoot: '/src/pgentra' })).toEqual({ kind: 'source', argv: ['/usr/bin/node', '/src/pgentra/electron/cli/bin.mjs'] });
-    expect(locateCli({ os: 'windows', execPath: 'C:\\node\\node.exe', sourceRoot: 'D:\\src\\pgentra' }).argv).toEqual(['C:\\node\\node.exe', 'D:\\src\\pgentra\\electron\\cli\\bin.mjs']);
-    expect(locateCli({ os: 'linux', execPath: '/usr/bin/node', override: '/usr/local/bin/pgentra', sourceRoot: '/src' }).argv).toEqual(['/usr/local/bin/pgentra']);
-    // An explicit launcher wins in a packaged app too, without an existence check (it may be for another machine).
-    expect(locateCli({ os: 'linux', execPath: '/opt/pgEntra/pgentra', resourcesPath: '/opt/pgEntra/resources', override: '/usr/local/bin/pgentra' }).argv).toEqual(['/usr/local/bin/pgentra']);
-    expect(() => locateCli({ os: 'linux', execPath: '/usr/bin/node', override: 'pgentra' })).toThrow(/absolute/);
-    expect(() => locateCli({ os: 'linux', execPath: '/usr/bin/node' })).toThrow(/Cannot tell where/);
-  });
-
-  it('Linux: an installed launcher next to the app is used only when it exists and is not the Electron binary', () => {
-    const facts = { os: 'linux' as const, execPath: '/opt/pgEntra/pgentra-app', resourcesPath: '/opt/pgEntra/resources' };
-    expect(locateCli({ ...facts, exists: only('/opt/pgEntra/pgentra') })).toEqual({ kind: 'installed', argv: ['/opt/pgEntra/pgentra'] });
-    expect(notFound(() => locateCli({ ...facts, exists: () => false }))).toBe(MISSING);
-    // No exists() given: never assume the launcher is there.
-    expect(notFound(() => locateCli(facts))).toBe(MISSING);
-    // electron-builder names the Linux app binary `pgentra`: that is the GUI, not the CLI.
-    expect(notFound(() => locateCli({ os: 'linux', execPath: '/opt/pgEntra/pgentra', resourcesPath: '/opt/pgEntra/resources', exists: () => true }))).toBe(MISSING);
-    // AppImage: execPath is a temporary mount that disappears when the app quits.
-    expect(notFound(() => locateCli({ os: 'linux', execPath: '/tmp/.mount_pgEntrXyZ/pgentra-app', resourcesPath: '/tmp/.mount_pgEntrXyZ/resources', exists: () => true }))).toBe(MISSING);
-  });
-
-  it('macOS: `pgentra` next to the `pgEntra` binary is the GUI itself on a case-insensitive file system', () => {
-    const facts = { os: 'macos' as const, execPath: '/Applications/pgEntra.app/Contents/MacOS/pgEntra', resourcesPath: '/Applications/pgEntra.app/Contents/Resources' };
-    expect(notFound(() => locateCli({ ...facts, exists: () => true }))).toBe(MISSING);
-    const other = { os: 'macos' as const, execPath: '/Applications/pgEntra.app/Contents/MacOS/pgEntra-app', resourcesPath: '/Applications/pgEntra.app/Contents/Resources' };
-    expect(locateCli({ ...other, exists: only('/Applications/pgEntra.app/Contents/MacOS/pgentra') }).argv).toEqual(['/Applications/pgEntra.app/Contents/MacOS/pgentra']);
-    expect(notFound(() => locateCli({ ...other, exists: () => false }))).toBe(MISSING);
-  });
-
-  it('Windows: pgentra.cmd only when installed (no packaged launcher ships yet)', () => {
-    const facts = { os: 'windows' as const, execPath: 'C:\\Program Files\\pgEntra\\pgEntra.exe', resourcesPath: 'C:\\Program Files\\pgEntra\\resources' };
-    expect(notFound(() => locateCli({ ...facts, exists: () => false }))).toBe(MISSING);
-    expect(locateCli({ ...facts, exists: only('C:\\Program Files\\pgEntra\\pgentra.cmd') }).argv).toEqual(['C:\\Program Files\\pgEntra\\pgentra.cmd']);
-    // Case-insensitive: an app binary called PGENTRA.CMD would be the same file.
-    expect(notFound(() => locateCli({ os: 'windows', execPath: 'C:\\pgEntra\\PGENTRA.CMD', resourcesPath: 'C:\\pgEntra\\resources', exists: () => true }))).toBe(MISSING);
-  });
-});
