@@ -4,7 +4,6 @@
 import { PgEntraError } from '../shared/errors.js';
 import type { Account, AppInfo, CallInput, CallOutput, TokenDescription } from '../shared/contract.js';
 import { cloudFromRef, cloudRef, validateProfileInput, type Profile } from '../shared/profile.js';
-import { resolveCloud } from './auth/cloudLoader.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
 import { parseCache } from './auth/msalCacheReader.js';
@@ -12,7 +11,7 @@ import type { AccessToken, TokenProvider } from './auth/tokenProvider.js';
 import type { InteropService, ProfilesService, Services, AccountsService, TokensService } from './ipc/services.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
-import { customCloudDomains, openProfileStore } from './profiles/profileAccess.js';
+import { customCloudDomains, customCloudFacts, openProfileStore } from './profiles/profileAccess.js';
 import type { ProfileStore } from './profiles/profileStore.js';
 import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
 import { targetOsFor } from './interop/shellQuote.js';
@@ -156,43 +155,51 @@ function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellC
     );
     return perCloud.flat();
   };
+  /** One sign-in at a time (a new one cancels the pending one), with progress events and the account list refreshed after. */
+  const runSignIn = async (
+    cloud: string,
+    firstStage: 'opening-browser' | 'waiting-for-device-code',
+    signIn: (signal: AbortSignal) => Promise<{ username: string; homeAccountId: string; tenantId: string; name?: string }>,
+  ): Promise<Account> => {
+    const ctl = begin();
+    shell.events('signIn.progress', { stage: firstStage });
+    try {
+      const a = await signIn(ctl.signal);
+      shell.events('signIn.progress', { stage: 'done' });
+      await announce();
+      return toAccount(cloud, a);
+    } catch (e) {
+      shell.events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
+      throw e;
+    } finally {
+      if (pending === ctl) pending = undefined;
+    }
+  };
   return {
     list,
     async signIn(req) {
       const cloud = cloudKey(req.cloud);
       const authority = broker.cloud(cloud).authorityHost;
-      const ctl = begin();
-      shell.events('signIn.progress', { stage: 'opening-browser' });
-      try {
-        const a = await broker.signInInteractive(cloud, {
+      return runSignIn(cloud, 'opening-browser', (signal) =>
+        broker.signInInteractive(cloud, {
           ...(req.tenant ? { tenant: req.tenant } : {}),
           ...(req.loginHint ? { loginHint: req.loginHint } : {}),
-          signal: ctl.signal,
+          signal,
           openBrowser: async (url) => {
             if (!(await shell.openSignInPage(url, authority))) {
               throw new PgEntraError('sign_in_failed', `The sign-in page is not on the cloud's authority ${authority}, so pgEntra did not open it.`);
             }
             shell.events('signIn.progress', { stage: 'waiting-for-browser' });
           },
-        });
-        shell.events('signIn.progress', { stage: 'done' });
-        await announce();
-        return toAccount(cloud, a);
-      } catch (e) {
-        shell.events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
-        throw e;
-      } finally {
-        if (pending === ctl) pending = undefined;
-      }
+        }),
+      );
     },
     async signInDeviceCode(req) {
       const cloud = cloudKey(req.cloud);
-      const ctl = begin();
-      shell.events('signIn.progress', { stage: 'waiting-for-device-code' });
-      try {
-        const a = await broker.signInWithDeviceCode(cloud, {
+      return runSignIn(cloud, 'waiting-for-device-code', (signal) =>
+        broker.signInWithDeviceCode(cloud, {
           ...(req.tenant ? { tenant: req.tenant } : {}),
-          signal: ctl.signal,
+          signal,
           onCode: (info) =>
             shell.events('signIn.deviceCode', {
               userCode: info.userCode,
@@ -200,16 +207,8 @@ function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellC
               message: info.message,
               expiresOn: new Date(Date.now() + info.expiresIn * 1000).toISOString(),
             }),
-        });
-        shell.events('signIn.progress', { stage: 'done' });
-        await announce();
-        return toAccount(cloud, a);
-      } catch (e) {
-        shell.events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
-        throw e;
-      } finally {
-        if (pending === ctl) pending = undefined;
-      }
+        }),
+      );
     },
     async cancelSignIn() {
       if (!pending) return false;
@@ -305,10 +304,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   // Sessions re-check the host against the custom cloud's domains before sending a token.
   const sessions = new SessionManager({
     tokens,
-    customCloud: (file) => {
-      const c = resolveCloud(file);
-      return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
-    },
+    customCloud: customCloudFacts,
   });
   const unsubscribeSessions = sessions.subscribe((e) => shell.events('session.state', e));
   const unsubscribeProgress = sessions.subscribeConnectProgress(({ target, stage }) => {

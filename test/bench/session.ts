@@ -13,6 +13,7 @@ import { resolveCloud } from '../../electron/auth/cloudLoader.js';
 import { SessionManager } from '../../electron/sessions/manager.js';
 import type { SessionTarget } from '../../electron/sessions/types.js';
 import { startSimulatedAzure } from '../sim/index.js';
+import { simSessionTarget } from '../integration/sessions/simTarget.js';
 
 const ROWS_SQL = "select g, g * 2, md5(g::text), now(), 'const' from generate_series(1, 1000000) g";
 const OPEN_RUNS = 15;
@@ -30,18 +31,7 @@ try {
   const cached: AccessToken = { token, expiresOn: new Date(Date.now() + 3600_000), account: 'adm-alice@contoso.example' };
   // A broker with a warm cache: hands out the same token at once.
   const tokens: TokenProvider = { getToken: async () => cached };
-  const target: SessionTarget = {
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
-    cloud: { customFile: azure.stateFile },
-    sslmode: 'verify-full',
-    applicationName: 'pgEntra-bench',
-    connectTimeoutSeconds: 10,
-    confirmations: { nonAzureHost: true },
-  };
+  const target: SessionTarget = simSessionTarget(azure, { applicationName: 'pgEntra-bench' });
   const ca = readFileSync(azure.caFile, 'utf8');
   const sessions = new SessionManager({ tokens, customCloudCaFile: (f) => resolveCloud(f).caFile, tuning: { pageSize: 1000 } });
 

@@ -2,7 +2,6 @@
 // a query the renderer names with its own id can be cancelled while sessions.query is pending
 // (no history polling), and opening a session reports its stages in order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveCloud } from '../../../electron/auth/cloudLoader.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter, type Router } from '../../../electron/ipc/router.js';
 import type { Services } from '../../../electron/ipc/services.js';
@@ -12,6 +11,8 @@ import type { ConnectStage, QueryResult, SessionInfo } from '../../../shared/ipc
 import type { Profile } from '../../../shared/profile.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { SimTokenProvider } from './simTokenProvider.js';
+import { simSessionTarget } from './simTarget.js';
+import { customCloudFacts } from '../../../electron/profiles/profileAccess.js';
 
 const sender = { frameUrl: 'app://pgentra/index.html', isMainFrame: true };
 const PROFILE_ID = '7c1f9a3e-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
@@ -32,26 +33,14 @@ beforeAll(async () => {
   azure = await startSimulatedAzure();
   sessions = new SessionManager({
     tokens: new SimTokenProvider(azure.entra),
-    customCloud: (file) => {
-      const c = resolveCloud(file);
-      return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
-    },
+    customCloud: customCloudFacts,
   });
   sessions.subscribeConnectProgress(({ target, stage }) => progress.push({ profileId: target.id, stage }));
   profile = {
+    ...simSessionTarget(azure),
     id: PROFILE_ID,
     name: 'sim',
     folder: '',
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
-    cloud: { customFile: azure.stateFile },
-    sslmode: 'verify-full',
-    applicationName: 'pgEntra-test',
-    connectTimeoutSeconds: 10,
-    confirmations: { nonAzureHost: true },
     createdAt: '2024-05-01T12:00:00.000Z',
     updatedAt: '2024-05-01T12:00:00.000Z',
   };

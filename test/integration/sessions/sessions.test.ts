@@ -12,6 +12,7 @@ import { SessionManager } from '../../../electron/sessions/manager.js';
 import type { SessionTarget } from '../../../electron/sessions/types.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { SimTokenProvider } from './simTokenProvider.js';
+import { simSessionTarget } from './simTarget.js';
 
 let azure: SimulatedAzure;
 
@@ -24,19 +25,7 @@ afterAll(async () => {
 });
 
 function target(overrides: Partial<SessionTarget> = {}): SessionTarget {
-  return {
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
-    cloud: { customFile: azure.stateFile },
-    sslmode: 'verify-full',
-    applicationName: 'pgEntra-test',
-    connectTimeoutSeconds: 10,
-    confirmations: { nonAzureHost: true },
-    ...overrides,
-  };
+  return simSessionTarget(azure, overrides);
 }
 
 function customCloudFacts(file: string): { caFile?: string; postgresDomains: readonly string[] } {
