@@ -7,6 +7,7 @@ import type { AccessToken, TokenProvider, TokenRequest } from '../../../electron
 import { createLogger, type Logger } from '../../../electron/log/logger.js';
 import type { ProxyProfile } from '../../../electron/proxy/index.js';
 import type { SimulatedAzure } from '../../sim/index.js';
+import { simSessionTarget } from '../sessions/simTarget.js';
 
 export const ADMIN_UPN = 'adm-alice@contoso.example';
 
@@ -43,18 +44,9 @@ export class CachingSimTokenProvider implements TokenProvider {
 
 export function simProfile(azure: SimulatedAzure, overrides: Partial<ProxyProfile> = {}): ProxyProfile {
   return {
+    ...simSessionTarget(azure, { applicationName: 'pgEntra-proxy-test' }),
     id: '11111111-1111-4111-8111-111111111111',
     name: 'sim-admins',
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: ADMIN_UPN },
-    cloud: { customFile: azure.stateFile },
-    sslmode: 'verify-full',
-    applicationName: 'pgEntra-proxy-test',
-    connectTimeoutSeconds: 10,
-    confirmations: { nonAzureHost: true },
     ...overrides,
   };
 }
