@@ -13,6 +13,12 @@ export interface Cloud {
   authorityHost: string;
   /** host[:port] values MSAL trusts without instance discovery. */
   knownAuthorities: string[];
+  /**
+   * Every `environment` MSAL may file this cloud's accounts and tokens under. Built-in clouds are
+   * cached under MSAL's preferred cache alias (public: login.windows.net), not the host signed in
+   * to, so a lookup by authority host alone finds a signed-in user signed out.
+   */
+  cacheEnvironments: string[];
   /** The PostgreSQL AAD resource; the scope is always `<resource>/.default`. */
   resource: string;
   /** Host suffixes of flexible servers in this cloud (e.g. `.postgres.database.azure.com`). */
@@ -33,6 +39,8 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     id: 'public',
     authorityHost: 'https://login.microsoftonline.com',
     knownAuthorities: ['login.microsoftonline.com'],
+    // MSAL 7.2.3 / msal-common AuthorityMetadata: preferred cache alias login.windows.net.
+    cacheEnvironments: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
     resource: 'https://ossrdbms-aad.database.windows.net',
     postgresDomains: ['.postgres.database.azure.com'],
   },
@@ -40,6 +48,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     id: 'usgov',
     authorityHost: 'https://login.microsoftonline.us',
     knownAuthorities: ['login.microsoftonline.us'],
+    cacheEnvironments: ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
     resource: 'https://ossrdbms-aad.database.usgovcloudapi.net',
     postgresDomains: ['.postgres.database.usgovcloudapi.net'],
   },
@@ -47,6 +56,8 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     id: 'china',
     authorityHost: 'https://login.chinacloudapi.cn',
     knownAuthorities: ['login.chinacloudapi.cn'],
+    // MSAL signs in through and caches under login.partner.microsoftonline.cn.
+    cacheEnvironments: ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
     resource: 'https://ossrdbms-aad.database.chinacloudapi.cn',
     postgresDomains: ['.postgres.database.chinacloudapi.cn'],
   },
@@ -80,10 +91,13 @@ export type CustomCloudFile = z.infer<typeof CustomCloudFileSchema>;
 /** Turns a parsed custom-cloud file into a Cloud. `id` should name the file it came from. */
 export function cloudFromFile(file: CustomCloudFile, id: string): Cloud {
   const host = new URL(file.authorityHost);
+  const knownAuthorities = file.knownAuthorities ?? [host.host];
   return {
     id,
     authorityHost: host.origin,
-    knownAuthorities: file.knownAuthorities ?? [host.host],
+    knownAuthorities,
+    // With knownAuthorities MSAL does no alias resolution: entries are filed under the host itself.
+    cacheEnvironments: [...new Set([host.host, ...knownAuthorities])],
     resource: file.resource.replace(/\/+$/, ''),
     postgresDomains: file.postgresDomains,
     ...(file.caFile ? { caFile: file.caFile } : {}),

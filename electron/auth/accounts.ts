@@ -20,8 +20,7 @@ function summary(a: AccountInfo): AccountSummary {
 export async function listAccountInfos(apps: MsalApps, cloud: Cloud): Promise<AccountInfo[]> {
   const pca = await apps.publicClient(cloud);
   const all = await pca.getAllAccounts();
-  const envs = new Set(cloud.knownAuthorities.map((h) => h.toLowerCase()));
-  envs.add(new URL(cloud.authorityHost).host.toLowerCase());
+  const envs = new Set(cloud.cacheEnvironments.map((h) => h.toLowerCase()));
   return all.filter((a) => envs.has(a.environment.toLowerCase()));
 }
 

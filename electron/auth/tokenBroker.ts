@@ -94,6 +94,8 @@ interface Flight {
   generation: number;
   minMs: number;
   signal: AbortSignal | undefined;
+  /** Started by a `fresh` request: its token came from Entra, not a cache. */
+  fresh: boolean;
 }
 
 function remainingMs(t: { expiresOn: Date }, now = Date.now()): number {
@@ -155,6 +157,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cloud = this.cloud(req.cloud);
     const key = this.keyFor(req.credential, cloud);
     const minMs = (req.minValiditySeconds ?? this.minValiditySeconds) * 1000;
+    if (req.fresh) return this.getFreshToken(key, req, cloud, minMs);
     let needOwn = false;
     for (let round = 1; ; round++) {
       const hot = this.hot.get(key);
@@ -185,6 +188,15 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     }
   }
 
+  /** A token from Entra, never from a cache; joins only a fresh flight, which started no earlier than this call. */
+  private async getFreshToken(key: string, req: TokenRequest, cloud: Cloud, minMs: number): Promise<AccessTokenWithSource> {
+    const running = this.inFlight.get(key);
+    const flight = running?.fresh && running.generation === this.generation(key) ? running : this.startFlight(key, req, cloud, minMs, false);
+    const result = await flight.promise;
+    if (flight.generation !== this.generation(key)) throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
+    return result;
+  }
+
   private generation(key: string): number {
     return this.generations.get(key) ?? 0;
   }
@@ -194,7 +206,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const promise = this.acquire(key, req, cloud, minMs, background, generation).finally(() => {
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
     });
-    const flight: Flight = { promise, generation, minMs, signal: req.signal };
+    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true };
     this.inFlight.set(key, flight);
     return flight;
   }
@@ -207,12 +219,12 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       switch (cred.kind) {
         case 'interactive':
         case 'device-code':
-          result = await this.acquireForUser(cloud, cred, minMs, req.signal);
+          result = req.fresh ? await this.freshFromMsal(cloud, cred, req.signal) : await this.acquireForUser(cloud, cred, minMs, req.signal);
           break;
         case 'managed-identity': {
           const id = { ...(cred.clientId ? { clientId: cred.clientId } : {}), ...(cred.objectId ? { objectId: cred.objectId } : {}), ...(cred.resourceId ? { resourceId: cred.resourceId } : {}) };
-          let t = await getManagedIdentityToken(this.apps, cloud, id);
-          if (remainingMs(t) < minMs) t = await getManagedIdentityToken(this.apps, cloud, id, true);
+          let t = await getManagedIdentityToken(this.apps, cloud, id, req.fresh === true);
+          if (remainingMs(t) < minMs && !req.fresh) t = await getManagedIdentityToken(this.apps, cloud, id, true);
           result = { ...t, source: 'network' };
           break;
         }
@@ -270,7 +282,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   private lookupFor(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, serialized: string | null): CacheLookup | undefined {
     const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : undefined;
     if (tenant && !GUID.test(tenant)) return undefined; // a domain cannot be matched to the cached realm offline
-    const environments = [...cloud.knownAuthorities, new URL(cloud.authorityHost).host];
+    const environments = cloud.cacheEnvironments;
     let username = cred.account;
     if (!username) {
       // Same rule as pickAccount, answered without MSAL: several accounts → MSAL path with its clear error.
@@ -327,7 +339,14 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     );
   }
 
-  private async silentFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number): Promise<AccessTokenWithSource> {
+  /** The refresh-token grant under the cross-process lock, skipping every cached access token. */
+  private async freshFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, signal?: AbortSignal): Promise<AccessTokenWithSource> {
+    if (this.options.memoryCache) return this.silentFromMsal(cloud, cred, 0, true);
+    const { withRefreshLock } = await import('../keychain/refreshLock.js');
+    return withRefreshLock(path.dirname(tokenCachePath(this.options.dataDir)), () => this.silentFromMsal(cloud, cred, 0, true), signal ? { signal } : {});
+  }
+
+  private async silentFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number, forceRefresh = false): Promise<AccessTokenWithSource> {
     const pca = await this.apps.publicClient(cloud);
     const account = await this.pickAccount(cloud, cred);
     const ctx = { account: account.username, ...(cred.tenant ? { tenant: cred.tenant } : {}), authorityHost: cloud.authorityHost };
@@ -335,7 +354,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant) };
     let r: AuthenticationResult;
     try {
-      r = await pca.acquireTokenSilent(request);
+      r = await pca.acquireTokenSilent(forceRefresh ? { ...request, forceRefresh: true } : request);
       // MSAL only renews inside 5 min of expiry; a larger margin needs an explicit refresh.
       if (r.fromCache && r.expiresOn && remainingMs({ expiresOn: r.expiresOn }) < minMs) r = await pca.acquireTokenSilent({ ...request, forceRefresh: true });
     } catch (e) {

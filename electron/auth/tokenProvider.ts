@@ -17,6 +17,11 @@ export interface TokenRequest {
   cloud: string;
   /** Ask for a token with at least this many seconds left (default: the broker's margin). */
   minValiditySeconds?: number;
+  /**
+   * Bypass every cache (memory, keychain, MSAL's) and ask Entra for a new token: after a PIM
+   * activation or a group change, a cached token predates the membership the server checks.
+   */
+  fresh?: boolean;
   signal?: AbortSignal;
 }
 
