@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
+import { trustedRoots } from '../trustedRoots.js';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 
 export interface NetworkClientOptions {
@@ -35,7 +35,8 @@ export class NodeNetworkClient implements INetworkModule {
   readonly counts: RequestCounts = { total: 0, byPath: {} };
 
   constructor(opts: NetworkClientOptions = {}) {
-    const ca = opts.caFile ? [...tls.rootCertificates, readFileSync(opts.caFile, 'utf8')] : undefined;
+    // No caFile: Node's default store (bundled roots + NODE_EXTRA_CA_CERTS) applies as it is.
+    const ca = opts.caFile ? [...trustedRoots(), readFileSync(opts.caFile, 'utf8')] : undefined;
     this.agent = new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }

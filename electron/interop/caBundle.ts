@@ -1,16 +1,17 @@
 // A PEM file of Node's built-in root certificates in the data dir. Clients that cannot use
 // `sslrootcert=system` need a file: libpq < 16 (Debian 12's psql 15), and pgAdmin, which drops an
 // sslrootcert that is not an existing file (get_complete_file_path) — so "system" never reaches libpq.
-// The Azure roots (DigiCert Global Root G2/CA, Microsoft RSA Root CA 2017) are all in Node's list.
+// The Azure roots (DigiCert Global Root G2/CA, Microsoft RSA Root CA 2017) are all in Node's list;
+// CAs an administrator added with NODE_EXTRA_CA_CERTS are included, as Node itself trusts them.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { rootCertificates } from 'node:tls';
+import { trustedRoots } from '../trustedRoots.js';
 import { ensurePrivateDir, writeFileAtomic } from '../profiles/atomicFile.js';
 
 export const CA_BUNDLE_FILE = 'system-roots.pem';
 
 export function caBundleText(): string {
-  return rootCertificates.map((pem) => pem.trim()).join('\n') + '\n';
+  return trustedRoots().join('\n') + '\n';
 }
 
 /** Writes `<dataDir>/certs/system-roots.pem` when missing or outdated; returns its absolute path. */

@@ -4,8 +4,9 @@
 // only through the TLS socket, whose handshake fails first).
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { createSecureContext, rootCertificates, type ConnectionOptions, type SecureContext } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { PgEntraError } from '../../shared/errors.js';
+import { trustedRoots } from '../trustedRoots.js';
 import type { SessionTarget } from './types.js';
 
 export interface TlsInputs {
@@ -46,14 +47,14 @@ const contexts = new Map<string, SecureContext>();
 /**
  * Node's bundled roots include DigiCert Global Root G2, DigiCert Global Root CA and Microsoft
  * RSA Root CA 2017 — the roots Azure's certificates chain to (intermediates are never pinned) —
- * plus a custom cloud's CA. Parsing ~140 roots costs tens of milliseconds, so the context is
+ * plus the CAs an administrator added (NODE_EXTRA_CA_CERTS) and a custom cloud's CA. Parsing ~140 roots costs tens of milliseconds, so the context is
  * built once per CA set and shared by every connection.
  */
 export function trustContext(extraCaPem?: string): SecureContext {
   const key = extraCaPem ?? '';
   let ctx = contexts.get(key);
   if (!ctx) {
-    ctx = createSecureContext({ ca: extraCaPem ? [...rootCertificates, extraCaPem] : [...rootCertificates], minVersion: 'TLSv1.2' });
+    ctx = createSecureContext({ ca: extraCaPem ? [...trustedRoots(), extraCaPem] : [...trustedRoots()], minVersion: 'TLSv1.2' });
     contexts.set(key, ctx);
   }
   return ctx;
