@@ -3,12 +3,21 @@ import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCancelRequest, buildGSSENCRequest, buildSSLRequest, buildStartupMessage, MessageBuffer, parseErrorFields } from '../../../electron/pgwire/index.js';
+import { serialize } from 'pg-protocol';
 import { createTlsMaterial, type TlsMaterial } from '../ca.js';
 import { loadDirectory, ACCOUNTS } from '../types.js';
 import { startFlexSim, type FlexSim, type FlexSimInternals } from './index.js';
 import { MESSAGES } from './login.js';
-import { processesMatching, psql, startFakeIssuer, writeCaFile, type FakeIssuer } from './test-support.js';
+import {
+  decodeServerMessages,
+  gssencRequest,
+  plainExchange,
+  processesMatching,
+  psql,
+  startFakeIssuer,
+  writeCaFile,
+  type FakeIssuer,
+} from './test-support.js';
 
 const directory = loadDirectory();
 let tls: TlsMaterial;
@@ -244,10 +253,8 @@ describe('relay', () => {
       (e: { code?: string }) => e.code,
     );
     await new Promise((r) => setTimeout(r, 300));
-    const key = Buffer.alloc(4);
-    key.writeInt32BE(keys.secretKey);
     await new Promise<void>((resolve, reject) => {
-      const s = netConnect(sim.port, '127.0.0.1', () => s.end(buildCancelRequest(keys.processID, key)));
+      const s = netConnect(sim.port, '127.0.0.1', () => s.end(serialize.cancel(keys.processID, keys.secretKey)));
       s.on('close', () => resolve());
       s.on('error', reject);
     });
@@ -270,13 +277,11 @@ describe('relay', () => {
     const keys = c as unknown as { processID: number; secretKey: number };
     const r2 = c.query('select pg_sleep(30)').then(() => undefined, (e: { code?: string }) => e.code);
     await new Promise((r) => setTimeout(r, 300));
-    const key = Buffer.alloc(4);
-    key.writeInt32BE(keys.secretKey);
     await new Promise<void>((resolve, reject) => {
-      const raw = netConnect(sim.port, '127.0.0.1', () => raw.write(buildSSLRequest()));
+      const raw = netConnect(sim.port, '127.0.0.1', () => raw.write(serialize.requestSsl()));
       raw.once('data', (b: Buffer) => {
         expect(b.toString()).toBe('S');
-        const t = tlsConnect({ socket: raw, ca: tls.caCertPem, servername: 'localhost' }, () => t.end(buildCancelRequest(keys.processID, key)));
+        const t = tlsConnect({ socket: raw, ca: tls.caCertPem, servername: 'localhost' }, () => t.end(serialize.cancel(keys.processID, keys.secretKey)));
         t.on('close', () => resolve());
         t.on('error', reject);
       });
@@ -291,29 +296,20 @@ describe('transport and control', () => {
   it('refuses a plaintext startup with FATAL', async () => {
     const r = await psql({ port: sim.port, user: ACCOUNTS.adminGroup, password: 'x', caFile: ca.caFile, sql: 'select 1', sslmode: 'disable' });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain(MESSAGES.noEncryption(ACCOUNTS.adminGroup, 'postgres'));
+    expect(r.stderr).toContain(`FATAL:  no pg_hba.conf entry for host "127.0.0.1", user "${ACCOUNTS.adminGroup}", database "postgres", no encryption`);
     // And at the wire level: an ErrorResponse with SQLSTATE 28000, then the server closes.
-    const body = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const s = netConnect(sim.port, '127.0.0.1', () => s.write(buildStartupMessage({ user: 'u', database: 'd' })));
-      s.on('data', (c: Buffer) => chunks.push(c));
-      s.on('close', () => resolve(Buffer.concat(chunks)));
-      s.on('error', reject);
-    });
-    const mb = new MessageBuffer();
-    mb.push(body);
-    const msg = mb.nextTyped(10_000);
-    expect(msg?.type).toBe('E');
-    expect(parseErrorFields(msg!.body)).toMatchObject({ severity: 'FATAL', code: '28000' });
+    const msgs = await decodeServerMessages(await plainExchange(sim.port, serialize.startup({ user: 'u', database: 'd' })));
+    expect(msgs).toHaveLength(1);
+    expect(msgs[0]).toMatchObject({ name: 'error', severity: 'FATAL', code: '28000' });
   });
 
   it('answers GSSENCRequest with N and then accepts an SSLRequest on the same connection', async () => {
     const replies = await new Promise<string>((resolve, reject) => {
       let got = '';
-      const s = netConnect(sim.port, '127.0.0.1', () => s.write(buildGSSENCRequest()));
+      const s = netConnect(sim.port, '127.0.0.1', () => s.write(gssencRequest()));
       s.on('data', (b: Buffer) => {
         got += b.toString('latin1');
-        if (got === 'N') s.write(buildSSLRequest());
+        if (got === 'N') s.write(serialize.requestSsl());
         if (got === 'NS') {
           s.destroy();
           resolve(got);
@@ -325,16 +321,9 @@ describe('transport and control', () => {
   });
 
   it('rejects plaintext bytes sent after SSLRequest before the handshake', async () => {
-    const body = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const s = netConnect(sim.port, '127.0.0.1', () => s.write(Buffer.concat([buildSSLRequest(), buildStartupMessage({ user: 'u' })])));
-      s.on('data', (c: Buffer) => chunks.push(c));
-      s.on('close', () => resolve(Buffer.concat(chunks)));
-      s.on('error', reject);
-    });
-    const mb = new MessageBuffer();
-    mb.push(body);
-    expect(parseErrorFields(mb.nextTyped(10_000)!.body)).toMatchObject({ severity: 'FATAL', code: '08P01' });
+    const body = await plainExchange(sim.port, Buffer.concat([serialize.requestSsl(), serialize.startup({ user: 'u' })]));
+    const msgs = await decodeServerMessages(body);
+    expect(msgs[0]).toMatchObject({ name: 'error', severity: 'FATAL', code: '08P01', message: 'received unencrypted data after SSL request' });
   });
 
   it('dropAllConnections closes client connections; connectionCount tracks them', async () => {

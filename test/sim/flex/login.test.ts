@@ -14,14 +14,21 @@ const service: Principal = { rolename: 'vm-app-01', principalType: 'service', ob
 const denied = (role: string): unknown => ({ sqlstate: '28P01', message: MESSAGES.passwordFailed(role) });
 
 describe('checkPrincipal', () => {
-  it('user roles need both the UPN (case-sensitive) and the object id', () => {
+  it('user roles are matched by object id, whatever the UPN in the token', () => {
     expect(checkPrincipal(user, { ...base, upn: 'alice@contoso.example', oid: ALICE })).toBeUndefined();
     expect(checkPrincipal(user, { ...base, upn: 'alice@contoso.example', oid: ALICE.toUpperCase() })).toBeUndefined();
-    expect(checkPrincipal(user, { ...base, upn: 'Alice@contoso.example', oid: ALICE })).toEqual(denied(user.rolename));
+    // The UPN changed since the role was created: still the same user.
+    expect(checkPrincipal(user, { ...base, upn: 'alice.smith@contoso.example', oid: ALICE })).toBeUndefined();
     // Deleted and re-created under the same UPN: new object id, old role refuses it.
     expect(checkPrincipal(user, { ...base, upn: 'alice@contoso.example', oid: MI })).toEqual(denied(user.rolename));
-    // An app token carrying the user's oid but no UPN.
-    expect(checkPrincipal(user, { ...base, oid: ALICE, idtyp: 'app' })).toEqual(denied(user.rolename));
+  });
+
+  it('an app token for a user role gets Azure’s token-type error', () => {
+    const text = 'Service Principals cannot generate AAD_AUTH_TOKENTYPE_APP_USER tokens for role[alice@contoso.example]';
+    expect(checkPrincipal(user, { ...base, oid: MI, idtyp: 'app' })).toEqual({ sqlstate: '28P01', message: text });
+    // Without idtyp: no upn and no scp make it an app-only token.
+    expect(checkPrincipal(user, { ...base, oid: MI })).toEqual({ sqlstate: '28P01', message: text });
+    expect(checkPrincipal(user, { ...base, oid: ALICE, scp: 'user_impersonation' })).toBeUndefined();
   });
 
   it('group roles admit any token listing the group', () => {

@@ -25,9 +25,14 @@ export const MESSAGES = {
   passwordFailed: (user: string): string => `password authentication failed for user "${user}"`,
   userTokenForService: (role: string): string =>
     `Microsoft Entra user token for role "${role}" is neither an AAD_AUTH_TOKENTYPE_APP_USER or an AAD_AUTH_TOKENTYPE_APP_OBO token.`,
-  // Plain PostgreSQL's pg_hba text: flexible servers enforce TLS through hostssl-only rules.
-  noEncryption: (user: string, database: string): string =>
-    `no pg_hba.conf entry for host "127.0.0.1", user "${user}", database "${database}", no encryption`,
+  // MicrosoftDocs/azure-docs#120133: a managed identity / service principal token for a user role.
+  appTokenForUser: (role: string): string => `Service Principals cannot generate AAD_AUTH_TOKENTYPE_APP_USER tokens for role[${role}]`,
+  // Plain PostgreSQL's pg_hba text: flexible servers enforce TLS through hostssl-only rules, and
+  // the firewall shows up the same way (Azure's firewall docs quote the "SSL encryption" form).
+  noHbaEntry: (host: string, user: string, database: string, encrypted: boolean): string =>
+    `no pg_hba.conf entry for host "${host}", user "${user}", database "${database}", ${encrypted ? 'SSL encryption' : 'no encryption'}`,
+  // PostgreSQL's own text when a backend is told to stop (restart, planned failover).
+  adminShutdown: 'terminating connection due to administrator command',
 } as const;
 
 const INVALID_AUTHORIZATION = '28000';
@@ -51,27 +56,37 @@ export function tokenRejection(reason: TokenFailure, resource: string): LoginRej
   }
 }
 
-/** A user token (as opposed to an app / managed identity token). */
+/** A user (delegated) token, as opposed to an app-only token of a managed identity or app. */
 function isUserToken(c: AccessTokenClaims): boolean {
-  return c.idtyp === 'user' || (c.idtyp === undefined && typeof c.upn === 'string');
+  if (c.idtyp !== undefined) return c.idtyp === 'user';
+  return c.upn !== undefined || c.scp !== undefined;
 }
 
-/** Role-to-identity mapping: undefined = admitted. Names and ids compare as the service does. */
+/**
+ * Role-to-identity mapping: undefined = admitted. The role's recorded object id decides, never
+ * its name: a role may be named anything (pgaadauth_create_principal_with_oid) and a user whose
+ * UPN changed keeps their role, while a user re-created under the same UPN (new oid) does not.
+ */
 export function checkPrincipal(p: Principal, c: AccessTokenClaims): LoginRejection | undefined {
   const denied: LoginRejection = { sqlstate: INVALID_PASSWORD, message: MESSAGES.passwordFailed(p.rolename) };
   const oid = (c.oid ?? '').toLowerCase();
   const pid = p.objectId.toLowerCase();
-  if (p.isMfa && !(c.amr ?? []).includes('mfa')) return denied; // real text unconfirmed
+  let admitted: boolean;
   switch (p.principalType) {
     case 'user':
-      // Case-sensitive role name = UPN, and the object id must be the one recorded at creation
-      // (a user deleted and re-created under the same UPN cannot use the old role).
-      return c.upn === p.rolename && oid === pid ? undefined : denied;
+      // SQLSTATE unconfirmed; the text is Azure's.
+      if (!isUserToken(c)) return { sqlstate: INVALID_PASSWORD, message: MESSAGES.appTokenForUser(p.rolename) };
+      admitted = oid === pid;
+      break;
     case 'group':
-      return (c.groups ?? []).some((g) => g.toLowerCase() === pid) ? undefined : denied;
+      admitted = (c.groups ?? []).some((g) => g.toLowerCase() === pid);
+      break;
     case 'service':
-      if (oid === pid) return undefined;
-      if (isUserToken(c)) return { sqlstate: INVALID_PASSWORD, message: MESSAGES.userTokenForService(p.rolename) };
-      return denied;
+      if (isUserToken(c) && oid !== pid) return { sqlstate: INVALID_PASSWORD, message: MESSAGES.userTokenForService(p.rolename) };
+      admitted = oid === pid;
+      break;
   }
+  if (!admitted) return denied;
+  if (p.isMfa && !(c.amr ?? []).includes('mfa')) return denied; // real text unconfirmed
+  return undefined;
 }

@@ -1,6 +1,7 @@
 // What the flexible server has inside the `postgres` database: the azure_pg_admin role, the
-// pgaadauth_* functions, and the sim's own bookkeeping (a copy of the directory and the list of
-// Entra principals) in the `pgaadauth` schema. Applied once at start over the superuser socket.
+// pgaadauth_* functions (in pg_catalog, where Microsoft's docs call them), and the sim's own
+// bookkeeping (a copy of the directory and the list of Entra principals) in the `pgaadauth`
+// schema. Applied once at start by the internal superuser (Azure's `azuresu`) over the socket.
 import type { Directory } from '../types.js';
 
 export interface DirectoryRow {
@@ -22,6 +23,8 @@ export function directoryRows(dir: Directory): DirectoryRow[] {
 // Wording from real servers where known (see shared/reference/azure-entra-postgres.md).
 export const SCHEMA_SQL = String.raw`
 CREATE ROLE azure_pg_admin NOLOGIN CREATEROLE CREATEDB;
+-- Admins can create objects in the postgres database (since PostgreSQL 15 PUBLIC may not).
+GRANT CREATE ON SCHEMA public TO azure_pg_admin;
 
 CREATE SCHEMA pgaadauth;
 REVOKE ALL ON SCHEMA pgaadauth FROM PUBLIC;
@@ -44,6 +47,15 @@ CREATE TABLE pgaadauth.principals (
   is_admin       boolean NOT NULL
 );
 
+-- The password admin, as Azure creates it: no superuser, but CREATEDB, CREATEROLE, azure_pg_admin
+-- (Microsoft Learn's "built-in server roles" page lists REPLICATION too).
+CREATE FUNCTION pgaadauth.create_password_admin(role_name text, password text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog AS $$
+BEGIN
+  EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION PASSWORD %L', role_name, password);
+  EXECUTE format('GRANT azure_pg_admin TO %I', role_name);
+END $$;
+
 -- Only the server admin (azure_pg_admin members) or a superuser may manage Entra principals.
 CREATE FUNCTION pgaadauth.check_caller() RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
@@ -60,8 +72,10 @@ LANGUAGE plpgsql SET search_path = pg_catalog AS $$
 DECLARE
   tid text := (SELECT tenant_id FROM pgaadauth.settings LIMIT 1);
 BEGIN
-  EXECUTE format('CREATE ROLE %I LOGIN', role_name);
+  EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER INHERIT', role_name);
   IF is_admin THEN
+    -- Entra admins get what the password admin has.
+    EXECUTE format('ALTER ROLE %I CREATEDB CREATEROLE', role_name);
     EXECUTE format('GRANT azure_pg_admin TO %I', role_name);
   END IF;
   -- Real servers keep this as a SECURITY LABEL (provider pgaadauth); a comment is the closest
@@ -73,7 +87,7 @@ BEGIN
   RETURN format('Created role for "%s"', role_name);
 END $$;
 
-CREATE FUNCTION public.pgaadauth_create_principal(roleName text, isAdmin boolean, isMfa boolean) RETURNS text
+CREATE FUNCTION pg_catalog.pgaadauth_create_principal(roleName text, isAdmin boolean, isMfa boolean) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
   d record;
@@ -88,7 +102,7 @@ BEGIN
   RETURN pgaadauth.register(roleName, d.object_id, d.object_type, isAdmin, isMfa);
 END $$;
 
-CREATE FUNCTION public.pgaadauth_create_principal_with_oid(roleName text, objectId text, objectType text, isAdmin boolean, isMfa boolean) RETURNS text
+CREATE FUNCTION pg_catalog.pgaadauth_create_principal_with_oid(roleName text, objectId text, objectType text, isAdmin boolean, isMfa boolean) RETURNS text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 BEGIN
   PERFORM pgaadauth.check_caller();
@@ -101,7 +115,7 @@ BEGIN
   RETURN pgaadauth.register(roleName, lower(objectId), objectType, isAdmin, isMfa);
 END $$;
 
-CREATE FUNCTION public.pgaadauth_list_principals(isAdminValue boolean)
+CREATE FUNCTION pg_catalog.pgaadauth_list_principals(isAdminValue boolean)
 RETURNS TABLE(rolename name, principalType text, objectId text, tenantId text, isMfa integer, isAdmin integer)
 LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
   SELECT p.rolename, p.principal_type, p.object_id, p.tenant_id, p.is_mfa::integer, p.is_admin::integer
@@ -111,8 +125,13 @@ LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog AS $$
 $$;
 `;
 
-/** How the front end reads a principal at login (superuser connection). */
+/** How the front end reads a principal at login (internal superuser connection). */
 export const PRINCIPAL_LOOKUP_SQL = `
 SELECT p.principal_type, p.object_id, p.is_mfa
 FROM pgaadauth.principals p JOIN pg_roles r ON r.rolname = p.rolename
 WHERE p.rolename = $1`;
+
+/** Ends every client session but the simulator's own ($1 = the internal superuser): each gets FATAL 57P01. */
+export const TERMINATE_CLIENT_SESSIONS_SQL = `
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND usename IS DISTINCT FROM $1`;

@@ -1,10 +1,14 @@
 // Test support for the flexible-server simulator: a minimal token issuer (RS256 JWKS over
-// HTTPS, v1-style claims) so these tests do not depend on the Entra simulator, plus helpers
-// to run psql and to find leftover postgres processes.
+// HTTPS, v1-style claims) so these tests do not depend on the Entra simulator, helpers to run
+// psql and to find leftover postgres processes, and raw wire access through node-postgres'
+// pg-protocol (never the product's own codec).
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
+import { connect as netConnect } from 'node:net';
+import { Readable } from 'node:stream';
+import { parse } from 'pg-protocol';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TlsMaterial } from '../ca.js';
@@ -142,5 +146,33 @@ export function processesMatching(needle: string): Promise<number[]> {
           .filter((p) => p !== process.pid),
       );
     });
+  });
+}
+
+export type ServerMessage = Parameters<Parameters<typeof parse>[1]>[0];
+
+/** Server messages in `bytes`, decoded by pg-protocol. */
+export async function decodeServerMessages(bytes: Buffer): Promise<ServerMessage[]> {
+  const out: ServerMessage[] = [];
+  await parse(Readable.from([bytes]), (m) => out.push(m));
+  return out;
+}
+
+/** GSSENCRequest: pg-protocol has no builder for it (node-postgres never sends it). */
+export function gssencRequest(): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeInt32BE(8, 0);
+  b.writeInt32BE(80877104, 4);
+  return b;
+}
+
+/** Sends `bytes` over plain TCP and returns everything the server wrote until it closed. */
+export function plainExchange(port: number, bytes: Buffer, host = '127.0.0.1'): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = netConnect(port, host, () => s.write(bytes));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('close', () => resolve(Buffer.concat(chunks)));
+    s.on('error', reject);
   });
 }

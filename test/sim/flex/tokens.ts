@@ -23,6 +23,7 @@ const ClaimsSchema = z
     oid: z.string().optional(),
     upn: z.string().optional(),
     idtyp: z.string().optional(),
+    scp: z.string().optional(),
     groups: z.array(z.string()).optional(),
     amr: z.array(z.string()).optional(),
   })

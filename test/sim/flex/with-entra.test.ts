@@ -82,4 +82,28 @@ describe('with the Entra simulator', () => {
       await c.end();
     }
   });
+
+  it('pg: roles by object id with the Entra simulator’s tokens; an app token for a user role is refused', async () => {
+    const admin = new pg.Client({ host: flex.host, port: flex.port, user: flex.adminUser, password: flex.adminPassword, database: 'postgres', ssl: { ca: tls.caCertPem } });
+    await admin.connect();
+    const mi = directory.managedIdentities.find((m) => m.name === ACCOUNTS.systemIdentity);
+    await admin.query("select pg_catalog.pgaadauth_create_principal_with_oid('nightly export', $1, 'service', false, false)", [mi?.objectId]);
+    await admin.query("select pg_catalog.pgaadauth_create_principal($1, false, false)", [ACCOUNTS.primary]);
+    await admin.end();
+    const login = async (user: string, password: string): Promise<string> => {
+      const c = new pg.Client({ host: flex.host, port: flex.port, user, password, database: 'postgres', ssl: { ca: tls.caCertPem } });
+      c.on('error', () => undefined);
+      await c.connect();
+      try {
+        return ((await c.query('select current_user as u')).rows[0] as { u: string }).u;
+      } finally {
+        await c.end();
+      }
+    };
+    expect(await login('nightly export', entra.control.mintAccessToken({ managedIdentity: ACCOUNTS.systemIdentity }))).toBe('nightly export');
+    expect(await login(ACCOUNTS.primary, entra.control.mintAccessToken({ upn: ACCOUNTS.primary }))).toBe(ACCOUNTS.primary);
+    await expect(login(ACCOUNTS.primary, entra.control.mintAccessToken({ servicePrincipal: ACCOUNTS.servicePrincipal }))).rejects.toThrow(
+      `Service Principals cannot generate AAD_AUTH_TOKENTYPE_APP_USER tokens for role[${ACCOUNTS.primary}]`,
+    );
+  });
 });
