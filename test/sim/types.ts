@@ -7,39 +7,60 @@ import { z } from 'zod';
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
 
-export const DirectorySchema = z.object({
-  tenant: z.object({ id: uuid, domain: z.string().min(1), displayName: z.string().min(1) }),
-  users: z.array(
-    z.object({
-      objectId: uuid,
-      upn: z.string().min(3),
-      displayName: z.string().min(1),
-      mail: z.string().optional(),
-      guest: z.boolean().optional(),
-    }),
-  ),
-  groups: z.array(
-    z.object({
-      objectId: uuid,
-      displayName: z.string().min(1),
-      members: z.array(uuid),
-      /** The group set as the server's Microsoft Entra admin (exists as a principal at start). */
-      entraAdmin: z.boolean().optional(),
-    }),
-  ),
-  managedIdentities: z.array(
-    z.object({
-      name: z.string().min(1),
-      kind: z.enum(['system', 'user']),
-      objectId: uuid,
-      clientId: uuid,
-      resourceId: z.string().min(1),
-    }),
-  ),
-  servicePrincipals: z.array(z.object({ displayName: z.string().min(1), objectId: uuid, appId: uuid })),
-  /** Public client applications registered in the tenant (the Azure CLI id is always accepted). */
-  clients: z.array(z.object({ clientId: uuid, displayName: z.string().min(1) })),
-});
+const tenant = z.object({ id: uuid, domain: z.string().min(1), displayName: z.string().min(1) });
+const person = {
+  objectId: uuid,
+  upn: z.string().min(3),
+  displayName: z.string().min(1),
+  mail: z.string().optional(),
+};
+
+/**
+ * `tenant` is the resource tenant (the flexible server's): its `users` are members and guests.
+ * `externalTenants` are the home tenants of those guests; their users sign in there and appear
+ * in the resource tenant only through a guest object (`guest: true`, `homeUpn`).
+ */
+export const DirectorySchema = z
+  .object({
+    tenant,
+    users: z.array(
+      z.object({
+        ...person,
+        guest: z.boolean().optional(),
+        /** Guests: the UPN of their home account in one of `externalTenants`. */
+        homeUpn: z.string().optional(),
+      }),
+    ),
+    externalTenants: z.array(tenant.extend({ users: z.array(z.object(person)) })).default([]),
+    groups: z.array(
+      z.object({
+        objectId: uuid,
+        displayName: z.string().min(1),
+        members: z.array(uuid),
+        /** The group set as the server's Microsoft Entra admin (exists as a principal at start). */
+        entraAdmin: z.boolean().optional(),
+      }),
+    ),
+    managedIdentities: z.array(
+      z.object({
+        name: z.string().min(1),
+        kind: z.enum(['system', 'user']),
+        objectId: uuid,
+        clientId: uuid,
+        resourceId: z.string().min(1),
+      }),
+    ),
+    servicePrincipals: z.array(z.object({ displayName: z.string().min(1), objectId: uuid, appId: uuid })),
+    /** Public client applications registered in the tenant (the Azure CLI id is always accepted). */
+    clients: z.array(z.object({ clientId: uuid, displayName: z.string().min(1) })),
+  })
+  .superRefine((dir, ctx) => {
+    const homeUpns = new Set(dir.externalTenants.flatMap((t) => t.users.map((u) => u.upn.toLowerCase())));
+    dir.users.forEach((u, i) => {
+      if ((u.guest ?? false) !== (u.homeUpn !== undefined)) ctx.addIssue({ code: 'custom', path: ['users', i, 'homeUpn'], message: 'a guest needs homeUpn, and only guests have one' });
+      else if (u.homeUpn !== undefined && !homeUpns.has(u.homeUpn.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['users', i, 'homeUpn'], message: `no user ${u.homeUpn} in externalTenants` });
+    });
+  });
 export type Directory = z.infer<typeof DirectorySchema>;
 
 export const DEFAULT_DIRECTORY_FILE = fileURLToPath(new URL('./directory.json', import.meta.url));
@@ -52,7 +73,12 @@ export function loadDirectory(file: string = DEFAULT_DIRECTORY_FILE): Directory 
 export const ACCOUNTS = {
   primary: 'alice@contoso.example',
   secondary: 'adm-alice@contoso.example',
+  /** Bob's guest object in the resource tenant (the database role is named after it). */
   guest: 'bob_fabrikam.example#EXT#@contoso.example',
+  /** Bob's home account in fabrikam.example: the name he signs in with. */
+  guestHome: 'bob@fabrikam.example',
+  /** A fabrikam.example user who is not a guest in the resource tenant. */
+  external: 'dave@fabrikam.example',
   nonMember: 'carol@contoso.example',
   adminGroup: 'db-admins',
   readerGroup: 'db-readers',

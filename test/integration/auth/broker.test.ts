@@ -16,7 +16,8 @@ const logger = createLogger({ level: 'debug', sinks: [(l) => lines.push(l)] });
 
 let s: SimCloud;
 beforeAll(async () => {
-  s = await startSimCloud();
+  // Exact 1-hour tokens: the 3_700 s margins below must exceed the lifetime (Entra's default is a random 60–90 min).
+  s = await startSimCloud({ tokenLifetimeSeconds: 3600 });
 });
 afterAll(async () => {
   await s?.cleanup();

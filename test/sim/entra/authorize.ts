@@ -3,11 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { clientName, findUser, parseScope, resolveTenant, type SimContext, type User } from './context.js';
+import { clientName, type SimContext } from './context.js';
+import { findAccount, principalFor, resolveTenant, signInAccounts, tenantById, type Account } from './directory.js';
 import { entraErrorBody, type EntraErrorSpec } from './errors.js';
 import type { AuthorizeParams } from './grants.js';
 import { queryObject, readForm, sendHtml } from './http.js';
 import { chooserPage, errorPage, formPostPage } from './pages.js';
+import { parseScope } from './scopes.js';
 import { isStatusFailure } from './state.js';
 import { clientInfo } from './tokens.js';
 
@@ -47,27 +49,33 @@ function postError(res: ServerResponse, params: Pick<AuthorizeParams, 'redirectU
   sendHtml(res, 200, formPostPage(params.redirectUri, fields));
 }
 
-function signIn(ctx: SimContext, res: ServerResponse, params: AuthorizeParams, user: User): void {
-  const code = ctx.grants.issueCode(params, user.objectId);
-  const fields: Record<string, string> = { code, client_info: clientInfo(user.objectId, ctx.directory.tenant.id) };
+/** The account must exist in the tenant the app named (a guest object there, for external users). */
+function canSignIn(ctx: SimContext, params: AuthorizeParams, account: Account): EntraErrorSpec | undefined {
+  const principal = principalFor(ctx.directory, account, params.tenant);
+  return 'error' in principal ? principal : undefined;
+}
+
+function signIn(ctx: SimContext, res: ServerResponse, params: AuthorizeParams, account: Account): void {
+  const code = ctx.grants.issueCode(params, account.user.objectId);
+  const fields: Record<string, string> = { code, client_info: clientInfo(account) };
   if (params.state !== undefined) fields.state = params.state;
   fields.session_state = randomUUID();
   sendHtml(res, 200, formPostPage(params.redirectUri, fields));
 }
 
 function showChooser(ctx: SimContext, res: ServerResponse, action: string, id: string, params: AuthorizeParams, error?: string, prefill?: string): void {
-  const hinted = params.loginHint ? findUser(ctx.directory, params.loginHint) : undefined;
+  const hinted = params.loginHint ? findAccount(ctx.directory, params.loginHint) : undefined;
   // login_hint narrows the list to that account unless the app asked to pick one.
-  const accounts = hinted && params.prompt !== 'select_account' ? [hinted] : ctx.directory.users;
+  const accounts = hinted && params.prompt !== 'select_account' ? [hinted] : signInAccounts(ctx.directory);
   sendHtml(
     res,
     200,
     chooserPage({
       action,
       ctx: id,
-      tenantName: ctx.directory.tenant.displayName,
+      tenantName: tenantById(ctx.directory, params.tenant)?.displayName ?? 'your organization',
       clientName: clientName(ctx.directory, params.clientId) ?? params.clientId,
-      accounts: accounts.map((u) => ({ upn: u.upn, displayName: u.displayName })),
+      accounts: accounts.map((a) => ({ upn: a.user.upn, displayName: a.user.displayName })),
       prefillUpn: prefill ?? (hinted ? undefined : params.loginHint),
       error,
     }),
@@ -83,7 +91,7 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
   }
   const tenant = resolveTenant(ctx.directory, tenantSegment);
   if (!tenant) return errorHtml(res, { error: 'invalid_request', aadsts: 90002, description: `Tenant '${tenantSegment}' not found.` });
-  const action = `${ctx.authorityHost}${url.pathname}`;
+  const action = `${ctx.origin}${url.pathname}`;
 
   if (req.method === 'POST') {
     const form = ChooserForm.safeParse(await readForm(req));
@@ -94,15 +102,17 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
       return postError(res, params, { error: 'access_denied', aadsts: 65004, suberror: 'cancel' });
     }
     const upn = form.data.upn?.trim() ?? '';
-    const user = upn ? findUser(ctx.directory, upn) : undefined;
-    if (!user) {
+    const account = upn ? findAccount(ctx.directory, upn) : undefined;
+    if (!account) {
       const msg = upn
-        ? describe({ error: 'invalid_request', aadsts: 50034, description: `The user account ${upn} does not exist in the '${ctx.directory.tenant.domain}' directory. To sign into this application, the account must be added to the directory.` })
+        ? describe({ error: 'invalid_request', aadsts: 50034, description: `The user account ${upn} does not exist in the directory. To sign into this application, the account must be added to the directory.` })
         : 'Enter a user principal name.';
       return showChooser(ctx, res, action, form.data.ctx, params, msg, upn);
     }
+    const refused = canSignIn(ctx, params, account);
+    if (refused) return showChooser(ctx, res, action, form.data.ctx, params, describe(refused), upn);
     ctx.grants.dropPending(form.data.ctx);
-    return signIn(ctx, res, params, user);
+    return signIn(ctx, res, params, account);
   }
 
   const q = AuthorizeQuery.parse(queryObject(url));
@@ -133,15 +143,17 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
     prompt: q.prompt,
     loginHint: q.login_hint,
   };
-  const scope = parseScope(q.scope);
+  const scope = parseScope(ctx.directory, q.scope);
   if ('error' in scope) return postError(res, params, scope);
   if (injected) return postError(res, params, injected);
 
   const auto = ctx.state.autoApprove;
   if (auto) {
-    const user = findUser(ctx.directory, auto);
-    if (!user) return errorHtml(res, { error: 'invalid_request', aadsts: 50034, description: `The auto-approve account ${auto} does not exist in the directory.` });
-    return signIn(ctx, res, params, user);
+    const account = findAccount(ctx.directory, auto);
+    if (!account) return errorHtml(res, { error: 'invalid_request', aadsts: 50034, description: `The auto-approve account ${auto} does not exist in the directory.` });
+    const refused = canSignIn(ctx, params, account);
+    if (refused) return errorHtml(res, refused);
+    return signIn(ctx, res, params, account);
   }
   if (q.prompt === 'none') return postError(res, params, { error: 'login_required', aadsts: 50058, description: 'A silent sign-in request was sent but no user is signed in.' });
   showChooser(ctx, res, action, ctx.grants.addPending(params), params);

@@ -1,14 +1,39 @@
 // Browser helpers for tests and demos: a scripted "browser" over plain HTTPS that follows the
 // chooser and form_post pages, and a real Chromium driven by playwright-core.
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 
 interface Reply {
   status: number;
   body: string;
 }
 
-function send(url: string, method: 'GET' | 'POST', caCertPem: string, form?: Record<string, string>): Promise<Reply> {
+/** Where to send HTTPS requests for public host names when no /etc/hosts maps them to the simulator. */
+export interface ConnectTo {
+  address: string;
+  port: number;
+}
+
+/**
+ * Options for an HTTPS request to `u`, trusting the simulator's CA. With `connectTo` the request
+ * goes there but keeps its Host header and SNI (the simulator answers as that host); the
+ * certificate is then checked as the simulator's own (issued for localhost).
+ */
+export function httpsOptions(u: URL, caCertPem: string, connectTo?: ConnectTo): RequestOptions & { ca: string; servername?: string; checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined } {
+  if (!connectTo) return { ca: caCertPem };
+  return {
+    ca: caCertPem,
+    hostname: connectTo.address, // a URL's hostname would otherwise win over host
+    host: connectTo.address,
+    port: connectTo.port,
+    servername: u.hostname,
+    headers: { host: u.host },
+    checkServerIdentity: (_host, cert) => checkServerIdentity('localhost', cert),
+  };
+}
+
+function send(url: string, method: 'GET' | 'POST', caCertPem: string, form?: Record<string, string>, connectTo?: ConnectTo): Promise<Reply> {
   const u = new URL(url);
   const body = form ? new URLSearchParams(form).toString() : undefined;
   const headers: Record<string, string> = { accept: 'text/html' };
@@ -23,10 +48,13 @@ function send(url: string, method: 'GET' | 'POST', caCertPem: string, form?: Rec
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
     };
-    const req =
-      u.protocol === 'https:'
-        ? httpsRequest(u, { method, headers, ca: caCertPem, agent: false }, onResponse)
-        : httpRequest(u, { method, headers, agent: false }, onResponse);
+    let req;
+    if (u.protocol === 'https:') {
+      const tls = httpsOptions(u, caCertPem, connectTo);
+      req = httpsRequest(u, { ...tls, method, headers: { ...headers, ...tls.headers }, agent: false }, onResponse);
+    } else {
+      req = httpRequest(u, { method, headers, agent: false }, onResponse);
+    }
     req.on('error', reject);
     req.end(body);
   });
@@ -70,16 +98,16 @@ function alertText(html: string): string {
 /**
  * Signs in without a browser: GET the authorize URL (auto-approve, or pick `upn` on the
  * chooser), then POST the form_post fields to the app's loopback redirect URI as a browser
- * would. Resolves with the loopback's reply body.
+ * would. Resolves with the loopback's reply body. `connectTo`: see httpsOptions.
  */
-export async function completeSignInHeadless(authorizeUrl: string, opts: { caCertPem: string; upn?: string }): Promise<string> {
-  let page = await send(authorizeUrl, 'GET', opts.caCertPem);
+export async function completeSignInHeadless(authorizeUrl: string, opts: { caCertPem: string; upn?: string; connectTo?: ConnectTo }): Promise<string> {
+  let page = await send(authorizeUrl, 'GET', opts.caCertPem, undefined, opts.connectTo);
   let forms = parseForms(page.body);
   if (!page.body.includes('name="hiddenform"')) {
     const chooser = forms.find((f) => f.fields.ctx !== undefined);
     if (page.status !== 200 || !chooser) throw new Error(`sign-in page error (HTTP ${page.status}): ${alertText(page.body)}`);
     if (!opts.upn) throw new Error('the account chooser is shown (no autoApprove): pass a upn');
-    page = await send(chooser.action, 'POST', opts.caCertPem, { ctx: chooser.fields.ctx ?? '', upn: opts.upn });
+    page = await send(chooser.action, 'POST', opts.caCertPem, { ctx: chooser.fields.ctx ?? '', upn: opts.upn }, opts.connectTo);
     forms = parseForms(page.body);
     if (!page.body.includes('name="hiddenform"')) throw new Error(`sign-in failed (HTTP ${page.status}): ${alertText(page.body)}`);
   }

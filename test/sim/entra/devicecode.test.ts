@@ -3,11 +3,12 @@ import { PublicClientApplication, type DeviceCodeRequest } from '@azure/msal-nod
 
 type DeviceCodeResponse = Parameters<DeviceCodeRequest['deviceCodeCallback']>[0];
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNTS, POSTGRES_RESOURCE } from '../types.js';
+import { ACCOUNTS, loadDirectory, POSTGRES_RESOURCE } from '../types.js';
 import type { EntraSim } from './index.js';
 import { msalClientFor, decodeJwt, startTestSim } from './support.js';
 
 const scopes = [`${POSTGRES_RESOURCE}/.default`];
+const guestOid = loadDirectory().users.find((u) => u.upn === ACCOUNTS.guest)?.objectId;
 
 describe('device code', () => {
   let sim: EntraSim;
@@ -50,9 +51,11 @@ describe('device code', () => {
       },
     });
     const p = decodeJwt(result?.accessToken ?? '').payload;
-    expect(p.upn).toBe(ACCOUNTS.guest);
+    // The app asked for the resource tenant: a token for the guest object, without the #EXT# upn.
+    expect(p).toMatchObject({ tid: sim.tenantId, oid: guestOid, unique_name: ACCOUNTS.guestHome });
+    expect(p.upn).toBeUndefined();
     // Guests sign in with their home address (id token preferred_username).
-    expect(result?.account?.username).toBe('bob@fabrikam.example');
+    expect(result?.account?.username).toBe(ACCOUNTS.guestHome);
   });
 
   it('reports a declined request as authorization_declined (MSAL wraps it in post_request_failed)', async () => {

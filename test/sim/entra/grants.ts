@@ -1,5 +1,7 @@
-// Authorization codes, pending sign-ins and refresh tokens: single-use codes, rotating and
-// revocable refresh tokens. Entries are opaque random strings like Entra's.
+// Authorization codes, pending sign-ins and refresh tokens: single-use codes; refresh tokens
+// that rotate on use but stay redeemable for a grace period (Entra does not revoke a used one),
+// and can be revoked. Grants name the account by its HOME object id. Entries are opaque
+// random strings like Entra's.
 import { randomBytes } from 'node:crypto';
 
 const CODE_TTL_MS = 10 * 60_000; // Entra's codes live about 10 minutes
@@ -18,16 +20,21 @@ export interface AuthorizeParams {
 }
 
 export interface CodeGrant extends AuthorizeParams {
-  userObjectId: string;
+  /** Home object id of the account that signed in. */
+  accountId: string;
   expiresAt: number;
   redeemed: boolean;
 }
 
 export interface RefreshGrant {
-  userObjectId: string;
+  /** Home object id: a refresh token is bound to user and client, not to a tenant or resource. */
+  accountId: string;
   clientId: string;
-  redeemed: boolean;
-  revoked: boolean;
+  issuedAt: Date;
+  /** First redemption (ms since epoch); the token stays valid for the grace period after it. */
+  redeemedAt?: number;
+  /** When revokeRefreshTokens() cut it off (Entra's TokensValidFrom). */
+  revokedAt?: Date;
 }
 
 const opaque = (prefix: string, bytes: number): string => `${prefix}${randomBytes(bytes).toString('base64url')}`;
@@ -53,9 +60,9 @@ export class GrantStore {
     this.pending.delete(id);
   }
 
-  issueCode(params: AuthorizeParams, userObjectId: string): string {
+  issueCode(params: AuthorizeParams, accountId: string): string {
     const code = opaque('1.A', 96);
-    this.codes.set(code, { ...params, userObjectId, expiresAt: Date.now() + CODE_TTL_MS, redeemed: false });
+    this.codes.set(code, { ...params, accountId, expiresAt: Date.now() + CODE_TTL_MS, redeemed: false });
     return code;
   }
 
@@ -63,9 +70,9 @@ export class GrantStore {
     return this.codes.get(code);
   }
 
-  issueRefreshToken(userObjectId: string, clientId: string): string {
+  issueRefreshToken(accountId: string, clientId: string): string {
     const token = opaque('1.A', 160);
-    this.refresh.set(token, { userObjectId, clientId, redeemed: false, revoked: false });
+    this.refresh.set(token, { accountId, clientId, issuedAt: new Date() });
     return token;
   }
 
@@ -73,8 +80,9 @@ export class GrantStore {
     return this.refresh.get(token);
   }
 
-  /** Revokes every refresh token of the user (all users when omitted). */
-  revoke(userObjectId?: string): void {
-    for (const g of this.refresh.values()) if (userObjectId === undefined || g.userObjectId === userObjectId) g.revoked = true;
+  /** Revokes every refresh token of the account (all accounts when omitted). */
+  revoke(accountId?: string): void {
+    const now = new Date();
+    for (const g of this.refresh.values()) if ((accountId === undefined || g.accountId === accountId) && !g.revokedAt) g.revokedAt = now;
   }
 }

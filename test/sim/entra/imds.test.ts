@@ -54,7 +54,7 @@ describe('managed identity via IMDS', () => {
     const base = `${sim.imdsEndpoint}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(POSTGRES_RESOURCE)}`;
     const noHeader = await fetch(base);
     expect(noHeader.status).toBe(400);
-    expect(await noHeader.json()).toEqual({ error: 'invalid_request', error_description: 'Required metadata header not specified' });
+    expect(await noHeader.json()).toEqual({ error: 'bad_request_102', error_description: 'Required metadata header not specified' });
     const ok = await fetch(base, { headers: { Metadata: 'true' } });
     const body = (await ok.json()) as Record<string, unknown>;
     expect(typeof body.expires_on).toBe('string');
@@ -65,5 +65,40 @@ describe('managed identity via IMDS', () => {
     expect(await unknown.json()).toMatchObject({ error_description: 'Identity not found' });
     const byRes = await fetch(`${base}&msi_res_id=${encodeURIComponent(identity(ACCOUNTS.userIdentity).resourceId)}`, { headers: { Metadata: 'true' } });
     expect(byRes.status).toBe(200);
+  });
+  it('answers IMDS errors like Azure: bad_request_102 for the Metadata header, invalid_resource for unknown resources', async () => {
+    const base = `${sim.imdsEndpoint}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=`;
+    const headerError = { error: 'bad_request_102', error_description: 'Required metadata header not specified' };
+    for (const value of ['True', 'TRUE', 'yes']) {
+      const r = await fetch(base + encodeURIComponent(POSTGRES_RESOURCE), { headers: { Metadata: value } });
+      expect(r.status).toBe(400);
+      expect(await r.json()).toEqual(headerError);
+    }
+    const unknown = await fetch(base + encodeURIComponent('https://unknown.example'), { headers: { Metadata: 'true' } });
+    expect(unknown.status).toBe(400);
+    const body = (await unknown.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ error: 'invalid_resource', error_codes: [500011] });
+    expect(String(body.error_description)).toMatch(/^AADSTS500011: The resource principal named https:\/\/unknown\.example was not found .* Trace ID: \S+ Correlation ID: \S+ Timestamp: /);
+    for (const resource of ['https://ossrdbms-aad.database.usgovcloudapi.net', 'https://ossrdbms-aad.database.chinacloudapi.cn', 'https://management.azure.com/']) {
+      expect((await fetch(base + encodeURIComponent(resource), { headers: { Metadata: 'true' } })).status).toBe(200);
+    }
+  });
+
+  it('issues managed-identity tokens for about 24 h, independent of the user-token lifetime', async () => {
+    const get = async (): Promise<Record<string, unknown>> =>
+      (await (await fetch(`${sim.imdsEndpoint}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(POSTGRES_RESOURCE)}`, { headers: { Metadata: 'true' } })).json()) as Record<string, unknown>;
+    sim.control.setTokenLifetime(60);
+    try {
+      const day = await get();
+      expect(day.expires_in).toBe('86400');
+      expect(Number(day.expires_on) - Number(day.not_before)).toBe(86400);
+      const p = decodeJwt(String(day.access_token)).payload;
+      expect(Number(p.exp) - Number(p.iat)).toBe(86400);
+      sim.control.setManagedIdentityTokenLifetime(120);
+      expect((await get()).expires_in).toBe('120');
+    } finally {
+      sim.control.setTokenLifetime(null);
+      sim.control.setManagedIdentityTokenLifetime(86400);
+    }
   });
 });

@@ -1,13 +1,15 @@
 // Managed identity endpoints on a plain-HTTP listener, like the real ones: IMDS
 // (/metadata/identity/oauth2/token, api-version 2018-02-01, header Metadata: true) and
 // App Service (/msi/token, api-version 2019-08-01, header X-IDENTITY-HEADER). Both answer
-// with numbers as strings, as the real services do.
+// with numbers as strings, as the real services do. Managed-identity tokens live about 24 h,
+// independent of the user-token lifetime.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Directory } from '../types.js';
 import type { SimContext } from './context.js';
 import { entraErrorBody } from './errors.js';
 import { header, queryObject, sendJson } from './http.js';
+import { invalidResource, isKnownResource } from './scopes.js';
 import { isStatusFailure } from './state.js';
 
 type Identity = Directory['managedIdentities'][number];
@@ -40,7 +42,7 @@ function selectIdentity(dir: Directory, q: MiQuery): Identity | 'ambiguous' | un
 }
 
 function mint(ctx: SimContext, identity: Identity, resource: string): { token: string; now: number; lifetime: number } {
-  const lifetime = ctx.state.tokenLifetimeSeconds;
+  const lifetime = ctx.state.managedIdentityTokenLifetimeSeconds;
   const token = ctx.tokens.accessToken({ kind: 'managedIdentity', identity }, { resource, clientId: identity.clientId, lifetimeSeconds: lifetime });
   return { token, now: Math.floor(Date.now() / 1000), lifetime };
 }
@@ -53,12 +55,15 @@ function imds(ctx: SimContext, req: IncomingMessage, res: ServerResponse, q: MiQ
     return sendJson(res, 400, { error: e.error, error_description: e.error_description, error_codes: e.error_codes, timestamp: e.timestamp, trace_id: e.trace_id, correlation_id: e.correlation_id });
   }
   if (header(req, 'x-forwarded-for') !== undefined) return sendJson(res, 400, { error: 'invalid_request', error_description: 'Request contains X-Forwarded-For header' });
-  if (header(req, 'metadata')?.toLowerCase() !== 'true') return sendJson(res, 400, { error: 'invalid_request', error_description: 'Required metadata header not specified' });
+  // IMDS wants exactly `Metadata: true` (lower case), a guard against server-side request forgery.
+  if (header(req, 'metadata') !== 'true') return sendJson(res, 400, { error: 'bad_request_102', error_description: 'Required metadata header not specified' });
   if (!q['api-version']) return sendJson(res, 400, { error: 'invalid_request', error_description: 'Required queryparameter api-version not specified' });
   if (!q.resource) return sendJson(res, 400, { error: 'invalid_request', error_description: "Required query variable 'resource' is missing" });
   const identity = selectIdentity(ctx.directory, q);
   if (identity === 'ambiguous') return sendJson(res, 400, { error: 'invalid_request', error_description: 'Multiple identity selectors specified' });
   if (!identity) return sendJson(res, 400, { error: 'invalid_request', error_description: 'Identity not found' });
+  // IMDS passes Entra's own error through.
+  if (!isKnownResource(ctx.directory, q.resource)) return sendJson(res, 400, entraErrorBody(invalidResource(q.resource, ctx.directory.tenant.displayName)));
   const { token, now, lifetime } = mint(ctx, identity, q.resource);
   sendJson(res, 200, {
     access_token: token,
@@ -84,6 +89,10 @@ function appService(ctx: SimContext, req: IncomingMessage, res: ServerResponse, 
   if (!q.resource) return sendJson(res, 400, { statusCode: 400, message: "Required query parameter 'resource' is missing." });
   const identity = selectIdentity(ctx.directory, q);
   if (identity === 'ambiguous' || !identity) return sendJson(res, 400, { statusCode: 400, message: 'No managed identity found for the specified parameters.' });
+  if (!isKnownResource(ctx.directory, q.resource)) {
+    const e = entraErrorBody(invalidResource(q.resource, ctx.directory.tenant.displayName));
+    return sendJson(res, 400, { statusCode: 400, message: e.error_description, correlationId: e.correlation_id });
+  }
   const { token, now, lifetime } = mint(ctx, identity, q.resource);
   sendJson(res, 200, {
     access_token: token,

@@ -1,14 +1,17 @@
 // The simulated Microsoft Entra ID: an HTTPS login endpoint MSAL can use as its authority
-// (knownAuthorities, no instance discovery), a plain-HTTP IMDS/App Service endpoint for
-// managed identities, and a control API for tests.
+// (as localhost with knownAuthorities, or impersonating Azure's real login hosts inside a private
+// network namespace), a plain-HTTP IMDS/App Service endpoint for managed identities, and a
+// control API for tests.
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { TlsMaterial } from '../ca.js';
-import type { Directory } from '../types.js';
-import { findUser, type SimContext } from './context.js';
-import { DeviceCodeStore } from './devicecode.js';
+import { POSTGRES_RESOURCE, type Directory } from '../types.js';
+import type { SimContext } from './context.js';
+import { approve, DeviceCodeStore } from './devicecode.js';
+import { findAccount, principalIn, type Account } from './directory.js';
 import { GrantStore } from './grants.js';
+import { HostNames, httpsBindPlan, imdsBindPlan, imdsOrigin, type EntraListenOptions } from './hosts.js';
 import { APP_SERVICE_PATH, handleManagedIdentity } from './imds.js';
 import { createSigningKey } from './keys.js';
 import { route } from './routes.js';
@@ -17,17 +20,26 @@ import { SimState, type Failure, type FailEndpoint, type OutageMode } from './st
 import { TokenFactory, type TokenSubject } from './tokens.js';
 
 export { completeSignInHeadless, signInWithChromium } from './browser.js';
+export type { EntraListenOptions } from './hosts.js';
 
 export interface EntraSimOptions {
   directory: Directory;
   tls: TlsMaterial;
-  tokenLifetimeSeconds?: number /* default 3600 */;
-  autoApprove?: string | null /* UPN */;
+  /** Exact lifetime of every user access token. Default: Entra's, random 60–90 min per token. */
+  tokenLifetimeSeconds?: number;
+  /** Managed-identity token lifetime (IMDS, App Service). Default 86400 (Entra: about 24 h). */
+  managedIdentityTokenLifetimeSeconds?: number;
+  /** How long a used refresh token stays redeemable. Default 86400 (a guess: Entra documents no limit). */
+  refreshTokenGraceSeconds?: number;
+  autoApprove?: string | null /* sign-in name */;
   /** Polling interval the device code endpoint announces (Entra: 5). */
   deviceCodeIntervalSeconds?: number;
+  /** Where to listen and which host names to answer as. Default: loopback, random ports, "localhost". */
+  listen?: EntraListenOptions;
 }
 
 export interface EntraSim {
+  /** `https://localhost:PORT`, or e.g. `https://login.microsoftonline.com` in public-host mode. */
   authorityHost: string;
   knownAuthorities: string[];
   tenantId: string;
@@ -35,6 +47,8 @@ export interface EntraSim {
   jwksUri: string;
   imdsEndpoint: string;
   appService: { endpoint: string; header: string };
+  /** Where the login endpoint actually listens (first address): tests without the namespace connect here. */
+  loginListener: { address: string; port: number };
   control: EntraControl;
   close(): Promise<void>;
 }
@@ -47,32 +61,51 @@ export interface MintOptions {
   tenantId?: string;
   tamper?: boolean;
   signWithForeignKey?: boolean;
+  /** Guests: add the `#EXT#` upn, as Entra does with the optional claim include_externally_authenticated_upn. */
+  includeExternalUpn?: boolean;
+  /** Users: a token from the account's home tenant instead of the resource tenant. */
+  homeTenant?: boolean;
 }
 
+export type MintSubject = { upn: string } | { managedIdentity: string } | { servicePrincipal: string };
+
 export interface EntraControl {
-  setTokenLifetime(seconds: number): void;
+  /** Exact user-token lifetime from now on; null = Entra's randomised 60–90 min. */
+  setTokenLifetime(seconds: number | null): void;
+  setManagedIdentityTokenLifetime(seconds: number): void;
+  /** How long a used refresh token stays redeemable; 0 = strict rotation. */
+  setRefreshTokenGrace(seconds: number): void;
   setAutoApprove(upn: string | null): void;
   /** Next `count` requests to that endpoint fail as specified. `suberror` overrides Entra's default for the code. */
   failNext(endpoint: FailEndpoint, failure: { error: string; aadsts: number; description?: string; suberror?: string } | { status: number }, count?: number): void;
   /** 'refused': the listeners are closed (connection refused) until set back; '503': every request answers 503. */
   setOutage(mode: OutageMode): Promise<void>;
+  /** Revokes the account's refresh tokens (all accounts when omitted): redeeming one answers AADSTS50173. */
   revokeRefreshTokens(upn?: string): void;
-  /** Per endpoint ('token', 'authorize', 'openid', 'jwks', 'devicecode', 'devicelogin', 'imds', 'appservice', 'logout', 'other'),
+  /** Per endpoint ('token', 'authorize', 'openid', 'discovery', 'jwks', 'devicecode', 'devicelogin', 'imds', 'appservice', 'logout', 'other'),
    *  per token grant ('token:authorization_code', 'token:refresh_token', 'token:device_code'); total when omitted. */
   requestCount(endpoint?: string): number;
   resetCounters(): void;
   approveDeviceCode(userCode: string, upn: string): void;
-  mintAccessToken(subject: { upn: string } | { managedIdentity: string } | { servicePrincipal: string }, opts?: MintOptions): string;
+  /** A user token is for the resource tenant (a guest's: the guest object) unless `homeTenant`. */
+  mintAccessToken(subject: MintSubject, opts?: MintOptions): string;
 }
 
-const POSTGRES_RESOURCE = 'https://ossrdbms-aad.database.windows.net';
+const DAY = 86_400;
 
-function resolveSubject(dir: Directory, subject: { upn: string } | { managedIdentity: string } | { servicePrincipal: string }): TokenSubject {
+function accountOrThrow(dir: Directory, name: string): Account {
+  const account = findAccount(dir, name);
+  if (!account) throw new Error(`unknown user ${name}`);
+  return account;
+}
+
+function resolveSubject(dir: Directory, subject: MintSubject, homeTenant: boolean): TokenSubject {
   const eq = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
   if ('upn' in subject) {
-    const user = findUser(dir, subject.upn);
-    if (!user) throw new Error(`unknown user ${subject.upn}`);
-    return { kind: 'user', user };
+    const account = accountOrThrow(dir, subject.upn);
+    const principal = principalIn(dir, account, homeTenant ? account.home.id : dir.tenant.id);
+    if (!principal) throw new Error(`${subject.upn} is not in the resource tenant (use homeTenant)`);
+    return { kind: 'user', principal };
   }
   if ('managedIdentity' in subject) {
     const id = subject.managedIdentity;
@@ -85,6 +118,11 @@ function resolveSubject(dir: Directory, subject: { upn: string } | { managedIden
   if (!principal) throw new Error(`unknown service principal ${id}`);
   return { kind: 'servicePrincipal', principal };
 }
+
+const positive = (seconds: number, what: string): number => {
+  if (!(seconds > 0)) throw new Error(`${what} must be positive`);
+  return Math.floor(seconds);
+};
 
 function guarded(handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void) {
   return (req: IncomingMessage, res: ServerResponse): void => {
@@ -101,28 +139,36 @@ function guarded(handler: (req: IncomingMessage, res: ServerResponse) => Promise
 export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
   const directory = opts.directory;
   const tenantId = directory.tenant.id;
-  const state = new SimState(opts.tokenLifetimeSeconds ?? 3600, opts.autoApprove ?? null);
+  const state = new SimState({
+    tokenLifetimeSeconds: opts.tokenLifetimeSeconds === undefined ? null : positive(opts.tokenLifetimeSeconds, 'token lifetime'),
+    managedIdentityTokenLifetimeSeconds: positive(opts.managedIdentityTokenLifetimeSeconds ?? DAY, 'managed identity token lifetime'),
+    refreshTokenGraceSeconds: Math.max(0, opts.refreshTokenGraceSeconds ?? DAY),
+    autoApprove: opts.autoApprove ?? null,
+  });
   const identityHeader = randomBytes(16).toString('hex');
   const issuerV1 = `https://sts.windows.net/${tenantId}/`;
   const key = await createSigningKey(issuerV1);
   const foreignKey = await createSigningKey(issuerV1, key.kid);
-  // authorityHost is filled in once the HTTPS port is known; handlers only read it per request.
+  // `origin` is filled in per request from its Host header; the IMDS handlers write no login URLs.
   const ctx: SimContext = {
     directory,
     state,
-    tokens: new TokenFactory(directory, key, foreignKey, () => ctx.authorityHost),
+    tokens: new TokenFactory(directory, key, foreignKey),
     grants: new GrantStore(),
     devices: new DeviceCodeStore(),
-    authorityHost: '',
+    origin: '',
   };
   const routeOptions = { jwks: [key.jwk], deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? 5 };
-
-  const https = new Listener(
-    () => createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, guarded((req, res) => route(ctx, routeOptions, req, res))),
-    '127.0.0.1',
-    true,
+  const https: Listener = new Listener(
+    () =>
+      createHttpsServer(
+        { cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' },
+        guarded((req, res) => route({ ...ctx, origin: names.originOf(req.headers.host) }, routeOptions, req, res)),
+      ),
+    await httpsBindPlan(opts.listen?.https),
   );
-  const http = new Listener(() => createHttpServer(guarded((req, res) => handleManagedIdentity(ctx, identityHeader, req, res))), '127.0.0.1', false);
+  const names = new HostNames(opts.listen?.https, () => https.port);
+  const http = new Listener(() => createHttpServer(guarded((req, res) => handleManagedIdentity(ctx, identityHeader, req, res))), imdsBindPlan(opts.listen?.imds));
   await https.start();
   try {
     await http.start();
@@ -130,17 +176,22 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     await https.stop();
     throw e;
   }
-  const authorityHost = `https://localhost:${https.port}`;
-  ctx.authorityHost = authorityHost;
-  const imdsEndpoint = `http://127.0.0.1:${http.port}`;
+  const authorityHost = names.authorityHost;
+  const imdsEndpoint = imdsOrigin(opts.listen?.imds, http.address, http.port);
 
   const control: EntraControl = {
     setTokenLifetime(seconds) {
-      if (!(seconds > 0)) throw new Error('token lifetime must be positive');
-      state.tokenLifetimeSeconds = Math.floor(seconds);
+      state.tokenLifetimeSeconds = seconds === null ? null : positive(seconds, 'token lifetime');
+    },
+    setManagedIdentityTokenLifetime(seconds) {
+      state.managedIdentityTokenLifetimeSeconds = positive(seconds, 'managed identity token lifetime');
+    },
+    setRefreshTokenGrace(seconds) {
+      if (!(seconds >= 0)) throw new Error('refresh token grace must be ≥ 0');
+      state.refreshTokenGraceSeconds = seconds;
     },
     setAutoApprove(upn) {
-      if (upn !== null && !findUser(directory, upn)) throw new Error(`unknown user ${upn}`);
+      if (upn !== null) accountOrThrow(directory, upn);
       state.autoApprove = upn;
     },
     failNext(endpoint, failure: Failure, count = 1) {
@@ -156,46 +207,44 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
       }
     },
     revokeRefreshTokens(upn) {
-      if (upn === undefined) return ctx.grants.revoke();
-      const user = findUser(directory, upn);
-      if (!user) throw new Error(`unknown user ${upn}`);
-      ctx.grants.revoke(user.objectId);
+      ctx.grants.revoke(upn === undefined ? undefined : accountOrThrow(directory, upn).user.objectId);
     },
     requestCount: (endpoint) => state.requestCount(endpoint),
     resetCounters: () => state.resetCounters(),
     approveDeviceCode(userCode, upn) {
       const entry = ctx.devices.byUserCode(userCode);
       if (!entry || entry.status !== 'pending') throw new Error(`no pending device code ${userCode}`);
-      const user = findUser(directory, upn);
-      if (!user) throw new Error(`unknown user ${upn}`);
-      entry.status = 'approved';
-      entry.userObjectId = user.objectId;
+      const refused = approve(ctx, entry, accountOrThrow(directory, upn));
+      if (refused) throw new Error(`${upn} cannot sign in to ${entry.tenant} (AADSTS${refused.aadsts})`);
     },
     mintAccessToken(subject, o = {}) {
-      const resolved = resolveSubject(directory, subject);
+      const resolved = resolveSubject(directory, subject, o.homeTenant ?? false);
       const clientId = resolved.kind === 'managedIdentity' ? resolved.identity.clientId : resolved.kind === 'servicePrincipal' ? resolved.principal.appId : '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+      const lifetime = resolved.kind === 'managedIdentity' ? state.managedIdentityTokenLifetimeSeconds : state.userTokenLifetime();
       return ctx.tokens.accessToken(resolved, {
         resource: o.audience ?? POSTGRES_RESOURCE,
         exactAudience: o.audience !== undefined,
         clientId,
-        lifetimeSeconds: o.lifetimeSeconds ?? state.tokenLifetimeSeconds,
+        lifetimeSeconds: o.lifetimeSeconds ?? lifetime,
         expired: o.expired,
         notYetValid: o.notYetValid,
         tenantId: o.tenantId,
         tamper: o.tamper,
         signWithForeignKey: o.signWithForeignKey,
+        includeExternalUpn: o.includeExternalUpn,
       });
     },
   };
 
   return {
     authorityHost,
-    knownAuthorities: [`localhost:${https.port}`],
+    knownAuthorities: names.knownAuthorities,
     tenantId,
     issuerV1,
     jwksUri: `${authorityHost}/${tenantId}/discovery/v2.0/keys`,
     imdsEndpoint,
     appService: { endpoint: `${imdsEndpoint}${APP_SERVICE_PATH}`, header: identityHeader },
+    loginListener: { address: https.address, port: https.port },
     control,
     async close() {
       await Promise.all([https.stop(), http.stop()]);

@@ -1,9 +1,11 @@
-// Request routing for the HTTPS (login.microsoftonline.com-like) listener, plus the
-// discovery documents (OpenID configuration, JWKS) and the logout page.
+// Request routing for the HTTPS (login.microsoftonline.com-like) listener: discovery
+// documents, JWKS, the OAuth endpoints and the logout page. `ctx.origin` is the request's.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAuthorize } from './authorize.js';
-import { resolveTenant, type SimContext } from './context.js';
+import type { SimContext } from './context.js';
 import { handleDeviceCode, handleDeviceLogin } from './devicecode.js';
+import { resolveTenant } from './directory.js';
+import { instanceDiscovery, openIdConfiguration, openIdConfigurationV1 } from './discovery.js';
 import { entraErrorBody } from './errors.js';
 import { queryObject, sendHtml, sendJson } from './http.js';
 import type { Jwk } from './keys.js';
@@ -16,54 +18,11 @@ export interface RouteOptions {
   deviceCodeIntervalSeconds: number;
 }
 
-/** v2 discovery document; tenant aliases keep their name in endpoints and use {tenantid} in the issuer. */
-export function openIdConfiguration(ctx: SimContext, tenant: string): Record<string, unknown> {
-  const base = `${ctx.authorityHost}/${tenant}`;
-  const issuerTenant = tenant === 'organizations' || tenant === 'common' ? '{tenantid}' : tenant;
-  return {
-    token_endpoint: `${base}/oauth2/v2.0/token`,
-    token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
-    jwks_uri: `${base}/discovery/v2.0/keys`,
-    response_modes_supported: ['query', 'fragment', 'form_post'],
-    subject_types_supported: ['pairwise'],
-    id_token_signing_alg_values_supported: ['RS256'],
-    response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-    scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    issuer: `${ctx.authorityHost}/${issuerTenant}/v2.0`,
-    request_uri_parameter_supported: false,
-    userinfo_endpoint: 'https://graph.microsoft.com/oidc/userinfo',
-    authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
-    device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
-    http_logout_supported: true,
-    frontchannel_logout_supported: true,
-    end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-    claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
-    tenant_region_scope: 'EU',
-    cloud_instance_name: 'microsoftonline.com',
-    cloud_graph_host_name: 'graph.windows.net',
-    msgraph_host: 'graph.microsoft.com',
-    rbac_url: 'https://pas.windows.net',
-  };
-}
-
-/** v1 discovery document, whose issuer is the one in the (v1) access tokens. */
-function openIdConfigurationV1(ctx: SimContext, tenant: string): Record<string, unknown> {
-  const base = `${ctx.authorityHost}/${tenant}`;
-  const tid = tenant === 'organizations' || tenant === 'common' ? '{tenantid}' : tenant;
-  return {
-    token_endpoint: `${base}/oauth2/token`,
-    jwks_uri: `${ctx.authorityHost}/${tenant === tid ? tenant : 'common'}/discovery/keys`,
-    issuer: `https://sts.windows.net/${tid}/`,
-    authorization_endpoint: `${base}/oauth2/authorize`,
-    id_token_signing_alg_values_supported: ['RS256'],
-    response_modes_supported: ['query', 'fragment', 'form_post'],
-  };
-}
-
 /** Counter key for a path, so requests answered by a '503' outage are still counted per endpoint. */
 function endpointOf(first: string, tail: string): CountedEndpoint {
   if (first.toLowerCase() === 'devicelogin' && !tail) return 'devicelogin';
   if (tail.endsWith('openid-configuration')) return 'openid';
+  if (tail === 'discovery/instance') return 'discovery';
   if (tail.endsWith('keys')) return 'jwks';
   const last = tail.split('/').pop() ?? '';
   return last === 'authorize' || last === 'token' || last === 'devicecode' || last === 'logout' ? last : 'other';
@@ -72,7 +31,7 @@ function endpointOf(first: string, tail: string): CountedEndpoint {
 const JSON_404 = { error: 'not_found', error_description: 'The simulator does not serve this path.' };
 
 export async function route(ctx: SimContext, opts: RouteOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', ctx.authorityHost);
+  const url = new URL(req.url ?? '/', ctx.origin);
   const segments = url.pathname.split('/').filter(Boolean);
   const [first = '', ...rest] = segments;
   const tail = rest.join('/').toLowerCase();
@@ -89,6 +48,12 @@ export async function route(ctx: SimContext, opts: RouteOptions, req: IncomingMe
   if ((first === 'discovery' && tail === 'keys') || tail === 'discovery/keys' || tail === 'discovery/v2.0/keys') {
     ctx.state.count('jwks');
     return sendJson(res, 200, { keys: opts.jwks });
+  }
+
+  if (tail === 'discovery/instance' && method === 'GET') {
+    ctx.state.count('discovery');
+    const { status, body } = instanceDiscovery(ctx, url.searchParams.get('authorization_endpoint') ?? undefined);
+    return sendJson(res, status, body);
   }
 
   const tenant = resolveTenant(ctx.directory, first);

@@ -1,19 +1,20 @@
-// Listener lifecycle: bind (127.0.0.1, plus ::1 on the same port when available so
-// "localhost" works whichever address a client picks), stop for 'refused' outages, restart
-// on the same port, and close every socket on stop.
-import type { Server } from 'node:net';
-import type { Socket } from 'node:net';
+// Listener lifecycle: bind every planned address on one port (the first fixes a random port;
+// optional ones, like ::1 on a machine without IPv6, may fail), stop for 'refused' outages,
+// restart on the same port, and close every socket on stop.
+import type { Server, Socket } from 'node:net';
+import type { BindPlan } from './hosts.js';
 
 export class Listener {
   private servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
-  port = 0;
+  port: number;
 
   constructor(
     private readonly create: () => Server,
-    private readonly host: string,
-    private readonly alsoIpv6: boolean,
-  ) {}
+    private readonly plan: BindPlan,
+  ) {
+    this.port = plan.port;
+  }
 
   private bind(server: Server, host: string, port: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -41,23 +42,35 @@ export class Listener {
     return this.servers.length > 0;
   }
 
+  /** The first bound address (where a test without the namespace connects). */
+  get address(): string {
+    const addr = this.servers[0]?.address();
+    return addr && typeof addr !== 'string' ? addr.address : (this.plan.addresses[0]?.address ?? '');
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
-    const main = this.track(this.create());
-    await this.bind(main, this.host, this.port);
-    const addr = main.address();
-    if (!addr || typeof addr === 'string') throw new Error('listener has no port');
-    this.port = addr.port;
-    this.servers = [main];
-    if (this.alsoIpv6) {
-      const v6 = this.track(this.create());
-      try {
-        await this.bind(v6, '::1', this.port);
-        this.servers.push(v6);
-      } catch {
-        v6.close(); // no IPv6 loopback here: 127.0.0.1 alone serves "localhost"
+    const servers: Server[] = [];
+    try {
+      for (const { address, required } of this.plan.addresses) {
+        const server = this.track(this.create());
+        try {
+          await this.bind(server, address, this.port);
+        } catch (e) {
+          server.close();
+          if (required) throw e;
+          continue;
+        }
+        servers.push(server);
+        const addr = server.address();
+        if (!addr || typeof addr === 'string') throw new Error('listener has no port');
+        this.port = addr.port;
       }
+    } catch (e) {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      throw e;
     }
+    this.servers = servers;
   }
 
   async stop(): Promise<void> {

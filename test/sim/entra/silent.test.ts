@@ -49,11 +49,11 @@ describe('silent refresh', () => {
     expect(sim.control.requestCount('token')).toBe(2);
   });
 
-  it('rejects revoked refresh tokens with invalid_grant AADSTS700082 as interaction required', async () => {
+  it('rejects revoked refresh tokens with invalid_grant AADSTS50173 as interaction required', async () => {
     sim.control.revokeRefreshTokens(ACCOUNTS.primary);
     const err: unknown = await app.acquireTokenSilent({ account, scopes, forceRefresh: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InteractionRequiredAuthError);
     expect(err).toMatchObject({ errorCode: 'invalid_grant', subError: 'bad_token' });
-    expect((err as InteractionRequiredAuthError).errorMessage).toMatch(/^AADSTS700082:/);
+    expect((err as InteractionRequiredAuthError).errorMessage).toMatch(/^AADSTS50173: The provided grant has expired due to it being revoked.* Trace ID: \S+ Correlation ID: \S+ Timestamp: /);
   });
 });

@@ -1,22 +1,43 @@
-// Mutable simulator state shared by the handlers and the control API: runtime settings,
-// injected failures and request counters.
+// Mutable simulator state shared by the handlers and the control API: runtime settings
+// (token lifetimes, refresh-token grace), injected failures and request counters.
+import { randomInt } from 'node:crypto';
 import type { EntraErrorSpec } from './errors.js';
 
 export type FailEndpoint = 'token' | 'authorize' | 'devicecode' | 'imds' | 'appservice';
-export type CountedEndpoint = FailEndpoint | 'openid' | 'jwks' | 'devicelogin' | 'logout' | 'other';
+export type CountedEndpoint = FailEndpoint | 'openid' | 'discovery' | 'jwks' | 'devicelogin' | 'logout' | 'other';
 export type Failure = EntraErrorSpec | { status: number };
 export type OutageMode = 'none' | 'refused' | '503';
 
-export class SimState {
-  tokenLifetimeSeconds: number;
+/** Entra's default user access-token lifetime: a random value between 60 and 90 minutes. */
+const USER_LIFETIME_RANGE = [3600, 5400] as const;
+
+export interface SimSettings {
+  /** Exact user access-token lifetime; null = Entra's randomised default. */
+  tokenLifetimeSeconds: number | null;
+  managedIdentityTokenLifetimeSeconds: number;
+  refreshTokenGraceSeconds: number;
+  autoApprove: string | null;
+}
+
+export class SimState implements SimSettings {
+  tokenLifetimeSeconds: number | null;
+  managedIdentityTokenLifetimeSeconds: number;
+  refreshTokenGraceSeconds: number;
   autoApprove: string | null;
   outage: OutageMode = 'none';
   private readonly failures = new Map<FailEndpoint, { failure: Failure; remaining: number }[]>();
   private readonly counts = new Map<string, number>();
 
-  constructor(lifetime: number, autoApprove: string | null) {
-    this.tokenLifetimeSeconds = lifetime;
-    this.autoApprove = autoApprove;
+  constructor(settings: SimSettings) {
+    this.tokenLifetimeSeconds = settings.tokenLifetimeSeconds;
+    this.managedIdentityTokenLifetimeSeconds = settings.managedIdentityTokenLifetimeSeconds;
+    this.refreshTokenGraceSeconds = settings.refreshTokenGraceSeconds;
+    this.autoApprove = settings.autoApprove;
+  }
+
+  /** Lifetime for the next user access token. */
+  userTokenLifetime(): number {
+    return this.tokenLifetimeSeconds ?? randomInt(USER_LIFETIME_RANGE[0], USER_LIFETIME_RANGE[1] + 1);
   }
 
   failNext(endpoint: FailEndpoint, failure: Failure, count: number): void {

@@ -1,15 +1,21 @@
 // Test support: an MSAL INetworkModule over node:https that trusts the simulator's CA (MSAL's
-// default client is fetch, which only trusts extra CAs via NODE_EXTRA_CA_CERTS at process start),
-// plus JWT decoding and sim start-up shared by the test files.
+// default client is fetch, which only trusts extra CAs via NODE_EXTRA_CA_CERTS at process start)
+// and can send Azure's public host names to the simulator's listener, plus JWT decoding and sim
+// start-up shared by the test files.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PublicClientApplication, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import { createTlsMaterial, type TlsMaterial } from '../ca.js';
 import { AZURE_CLI_CLIENT_ID, loadDirectory } from '../types.js';
+import { httpsOptions, type ConnectTo } from './browser.js';
 import { startEntraSim, type EntraSim, type EntraSimOptions } from './index.js';
 
 export class CaTrustingNetworkClient implements INetworkModule {
-  constructor(private readonly caCertPem: string) {}
+  /** `connectTo`: every HTTPS request goes there, keeping its Host header and SNI. */
+  constructor(
+    private readonly caCertPem: string,
+    private readonly connectTo?: ConnectTo,
+  ) {}
 
   sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
     return this.send<T>(url, 'GET', options, timeout);
@@ -41,7 +47,13 @@ export class CaTrustingNetworkClient implements INetworkModule {
         });
       };
       const common = { method, headers, timeout, agent: false as const };
-      const req = u.protocol === 'https:' ? httpsRequest(u, { ...common, ca: this.caCertPem }, onResponse) : httpRequest(u, common, onResponse);
+      let req;
+      if (u.protocol === 'https:') {
+        const tls = httpsOptions(u, this.caCertPem, this.connectTo);
+        req = httpsRequest(u, { ...common, ...tls, headers: { ...headers, ...tls.headers } }, onResponse);
+      } else {
+        req = httpRequest(u, common, onResponse);
+      }
       req.on('timeout', () => req.destroy(new Error('request timeout')));
       req.on('error', reject);
       req.end(body);
@@ -69,5 +81,24 @@ export function msalClientFor(sim: EntraSim, caCertPem: string, opts: { tenant?:
   return new PublicClientApplication({
     auth: { clientId: opts.clientId ?? AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/${opts.tenant ?? sim.tenantId}`, knownAuthorities: sim.knownAuthorities },
     system: { networkClient: new CaTrustingNetworkClient(caCertPem) },
+  });
+}
+
+/** One raw HTTPS request trusting the simulator's CA (a form body makes it a POST). */
+export function httpsText(url: string, caCertPem: string, opts: { form?: Record<string, string>; connectTo?: ConnectTo; host?: string } = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  const tls = httpsOptions(u, caCertPem, opts.connectTo);
+  const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
+  const headers: Record<string, string> = { ...(tls.headers as Record<string, string> | undefined), ...(opts.host ? { host: opts.host } : {}) };
+  if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(u, { ...tls, method: body === undefined ? 'GET' : 'POST', headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

@@ -1,11 +1,14 @@
-// /{tenant}/oauth2/v2.0/token: authorization_code (PKCE), refresh_token (rotating) and
-// device_code grants, answering in Entra's JSON shapes.
+// /{tenant}/oauth2/v2.0/token: authorization_code (PKCE), refresh_token (rotating, with a grace
+// period for used ones) and device_code grants, answering in Entra's JSON shapes. The token is
+// for the tenant the grant names: `organizations`/`common` = the account's home tenant.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { clientName, correlationIdOf, findUserById, parseScope, resolveTenant, sendEntraError, type SimContext, type User } from './context.js';
+import { clientName, correlationIdOf, sendEntraError, type SimContext } from './context.js';
+import { accountById, principalFor, resolveTenant, type Account, type TenantAlias } from './directory.js';
 import { entraErrorBody, type EntraErrorSpec } from './errors.js';
 import { readForm, sendJson } from './http.js';
+import { parseScope } from './scopes.js';
 import { isStatusFailure } from './state.js';
 import { clientInfo } from './tokens.js';
 
@@ -29,7 +32,8 @@ const GRANT_NAMES: Record<string, string> = {
   'urn:ietf:params:oauth:grant-type:device_code': 'device_code',
 };
 
-type Outcome = { user: User; scope: string; nonce?: string } | EntraErrorSpec;
+/** `tenant`: where the token is for (an alias resolves to the account's home tenant). */
+type Outcome = { account: Account; tenant: TenantAlias | string; scope: string; nonce?: string } | EntraErrorSpec;
 
 const missing = (name: string): EntraErrorSpec => ({
   error: 'invalid_request',
@@ -51,23 +55,35 @@ function redeemCode(ctx: SimContext, b: TokenBody, clientId: string): Outcome {
   const challenge = createHash('sha256').update(b.code_verifier).digest('base64url');
   if (challenge !== grant.codeChallenge) return { error: 'invalid_grant', aadsts: 501481 };
   grant.redeemed = true;
-  const user = findUserById(ctx.directory, grant.userObjectId);
-  if (!user) return { error: 'invalid_grant', aadsts: 50034 };
-  return { user, scope: b.scope ?? grant.scope, nonce: grant.nonce };
+  const account = accountById(ctx.directory, grant.accountId);
+  if (!account) return { error: 'invalid_grant', aadsts: 50034 };
+  return { account, tenant: grant.tenant, scope: b.scope ?? grant.scope, nonce: grant.nonce };
 }
 
-function redeemRefreshToken(ctx: SimContext, b: TokenBody, clientId: string): Outcome {
+const isoTime = (d: Date): string => d.toISOString().replace('Z', '0000Z');
+
+function redeemRefreshToken(ctx: SimContext, b: TokenBody, clientId: string, tenant: TenantAlias | string): Outcome {
   if (!b.refresh_token) return missing('refresh_token');
   const grant = ctx.grants.getRefreshToken(b.refresh_token);
-  if (!grant) return { error: 'invalid_grant', aadsts: 9002313, description: 'Invalid request. Request is malformed or invalid: the refresh token is not valid.', suberror: 'bad_token' };
-  if (grant.revoked) return { error: 'invalid_grant', aadsts: 700082 };
-  // The simulator rotates strictly: a redeemed refresh token is dead (Entra keeps old ones valid).
-  if (grant.redeemed) return { error: 'invalid_grant', aadsts: 70000, description: 'The refresh token was already redeemed; use the one returned with it.', suberror: 'bad_token' };
+  if (!grant) return { error: 'invalid_grant', aadsts: 9002313, description: 'Invalid request. Request is malformed or invalid.', suberror: 'bad_token' };
+  if (grant.revokedAt) {
+    return {
+      error: 'invalid_grant',
+      aadsts: 50173,
+      description: `The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password. The grant was issued on '${isoTime(grant.issuedAt)}' and the TokensValidFrom date (before which tokens are not valid) for this user is '${isoTime(grant.revokedAt)}'.`,
+    };
+  }
+  // Entra does not revoke a used refresh token; the simulator lets it lapse after a grace period.
+  const now = Date.now();
+  if (grant.redeemedAt !== undefined && now - grant.redeemedAt >= ctx.state.refreshTokenGraceSeconds * 1000) {
+    return { error: 'invalid_grant', aadsts: 700082 };
+  }
   if (grant.clientId !== clientId) return { error: 'invalid_grant', aadsts: 70000, description: 'The refresh token was issued to a different client.', suberror: 'client_mismatch' };
-  const user = findUserById(ctx.directory, grant.userObjectId);
-  if (!user) return { error: 'invalid_grant', aadsts: 50034 };
-  grant.redeemed = true;
-  return { user, scope: b.scope ?? '' };
+  const account = accountById(ctx.directory, grant.accountId);
+  if (!account) return { error: 'invalid_grant', aadsts: 50034 };
+  grant.redeemedAt ??= now;
+  // Refresh tokens are bound to user and client, not tenant: the request's tenant decides.
+  return { account, tenant, scope: b.scope ?? '' };
 }
 
 function redeemDeviceCode(ctx: SimContext, b: TokenBody, clientId: string): Outcome {
@@ -83,10 +99,10 @@ function redeemDeviceCode(ctx: SimContext, b: TokenBody, clientId: string): Outc
     case 'redeemed':
       return { error: 'invalid_grant', aadsts: 54005, description: 'The device code was already redeemed.' };
     case 'approved': {
-      const user = entry.userObjectId ? findUserById(ctx.directory, entry.userObjectId) : undefined;
-      if (!user) return { error: 'invalid_grant', aadsts: 50034 };
+      const account = entry.accountId ? accountById(ctx.directory, entry.accountId) : undefined;
+      if (!account) return { error: 'invalid_grant', aadsts: 50034 };
       entry.status = 'redeemed';
-      return { user, scope: b.scope ?? entry.scope };
+      return { account, tenant: entry.tenant, scope: b.scope ?? entry.scope };
     }
   }
 }
@@ -102,7 +118,8 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
     if (isStatusFailure(injected)) return sendJson(res, injected.status, entraErrorBody({ error: 'temporarily_unavailable', aadsts: 90033 }, corr));
     return sendEntraError(res, injected, corr);
   }
-  if (!resolveTenant(ctx.directory, tenantSegment)) return sendEntraError(res, { error: 'invalid_request', aadsts: 90002 }, corr);
+  const tenant = resolveTenant(ctx.directory, tenantSegment);
+  if (!tenant) return sendEntraError(res, { error: 'invalid_request', aadsts: 90002 }, corr);
   if (!b.grant_type) return sendEntraError(res, missing('grant_type'), corr);
   if (!b.client_id) return sendEntraError(res, missing('client_id'), corr);
   const clientId = b.client_id.toLowerCase();
@@ -111,24 +128,25 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
   }
   let outcome: Outcome;
   if (grantName === 'authorization_code') outcome = redeemCode(ctx, b, clientId);
-  else if (grantName === 'refresh_token') outcome = redeemRefreshToken(ctx, b, clientId);
+  else if (grantName === 'refresh_token') outcome = redeemRefreshToken(ctx, b, clientId, tenant);
   else if (grantName === 'device_code') outcome = redeemDeviceCode(ctx, b, clientId);
   else outcome = { error: 'unsupported_grant_type', aadsts: 70003, description: `The app requested an unsupported grant type '${b.grant_type}'.` };
   if ('error' in outcome) return sendEntraError(res, outcome, corr);
 
-  const scope = parseScope(outcome.scope);
+  const principal = principalFor(ctx.directory, outcome.account, outcome.tenant);
+  if ('error' in principal) return sendEntraError(res, principal, corr);
+  const scope = parseScope(ctx.directory, outcome.scope, principal.tenant.displayName);
   if ('error' in scope) return sendEntraError(res, scope, corr);
-  const lifetime = ctx.state.tokenLifetimeSeconds;
-  const tid = ctx.directory.tenant.id;
+  const lifetime = ctx.state.userTokenLifetime();
   const body: Record<string, string | number> = {
     token_type: 'Bearer',
     scope: scope.granted,
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: ctx.tokens.accessToken({ kind: 'user', user: outcome.user }, { resource: scope.resource, clientId, lifetimeSeconds: lifetime }),
+    access_token: ctx.tokens.accessToken({ kind: 'user', principal }, { resource: scope.resource, clientId, lifetimeSeconds: lifetime }),
   };
-  if (scope.offlineAccess || grantName === 'refresh_token') body.refresh_token = ctx.grants.issueRefreshToken(outcome.user.objectId, clientId);
-  if (scope.openid) body.id_token = ctx.tokens.idToken(outcome.user, clientId, outcome.nonce);
-  if (b.client_info === '1') body.client_info = clientInfo(outcome.user.objectId, tid);
+  if (scope.offlineAccess || grantName === 'refresh_token') body.refresh_token = ctx.grants.issueRefreshToken(outcome.account.user.objectId, clientId);
+  if (scope.openid) body.id_token = ctx.tokens.idToken(principal, clientId, outcome.nonce, ctx.origin);
+  if (b.client_info === '1') body.client_info = clientInfo(outcome.account);
   sendJson(res, 200, body);
 }

@@ -2,14 +2,14 @@
 // client_info, and deliberately broken tokens for negative tests. RS256 via node:crypto.
 import { createHash, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { Directory } from '../types.js';
+import type { Account, Principal } from './directory.js';
 import type { SigningKey } from './keys.js';
 
-type User = Directory['users'][number];
 type ManagedIdentity = Directory['managedIdentities'][number];
 type ServicePrincipal = Directory['servicePrincipals'][number];
 
 export type TokenSubject =
-  | { kind: 'user'; user: User }
+  | { kind: 'user'; principal: Principal }
   | { kind: 'managedIdentity'; identity: ManagedIdentity }
   | { kind: 'servicePrincipal'; principal: ServicePrincipal };
 
@@ -25,6 +25,8 @@ export interface AccessTokenOptions {
   tenantId?: string;
   tamper?: boolean;
   signWithForeignKey?: boolean;
+  /** The optional claim include_externally_authenticated_upn: guests get their `#EXT#` upn. */
+  includeExternalUpn?: boolean;
 }
 
 export type Claims = Record<string, string | number | string[] | undefined>;
@@ -44,8 +46,9 @@ const opaque = (bytes: number): string => randomBytes(bytes).toString('base64url
 /** Entra's `rh` claim is opaque; any stable-looking value will do. */
 const rh = (): string => `0.${opaque(48)}.`;
 
-export function clientInfo(oid: string, tid: string): string {
-  return b64url(JSON.stringify({ uid: oid, utid: tid }));
+/** Always the HOME account, even for a guest's token: MSAL's homeAccountId is uid.utid. */
+export function clientInfo(account: Account): string {
+  return b64url(JSON.stringify({ uid: account.user.objectId, utid: account.home.id }));
 }
 
 /** Audience as Entra writes it in v1 tokens: the resource without trailing slash. */
@@ -58,8 +61,6 @@ export class TokenFactory {
     private readonly directory: Directory,
     private readonly key: SigningKey,
     private readonly foreignKey: SigningKey,
-    /** https://localhost:PORT — base of the v2 issuer of id tokens (known once listening). */
-    private readonly authorityHost: () => string,
   ) {}
 
   get tenantId(): string {
@@ -70,17 +71,15 @@ export class TokenFactory {
     return `https://sts.windows.net/${tid}/`;
   }
 
-  issuerV2(tid = this.tenantId): string {
-    return `${this.authorityHost()}/${tid}/v2.0`;
-  }
-
+  /** Groups live in the resource tenant; objects elsewhere have none here. */
   groupsOf(objectId: string): string[] {
     return this.directory.groups.filter((g) => g.members.includes(objectId)).map((g) => g.objectId);
   }
 
   accessToken(subject: TokenSubject, opts: AccessTokenOptions): string {
     const now = nowSeconds();
-    const tid = opts.tenantId ?? this.tenantId;
+    // A user's token is from the tenant of their principal; apps live in the resource tenant.
+    const tid = opts.tenantId ?? (subject.kind === 'user' ? subject.principal.tenant.id : this.tenantId);
     let iat = now;
     let nbf = now;
     let exp = now + opts.lifetimeSeconds;
@@ -102,9 +101,10 @@ export class TokenFactory {
     };
     let claims: Claims;
     if (subject.kind === 'user') {
-      const u = subject.user;
-      const [given, ...family] = u.displayName.split(' ');
-      const groups = this.groupsOf(u.objectId);
+      const p = subject.principal;
+      const home = p.account.user;
+      const [given, ...family] = p.displayName.split(' ');
+      const groups = p.tenant.id === this.tenantId ? this.groupsOf(p.objectId) : [];
       claims = {
         ...common,
         acr: '1',
@@ -116,17 +116,19 @@ export class TokenFactory {
         family_name: family.join(' ') || undefined,
         given_name: given,
         groups: groups.length ? groups : undefined,
-        idp: u.guest ? this.issuerV1(randomUUID()) : undefined,
-        email: u.guest ? u.mail : undefined,
+        // A guest: who authenticated them (their home tenant) and their home address. Entra adds
+        // the #EXT# upn only with the optional claim include_externally_authenticated_upn.
+        idp: p.guest ? this.issuerV1(p.account.home.id) : undefined,
+        email: p.guest ? (home.mail ?? home.upn) : undefined,
         ipaddr: '127.0.0.1',
-        name: u.displayName,
-        oid: u.objectId,
+        name: p.displayName,
+        oid: p.objectId,
         rh: rh(),
         scp: 'user_impersonation',
-        sub: createHash('sha256').update(`${u.objectId}:${common.aud}`).digest('base64url').slice(0, 43),
+        sub: createHash('sha256').update(`${p.objectId}:${common.aud}`).digest('base64url').slice(0, 43),
         tid,
-        unique_name: u.upn,
-        upn: u.upn,
+        unique_name: p.guest ? home.upn : p.upn,
+        upn: p.guest && !opts.includeExternalUpn ? undefined : p.upn,
         uti: opaque(16),
         ver: '1.0',
         xms_tcdt: 1_600_000_000,
@@ -161,23 +163,24 @@ export class TokenFactory {
     return `${h}.${b64url(JSON.stringify(tampered))}.${s}`;
   }
 
-  idToken(user: User, clientId: string, nonce: string | undefined, lifetimeSeconds = 3600): string {
+  /** `origin`: the https://host[:port] the request came to, base of the v2 issuer. */
+  idToken(p: Principal, clientId: string, nonce: string | undefined, origin: string, lifetimeSeconds = 3600): string {
     const now = nowSeconds();
     return signJwt(
       {
         aud: clientId,
-        iss: this.issuerV2(),
+        iss: `${origin}/${p.tenant.id}/v2.0`,
         iat: now,
         nbf: now,
         exp: now + lifetimeSeconds,
-        name: user.displayName,
+        name: p.displayName,
         nonce,
-        oid: user.objectId,
+        oid: p.objectId,
         // Guests sign in with their home address; their #EXT# UPN only lives in the resource tenant.
-        preferred_username: user.guest && user.mail ? user.mail : user.upn,
+        preferred_username: p.account.user.upn,
         rh: rh(),
-        sub: createHash('sha256').update(`${user.objectId}:${clientId}`).digest('base64url').slice(0, 43),
-        tid: this.tenantId,
+        sub: createHash('sha256').update(`${p.objectId}:${clientId}`).digest('base64url').slice(0, 43),
+        tid: p.tenant.id,
         uti: opaque(16),
         ver: '2.0',
       },
