@@ -245,6 +245,8 @@ function tokensService(tokens: TokenProvider): TokensService {
         expectedUsername: f.expectedUsername ?? null,
         groupsCount: f.groupsCount,
         groupsOverage: f.groupsOverage,
+        ...(f.guest ? { guest: true, homeAccount: f.homeUpn ?? null } : {}),
+        ...(f.notes?.length ? { notes: f.notes } : {}),
       };
     },
   };

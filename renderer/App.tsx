@@ -223,11 +223,12 @@ export function App(): ReactNode {
   // ------------------------------------------------------------------ connect
 
   const connectTab = useCallback(
-    async (tabId: string, profileId: string) => {
+    async (tabId: string, profileId: string, opts: { fresh?: boolean } = {}) => {
       // Stages advance with session.connectProgress while sessions.open is pending.
       updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'tls' }, info: undefined }));
       try {
-        const info = await call('sessions.open', { profileId });
+        // fresh: "Retry with a fresh token" — the main process bypasses every token cache.
+        const info = await call('sessions.open', { profileId, ...(opts.fresh ? { fresh: true } : {}) });
         updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'done' }, info }));
       } catch (e) {
         const error = errorPayloadOf(e);
@@ -235,7 +236,7 @@ export function App(): ReactNode {
         const failedAt = failedStage(error.code, reached);
         updateTab(tabId, (t) => ({ ...t, attempt: { stage: failedAt, failedAt, error } }));
         // The server refused the token: describe what was sent (claims only; the broker has it in memory).
-        if (failedAt !== 'auth') return;
+        if (failedAt !== 'auth' || error.code === 'entra_auth_disabled') return;
         const token = await call('tokens.describe', { profileId }).catch(() => undefined);
         if (token) updateTab(tabId, (t) => (t.attempt.error === error ? { ...t, attempt: { ...t.attempt, token } } : t));
       }
@@ -434,6 +435,7 @@ export function App(): ReactNode {
                 profile={profileById.get(activeSession.profileId) as Profile}
                 attempt={activeSession.attempt}
                 onRetry={() => void connectTab(activeSession.id, activeSession.profileId)}
+                onRetryFresh={() => void connectTab(activeSession.id, activeSession.profileId, { fresh: true })}
                 onEdit={() => setDialog({ kind: 'editor', profile: profileById.get(activeSession.profileId) ?? null, folder: '' })}
                 onSignIn={() => {
                   const p = profileById.get(activeSession.profileId);

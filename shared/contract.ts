@@ -80,6 +80,12 @@ export const TokenDescriptionSchema = z.object({
   expectedUsername: z.string().nullable(),
   groupsCount: z.number().int().nonnegative(),
   groupsOverage: z.boolean(),
+  /** The account is a guest (external) in the token's tenant. */
+  guest: z.boolean().optional(),
+  /** A guest's home address (the token has no #EXT# upn): NOT the role name. */
+  homeAccount: z.string().nullable().optional(),
+  /** Advice from the claims: guest role names, the tenant to sign in to. */
+  notes: z.array(z.string()).optional(),
 });
 export type TokenDescription = z.infer<typeof TokenDescriptionSchema>;
 
@@ -124,7 +130,12 @@ export const CONTRACT = {
     output: z.object({ signedOut: z.array(z.string()) }),
   },
 
-  'sessions.open': { input: z.strictObject({ profileId: ProfileId }), output: SessionInfoSchema },
+  'sessions.open': {
+    // `fresh`: "Retry with a fresh token" — the token comes from Entra, bypassing every cache (a
+    // cached token predates a PIM activation or a group change).
+    input: z.strictObject({ profileId: ProfileId, fresh: z.boolean().optional() }),
+    output: SessionInfoSchema,
+  },
   'sessions.close': { input: z.strictObject({ sessionId: SessionIdSchema }), output: z.object({ closed: z.boolean() }) },
   'sessions.info': { input: z.strictObject({ sessionId: SessionIdSchema }), output: SessionInfoSchema },
   'sessions.query': {

@@ -27,8 +27,14 @@ export const ERROR_CODES = [
   'tls_verification_failed',
   'token_expired',
   'token_wrong_audience',
+  'token_wrong_kind', // AAD_AUTH_TOKENTYPE…: a user token for a service role, or an app token for a user role
+  'token_wrong_tenant', // the token comes from another tenant than the server's (guests: sign in with --tenant)
   'token_invalid',
   'role_not_found_or_not_member', // password authentication failed for an Entra role
+  'entra_auth_disabled', // the server asked for a SCRAM/MD5 password: Entra authentication is off (a guess from the protocol)
+  'firewall_blocked', // no pg_hba.conf entry for host "<ip>": the server's firewall does not allow this IP
+  'login_refused', // any other permanent login refusal (database does not exist, role may not log in …)
+  'server_restarting', // 57P01/57P02/57P03: restart, failover, starting up — transient
   'server_unreachable',
   'query_failed',
   'query_cancelled',

@@ -513,6 +513,16 @@ export interface UsernameTokenFacts {
   upn?: string;
   /** The role name the token implies (e.g. a managed identity's name), when known. */
   expectedUsername?: string;
+  /** The token says the account is a guest (external: `idp`, `acct`, or an #EXT# upn). */
+  guest?: boolean;
+  /** A guest's home address (`unique_name`/`email` of a token without the #EXT# upn): never the role name. */
+  homeUpn?: string;
+}
+
+/** `bob@fabrikam.example` → `bob_fabrikam.example#EXT#@<domain>`: how Entra names a guest in a resource tenant. */
+export function guestRoleNameFor(homeAddress: string, resourceDomain = "<the server tenant's domain>"): string {
+  const at = homeAddress.lastIndexOf('@');
+  return at > 0 ? `${homeAddress.slice(0, at)}_${homeAddress.slice(at + 1)}#EXT#@${resourceDomain}` : `${homeAddress}#EXT#@${resourceDomain}`;
 }
 
 /** `alice_fabrikam.com#EXT#@contoso.onmicrosoft.com` → `alice@fabrikam.com`. */
@@ -538,6 +548,25 @@ export function usernameHints(profileUsername: string, tokenFacts: UsernameToken
   const expected = tokenFacts.expectedUsername?.trim() || undefined;
 
   if (u !== u.trim()) hints.push(`The username "${u}" starts or ends with spaces; role names are matched exactly, so remove them.`);
+
+  // A guest whose token has no #EXT# upn: the only address it shows is the home one, which is
+  // never the role name. Explain the #EXT# form and the tenant to sign in to instead.
+  const home = tokenFacts.guest ? (tokenFacts.homeUpn?.trim() || (upn && !isGuestUpn(upn) ? upn : undefined)) : undefined;
+  if (tokenFacts.guest && !(upn && isGuestUpn(upn))) {
+    const example = guestRoleNameFor(home ?? 'name@home.example');
+    if (home && u.trim().toLowerCase() === home.toLowerCase()) {
+      hints.push(
+        `You are a guest in the server's tenant, so your role is your guest UPN there (${example}), not your home address ${home}. Use that #EXT# name as the username (quote it in psql because of the #).`,
+      );
+    } else if (!isGuestUpn(u)) {
+      hints.push(`Guests log in with their full guest UPN in the server's tenant (${example}) or the exact display name of a group they belong to — never their home address.`);
+    }
+    hints.push(
+      "A guest must sign in to the server's tenant, not their home tenant: pgentra login --tenant <the server's tenant id or domain> (in the app: sign in with that tenant), then use that account in the profile.",
+    );
+    if (/\s/.test(u.trim())) hints.push(`"${u}" contains spaces: that is fine for an Entra group's display name (pgEntra quotes it), but a UPN never has spaces.`);
+    return hints;
+  }
 
   if (upn) {
     const guest = isGuestUpn(upn);

@@ -41,7 +41,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
  * cloud CA and domains, broker-issued tokens). Resolves `undefined` when ctx.signal aborted
  * first (Ctrl+C while signing in or connecting).
  */
-export async function openProfileSession(ctx: CliContext, nameOrId: string, opts: { pageSize?: number } = {}): Promise<ProfileSession | undefined> {
+export async function openProfileSession(ctx: CliContext, nameOrId: string, opts: { pageSize?: number; fresh?: boolean } = {}): Promise<ProfileSession | undefined> {
   const profile = await openProfileStore(ctx.dataDir).get(nameOrId);
   // Before any token exists: the profile file may have been edited by hand since it was saved.
   assertTokenMayBeSent(profile);
@@ -63,7 +63,8 @@ export async function openProfileSession(ctx: CliContext, nameOrId: string, opts
     customCloud: customCloudFacts,
     ...(opts.pageSize ? { tuning: { pageSize: opts.pageSize } } : {}),
   });
-  const opening = sessions.open(profile);
+  // --fresh: the first token comes from Entra, bypassing every cache (after a PIM activation).
+  const opening = sessions.open(profile, opts.fresh ? { fresh: true } : {});
   const sessionId = await untilAborted(opening, ctx.signal);
   if (sessionId === undefined) {
     // Do not leave a half-open connection behind once the open finishes anyway.

@@ -50,7 +50,8 @@ export interface AccountsService {
 
 /** Implemented by electron/sessions SessionManager. */
 export interface SessionsService {
-  open(target: SessionTarget): Promise<string>;
+  /** `fresh`: the first token bypasses every cache (after a PIM activation or a group change). */
+  open(target: SessionTarget, opts?: { fresh?: boolean }): Promise<string>;
   close(sessionId: string): Promise<void>;
   info(sessionId: string): SessionInfo;
   query(sessionId: string, sql: string, opts?: { pageSize?: number; queryId?: string }): Promise<QueryResult>;

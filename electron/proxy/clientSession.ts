@@ -26,6 +26,11 @@ import { resolveClientUser } from './userRule.js';
 
 /** After "The access token has expired", ask for a token with at least this much life left (as sessions do). */
 export const FRESH_TOKEN_SECONDS = 900;
+/**
+ * Transient refusals (restart, failover, "starting up", too many connections; loginRefusal.ts)
+ * are tried again this many times, after these delays; permanent ones never are.
+ */
+export const TRANSIENT_RETRY_DELAYS_MS: readonly number[] = [500, 1500];
 
 export interface SessionEnv {
   route: RouteRuntime;
@@ -184,9 +189,20 @@ export class ClientSession {
     params.set('application_name', startup.params.get('application_name') || route.profile.applicationName);
     const version = (startup.majorVersion << 16) | startup.minorVersion;
 
-    const ctx: AuthContext = { role: decision.user, host: route.upstream.host, port: route.upstream.port, ...(this.accountHint() ? { account: this.accountHint() as string } : {}) };
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const retried = attempt > 0;
+    const ctx: AuthContext = {
+      role: decision.user,
+      host: route.upstream.host,
+      port: route.upstream.port,
+      profile: route.profile.name,
+      credentialKind: route.profile.credential.kind,
+      ...(this.accountHint() ? { account: this.accountHint() as string } : {}),
+    };
+    // Each refusal is classified once (sessions/loginRefusal.ts): an expired token is retried once
+    // with a forced-fresh token, a transient refusal a few times with a delay, a permanent one never.
+    let retried = false;
+    let transientRetries = 0;
+    for (;;) {
+      const forceFresh = retried;
       let conn: UpstreamConnection;
       try {
         conn = await openUpstream(route.upstream);
@@ -200,38 +216,58 @@ export class ClientSession {
       }
       this.upstream = conn;
       conn.socket.on('error', () => undefined); // 'close' follows and ends the client
-      // The token is fetched only once a verified TLS connection exists: an unreachable or
-      // impostor server never causes a token request (or a sign-in prompt).
-      let token: AccessToken;
-      try {
-        env.stats.tokenRequests++;
-        token = await env.tokens.getToken({ credential: route.profile.credential, cloud: route.tokenCloud, ...(retried ? { minValiditySeconds: FRESH_TOKEN_SECONDS } : {}) });
-      } catch (e) {
-        conn.socket.destroy();
-        env.logger.warn('proxy could not get a token', { profile: route.profile.name, error: redactError(e) });
-        return this.refuse(tokenFailureError(e, ctx), 'failed');
-      }
-      if (token.account) {
-        this.account = token.account;
-        ctx.account = token.account;
-      }
+      // The token is fetched only once a verified TLS connection exists and the server asks
+      // for the password: an unreachable or impostor server, or a firewall refusal, never causes
+      // a token request (or a sign-in prompt).
+      let tokenFailure: { error: unknown } | undefined;
+      const supplyToken = async (): Promise<string> => {
+        let token: AccessToken;
+        try {
+          env.stats.tokenRequests++;
+          token = await env.tokens.getToken({ credential: route.profile.credential, cloud: route.tokenCloud, ...(forceFresh ? { minValiditySeconds: FRESH_TOKEN_SECONDS } : {}) });
+        } catch (e) {
+          tokenFailure = { error: e };
+          throw e;
+        }
+        if (token.account) {
+          this.account = token.account;
+          ctx.account = token.account;
+        }
+        return token.token;
+      };
       let result: Awaited<ReturnType<typeof login>>;
       try {
-        result = await login(conn, params, version, () => token.token);
+        result = await login(conn, params, version, supplyToken);
       } catch (e) {
         conn.socket.destroy();
+        if (tokenFailure) {
+          env.logger.warn('proxy could not get a token', { profile: route.profile.name, error: redactError(tokenFailure.error) });
+          return this.refuse(tokenFailureError(tokenFailure.error, ctx), 'failed');
+        }
         env.logger.warn('proxy login to the server failed', { profile: route.profile.name, error: redactError(e) });
         return this.refuse(upstreamConnectError(e, ctx), 'failed');
       }
       if (!result.ok) {
         conn.socket.destroy();
-        if (!retried && classifyUpstreamAuthError(result.error) === 'expired') {
+        this.upstream = undefined;
+        const refusal = classifyUpstreamAuthError(result.error, result.authMethod);
+        if (refusal.disposition === 'retry-fresh' && !retried) {
+          retried = true;
           env.stats.expiredRetries++;
           env.logger.info('server refused an expired token; retrying with a fresh one', { profile: route.profile.name });
           continue;
         }
-        env.logger.warn('server refused the login', { profile: route.profile.name, sqlstate: result.error.code, message: result.error.message });
-        return this.refuse(upstreamAuthError(result.error, ctx, retried), 'refused');
+        const delay = TRANSIENT_RETRY_DELAYS_MS[transientRetries];
+        if (refusal.disposition === 'transient' && delay !== undefined) {
+          transientRetries++;
+          env.stats.transientRetries++;
+          env.logger.info('server refused the login for now; retrying', { profile: route.profile.name, sqlstate: result.error.code, kind: refusal.kind, attempt: transientRetries });
+          await new Promise((r) => setTimeout(r, delay));
+          if (client.destroyed) return;
+          continue;
+        }
+        env.logger.warn('server refused the login', { profile: route.profile.name, sqlstate: result.error.code, kind: refusal.kind, disposition: refusal.disposition, message: result.error.message });
+        return this.refuse(upstreamAuthError(result.error, ctx, retried, result.authMethod), 'refused');
       }
       if (client.destroyed) {
         conn.socket.destroy();

@@ -4,6 +4,7 @@
 // Pure functions: no I/O. Never put a token in any field.
 import { isPgEntraError } from '../../shared/errors.js';
 import type { ErrorFields } from '../pgwire/index.js';
+import { classifyLoginRefusal, describeRefusal, guestTenantAdvice, isGroupLogin, pimAdvice, type AuthMethod, type LoginRefusal } from '../sessions/loginRefusal.js';
 
 export interface AuthContext {
   /** The role the proxy signed in as. */
@@ -12,17 +13,15 @@ export interface AuthContext {
   account?: string;
   host: string;
   port: number;
+  /** The profile's name, for commands in the advice. */
+  profile?: string;
+  /** Kind of the profile's credential (PIM advice is for people, not identities). */
+  credentialKind?: string;
 }
 
-export type UpstreamAuthFailure = 'expired' | 'not_member' | 'audience' | 'token_invalid' | 'other';
-
-export function classifyUpstreamAuthError(f: Pick<ErrorFields, 'message' | 'code'>): UpstreamAuthFailure {
-  const m = f.message;
-  if (/access token has expired/i.test(m)) return 'expired';
-  if (/password authentication failed for user/i.test(m)) return 'not_member';
-  if (/valid audience claim/i.test(m)) return 'audience';
-  if (/access token|AAD_AUTH_TOKENTYPE|oid claim/i.test(m)) return 'token_invalid';
-  return 'other';
+/** The shared classification (sessions/loginRefusal.ts): the proxy retries exactly what sessions retry. */
+export function classifyUpstreamAuthError(f: Pick<ErrorFields, 'message' | 'code'>, authMethod?: AuthMethod): LoginRefusal {
+  return classifyLoginRefusal({ code: f.code, message: f.message }, { authMethod });
 }
 
 function appendHint(f: ErrorFields, ours: string): ErrorFields {
@@ -33,11 +32,16 @@ function loginCommand(account: string | undefined): string {
   return account ? `pgentra login --account ${account}` : 'pgentra login';
 }
 
-/** The upstream's ErrorResponse during login, with our hint appended. `retried`: a forced-fresh token was already tried. */
-export function upstreamAuthError(f: ErrorFields, ctx: AuthContext, retried: boolean): ErrorFields {
+/**
+ * The upstream's ErrorResponse during login, with our hint appended. `retried`: a forced-fresh
+ * token was already tried. `authMethod`: the password method the server asked for.
+ */
+export function upstreamAuthError(f: ErrorFields, ctx: AuthContext, retried: boolean, authMethod?: AuthMethod): ErrorFields {
   const account = ctx.account ?? 'the profile\'s account';
   const at = `${ctx.host}:${ctx.port}`;
-  switch (classifyUpstreamAuthError(f)) {
+  const refusal = classifyUpstreamAuthError(f, authMethod);
+  const fresh = ctx.profile ? `run \`pgentra token ${ctx.profile} --fresh\`, then reconnect` : 'get a fresh token with `pgentra token PROFILE --fresh`, then reconnect';
+  switch (refusal.kind) {
     case 'expired':
       return appendHint(
         f,
@@ -45,20 +49,23 @@ export function upstreamAuthError(f: ErrorFields, ctx: AuthContext, retried: boo
           ? `pgEntra proxy: the server refused a freshly fetched token as expired too — check this computer's clock, or sign in again: ${loginCommand(ctx.account)}`
           : `pgEntra proxy: the token expired on the way; reconnect to get a fresh one.`,
       );
-    case 'not_member':
+    case 'not_member': {
+      const extra = [
+        guestTenantAdvice(ctx.role, ctx.account),
+        isGroupLogin({ role: ctx.role, account: ctx.account, credentialKind: ctx.credentialKind }) ? pimAdvice(ctx.role, fresh) : undefined,
+      ].filter((x): x is string => x !== undefined);
       return appendHint(
         f,
-        `pgEntra proxy: Account ${account} is not a member of group "${ctx.role}" or the role "${ctx.role}" does not exist on ${at} — ask an Entra admin to add the account to the group or to run pgaadauth_create_principal('${ctx.role}', false, false) in the postgres database. Role names are case-sensitive.`,
+        `pgEntra proxy: Account ${account} is not a member of group "${ctx.role}" or the role "${ctx.role}" does not exist on ${at} — ask an Entra admin to add the account to the group or to run pgaadauth_create_principal('${ctx.role}', false, false) in the postgres database. Role names are case-sensitive.${extra.length ? ` ${extra.join(' ')}` : ''}`,
       );
-    case 'audience':
-      return appendHint(f, `pgEntra proxy: the token is for another cloud than ${at} — check the profile's cloud setting.`);
-    case 'token_invalid':
-      return appendHint(
-        f,
-        `pgEntra proxy: ${at} refused the token of ${account} for role "${ctx.role}" — check that the profile's credential matches the kind of role (a user token cannot log in as a managed identity or service principal).`,
-      );
-    case 'other':
-      return appendHint(f, `pgEntra proxy: signing in to ${at} as "${ctx.role}" failed.`);
+    }
+    case 'refused':
+      if (!refusal.sqlstate) return appendHint(f, `pgEntra proxy: signing in to ${at} as "${ctx.role}" failed.`);
+    // falls through: a refusal with a SQLSTATE gets the shared advice
+    default: {
+      const d = describeRefusal(refusal, f, { host: ctx.host, port: ctx.port, role: ctx.role, account: ctx.account, credentialKind: ctx.credentialKind, retriedFresh: retried, freshHow: fresh });
+      return appendHint(f, `pgEntra proxy: ${d.message}${d.hint ? ` ${d.hint}` : ''}`);
+    }
   }
 }
 

@@ -47,11 +47,13 @@ export interface ProxyStats {
   cancelRequests: number;
   /** Logins retried with a fresh token after "The access token has expired". */
   expiredRetries: number;
+  /** Logins tried again after a transient refusal (restart, failover, too many connections). */
+  transientRetries: number;
   tokenRequests: number;
   bytesFromClients: number;
   bytesToClients: number;
 }
 
 export function emptyStats(): ProxyStats {
-  return { accepted: 0, active: 0, relaying: 0, succeeded: 0, failed: 0, cancelRequests: 0, expiredRetries: 0, tokenRequests: 0, bytesFromClients: 0, bytesToClients: 0 };
+  return { accepted: 0, active: 0, relaying: 0, succeeded: 0, failed: 0, cancelRequests: 0, expiredRetries: 0, transientRetries: 0, tokenRequests: 0, bytesFromClients: 0, bytesToClients: 0 };
 }

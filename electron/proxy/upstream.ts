@@ -105,14 +105,19 @@ export type LoginResult =
       messages: Array<{ type: string; framed: Buffer }>;
       backendKey: BackendKey | undefined;
     }
-  | { ok: false; error: ErrorFields };
+  | {
+      ok: false;
+      error: ErrorFields;
+      /** Set when the server asked for a password method other than cleartext (the error is ours, not the server's). */
+      authMethod?: 'md5' | 'sasl' | 'other';
+    };
 
 /**
  * Sends the StartupMessage and answers AuthenticationCleartextPassword with `token`. Reads up to
  * the first ReadyForQuery. Other authentication methods are refused: an Entra role always asks
  * for a cleartext password, so anything else is not the server we expect.
  */
-export async function login(conn: UpstreamConnection, params: ReadonlyMap<string, string>, protocolVersion: number, token: () => string): Promise<LoginResult> {
+export async function login(conn: UpstreamConnection, params: ReadonlyMap<string, string>, protocolVersion: number, token: () => string | Promise<string>): Promise<LoginResult> {
   conn.socket.write(buildStartupMessage(params, protocolVersion));
   const messages: Array<{ type: string; framed: Buffer }> = [];
   let backendKey: BackendKey | undefined;
@@ -123,12 +128,15 @@ export async function login(conn: UpstreamConnection, params: ReadonlyMap<string
       case 'R': {
         const { code } = parseAuthentication(msg.body);
         if (code === AuthCode.CleartextPassword && !authenticated) {
-          conn.socket.write(passwordMessage(token()));
+          // Asked for only now: a server that refuses before authentication (its firewall)
+          // causes no token request.
+          conn.socket.write(passwordMessage(await token()));
         } else if (code === AuthCode.Ok) {
           authenticated = true;
         } else {
           return {
             ok: false,
+            authMethod: code === AuthCode.MD5Password ? 'md5' : code === AuthCode.SASL ? 'sasl' : 'other',
             error: {
               severity: 'FATAL',
               code: '28000',

@@ -1,6 +1,7 @@
 // Turns what pg, Node's TLS/network stack and PostgreSQL report into typed PgEntraErrors that
 // say what to do next. Messages never include a token.
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { classifyLoginRefusal, describeRefusal, isTransientCode, type AuthMethod } from './loginRefusal.js';
 
 export interface ConnectContext {
   host: string;
@@ -9,6 +10,15 @@ export interface ConnectContext {
   /** UPN / identity of the token used, when known (never the token). */
   account?: string;
   sslmode: string;
+  database?: string;
+  /** Kind of the profile's credential (PIM advice is for people, not identities). */
+  credentialKind?: string;
+  /** The password method the server asked for (an Entra role asks for cleartext). */
+  authMethod?: AuthMethod;
+  /** A forced-fresh token was already tried. */
+  retriedFresh?: boolean;
+  /** How this caller retries with a fresh token, for the advice. */
+  freshHow?: string;
 }
 
 /** The fields pg's DatabaseError carries (typed narrowly so nothing else leaks through). */
@@ -70,9 +80,9 @@ function isTlsError(e: unknown): boolean {
   return /does not support SSL connections|error establishing an SSL connection/i.test(message);
 }
 
-/** True when retrying later may succeed (network trouble), as opposed to a refusal that needs the user. */
+/** True when retrying later may succeed (network trouble, restart/failover), as opposed to a refusal that needs the user. */
 export function isTransientConnectError(e: PgEntraError): boolean {
-  return e.code === 'server_unreachable' || e.code === 'network_unavailable' || e.code === 'token_expired';
+  return isTransientCode(e.code);
 }
 
 /** Lost connection mid-flight or while idle: pg's own messages for a socket that closed. */
@@ -111,47 +121,19 @@ export function mapConnectError(e: unknown, ctx: ConnectContext): PgEntraError {
   const server = serverErrorFields(e);
   const message = e instanceof Error ? e.message : String(e);
   const at = `${ctx.host}:${ctx.port}`;
-  if (server || /password authentication failed|access token/i.test(message)) {
-    if (/access token has expired/i.test(message)) {
-      return new PgEntraError('token_expired', `The server at ${at} refused an expired access token.`, {
-        hint: 'pgEntra fetches a fresh token and retries once; if this persists, sign in again.',
-        details: { sqlstate: server?.code ?? null },
-        cause: e,
-      });
-    }
-    if (/valid audience claim/i.test(message)) {
-      return new PgEntraError('token_wrong_audience', `The token was issued for the wrong cloud/resource for this server: check the profile's cloud.`, {
-        hint: `${at} expects a token for its own cloud's PostgreSQL resource (${/resource "([^"]+)"/.exec(message)?.[1] ?? 'see the server message'}).`,
-        details: { serverMessage: message },
-        cause: e,
-      });
-    }
-    const failedRole = /password authentication failed for user "(.*)"/i.exec(message)?.[1];
-    if (failedRole !== undefined) {
-      const account = ctx.account ?? 'your account';
-      return new PgEntraError(
-        'role_not_found_or_not_member',
-        `Account ${account} is not a member of group ${failedRole}, or the role ${failedRole} does not exist on the server — ask an Entra admin to run pgaadauth_create_principal, or check the exact (case-sensitive) display name`,
-        {
-          hint: `Users log in with their UPN, group members with the group's exact display name. Server: ${at}.`,
-          details: { role: failedRole, account: ctx.account ?? null, sqlstate: server?.code ?? null },
-          cause: e,
-        },
-      );
-    }
-    if (/invalid format|valid oid claim|AAD_AUTH_TOKENTYPE|access token/i.test(message)) {
-      return new PgEntraError('token_invalid', `The server at ${at} refused the access token: ${message}`, {
-        hint: 'Check that the profile\'s credential matches the kind of role (a user token cannot log in as a managed identity or service principal).',
-        details: { serverMessage: message },
-        cause: e,
-      });
-    }
-    if (server) {
-      return new PgEntraError('server_unreachable', `The server at ${at} refused the connection: ${message}`, {
-        details: { sqlstate: server.code ?? null, host: ctx.host, port: ctx.port },
-        cause: e,
-      });
-    }
+  if (server || /password authentication failed|access token|AAD_AUTH_TOKENTYPE|no pg_hba\.conf entry/i.test(message)) {
+    const refusal = classifyLoginRefusal({ code: server?.code, message }, { authMethod: ctx.authMethod });
+    const d = describeRefusal(refusal, { code: server?.code, message }, {
+      host: ctx.host,
+      port: ctx.port,
+      role: ctx.username,
+      database: ctx.database,
+      account: ctx.account,
+      credentialKind: ctx.credentialKind,
+      retriedFresh: ctx.retriedFresh,
+      freshHow: ctx.freshHow,
+    });
+    return new PgEntraError(d.code, d.message, { ...(d.hint ? { hint: d.hint } : {}), ...(d.details ? { details: d.details } : {}), cause: e });
   }
   if (isTlsError(e)) {
     return new PgEntraError('tls_verification_failed', `The TLS certificate of ${at} could not be verified (${errnoCode(e) ?? message}); no token was sent.`, {
@@ -181,6 +163,12 @@ export function mapQueryError(e: unknown, ctx: Pick<ConnectContext, 'host' | 'po
     if (server.detail) details.detail = server.detail;
     if (server.where) details.where = server.where;
     return new PgEntraError('query_failed', server.message, { ...(server.hint ? { hint: server.hint } : {}), details, cause: e });
+  }
+  if (server && /^57P0[123]$/.test(server.code ?? '')) {
+    return new PgEntraError('server_restarting', `The server ${ctx.host}:${ctx.port} restarted or failed over while the statement ran (${server.message}) — it was not retried; check whether it completed, then run it again once reconnected.`, {
+      details: { sqlstate: server.code ?? null },
+      cause: e,
+    });
   }
   if (isConnectionLost(e)) {
     return serverUnreachable(ctx, e, 'the connection was lost while the statement ran — it was not retried; check whether it completed, then run it again');

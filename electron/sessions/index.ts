@@ -5,3 +5,4 @@ export { buildSslOptions } from './tls.js';
 export { splitSql, type SqlStatement } from './splitSql.js';
 export { mapConnectError, mapQueryError } from './errors.js';
 export type { SessionTarget } from './types.js';
+export { LOGIN_REFUSAL_RULES, classifyLoginRefusal, describeRefusal, isTransientCode, type LoginRefusal, type RefusalDisposition } from './loginRefusal.js';

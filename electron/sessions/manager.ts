@@ -76,8 +76,11 @@ export class SessionManager {
     return () => this.progressListeners.delete(listener);
   }
 
-  /** Connects and returns the new session's id; rejects with a typed error when the first connect fails. */
-  async open(target: SessionTarget): Promise<string> {
+  /**
+   * Connects and returns the new session's id; rejects with a typed error when the first connect
+   * fails. `fresh`: the first token comes from Entra, bypassing every cache ("Retry with a fresh token").
+   */
+  async open(target: SessionTarget, opts: { fresh?: boolean } = {}): Promise<string> {
     // Before anything connects or asks for a token: the profile may have been loaded without the
     // host check (custom clouds) or edited by hand since it was saved.
     const cloud = this.cloudFacts(target);
@@ -93,7 +96,7 @@ export class SessionManager {
             // One broken subscriber must not stop the connect.
           }
         }
-      });
+      }, opts.fresh ? { fresh: true } : {});
     } catch (e) {
       await session.close();
       throw e;
@@ -192,7 +195,8 @@ export class SessionManager {
       } catch (e) {
         const t = session.target;
         const err = mapConnectError(e, { host: t.host, port: t.port, username: input.roleName, sslmode: t.sslmode, ...(account ? { account } : {}) });
-        if (err.code === 'server_unreachable' || err.code === 'tls_verification_failed') throw err;
+        // Refusals that do not depend on the role (network, TLS, firewall, restart) are errors, not results.
+        if (['server_unreachable', 'tls_verification_failed', 'firewall_blocked', 'server_restarting'].includes(err.code)) throw err;
         return { ...base, granted: false, currentUser: null, sessionUser: null, error: err.toPayload() };
       }
       const who = await whoAmI(client).catch((e: unknown) => {

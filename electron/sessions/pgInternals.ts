@@ -1,8 +1,10 @@
 // The few pg internals a session reads that @types/pg does not declare, narrowed with runtime
 // checks in one place: the backend key (for cancel requests), the socket (for TLS facts) and
-// the token held as the connection's password after login (dropped once logged in).
+// the token held as the connection's password after login (dropped once logged in), and the
+// password method the server asked for.
+import { EventEmitter } from 'node:events';
 import { TLSSocket } from 'node:tls';
-import type pg from 'pg';
+import pg from 'pg';
 
 export interface BackendKey {
   processId: number;
@@ -38,4 +40,31 @@ export function isSocketOpen(client: pg.ClientBase): boolean {
 /** pg refuses to send on a client that already failed or ended: such a statement never reached the server. */
 export function wasNeverSent(e: unknown): boolean {
   return e instanceof Error && /is not queryable/.test(e.message);
+}
+
+type WatchedAuthMethod = 'cleartext' | 'md5' | 'sasl';
+const AUTH_METHOD = Symbol('pgentra.authMethod');
+
+/**
+ * A pg Client that notes which password method the server asked for. Its listeners on the
+ * connection are added before pg's own (pg attaches them in connect()), so the note is there when
+ * pg asks the password function — which pg calls with the client as `this`.
+ */
+export class AuthWatchingClient extends pg.Client {
+  [AUTH_METHOD]: WatchedAuthMethod | undefined;
+
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const con = (this as unknown as { connection?: unknown }).connection;
+    if (con instanceof EventEmitter) {
+      con.on('authenticationCleartextPassword', () => (this[AUTH_METHOD] = 'cleartext'));
+      con.on('authenticationMD5Password', () => (this[AUTH_METHOD] = 'md5'));
+      con.on('authenticationSASL', () => (this[AUTH_METHOD] = 'sasl'));
+    }
+  }
+}
+
+/** The password method an AuthWatchingClient saw; undefined for any other value. */
+export function authMethodOf(client: unknown): WatchedAuthMethod | undefined {
+  return client instanceof AuthWatchingClient ? client[AUTH_METHOD] : undefined;
 }

@@ -29,8 +29,9 @@ import type {
 } from '../../shared/ipcSessions.js';
 import type { AccessToken, TokenProvider } from '../auth/tokenProvider.js';
 import { sendCancelRequest } from './cancelRequest.js';
-import { isTransientConnectError, mapConnectError, mapQueryError, type ConnectContext } from './errors.js';
-import { backendKeyOf, forgetPassword, isSocketOpen, tlsFactsOf, wasNeverSent } from './pgInternals.js';
+import { isTransientConnectError, mapConnectError, mapQueryError, serverErrorFields, type ConnectContext } from './errors.js';
+import { AuthWatchingClient, authMethodOf, backendKeyOf, forgetPassword, isSocketOpen, tlsFactsOf, wasNeverSent } from './pgInternals.js';
+import { classifyLoginRefusal, describeRefusal, type AuthMethod } from './loginRefusal.js';
 import { setImmediate as nextIo } from 'node:timers/promises';
 import { BUILTIN_TYPE_NAMES } from './builtinTypes.js';
 import { splitSql } from './splitSql.js';
@@ -101,6 +102,12 @@ export class Session {
   private lastConnectError: PgEntraError | undefined;
   private wakeBackoff: (() => void) | undefined;
   private forceFreshToken = false;
+  /** The next token must come from Entra, not a cache (the person asked: "Retry with a fresh token"). */
+  private bypassTokenCache = false;
+  /** The password method the server asked for on the newest connection attempt. */
+  private lastAuthMethod: AuthMethod | undefined;
+  /** The expired-token retry already ran for the current connect. */
+  private retriedFresh = false;
   /** The token issued most recently for a new connection (facts only, never the token). */
   private lastIssued: { account?: string; expiresOn: Date } | undefined;
   private connectedWith: { account?: string; expiresOn: Date } | undefined;
@@ -124,12 +131,18 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     const t = target;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- pg calls the password function with the client as `this`
+    const session = this;
     this.pool = new pg.Pool({
+      // Records which password method the server asks for: an Entra role asks for cleartext.
+      Client: AuthWatchingClient,
       host: t.host,
       port: t.port,
       database: t.database,
       user: t.username,
-      password: () => this.passwordForNewConnection(),
+      password: function (this: unknown) {
+        return session.passwordForNewConnection(authMethodOf(this));
+      },
       ssl: deps.ssl,
       application_name: t.applicationName || 'pgEntra',
       connectionTimeoutMillis: t.connectTimeoutSeconds * 1000,
@@ -149,9 +162,13 @@ export class Session {
     return () => this.listeners.delete(listener);
   }
 
-  /** First connection. Rejects (and the session should be discarded) when it fails. */
-  async open(onProgress?: (stage: ConnectStage) => void): Promise<void> {
+  /**
+   * First connection. Rejects (and the session should be discarded) when it fails. `fresh`: the
+   * first token comes from Entra, bypassing every cache (after a PIM activation or a group change).
+   */
+  async open(onProgress?: (stage: ConnectStage) => void, opts: { fresh?: boolean } = {}): Promise<void> {
     this.progress = onProgress;
+    if (opts.fresh) this.bypassTokenCache = true;
     try {
       await this.runConnectLoop(true);
     } finally {
@@ -212,13 +229,35 @@ export class Session {
   private connectContext(): ConnectContext {
     const t = this.target;
     const account = this.lastIssued?.account ?? ('account' in t.credential ? t.credential.account : undefined);
-    return { host: t.host, port: t.port, username: t.username, sslmode: t.sslmode, ...(account ? { account } : {}) };
+    return {
+      host: t.host,
+      port: t.port,
+      username: t.username,
+      sslmode: t.sslmode,
+      database: t.database,
+      credentialKind: t.credential.kind,
+      retriedFresh: this.retriedFresh,
+      freshHow: FRESH_HOW,
+      ...(this.lastAuthMethod ? { authMethod: this.lastAuthMethod } : {}),
+      ...(account ? { account } : {}),
+    };
   }
 
   /** pg calls this for every new physical connection, after TLS verified and the server asked for a password. */
-  private async passwordForNewConnection(): Promise<string> {
+  private async passwordForNewConnection(authMethod?: AuthMethod): Promise<string> {
+    if (authMethod) this.lastAuthMethod = authMethod;
+    if (authMethod && authMethod !== 'cleartext') {
+      // An Entra role always asks for a cleartext password: this is a password role, or Entra
+      // authentication is off. No token is fetched or sent; the refusal is permanent.
+      const t = this.target;
+      const f = { message: `the server asked for a ${authMethod} password` };
+      const d = describeRefusal(classifyLoginRefusal(f, { authMethod }), f, { host: t.host, port: t.port, role: t.username, database: t.database });
+      throw new PgEntraError(d.code, d.message, { ...(d.hint ? { hint: d.hint } : {}), ...(d.details ? { details: d.details } : {}) });
+    }
     const fresh = this.forceFreshToken;
     this.forceFreshToken = false;
+    const bypass = this.bypassTokenCache;
+    this.bypassTokenCache = false;
     this.tokenRequests++;
     // pg asks for the password only after TLS verified the server.
     this.report('token');
@@ -228,6 +267,7 @@ export class Session {
         credential: this.target.credential,
         cloud: cloudRef(this.target.cloud),
         ...(fresh ? { minValiditySeconds: FRESH_TOKEN_SECONDS } : {}),
+        ...(bypass ? { fresh: true } : {}),
       });
     } catch (e) {
       throw e instanceof PgEntraError ? e : new PgEntraError('sign_in_failed', `Could not get an Entra token: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
@@ -240,13 +280,18 @@ export class Session {
   private async connectPrimary(): Promise<void> {
     let client: pg.PoolClient;
     this.report('tls');
+    this.retriedFresh = false;
+    this.lastAuthMethod = undefined;
     try {
       client = await this.pool.connect();
     } catch (e) {
       const mapped = mapConnectError(e, this.connectContext());
+      // Classified once (loginRefusal.ts): only an expired token is retried here, once.
       if (mapped.code !== 'token_expired') throw mapped;
       // The broker's cached token expired between issue and login: fetch a fresh one, retry once.
       this.forceFreshToken = true;
+      this.retriedFresh = true;
+      this.lastAuthMethod = undefined;
       try {
         client = await this.pool.connect();
       } catch (e2) {
@@ -258,7 +303,7 @@ export class Session {
       client.release(true);
       throw new PgEntraError('session_closed', 'The session was closed while connecting.');
     }
-    client.on('error', () => this.onPrimaryLost(client));
+    client.on('error', (e: unknown) => this.onPrimaryLost(client, e));
     client.on('end', () => this.onPrimaryLost(client));
     client.on('notice', (n) => this.noticeSink?.push(noticeOf(n)));
     try {
@@ -278,7 +323,7 @@ export class Session {
     if (previous && this.connectedWith && previous.expiresOn.getTime() !== this.connectedWith.expiresOn.getTime()) this.emit('token-refreshed');
   }
 
-  private onPrimaryLost(client: pg.PoolClient): void {
+  private onPrimaryLost(client: pg.PoolClient, cause?: unknown): void {
     if (this.primary !== client) return;
     this.primary = undefined;
     client.release(true);
@@ -287,14 +332,14 @@ export class Session {
     if (open) this.finishHistory(open.history, 'error', open.rowsSoFar, 'server_unreachable');
     if (this.closed) return;
     this.reconnects++;
-    void this.runConnectLoop(false);
+    void this.runConnectLoop(false, lostReason(cause, this.target));
   }
 
   /** Connects the primary; for reconnects keeps trying with backoff while the failure is transient. */
-  private runConnectLoop(initial: boolean): Promise<void> {
+  private runConnectLoop(initial: boolean, why?: PgEntraError): Promise<void> {
     if (this.connectLoop) return this.connectLoop;
     const loop = async (): Promise<void> => {
-      this.setState(initial ? 'connecting' : 'reconnecting');
+      this.setState(initial ? 'connecting' : 'reconnecting', why ? { error: why.toPayload() } : {});
       for (let attempt = 1; !this.closed; attempt++) {
         try {
           await this.connectPrimary();
@@ -639,6 +684,21 @@ export class Session {
   get isClosed(): boolean {
     return this.closed;
   }
+}
+
+/** How a session's user gets a fresh token, for the PIM advice. */
+const FRESH_HOW = 'in the app: “Retry with a fresh token”; on the command line: --fresh';
+
+/** Why an open connection ended, when the server said: 57P01 (restart, failover) and friends. */
+function lostReason(cause: unknown, target: SessionTarget): PgEntraError | undefined {
+  const server = serverErrorFields(cause);
+  if (!server?.code || !/^57P0[123]$/.test(server.code)) return undefined;
+  const f = { code: server.code, message: server.message };
+  const d = describeRefusal(classifyLoginRefusal(f), f, { host: target.host, port: target.port, role: target.username });
+  return new PgEntraError(d.code, `The server restarted or failed over; reconnecting. (${server.message})`, {
+    ...(d.hint ? { hint: d.hint } : {}),
+    ...(d.details ? { details: d.details } : {}),
+  });
 }
 
 function sessionClosed(): PgEntraError {

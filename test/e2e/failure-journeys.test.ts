@@ -1,6 +1,7 @@
 // What a person sees when things go wrong, end to end against the simulators:
 // (a) an account that is not a member of db-admins → the actionable error and the diagnostics
-//     (what was sent: username, account, claims summary — never the token);
+//     (what was sent: username, account, claims summary — never the token); the PIM advice and
+//     "Retry with a fresh token", which fetches a new token from Entra;
 // (b) Entra and the server go away while a session is open → the reconnecting banner, the app
 //     stays usable, and once both are back a query works with no prompt;
 // (c) a long `select pg_sleep(30)` cancelled with Esc and with the Cancel button → back within 2 s,
@@ -69,6 +70,23 @@ describe('failure journeys', () => {
     await diag.getByRole('button', { name: 'Sign in with another account…' }).waitFor();
     await screenshotBoth(h.page, '10-diagnostics');
     axeFindings.push(...(await axeSerious(h.page, 'diagnostics')));
+    await h.page.getByRole('button', { name: 'Close alice-as-admins' }).click();
+  });
+
+  it('(a2) a refused group login offers PIM advice and "Retry with a fresh token", which asks Entra for a new token', async () => {
+    await h.page.getByRole('button', { name: 'Home' }).click();
+    await app.connect('alice-as-admins');
+    const diag = h.page.getByTestId('diagnostics');
+    await diag.waitFor({ timeout: 30_000 });
+    await expect.poll(() => diag.innerText(), { timeout: 15_000 }).toContain('Privileged Identity Management');
+    expect(await diag.innerText()).toContain('If your membership in db-admins is eligible rather than active');
+    const before = h.sim.entra.control.requestCount('token:refresh_token');
+    await diag.getByRole('button', { name: 'Retry with a fresh token' }).click();
+    // The retry is refused again (alice is not a member), after a token fetched from Entra.
+    await expect.poll(() => h.sim.entra.control.requestCount('token:refresh_token'), { timeout: 30_000 }).toBeGreaterThan(before);
+    await h.page.getByTestId('diagnostics').waitFor({ timeout: 30_000 });
+    expect(await h.page.getByTestId('diagnostics').getByRole('alert').innerText()).toContain(`Account ${ACCOUNTS.primary} is not a member of group db-admins`);
+    expect(await h.page.content()).not.toMatch(JWT);
     await h.page.getByRole('button', { name: 'Close alice-as-admins' }).click();
   });
 

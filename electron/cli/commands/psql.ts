@@ -8,7 +8,7 @@ import { assertTokenMayBeSent, openProfileStore } from '../../profiles/profileAc
 import { cloudRef } from '../../../shared/profile.js';
 import type { CommandDefinition } from '../command.js';
 
-const HELP = `Usage: pgentra psql PROFILE [--allow-override] [-- PSQL-ARGS...]
+const HELP = `Usage: pgentra psql PROFILE [--fresh] [--allow-override] [-- PSQL-ARGS...]
 
 Runs psql against the profile's server as its user, with a fresh Microsoft Entra token as the
 password (in psql's environment only). psql's exit code is passed through.
@@ -24,6 +24,9 @@ it against every Azure PostgreSQL server you can reach. Another database (-d NAM
 (-U NAME) on the profile's server is fine.
 
 Options:
+  --fresh            ask Entra for a new token instead of using a cached one: after activating
+                     a group membership in Privileged Identity Management (PIM) or being added
+                     to a group, a cached token predates the change and the server refuses it
   --allow-override   let PSQL-ARGS choose another host or port anyway (you trust that server
                      with your token); better: a profile for that server
 
@@ -35,7 +38,7 @@ export const command: CommandDefinition = {
   summary: 'Run psql with a fresh Entra token',
   help: HELP,
   allowPositionals: true,
-  options: { 'allow-override': { type: 'boolean' } },
+  options: { 'allow-override': { type: 'boolean' }, fresh: { type: 'boolean' } },
   async run(ctx, { values, positionals }) {
     const [name, ...psqlArgs] = positionals;
     if (!name) throw new PgEntraError('invalid_input', 'Give the profile: pgentra psql PROFILE [-- psql args]', { hint: 'Profiles: pgentra profiles list' });
@@ -53,7 +56,7 @@ export const command: CommandDefinition = {
     const version = await psqlVersion(psql, ctx.env);
     const root = await sslRootCertFor(profile, ctx.dataDir, supportsSystemRootCert(version));
     const broker = await ctx.services.broker();
-    const token = await broker.getToken({ credential: profile.credential, cloud: cloudRef(profile.cloud), signal: ctx.signal });
+    const token = await broker.getToken({ credential: profile.credential, cloud: cloudRef(profile.cloud), signal: ctx.signal, ...(values.fresh === true ? { fresh: true } : {}) });
     ctx.services.logger.debug('starting psql', { psql, version: version?.text ?? 'unknown', profile: profile.id, expiresOn: token.expiresOn.toISOString() });
     const env: NodeJS.ProcessEnv = { ...ctx.env };
     for (const k of CONFLICTING_LIBPQ_VARS) delete env[k];

@@ -16,8 +16,8 @@ export const PAGE_ROWS = 1000;
 /** After Ctrl+C, how long the server gets to honour the cancel request before the connection is dropped. */
 const CANCEL_GRACE_MS = 5_000;
 
-const HELP = `Usage: pgentra query PROFILE -c SQL [--csv | --json]
-       pgentra query PROFILE -f FILE [--csv | --json]     (FILE - reads standard input)
+const HELP = `Usage: pgentra query PROFILE -c SQL [--csv | --json] [--fresh]
+       pgentra query PROFILE -f FILE [--csv | --json] [--fresh]     (FILE - reads standard input)
 
 Runs SQL on the profile's server as its user, with a fresh Microsoft Entra token, and prints the
 results. Several statements separated by ";" run one after another on one connection, each on
@@ -30,6 +30,9 @@ Options:
   -f, --file FILE     read the SQL from FILE (- for standard input)
   --csv               CSV output (below); the best choice for large exports
   --json              JSON Lines output (below)
+  --fresh             ask Entra for a new token instead of using a cached one: after activating
+                      a group membership in Privileged Identity Management (PIM) or being added
+                      to a group, a cached token predates the change and the server refuses it
 
 Output on stdout:
   (default)  an aligned table like psql: header, rows, "(N rows)"; statements without rows
@@ -490,6 +493,7 @@ export const command: CommandDefinition = {
     file: { type: 'string', short: 'f' },
     csv: { type: 'boolean' },
     json: { type: 'boolean' },
+    fresh: { type: 'boolean' },
   },
   async run(ctx, { values, positionals }) {
     const name = profileOperand(positionals, 'query', 'pgentra query PROFILE -c SQL');
@@ -497,7 +501,7 @@ export const command: CommandDefinition = {
     const sql = sqlFrom(ctx, values);
     const statements = splitSql(sql);
     if (statements.length === 0) throw new PgEntraError('invalid_input', 'There is no SQL statement to run (only whitespace or comments).');
-    const opened = await openProfileSession(ctx, name, { pageSize: PAGE_ROWS });
+    const opened = await openProfileSession(ctx, name, { pageSize: PAGE_ROWS, ...(values.fresh === true ? { fresh: true } : {}) });
     if (!opened) {
       ctx.stderr.write('pgentra query: cancelled.\n');
       return EXIT.cancelled;

@@ -10,10 +10,10 @@ import { bool, str, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 
 const HELP = `Usage:
-  pgentra token PROFILE [--json]             (a saved profile's name or id: its credential and cloud)
-  pgentra token --account UPN [--tenant T] [--json]
-  pgentra token --managed-identity [--client-id ID | --object-id ID | --resource-id ID] [--json]
-  pgentra token --azure-cli [--tenant T] [--json]
+  pgentra token PROFILE [--fresh] [--json]   (a saved profile's name or id: its credential and cloud)
+  pgentra token --account UPN [--tenant T] [--fresh] [--json]
+  pgentra token --managed-identity [--client-id ID | --object-id ID | --resource-id ID] [--fresh] [--json]
+  pgentra token --azure-cli [--tenant T] [--fresh] [--json]
   pgentra token --decode -                   (decodes a token read from stdin; or any of
                                              the forms above plus --decode)
 
@@ -23,7 +23,8 @@ On failure: nothing on stdout, a one-line reason on stderr and a non-zero exit c
 
 Options:
   --account UPN         signed-in account (see: pgentra accounts)
-  --tenant T            tenant id or domain (default: the account's home tenant)
+  --tenant T            tenant id or domain (default: the account's home tenant). A guest
+                        reaches a server in another tenant only with --tenant <that tenant>
   --managed-identity    use this Azure host's managed identity (system-assigned by default)
   --client-id ID        with --managed-identity: user-assigned identity client id
                         (otherwise: the sign-in app's client id, a global option)
@@ -31,11 +32,16 @@ Options:
   --resource-id ID      user-assigned identity resource id (/subscriptions/…)
   --azure-cli           use the Azure CLI's sign-in (az account get-access-token)
   --min-validity SECS   token must have at least this long left (default 120)
+  --fresh               ask Entra for a new token, bypassing every cache: after activating a
+                        group membership in Privileged Identity Management (PIM) or being added
+                        to a group, a cached token predates the change and the server refuses it
   --json                print {accessToken, expiresOn, expires_on, account, tenant}
   --decode              print what the token says (upn, oid, tid, aud, exp, expected
-                        PostgreSQL user name …), never the token itself. Pass a token on
-                        stdin (-), not as an argument: command lines are visible to other
-                        local users (ps)
+                        PostgreSQL user name, guest and tenant notes …), never the token
+                        itself. A guest's token without a #EXT# upn shows the home address
+                        as homeUpn: the role is the guest's #EXT# name in the server's tenant.
+                        Pass a token on stdin (-), not as an argument: command lines are
+                        visible to other local users (ps)
 
 Examples:
   PGPASSWORD=$(pgentra token --account adm-alice@contoso.com) psql "host=srv.postgres.database.azure.com user=adm-alice@contoso.com dbname=postgres sslmode=require"
@@ -79,6 +85,7 @@ export const command: CommandDefinition = {
     'min-validity': { type: 'string' },
     json: { type: 'boolean' },
     decode: { type: 'boolean' },
+    fresh: { type: 'boolean' },
   },
   async run(ctx, { values, positionals }) {
     const decode = bool(values.decode);
@@ -126,11 +133,19 @@ export const command: CommandDefinition = {
       if (!Number.isInteger(minValiditySeconds) || minValiditySeconds < 0 || minValiditySeconds > 86_400) throw new PgEntraError('invalid_input', '--min-validity must be a whole number of seconds (0–86400).');
     }
     const broker = await ctx.services.broker();
-    const t = await broker.getTokenWithSource({ credential, cloud, signal: ctx.signal, ...(minValiditySeconds !== undefined ? { minValiditySeconds } : {}) });
+    const fresh = bool(values.fresh) === true;
+    const t = await broker.getTokenWithSource({ credential, cloud, signal: ctx.signal, ...(minValiditySeconds !== undefined ? { minValiditySeconds } : {}), ...(fresh ? { fresh: true } : {}) });
     ctx.services.logger.debug('token ready', { source: t.source, expiresOn: t.expiresOn.toISOString() });
     if (decode) {
-      const { describeToken } = await import('../../auth/describeToken.js');
-      ctx.stdout.write(formatFacts(describeToken(t.token), json));
+      const [{ describeToken }, { resolveCloud }] = await Promise.all([import('../../auth/describeToken.js'), import('../../auth/cloudLoader.js')]);
+      // A custom cloud may name the server's tenant: a token from another tenant gets a note.
+      let serverTenantId: string | undefined;
+      try {
+        serverTenantId = resolveCloud(cloud).tenantId;
+      } catch {
+        serverTenantId = undefined;
+      }
+      ctx.stdout.write(formatFacts(describeToken(t.token, serverTenantId ? { serverTenantId } : {}), json));
       return EXIT.ok;
     }
     if (json) {
@@ -151,7 +166,12 @@ function looksLikeJwt(s: string): boolean {
 function formatFacts(facts: object, json: boolean): string {
   if (json) return JSON.stringify(facts, null, 2) + '\n';
   const rows = Object.entries(facts).map(([k, v]) => {
-    const shown = k === 'exp' && typeof v === 'number' ? `${v} (${new Date(v * 1000).toISOString()})` : String(v);
+    const shown =
+      k === 'exp' && typeof v === 'number'
+        ? `${v} (${new Date(v * 1000).toISOString()})`
+        : Array.isArray(v)
+          ? v.map(String).join(`\n${' '.repeat(17)}`)
+          : String(v);
     return `${k.padEnd(17)}${shown}`;
   });
   return rows.join('\n') + '\n';

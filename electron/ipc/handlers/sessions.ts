@@ -19,9 +19,9 @@ type SessionHandlers = Pick<
 
 export function sessionHandlers(s: Pick<Services, 'profiles' | 'sessions'>): SessionHandlers {
   return {
-    'sessions.open': async ({ profileId }) => {
+    'sessions.open': async ({ profileId, fresh }) => {
       const profile = await s.profiles.get(profileId);
-      const sessionId = await s.sessions.open(profile);
+      const sessionId = await s.sessions.open(profile, fresh ? { fresh: true } : {});
       return s.sessions.info(sessionId);
     },
     'sessions.close': async ({ sessionId }) => {

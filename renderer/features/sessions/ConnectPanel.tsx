@@ -26,7 +26,7 @@ const STEPS: Array<{ stage: Exclude<ConnectStage, 'done'>; label: string }> = [
 ];
 const ORDER: ConnectStage[] = ['tls', 'token', 'auth', 'done'];
 
-const TLS_CODES = new Set<ErrorPayload['code']>(['server_unreachable', 'tls_verification_failed']);
+const TLS_CODES = new Set<ErrorPayload['code']>(['server_unreachable', 'tls_verification_failed', 'firewall_blocked', 'server_restarting']);
 const TOKEN_CODES = new Set<ErrorPayload['code']>([
   'sign_in_required',
   'sign_in_failed',
@@ -45,8 +45,14 @@ const TOKEN_CODES = new Set<ErrorPayload['code']>([
 export function failedStage(code: ErrorPayload['code'], reached: ConnectStage): Exclude<ConnectStage, 'done'> {
   if (TLS_CODES.has(code)) return 'tls';
   if (TOKEN_CODES.has(code)) return 'token';
-  if (code.startsWith('token_') || code === 'role_not_found_or_not_member') return 'auth';
+  if (code.startsWith('token_') || code === 'role_not_found_or_not_member' || code === 'entra_auth_disabled' || code === 'login_refused') return 'auth';
   return reached === 'done' ? 'auth' : reached;
+}
+
+/** Refusals a token fetched now (not the cached one) may fix: a PIM activation or a group change since the token was issued. */
+export function offersFreshToken(error: ErrorPayload | undefined): boolean {
+  if (!error) return false;
+  return error.code === 'role_not_found_or_not_member' || error.code === 'token_expired' || error.code === 'token_wrong_tenant' || error.details?.retryFresh === true;
 }
 
 /** Why it likely failed and how to fix it, from the error code and the token's claims. */
@@ -59,9 +65,11 @@ export function diagnose(profile: Profile, attempt: ConnectAttempt): { why: stri
     case 'role_not_found_or_not_member': {
       // A user token implies its own UPN as the role: pass it once, or the same hint is shown twice.
       const implied = t?.expectedUsername && t.expectedUsername.toLowerCase() !== t.account?.toLowerCase() ? { expectedUsername: t.expectedUsername } : {};
-      const hints = usernameHints(profile.username, { ...(t?.account ? { upn: t.account } : {}), ...implied });
-      fixes.push(...hints);
-      if (t?.account)
+      // A guest's token may show only the home address: it is never the role name (see usernameHints).
+      const guest = t?.guest ? { guest: true, ...(t.homeAccount ? { homeUpn: t.homeAccount } : {}) } : {};
+      const hints = usernameHints(profile.username, { ...(t?.account ? { upn: t.account } : {}), ...implied, ...guest });
+      fixes.push(...hints, ...(t?.notes ?? []));
+      if (t?.account && !t.guest)
         fixes.push(
           `Check that ${t.account} is a member of the Entra group “${profile.username}” (the group must exist as a PostgreSQL principal), or pick your secondary (admin) ID as the profile’s account.`,
         );
@@ -78,16 +86,43 @@ export function diagnose(profile: Profile, attempt: ConnectAttempt): { why: stri
       return { why: 'The server’s certificate could not be verified for this host name.', fixes: [...fixes, 'Use the server’s real *.postgres.database.azure.com name (not an IP or alias).'] };
     case 'server_unreachable':
       return { why: `${profile.host}:${profile.port} did not answer.`, fixes: [...fixes, 'Check the server name, that the server is running, and its firewall rules / private endpoint for your network.'] };
+    case 'firewall_blocked':
+      return { why: `The server’s firewall does not allow connections from this computer’s IP address${e.details?.ip ? ` (${String(e.details.ip)})` : ''}. pgEntra does not retry this.`, fixes };
+    case 'server_restarting':
+      return { why: 'The server is restarting or failing over.', fixes: [...fixes, 'Try again in a minute.'] };
+    case 'entra_auth_disabled':
+      return { why: 'The server asked for a PostgreSQL password instead of an Entra token (this is inferred from the password method it asked for).', fixes };
+    case 'login_refused':
+      return { why: 'The server refused the login for a reason that will not go away by retrying.', fixes };
+    case 'token_wrong_kind':
+      return { why: 'The role was created for another kind of principal than the token’s (user vs. service principal / managed identity).', fixes };
+    case 'token_wrong_tenant':
+      return { why: 'The token comes from another tenant than the server’s.', fixes: [...fixes, ...(t?.notes ?? [])] };
     case 'token_wrong_audience':
     case 'token_invalid':
     case 'token_expired':
-      return { why: 'The server rejected the token itself.', fixes: [...fixes, 'Check the profile’s cloud and tenant match the server.'] };
+      return { why: 'The server rejected the token itself.', fixes: [...fixes, ...(t?.notes ?? []), 'Check the profile’s cloud and tenant match the server.'] };
     default:
       return { why: e?.message ?? 'The connection failed.', fixes };
   }
 }
 
-export function ConnectPanel({ profile, attempt, onRetry, onEdit, onSignIn }: { profile: Profile; attempt: ConnectAttempt; onRetry: () => void; onEdit: () => void; onSignIn: () => void }): ReactNode {
+export function ConnectPanel({
+  profile,
+  attempt,
+  onRetry,
+  onRetryFresh,
+  onEdit,
+  onSignIn,
+}: {
+  profile: Profile;
+  attempt: ConnectAttempt;
+  onRetry: () => void;
+  /** Connects again with a token fetched from Entra now, bypassing every cache. */
+  onRetryFresh: () => void;
+  onEdit: () => void;
+  onSignIn: () => void;
+}): ReactNode {
   const current = ORDER.indexOf(attempt.failedAt ?? attempt.stage);
   const failed = attempt.error !== undefined;
   const d = failed ? diagnose(profile, attempt) : undefined;
@@ -141,7 +176,12 @@ export function ConnectPanel({ profile, attempt, onRetry, onEdit, onSignIn }: { 
               <dd>{profile.username}</dd>
               <dt>Account</dt>
               <dd>{t?.account ?? accountOf(profile)}</dd>
-              {attempt.failedAt === 'tls' ? (
+              {attempt.error.code === 'firewall_blocked' || attempt.error.code === 'entra_auth_disabled' ? (
+                <>
+                  <dt>Token</dt>
+                  <dd>none — the server refused before asking for one</dd>
+                </>
+              ) : attempt.failedAt === 'tls' ? (
                 <>
                   <dt>Token</dt>
                   <dd>none — pgEntra asks for a token only after the server’s certificate is verified</dd>
@@ -165,6 +205,14 @@ export function ConnectPanel({ profile, attempt, onRetry, onEdit, onSignIn }: { 
                       <dd>{t.expectedUsername}</dd>
                     </>
                   ) : null}
+                  {t.guest ? (
+                    <>
+                      <dt>Guest account</dt>
+                      <dd>
+                        yes{t.homeAccount ? ` — home address ${t.homeAccount}, which is not the role name` : ''}; the role is the guest’s #EXT# name in the server’s tenant
+                      </dd>
+                    </>
+                  ) : null}
                 </>
               ) : null}
               <dt>Error code</dt>
@@ -175,7 +223,12 @@ export function ConnectPanel({ profile, attempt, onRetry, onEdit, onSignIn }: { 
             </dl>
             <p className="faint">The token itself is never shown here.</p>
             <div className="row">
-              <button type="button" className="primary" onClick={onRetry}>
+              {offersFreshToken(attempt.error) ? (
+                <button type="button" className="primary" onClick={onRetryFresh} title="Ask Microsoft Entra ID for a new token instead of using the cached one (after activating a group membership in PIM, or a group change)">
+                  Retry with a fresh token
+                </button>
+              ) : null}
+              <button type="button" className={offersFreshToken(attempt.error) ? undefined : 'primary'} onClick={onRetry}>
                 Try again
               </button>
               <button type="button" onClick={onEdit}>

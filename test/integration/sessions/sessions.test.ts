@@ -375,7 +375,7 @@ describe('Entra admin helpers', () => {
     try {
       const id = await sessions.open(target({ database: 'postgres' }));
       const created = await sessions.createPrincipal({ sessionId: id, by: 'name', roleName: 'vm-app-01' });
-      expect(created.sql).toBe('select * from pgaadauth_create_principal($1, $2, $3)');
+      expect(created.sql).toMatch(/^select \* from (pg_catalog\.)?pgaadauth_create_principal\(\$1, \$2, \$3\)$/);
       expect(created.params).toEqual(['vm-app-01', false, false]);
       expect(created.message).toContain('vm-app-01');
 
