@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects so CI and developers can run each layer alone. Integration and e2e tests
+// Four projects so CI and developers can run each layer alone. Integration and e2e tests
 // start real servers (simulated Azure, PostgreSQL, Chromium), so they run one file at a time.
 export default defineConfig({
   test: {
@@ -19,6 +19,18 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/sim/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Runs only inside the namespace of test/sim/namespace.ts, where Azure's real host names
+        // point at the simulators (test/run-all.mjs and `npm run test:public-cloud` put it there).
+        test: {
+          name: 'public-cloud',
+          include: ['test/public-cloud/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,
         },

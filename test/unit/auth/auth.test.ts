@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,8 +134,12 @@ describe('exit codes and CLI arguments', () => {
     let out = '';
     let err = '';
     const home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-cli-'));
-    const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: { PGENTRA_HOME: home } });
-    return { code, out, err };
+    try {
+      const code = await runCli(args, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, env: { PGENTRA_HOME: home } });
+      return { code, out, err };
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   }
 
   it('argument errors exit 64 with one line', async () => {

@@ -1,0 +1,82 @@
+// The desktop app's main journey once with the production configuration: the real main-process
+// services with their built-in public cloud (no cloud file), the built renderer in Chromium, and
+// the simulated Azure answering as login.microsoftonline.com and myserver.postgres.database.azure.com.
+// Add the profile → sign in with the secondary ID on the chooser → connect as db-admins → run a
+// query → outlive the token → export to pgAdmin.
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AppPage } from '../e2e/appPage.js';
+import { captureFailure, startHarness, type Harness } from '../e2e/harness.js';
+import { PUBLIC_SERVER } from '../sim/publicCloud.js';
+import { ACCOUNTS } from '../sim/types.js';
+import { namespaceOrSkip } from './fixture.js';
+
+const skip = namespaceOrSkip();
+const TOKEN_LIFETIME_SECONDS = 6;
+
+describe.skipIf(skip !== undefined)('public cloud: the desktop app journey', () => {
+  let h: Harness;
+  let app: AppPage;
+
+  beforeAll(async () => {
+    h = await startHarness({ publicCloud: true, tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS });
+    app = new AppPage(h.page, h);
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && h) await captureFailure(h.page, `public-cloud ${ctx.task.name}`);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('adds a profile for myserver.postgres.database.azure.com on the public cloud and signs in on the chooser', async () => {
+    await h.page.getByRole('button', { name: 'Add your first server' }).click();
+    const editor = h.page.locator('dialog[data-dialog="profile-editor"]');
+    expect(await editor.getByLabel('Cloud', { exact: true }).inputValue()).toBe('public');
+    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
+    const signInPage = h.nextSignInPage();
+    await editor.getByLabel('Account', { exact: true }).selectOption({ label: 'Sign in with another account…' });
+    const page = await signInPage;
+    await expect.poll(() => page.url(), { timeout: 20_000 }).toMatch(/^https:\/\/login\.microsoftonline\.com\/organizations\/oauth2\/v2\.0\/authorize\?/);
+    await app.chooseAccountOnSignInPage(page, ACCOUNTS.secondary);
+    await expect.poll(() => editor.getByLabel('Account', { exact: true }).inputValue(), { timeout: 20_000 }).toBe(ACCOUNTS.secondary);
+    await app.saveProfile();
+    await expect.poll(() => h.page.getByTestId('accounts-panel').innerText()).toContain(ACCOUNTS.secondary);
+  });
+
+  it('connects as db-admins and runs a query; runs again after the token expired, with no prompt', { timeout: 90_000 }, async () => {
+    await app.connect('contoso-prod');
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 20_000 }).toBe(ACCOUNTS.adminGroup);
+    await app.runSql("select current_user, 'first' as run");
+    await app.waitForQueryIdle();
+    await expect.poll(() => app.gridCells(), { timeout: 20_000 }).toContain('first');
+    await h.page.waitForTimeout((TOKEN_LIFETIME_SECONDS + 2) * 1000);
+    // A new physical connection needs a new token: the broker refreshes it silently.
+    await h.sim.flex?.control.dropAllConnections();
+    await app.runSql("select current_user, 'after expiry' as run");
+    await app.waitForQueryIdle();
+    await expect.poll(() => app.gridCells(), { timeout: 30_000 }).toContain('after expiry');
+    expect(await h.page.locator('dialog[data-dialog="sign-in"]').count()).toBe(0);
+    expect(h.sim.entra.control.requestCount('token:refresh_token')).toBeGreaterThan(0);
+  });
+
+  it('exports the profile to pgAdmin with a password command that names no cloud file', async () => {
+    await h.page.getByRole('button', { name: 'Home' }).click();
+    await h.page.getByTestId('profile-detail').getByRole('button', { name: 'Export to pgAdmin…' }).click();
+    const dialog = app.dialog('pgadmin');
+    await dialog.waitFor();
+    const saved = h.nextSavedFile('servers.json');
+    await dialog.getByRole('button', { name: /^Export 1 to servers\.json$/ }).click();
+    const file = await saved;
+    const servers = JSON.parse(readFileSync(file, 'utf8')) as { Servers: Record<string, { Host: string; PasswordExecCommand: string }> };
+    const server = Object.values(servers.Servers)[0];
+    expect(server?.Host).toBe(PUBLIC_SERVER);
+    expect(server?.PasswordExecCommand).toMatch(/ token /);
+    expect(server?.PasswordExecCommand).not.toContain('--cloud');
+    expect(readFileSync(file, 'utf8')).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // no JWT in the file
+    expect(await h.cspViolations()).toEqual([]);
+    expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+    expect(h.invalidEvents).toEqual([]);
+  });
+});

@@ -1,0 +1,55 @@
+// The public-cloud mode of the simulated Azure: which of Azure's real host names the simulators
+// answer as, and on which addresses of a private network namespace (test/sim/namespace.ts makes
+// it). The product runs there with its built-in `public` cloud and no cloud file.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Entra ID and its MSAL aliases for the three built-in clouds, plus Resource Manager. */
+export const ENTRA_HOSTS = [
+  'login.microsoftonline.com',
+  'login.windows.net',
+  'login.microsoft.com',
+  'login.microsoftonline.us',
+  'login.usgovcloudapi.net',
+  'login.chinacloudapi.cn',
+  'login.partner.microsoftonline.cn',
+  'management.azure.com',
+] as const;
+export const ENTRA_ADDRESS = '127.0.2.1';
+export const ENTRA_PORT = 443;
+
+/** Flexible servers of the simulated tenant, all served by one simulator on one address. */
+export const PUBLIC_SERVERS = ['myserver.postgres.database.azure.com', 'otherserver.postgres.database.azure.com'] as const;
+export const PUBLIC_SERVER = PUBLIC_SERVERS[0];
+/** Azure's certificate names the domain by wildcard, DNS names only (no IP SANs). */
+export const POSTGRES_CERT_NAME = '*.postgres.database.azure.com';
+export const FLEX_ADDRESS = '127.0.3.1';
+export const FLEX_PORT = 5432;
+
+/** IMDS at its real link-local address, added to the namespace's own loopback. */
+export const IMDS_ADDRESS = '169.254.169.254';
+export const IMDS_PORT = 80;
+
+/** Set inside the namespace: its scratch dir, holding the CA (ca.pem, ca-key.pem) and the hosts file. */
+export const NAMESPACE_ENV = 'PGENTRA_AZURE_NAMESPACE';
+
+/** /etc/hosts for the namespace: the machine's own lines, then Azure's names on loopback. */
+export function hostsFileText(original: string): string {
+  const ours = [`${ENTRA_ADDRESS} ${ENTRA_HOSTS.join(' ')}`, `${FLEX_ADDRESS} ${PUBLIC_SERVERS.join(' ')}`];
+  return `${original.trimEnd()}\n# pgEntra simulated Azure (public-cloud mode)\n${ours.join('\n')}\n`;
+}
+
+export interface NamespaceCa {
+  dir: string;
+  caFile: string;
+  caCertPem: string;
+  caKeyPem: string;
+}
+
+/** The namespace this process runs in, or undefined outside one. */
+export function currentNamespace(env: NodeJS.ProcessEnv = process.env): NamespaceCa | undefined {
+  const dir = env[NAMESPACE_ENV];
+  if (!dir) return undefined;
+  const caFile = path.join(dir, 'ca.pem');
+  return { dir, caFile, caCertPem: readFileSync(caFile, 'utf8'), caKeyPem: readFileSync(path.join(dir, 'ca-key.pem'), 'utf8') };
+}
