@@ -3,18 +3,10 @@
 // it). The product runs there with its built-in `public` cloud and no cloud file.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { AZURE_LOGIN_HOSTS } from './entra/hosts.js';
 
 /** Entra ID and its MSAL aliases for the three built-in clouds, plus Resource Manager. */
-export const ENTRA_HOSTS = [
-  'login.microsoftonline.com',
-  'login.windows.net',
-  'login.microsoft.com',
-  'login.microsoftonline.us',
-  'login.usgovcloudapi.net',
-  'login.chinacloudapi.cn',
-  'login.partner.microsoftonline.cn',
-  'management.azure.com',
-] as const;
+export const ENTRA_HOSTS = [...AZURE_LOGIN_HOSTS, 'management.azure.com'] as const;
 export const ENTRA_ADDRESS = '127.0.2.1';
 export const ENTRA_PORT = 443;
 

@@ -1,18 +1,11 @@
 // `--fresh` on `pgentra token`, `pgentra query` and `pgentra psql`: with a valid token in the
 // cache, each asks Entra for a new one (one refresh-token request each), where the same command
 // without --fresh answers from the cache — what a person needs after a PIM activation.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandEntry } from '../../../electron/cli/command.js';
-import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
-import { silentLogger } from '../../../electron/log/logger.js';
-import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
-import { completeSignInHeadless } from '../../sim/entra/index.js';
-import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
-import { ACCOUNTS } from '../../sim/types.js';
+import type { SimulatedAzure } from '../../sim/index.js';
+import { startSignedInProfile, type SignedInProfile } from './signedInProfile.js';
 
 const keyring = process.env.PGENTRA_KEYRING_READY === '1';
 const PROFILE = 'sim-admins';
@@ -43,35 +36,15 @@ async function cli(argv: string[]): Promise<Run> {
 
 const refreshes = (): number => sim.entra.control.requestCount('token:refresh_token');
 
+let fixture: SignedInProfile | undefined;
 beforeAll(async () => {
   if (!keyring) return;
-  sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary });
-  home = mkdtempSync(path.join(tmpdir(), 'pgentra-cli-fresh-'));
-  const broker = new TokenBroker({ dataDir: home, logger: silentLogger });
-  const caCertPem = readFileSync(sim.caFile, 'utf8');
-  await broker.signInInteractive(sim.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem }).catch(() => undefined) });
-  const credential = { kind: 'interactive' as const, account: ACCOUNTS.secondary };
-  await broker.getToken({ credential, cloud: sim.stateFile });
-  broker.close();
-  await openProfileStore(home).create({
-    name: PROFILE,
-    host: sim.state.server.host,
-    port: sim.state.server.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential,
-    cloud: { customFile: sim.stateFile },
-  });
+  fixture = await startSignedInProfile(PROFILE, 'pgentra-cli-fresh-');
+  ({ sim, home } = fixture);
 });
 
 afterAll(async () => {
-  if (home) {
-    const broker = new TokenBroker({ dataDir: home, logger: silentLogger });
-    await broker.signOut(sim.stateFile, { all: true }).catch(() => undefined);
-    broker.close();
-  }
-  await sim?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 describe.skipIf(!keyring)('--fresh bypasses the token cache', () => {

@@ -2,21 +2,15 @@
 // Entra ID and flexible server: sign in once (keychain), a saved profile for the group db-admins,
 // then each command run gets its own broker and session as a real CLI process would.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
 import { EXIT } from '../../../electron/cli/exitCodes.js';
 import { PAGE_ROWS } from '../../../electron/cli/commands/query.js';
 import type { WhoAmI } from '../../../electron/cli/commands/whoami.js';
-import { silentLogger } from '../../../electron/log/logger.js';
-import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
-import { completeSignInHeadless } from '../../sim/entra/index.js';
-import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { ACCOUNTS } from '../../sim/types.js';
+import { startSignedInProfile, type SignedInProfile } from './signedInProfile.js';
 import { QUERY_COMMANDS } from '../../unit/cli/registry.js';
 
 const keyring = process.env.PGENTRA_KEYRING_READY === '1';
@@ -24,7 +18,6 @@ const PROFILE = 'sim-admins';
 const JWT = /eyJ[\w-]{10,}\.[\w-]{10,}\./;
 const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cliEntry.ts');
 
-let sim: SimulatedAzure;
 let home: string;
 /** The token the commands log in with (the broker's cached one), to prove it is never printed. */
 let token: string;
@@ -60,35 +53,15 @@ async function cli(argv: string[], opts: { stdout?: Sink; signal?: AbortSignal }
   return { code, out, err, ms: Date.now() - started };
 }
 
+let fixture: SignedInProfile | undefined;
 beforeAll(async () => {
   if (!keyring) return;
-  sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary });
-  home = mkdtempSync(path.join(tmpdir(), 'pgentra-cli-query-'));
-  const broker = new TokenBroker({ dataDir: home, logger: silentLogger });
-  const caCertPem = readFileSync(sim.caFile, 'utf8');
-  await broker.signInInteractive(sim.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem }).catch(() => undefined) });
-  const credential = { kind: 'interactive' as const, account: ACCOUNTS.secondary };
-  token = (await broker.getToken({ credential, cloud: sim.stateFile })).token;
-  broker.close();
-  await openProfileStore(home).create({
-    name: PROFILE,
-    host: sim.state.server.host,
-    port: sim.state.server.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential,
-    cloud: { customFile: sim.stateFile },
-  });
+  fixture = await startSignedInProfile(PROFILE, 'pgentra-cli-query-');
+  ({ home, token } = fixture);
 });
 
 afterAll(async () => {
-  if (home) {
-    const broker = new TokenBroker({ dataDir: home, logger: silentLogger });
-    await broker.signOut(sim.stateFile, { all: true }).catch(() => undefined);
-    broker.close();
-  }
-  await sim?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 function noToken(r: Run): void {
