@@ -29,6 +29,17 @@ export interface Cloud {
   clientId?: string;
   /** Default tenant for sign-in, when the cloud file names one. */
   tenantId?: string;
+  /**
+   * Custom clouds only: the file it was read from and SHA-256 (hex) of the exact bytes parsed, and
+   * of its CA file when it names one (absent when the CA could not be read).
+   */
+  source?: { file: string; sha256: string; caSha256?: string };
+  /**
+   * Custom clouds only: the token-cache partition (its own keychain entry). Derived from the
+   * file's path and content hashes, so no other cloud (built-in or custom) shares its tokens or
+   * refresh tokens. Built-in clouds have none: they share the one default cache.
+   */
+  cachePartition?: string;
 }
 
 export const BUILTIN_CLOUD_NAMES = ['public', 'usgov', 'china'] as const;

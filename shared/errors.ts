@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'conflict', // e.g. a profile with the same name
   'confirmation_required', // non-Azure host, weaker TLS: the user must confirm explicitly
   'cloud_file_invalid',
+  'cloud_file_unsafe', // a custom cloud file on a network share, or one another user can change
   // sign-in and tokens
   'sign_in_required', // interaction_required / invalid_grant: sign in again
   'sign_in_cancelled',

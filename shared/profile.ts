@@ -220,8 +220,14 @@ export const ConfirmationsSchema = z.strictObject(
     nonAzureHost: trueOnly('nonAzureHost').optional(),
     /** The user accepted verify-ca/require instead of verify-full. */
     weakerTls: trueOnly('weakerTls').optional(),
+    /**
+     * Transient, never stored: in a save request, "I trust this custom cloud file as it is now".
+     * The app records that consent outside the profile (trusted-clouds.json) and the profile
+     * store drops the flag, so no saved, exported or imported profile carries it.
+     */
+    customCloud: trueOnly('customCloud').optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `only nonAzureHost and weakerTls can be confirmed, not ${iss.keys.join(', ')}` : 'must be an object like { "nonAzureHost": true }') },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `only nonAzureHost, weakerTls and customCloud can be confirmed, not ${iss.keys.join(', ')}` : 'must be an object like { "nonAzureHost": true }') },
 );
 export type ProfileConfirmations = z.infer<typeof ConfirmationsSchema>;
 
@@ -278,6 +284,13 @@ export type ProfileValidationResult = { ok: true; profile: Profile } | { ok: fal
 export interface ProfileValidationOptions {
   /** PostgreSQL domains of a custom cloud (its file's `postgresDomains`). Without them every host of a custom-cloud profile needs the non-Azure confirmation. */
   customDomains?: readonly string[];
+  /**
+   * For a custom-cloud profile being saved by a person (the app's editor): whether its cloud file
+   * is confirmed on this machine, and what to show when it is not. `trusted: false` without
+   * `confirmations.customCloud` is a confirmation_required error on `cloud`. Unset: not checked
+   * (the store, imports — consent is checked when connecting).
+   */
+  customCloudTrust?: { trusted: boolean; message: string };
   /** Keep this id (updates, restore); default a new random UUID. */
   id?: string;
   /** Keep this creation time (updates); default now. */
@@ -434,6 +447,9 @@ function run<T>(schema: z.ZodType<T>, input: unknown, customDomains?: readonly s
 export function validateProfileInput(input: unknown, opts: ProfileValidationOptions = {}): ProfileValidationResult {
   try {
     const r = run(ProfileInputSchema, input, opts.customDomains);
+    if (opts.customCloudTrust && !opts.customCloudTrust.trusted && isRecord(input) && isRecord(input.cloud) && !(isRecord(input.confirmations) && input.confirmations.customCloud === true)) {
+      r.errors.push(fieldError('cloud', opts.customCloudTrust.message, 'confirmation_required'));
+    }
     if (!r.data || r.errors.length > 0) return { ok: false, errors: r.errors };
     const now = (opts.now ?? new Date()).toISOString();
     return validateProfile({ ...r.data, id: opts.id ?? crypto.randomUUID(), createdAt: opts.createdAt ?? now, updatedAt: now }, opts);
@@ -453,6 +469,11 @@ export function validateProfile(input: unknown, opts: Pick<ProfileValidationOpti
     const r = run(ProfileSchema, input, opts.customDomains);
     const errors = opts.skipPolicy ? r.errors.filter((e) => e.code !== 'confirmation_required') : r.errors;
     if (errors.length > 0 || !r.data) return { ok: false, errors };
+    // The custom-cloud consent is recorded outside profiles: never kept in one.
+    if (r.data.confirmations.customCloud !== undefined) {
+      const { customCloud: _dropped, ...kept } = r.data.confirmations;
+      return { ok: true, profile: { ...r.data, confirmations: kept } };
+    }
     return { ok: true, profile: r.data };
   } catch (e) {
     return { ok: false, errors: [fieldError('', `could not be read (${e instanceof Error ? e.message : String(e)})`)] };

@@ -1,6 +1,6 @@
 // Creates and memoises the MSAL applications for a cloud: one PublicClientApplication per
-// (cloud, client id) sharing the keychain cache plugin, one ManagedIdentityApplication per
-// identity. MSAL is imported lazily so the `pgentra token` hot path never loads it.
+// (cloud, client id) with its own keychain cache plugin — the built-in clouds share one cache,
+// each custom cloud file has its own partition — one ManagedIdentityApplication per identity. MSAL is imported lazily so the `pgentra token` hot path never loads it.
 import type { Configuration, ICachePlugin, ManagedIdentityApplication, PublicClientApplication } from '@azure/msal-node';
 import { AZURE_CLI_CLIENT_ID, DEFAULT_TENANT, type Cloud } from '../../shared/clouds.js';
 import type { Logger } from '../log/logger.js';
@@ -70,9 +70,9 @@ export class MsalApps {
    * not changed since its own last write, so a plugin shared by two clouds' apps hid one app's
    * rotated refresh token from the other, which then wrote its stale copy back.
    */
-  private createCachePlugin(): Promise<ICachePlugin | undefined> {
+  private createCachePlugin(partition: string | undefined): Promise<ICachePlugin | undefined> {
     if (this.settings.memoryCache) return Promise.resolve(undefined);
-    return import('../keychain/cachePersistence.js').then((m) => m.createKeychainCachePlugin({ dataDir: this.settings.dataDir }));
+    return import('../keychain/cachePersistence.js').then((m) => m.createKeychainCachePlugin({ dataDir: this.settings.dataDir, ...(partition ? { partition } : {}) }));
   }
 
   private msalLogger(): NonNullable<Configuration['system']>['loggerOptions'] {
@@ -87,11 +87,12 @@ export class MsalApps {
   publicClient(cloud: Cloud): Promise<PublicClientApplication> {
     const clientId = clientIdFor(cloud, this.settings);
     // A custom cloud file can change while the app runs (cloudLoader re-reads it): key by what the app is built from.
-    const key = [cloud.id, clientId, cloud.authorityHost, cloud.knownAuthorities.join(','), cloud.tenantId ?? '', cloud.caFile ?? ''].join('|');
+    // Each custom cloud has its own cache partition (its own keychain entry), never the built-in clouds' one.
+    const key = [cloud.id, cloud.cachePartition ?? '', clientId, cloud.authorityHost, cloud.knownAuthorities.join(','), cloud.tenantId ?? '', cloud.caFile ?? ''].join('|');
     let p = this.publicClients.get(key);
     if (!p) {
       p = (async () => {
-        const [msal, cachePlugin] = await Promise.all([loadMsal(), this.createCachePlugin()]);
+        const [msal, cachePlugin] = await Promise.all([loadMsal(), this.createCachePlugin(cloud.cachePartition)]);
         const builtin = !cloud.id.startsWith('custom:');
         return new msal.PublicClientApplication({
           auth: {
@@ -111,7 +112,7 @@ export class MsalApps {
   }
 
   managedIdentity(cloud: Cloud, id: ManagedIdentitySelector): Promise<ManagedIdentityApplication> {
-    const key = `${cloud.id}|${id.clientId ?? ''}|${id.objectId ?? ''}|${id.resourceId ?? ''}`;
+    const key = `${cloud.id}|${cloud.cachePartition ?? ''}|${id.clientId ?? ''}|${id.objectId ?? ''}|${id.resourceId ?? ''}`;
     let p = this.miApps.get(key);
     if (!p) {
       p = loadMsal().then(

@@ -9,12 +9,13 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import type { Credential } from '../../shared/credential.js';
-import { DEFAULT_TENANT, scopeFor, type Cloud } from '../../shared/clouds.js';
+import { DEFAULT_TENANT, isBuiltinCloudName, scopeFor, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { silentLogger } from '../log/logger.js';
 import { tokenCachePath } from '../paths.js';
 import { listAccounts, signOut, type AccountSummary } from './accounts.js';
 import { getAzureCliToken } from './azureCliCredential.js';
+import { assertCloudTrusted } from '../connect/cloudTrust.js';
 import { resolveCloud } from './cloudLoader.js';
 import { getManagedIdentityToken } from './managedIdentityCredential.js';
 import { findCachedAccessToken, listCachedAccounts, type CacheLookup } from './msalCacheReader.js';
@@ -67,6 +68,13 @@ export interface TokenBrokerOptions extends AuthSettings {
   azureCliCommand?: string;
   /** Environment for child processes (az). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Custom cloud files the person running this process named themselves for this run (the CLI's
+   * `--cloud FILE` / PGENTRA_CLOUD_FILE, the app's PGENTRA_CLOUD_FILE): usable without a recorded
+   * consent. Every other custom cloud file — e.g. one named by an imported profile — gets no token
+   * and no sign-in until its owner confirmed it (electron/connect/cloudTrust.ts).
+   */
+  explicitCloudFiles?: readonly string[];
 }
 
 export interface BrokerStats {
@@ -114,8 +122,11 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   private readonly counters = { hotHits: 0, keychainHits: 0, acquisitions: 0 };
   private closed = false;
 
+  private readonly explicitFiles: ReadonlySet<string>;
+
   constructor(private readonly options: TokenBrokerOptions) {
     super();
+    this.explicitFiles = new Set((options.explicitCloudFiles ?? []).filter((f) => !isBuiltinCloudName(f)).map((f) => path.resolve(f)));
     this.apps = new MsalApps(options);
     this.minValiditySeconds = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS;
   }
@@ -128,6 +139,24 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     return resolveCloud(name);
   }
 
+  /**
+   * The cloud for a token or a sign-in. A custom cloud file must have been confirmed by its owner
+   * on this machine (or named for this run by the person running it): the backstop behind the
+   * connection pre-flight, so no caller — proxy, psql, a new command — hands a token to a cloud
+   * file nobody confirmed. Throws confirmation_required (hint: pgentra clouds trust FILE).
+   */
+  usableCloud(name: string): Cloud {
+    const cloud = resolveCloud(name);
+    const file = cloud.source?.file;
+    if (file === undefined || this.explicitFiles.has(file)) return cloud;
+    return assertCloudTrusted(this.options.dataDir, file).cloud;
+  }
+
+  /** Cache keys and sign-out bookkeeping: a custom cloud's key includes its partition (file content). */
+  private cloudKey(cloud: Cloud): string {
+    return cloud.cachePartition ? `${cloud.id}#${cloud.cachePartition}` : cloud.id;
+  }
+
   stats(): BrokerStats {
     return { ...this.counters, networkRequests: this.apps.requestCount() };
   }
@@ -138,11 +167,11 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       case 'interactive':
       case 'device-code':
         // Both kinds share MSAL's cache: the same account gets the same token.
-        return `user|${cloud.id}|${clientId}|${(credential.account ?? '').toLowerCase()}|${(credential.tenant ?? '').toLowerCase()}`;
+        return `user|${this.cloudKey(cloud)}|${clientId}|${(credential.account ?? '').toLowerCase()}|${(credential.tenant ?? '').toLowerCase()}`;
       case 'managed-identity':
-        return `mi|${cloud.id}|${credential.clientId ?? ''}|${credential.objectId ?? ''}|${credential.resourceId ?? ''}`;
+        return `mi|${this.cloudKey(cloud)}|${credential.clientId ?? ''}|${credential.objectId ?? ''}|${credential.resourceId ?? ''}`;
       case 'azure-cli':
-        return `az|${cloud.id}|${credential.tenant ?? ''}`;
+        return `az|${this.cloudKey(cloud)}|${credential.tenant ?? ''}`;
     }
   }
 
@@ -154,7 +183,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   /** Like getToken, and says where the token came from (diagnostics, tests, `pgentra token --json`). */
   async getTokenWithSource(req: TokenRequest): Promise<AccessTokenWithSource> {
     if (req.signal?.aborted) throw new PgEntraError('sign_in_cancelled', 'The token request was cancelled.');
-    const cloud = this.cloud(req.cloud);
+    const cloud = this.usableCloud(req.cloud);
     const key = this.keyFor(req.credential, cloud);
     const minMs = (req.minValiditySeconds ?? this.minValiditySeconds) * 1000;
     if (req.fresh) return this.getFreshToken(key, req, cloud, minMs);
@@ -270,7 +299,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   private async undoAfterSignOut(cloud: Cloud, cred: Credential, result: AccessToken): Promise<void> {
     if (cred.kind !== 'interactive' && cred.kind !== 'device-code') return;
     const account = result.account ?? cred.account;
-    if (!account || !this.signedOut.get(cloud.id)?.has(account.toLowerCase())) return;
+    if (!account || !this.signedOut.get(this.cloudKey(cloud))?.has(account.toLowerCase())) return;
     try {
       await signOut(this.apps, cloud, { account });
     } catch {
@@ -300,14 +329,15 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   }
 
   /** The keychain's serialized MSAL cache, read without MSAL (null when memory-only or unavailable on this OS). */
-  private async readPersistedCache(): Promise<string | null> {
+  private async readPersistedCache(cloud: Cloud): Promise<string | null> {
     if (this.options.memoryCache || process.platform === 'win32') return null;
     const [{ readKeychainEntry }, { keychainAccountFor }] = await Promise.all([import('../keychain/keychainProbe.js'), import('../keychain/keychainNames.js')]);
-    return readKeychainEntry(keychainAccountFor(this.options.dataDir));
+    // The cloud's own partition: a custom cloud reads only its own entry, built-in clouds the shared one.
+    return readKeychainEntry(keychainAccountFor(this.options.dataDir, cloud.cachePartition));
   }
 
   private async acquireForUser(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number, signal?: AbortSignal): Promise<AccessTokenWithSource> {
-    const persisted = await this.readPersistedCache();
+    const persisted = await this.readPersistedCache(cloud);
     const lookup = this.lookupFor(cloud, cred, persisted);
     if (lookup) {
       // Fast path: answer from the keychain without loading MSAL when the token has enough time left.
@@ -324,7 +354,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     return withRefreshLock(
       path.dirname(tokenCachePath(this.options.dataDir)),
       async () => {
-        const again = await this.readPersistedCache();
+        const again = await this.readPersistedCache(cloud);
         const relook = this.lookupFor(cloud, cred, again);
         if (relook) {
           const cached = findCachedAccessToken(again, relook);
@@ -391,7 +421,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     if (cred.kind === 'interactive' || cred.kind === 'device-code') {
       try {
         const pca = await this.apps.publicClient(cloud);
-        for (const serialized of [pca.getTokenCache().serialize(), await this.readPersistedCache()]) {
+        for (const serialized of [pca.getTokenCache().serialize(), await this.readPersistedCache(cloud)]) {
           const lookup = this.lookupFor(cloud, cred, serialized);
           const t = lookup ? findCachedAccessToken(serialized, lookup) : undefined;
           if (t) candidates.push(t);
@@ -426,7 +456,13 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     entry.timer = setTimeout(() => {
       if (this.closed || Date.now() - entry.lastUsed > IDLE_STOP_MS || this.hot.get(key) !== entry) return;
       if (this.inFlight.has(key)) return;
-      const cloud = this.cloud(entry.request.cloud);
+      let cloud: Cloud;
+      try {
+        cloud = this.usableCloud(entry.request.cloud);
+      } catch (e) {
+        this.logger.warn('background refresh stopped', { key, error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
       const flight = this.startFlight(key, entry.request, cloud, minMs + 30_000, true);
       flight.promise.catch((e: unknown) => this.logger.warn('background refresh failed', { key, error: e instanceof Error ? e.message : String(e) }));
     }, delay);
@@ -443,16 +479,16 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   // ---- explicit account operations (UI / CLI), kept here so callers need one object ----
 
   async signInInteractive(cloudName: string, opts: InteractiveSignInOptions): Promise<SignedInAccount> {
-    const cloud = this.cloud(cloudName);
+    const cloud = this.usableCloud(cloudName);
     const account = await signInInteractive(this.apps, cloud, opts);
-    this.signedOut.get(cloud.id)?.delete(account.username.toLowerCase());
+    this.signedOut.get(this.cloudKey(cloud))?.delete(account.username.toLowerCase());
     return account;
   }
 
   async signInWithDeviceCode(cloudName: string, opts: DeviceCodeSignInOptions): Promise<SignedInAccount> {
-    const cloud = this.cloud(cloudName);
+    const cloud = this.usableCloud(cloudName);
     const account = await signInWithDeviceCode(this.apps, cloud, opts);
-    this.signedOut.get(cloud.id)?.delete(account.username.toLowerCase());
+    this.signedOut.get(this.cloudKey(cloud))?.delete(account.username.toLowerCase());
     return account;
   }
 
@@ -464,10 +500,10 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cloud = this.cloud(cloudName);
     const removed = await signOut(this.apps, cloud, which);
     const users = new Set(removed.map((u) => u.toLowerCase()));
-    let gone = this.signedOut.get(cloud.id);
-    if (!gone) this.signedOut.set(cloud.id, (gone = new Set()));
+    let gone = this.signedOut.get(this.cloudKey(cloud));
+    if (!gone) this.signedOut.set(this.cloudKey(cloud), (gone = new Set()));
     for (const u of users) gone.add(u);
-    const prefix = `user|${cloud.id}|`;
+    const prefix = `user|${this.cloudKey(cloud)}|`;
     for (const key of new Set([...this.hot.keys(), ...this.inFlight.keys()])) {
       if (!key.startsWith(prefix)) continue;
       const keyAccount = key.slice(prefix.length).split('|')[1] ?? ''; // clientId|account|tenant

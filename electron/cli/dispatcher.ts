@@ -1,6 +1,8 @@
 // `pgentra` argument dispatch: global options, command lookup, --help, error → exit code.
 // Commands get a CliContext; nothing here knows what a command does.
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isBuiltinCloudName } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { createLogger, fileSink, streamSink, type LogSink } from '../log/logger.js';
 import { redact, redactError } from '../log/redact.js';
@@ -157,6 +159,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
               logger: logger.child('auth'),
               backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
               env: io.env,
+              // --cloud FILE / PGENTRA_CLOUD_FILE is the user's own argument: it counts as consent for
+              // this run (sign-in, token --account …). A profile's custom cloud file never does: it
+              // needs `pgentra clouds trust FILE` (the pre-flight and the broker check that).
+              ...(isBuiltinCloudName(global.cloud) ? {} : { explicitCloudFiles: [path.resolve(io.cwd ?? process.cwd(), global.cloud)] }),
             }),
         )),
       openBrowser: async (url) => (await import('./openBrowser.js')).openBrowserFromCli(url, io.env),

@@ -28,6 +28,7 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'invalid_input':
       return EXIT.usage;
     case 'cloud_file_invalid':
+    case 'cloud_file_unsafe':
     case 'token_decode_failed':
       return EXIT.dataError;
     case 'keychain_unavailable':

@@ -4,7 +4,8 @@ import { PgEntraError } from '../../shared/errors.js';
 import type { Profile } from '../../shared/profile.js';
 import { describeToken, type TokenFacts } from '../auth/describeToken.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
-import { assertTokenMayBeSent, customCloudFacts, openProfileStore } from '../profiles/profileAccess.js';
+import { preflight } from '../connect/preflight.js';
+import { openProfileStore } from '../profiles/profileAccess.js';
 import { SessionManager } from '../sessions/manager.js';
 import type { CliContext } from './context.js';
 
@@ -43,8 +44,8 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
  */
 export async function openProfileSession(ctx: CliContext, nameOrId: string, opts: { pageSize?: number; fresh?: boolean } = {}): Promise<ProfileSession | undefined> {
   const profile = await openProfileStore(ctx.dataDir).get(nameOrId);
-  // Before any token exists: the profile file may have been edited by hand since it was saved.
-  assertTokenMayBeSent(profile);
+  // Before any token exists: consent for a custom cloud, host policy, TLS (the session checks again).
+  preflight(profile, { dataDir: ctx.dataDir });
   const broker = await ctx.services.broker();
   let facts: TokenFacts | undefined;
   const tokens: TokenProvider = {
@@ -60,7 +61,7 @@ export async function openProfileSession(ctx: CliContext, nameOrId: string, opts
   };
   const sessions = new SessionManager({
     tokens,
-    customCloud: customCloudFacts,
+    dataDir: ctx.dataDir,
     ...(opts.pageSize ? { tuning: { pageSize: opts.pageSize } } : {}),
   });
   // --fresh: the first token comes from Entra, bypassing every cache (after a PIM activation).

@@ -4,6 +4,7 @@
 // The file never holds a password: libpq has no password-command hook, the token goes in PGPASSWORD
 // (direct) or the proxy adds it (via proxy).
 import type { Profile } from '../../shared/profile.js';
+import { preflight } from '../connect/preflight.js';
 
 /** libpq reads `[name]` up to the first `]`; keep names to a portable set. */
 export function serviceNameFor(profileName: string): string {
@@ -17,6 +18,8 @@ export function serviceNameFor(profileName: string): string {
 
 export interface PgServiceOptions {
   sslRootCertFor(profile: Profile): string;
+  /** pgEntra's data folder: every profile then passes the connection pre-flight first (custom cloud consent, host policy, TLS). */
+  dataDir?: string;
 }
 
 export interface PgServiceProxyOptions {
@@ -39,6 +42,7 @@ function serviceNames(profiles: readonly Profile[]): string[] {
 
 /** One line per setting; libpq takes the value verbatim to the end of the line (no quoting). */
 export function buildPgServiceConf(profiles: readonly Profile[], opts: PgServiceOptions): string {
+  if (opts.dataDir !== undefined) for (const p of profiles) preflight(p, { dataDir: opts.dataDir });
   const out: string[] = ['# pg_service.conf written by pgEntra. No passwords: put a fresh Entra token in PGPASSWORD, e.g.', '#   PGPASSWORD="$(pgentra token PROFILE)" psql "service=SERVICE"   (each section names its profile)', ''];
   const names = serviceNames(profiles);
   profiles.forEach((p, i) => {

@@ -3,6 +3,7 @@
 // Entra token itself. Pure: the caller resolves the CLI location and certificate paths. The file
 // holds no secret — only a command that prints one.
 import type { Profile } from '../../shared/profile.js';
+import { preflight } from '../connect/preflight.js';
 import { commandLineFor, type TargetOs } from './shellQuote.js';
 
 export const DEFAULT_PGADMIN_GROUP = 'pgEntra';
@@ -34,6 +35,12 @@ export interface PgAdminExportOptions {
   passwordExecExpiration: number;
   /** Absolute path of the root certificate file for the profile (custom cloud CA or the system bundle). */
   sslRootCertFor(profile: Profile): string;
+  /**
+   * pgEntra's data folder: every profile then passes the connection pre-flight first (custom
+   * cloud consent, host policy, TLS), so the export never writes a password command for a
+   * profile that could not connect. Callers should always pass it.
+   */
+  dataDir?: string;
 }
 
 /** The argv pgAdmin runs for a profile: `<launcher> token <id> [--cloud <file>]`. */
@@ -65,6 +72,8 @@ export function buildPgAdminExport(profiles: readonly Profile[], opts: PgAdminEx
   if (!Number.isInteger(opts.passwordExecExpiration) || opts.passwordExecExpiration < 0) {
     throw new RangeError('passwordExecExpiration must be a whole number of seconds ≥ 0');
   }
+  // The same checks as a connection, before anything is written (a throw names the profile).
+  if (opts.dataDir !== undefined) for (const p of profiles) preflight(p, { dataDir: opts.dataDir });
   const Servers: Record<string, PgAdminServer> = {};
   profiles.forEach((p, i) => {
     Servers[String(i + 1)] = pgadminServerFor(p, opts);

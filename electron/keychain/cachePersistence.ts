@@ -7,12 +7,13 @@ import { mkdirSync, readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { ICachePlugin } from '@azure/msal-node';
 import { PgEntraError } from '../../shared/errors.js';
-import { tokenCachePath } from '../paths.js';
-import { KEYCHAIN_SERVICE, keychainAccountFor } from './keychainNames.js';
+import { KEYCHAIN_SERVICE, cacheFileFor, keychainAccountFor } from './keychainNames.js';
 import { keychainUnavailable, probeKeychain } from './keychainProbe.js';
 
 export interface CachePersistenceOptions {
   dataDir: string;
+  /** A custom cloud's cache partition (Cloud.cachePartition); none = the built-in clouds' shared cache. */
+  partition?: string;
   /** Lock retries: default 300 × 50 ms = 15 s before giving up with keychain_error. */
   lockRetryNumber?: number;
   lockRetryDelayMs?: number;
@@ -43,7 +44,7 @@ function removeStaleLock(lockFile: string): void {
 
 export async function createKeychainCachePlugin(opts: CachePersistenceOptions): Promise<ICachePlugin> {
   await probeKeychain();
-  const cachePath = tokenCachePath(opts.dataDir);
+  const cachePath = cacheFileFor(opts.dataDir, opts.partition);
   mkdirSync(path.dirname(cachePath), { recursive: true, mode: 0o700 });
   removeStaleLock(`${cachePath}.lockfile`);
   const ext = await import('@azure/msal-node-extensions');
@@ -53,7 +54,7 @@ export async function createKeychainCachePlugin(opts: CachePersistenceOptions): 
       cachePath,
       dataProtectionScope: ext.DataProtectionScope.CurrentUser,
       serviceName: KEYCHAIN_SERVICE,
-      accountName: keychainAccountFor(opts.dataDir),
+      accountName: keychainAccountFor(opts.dataDir, opts.partition),
       usePlaintextFileOnLinux: false, // never silently store tokens in a plain file
     });
   } catch (e) {
@@ -83,14 +84,14 @@ function wrapLockErrors(inner: ICachePlugin): ICachePlugin {
   };
 }
 
-/** Deletes the keychain entry and the marker file (tests, "forget everything"). */
-export async function deleteKeychainCache(dataDir: string): Promise<void> {
+/** Deletes a cache's keychain entry and marker file (tests, the demo, "forget everything"); `partition`: a custom cloud's. */
+export async function deleteKeychainCache(dataDir: string, partition?: string): Promise<void> {
   if (process.platform !== 'win32') {
     const { loadKeytar } = await import('./keytarLoader.js');
-    await loadKeytar().deletePassword(KEYCHAIN_SERVICE, keychainAccountFor(dataDir));
+    await loadKeytar().deletePassword(KEYCHAIN_SERVICE, keychainAccountFor(dataDir, partition));
   }
   try {
-    unlinkSync(tokenCachePath(dataDir));
+    unlinkSync(cacheFileFor(dataDir, partition));
   } catch {
     // not there
   }

@@ -26,6 +26,9 @@ export function openProfileStore(dataDir: string): ProfileStore {
 /**
  * Profiles are re-checked when used, not only when saved: the file may have been edited by hand
  * or a custom cloud file changed since. A token must not go to a host the user never confirmed.
+ * Host/TLS policy only: with the data folder, use electron/connect/preflight.ts, which also
+ * checks the custom cloud consent (the token broker checks that consent too, as a backstop).
+ * @deprecated Call `preflight(profile, { dataDir })`.
  */
 export function assertTokenMayBeSent(profile: Profile): void {
   const domains = typeof profile.cloud === 'string' ? undefined : customCloudDomains(profile.cloud.customFile);

@@ -21,32 +21,20 @@ import { SQL, createPrincipalByName, createPrincipalByObjectId, listPrincipals, 
 import { mapConnectError, mapQueryError } from './errors.js';
 import { forgetPassword } from './pgInternals.js';
 import { DEFAULT_TUNING, Session, type SessionTuning } from './session.js';
-import { buildSslOptions, readCaFile } from './tls.js';
-import { checkProfilePolicy, cloudRef, profileErrorsToError } from '../../shared/profile.js';
+import { preflight, type PreflightResult } from '../connect/preflight.js';
 import type { SessionTarget } from './types.js';
 
 /** The pgaadauth functions live in this database only. */
 const ADMIN_DATABASE = 'postgres';
 
-/** What sessions need from a custom cloud file. */
-export interface CustomCloudFacts {
-  /** Absolute path of the CA file the cloud file names, if any. */
-  caFile?: string;
-  /** The PostgreSQL domains this cloud's tokens may be sent to. */
-  postgresDomains: readonly string[];
-}
-
 export interface SessionManagerOptions {
   tokens: TokenProvider;
   /**
-   * Reads a custom cloud file (the composition root passes `resolveCloud`); sessions never parse
-   * cloud files themselves. May throw when the file is unreadable: the open then fails before
-   * any token is asked for. Without it a custom cloud has no known domains, so every host needs
-   * the profile's non-Azure confirmation.
+   * pgEntra's data folder. Every open (and every admin or verify connection) goes through the
+   * connection pre-flight (electron/connect/preflight.ts): custom cloud consent recorded there,
+   * host policy, TLS options — before any token is asked for.
    */
-  customCloud?: (customFile: string) => CustomCloudFacts;
-  /** @deprecated Use `customCloud` (which also gives the domains the host policy needs). */
-  customCloudCaFile?: (customFile: string) => string | undefined;
+  dataDir: string;
   tuning?: Partial<SessionTuning>;
 }
 
@@ -83,9 +71,8 @@ export class SessionManager {
   async open(target: SessionTarget, opts: { fresh?: boolean } = {}): Promise<string> {
     // Before anything connects or asks for a token: the profile may have been loaded without the
     // host check (custom clouds) or edited by hand since it was saved.
-    const cloud = this.cloudFacts(target);
-    this.assertTokenMayBeSent(target, cloud);
-    const session = new Session(target, { tokens: this.opts.tokens, ssl: this.sslFor(target, cloud), tuning: this.tuning });
+    const checked = this.preflight(target);
+    const session = new Session(target, { tokens: this.opts.tokens, ssl: checked.ssl, tuning: this.tuning });
     session.subscribe((e) => this.forward(e));
     try {
       await session.open((stage) => {
@@ -173,7 +160,7 @@ export class SessionManager {
   async verifyAccess(input: VerifyAccessInput): Promise<VerifyAccessResult> {
     const session = this.get(input.sessionId);
     // Another identity's token goes to the same host: check again rather than trust the open.
-    this.assertTokenMayBeSent(session.target, this.cloudFacts(session.target));
+    const checked = this.preflight(session.target);
     const base = { sql: SQL.whoAmI, params: [], roleName: input.roleName };
     let account: string | undefined;
     const client = new pg.Client(
@@ -181,7 +168,7 @@ export class SessionManager {
         user: input.roleName,
         ...(input.database ? { database: input.database } : {}),
         password: async () => {
-          const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: cloudRef(session.target.cloud) });
+          const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: checked.cloudRef });
           account = t.account;
           return t.token;
         },
@@ -211,7 +198,7 @@ export class SessionManager {
   private async withAdminConnection<T>(sessionId: string, run: (db: pg.Client) => Promise<T>): Promise<T> {
     const session = this.get(sessionId);
     const t = session.target;
-    this.assertTokenMayBeSent(t, this.cloudFacts(t));
+    this.preflight(t);
     const client = new pg.Client(session.connectionConfig({ database: ADMIN_DATABASE }));
     client.on('error', () => undefined);
     try {
@@ -231,30 +218,9 @@ export class SessionManager {
     }
   }
 
-  /** The custom cloud's CA file and domains; undefined for a built-in cloud. */
-  private cloudFacts(target: SessionTarget): CustomCloudFacts | undefined {
-    if (typeof target.cloud === 'string') return undefined;
-    const file = target.cloud.customFile;
-    if (this.opts.customCloud) return this.opts.customCloud(file);
-    const caFile = this.opts.customCloudCaFile?.(file);
-    // Domains unknown: checkProfilePolicy then requires the non-Azure confirmation (fails closed).
-    return { ...(caFile ? { caFile } : {}), postgresDomains: [] };
-  }
-
-  /** The same check as the CLI (assertTokenMayBeSent) and the proxy: host in the cloud's domains or confirmed, weaker TLS confirmed. */
-  private assertTokenMayBeSent(target: SessionTarget, cloud: CustomCloudFacts | undefined): void {
-    const errors = checkProfilePolicy(target, cloud?.postgresDomains);
-    if (errors.length > 0) throw profileErrorsToError(errors, target.name ? `The profile "${target.name}"` : `The connection to ${target.host}`);
-  }
-
-  private sslFor(target: SessionTarget, cloud: CustomCloudFacts | undefined): ReturnType<typeof buildSslOptions> {
-    const caFile = cloud?.caFile;
-    return buildSslOptions({
-      sslmode: target.sslmode,
-      host: target.host,
-      weakerTlsConfirmed: target.confirmations.weakerTls === true,
-      ...(caFile ? { extraCaPem: readCaFile(caFile) } : {}),
-    });
+  /** The shared pre-flight: consent, host policy, TLS — the same rules as the CLI, the proxy and the exports. */
+  private preflight(target: SessionTarget): PreflightResult {
+    return preflight(target, { dataDir: this.opts.dataDir });
   }
 
   private forward(event: SessionStateEvent): void {

@@ -9,11 +9,10 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import Cursor from 'pg-cursor';
 import type { AccessToken, TokenProvider } from '../../electron/auth/tokenProvider.js';
-import { resolveCloud } from '../../electron/auth/cloudLoader.js';
 import { SessionManager } from '../../electron/sessions/manager.js';
 import type { SessionTarget } from '../../electron/sessions/types.js';
 import { startSimulatedAzure } from '../sim/index.js';
-import { simSessionTarget } from '../integration/sessions/simTarget.js';
+import { simSessionTarget, trustedSimCloud } from '../integration/sessions/simTarget.js';
 
 const ROWS_SQL = "select g, g * 2, md5(g::text), now(), 'const' from generate_series(1, 1000000) g";
 const OPEN_RUNS = 15;
@@ -33,7 +32,8 @@ try {
   const tokens: TokenProvider = { getToken: async () => cached };
   const target: SessionTarget = simSessionTarget(azure, { applicationName: 'pgEntra-bench' });
   const ca = readFileSync(azure.caFile, 'utf8');
-  const sessions = new SessionManager({ tokens, customCloudCaFile: (f) => resolveCloud(f).caFile, tuning: { pageSize: 1000 } });
+  const trusted = await trustedSimCloud(azure); // the user's consent to the simulator's cloud file
+  const sessions = new SessionManager({ tokens, dataDir: trusted.dataDir, tuning: { pageSize: 1000 } });
 
   // 1. open + select 1
   const sessionTimes: number[] = [];

@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { TokenBroker } from '../../electron/auth/tokenBroker.js';
+import { trustCloudFile } from '../../electron/connect/cloudTrust.js';
 import { buildPgAdminExport, serializePgAdminExport } from '../../electron/interop/pgadminExport.js';
 import { targetOsFor } from '../../electron/interop/shellQuote.js';
 import { deleteKeychainCache } from '../../electron/keychain/cachePersistence.js';
@@ -146,9 +147,12 @@ export async function startDemo(opts: DemoOptions, progress: DemoProgress, signa
         memoryOnlyReason = 'no OS keychain is available';
       }
     }
+    // The demo's user trusts the simulator's cloud file, as `pgentra clouds trust FILE` records it.
+    const trusted = await trustCloudFile(dataDir, azure.stateFile);
     const broker = new TokenBroker({ dataDir, logger, memoryCache: !keychain });
     cleanup.add('close the token broker', () => broker.close());
-    if (keychain) cleanup.add('delete the demo keychain entry', () => deleteKeychainCache(dataDir));
+    // A custom cloud's sign-ins live in its own keychain entry (its cache partition).
+    if (keychain) cleanup.add('delete the demo keychain entry', () => deleteKeychainCache(dataDir, trusted.cloud.cachePartition));
 
     progress.step(`Signing in ${DEMO_UPN} (auto-approved by the simulator)…`);
     await signIn(broker, azure, signal);

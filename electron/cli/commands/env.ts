@@ -4,8 +4,8 @@ import { PgEntraError } from '../../../shared/errors.js';
 import { libpqEnvFor } from '../../interop/libpqEnv.js';
 import { psqlVersion, supportsSystemRootCert } from '../../interop/psqlLauncher.js';
 import { sslRootCertFor } from '../../interop/runtime.js';
-import { assertTokenMayBeSent, openProfileStore } from '../../profiles/profileAccess.js';
-import { cloudRef } from '../../../shared/profile.js';
+import { preflight } from '../../connect/preflight.js';
+import { openProfileStore } from '../../profiles/profileAccess.js';
 import { envAssignment, type EnvShell } from '../../interop/shellQuote.js';
 import { bool, str, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
@@ -43,13 +43,14 @@ export const command: CommandDefinition = {
     if (extra !== undefined) throw new PgEntraError('invalid_input', `Unexpected argument "${extra}".`);
     const shell = shellOf(str(values.shell));
     const profile = await openProfileStore(ctx.dataDir).get(name);
+    // The shared pre-flight even without a token: these variables point libpq at the server and CA.
+    const checked = preflight(profile, { dataDir: ctx.dataDir });
     const psql = ctx.env.PGENTRA_PSQL || 'psql';
     const version = await psqlVersion(psql, ctx.env).catch(() => undefined);
     const vars: Record<string, string> = libpqEnvFor(profile, await sslRootCertFor(profile, ctx.dataDir, supportsSystemRootCert(version)));
     if (bool(values['with-token'])) {
-      assertTokenMayBeSent(profile);
       const broker = await ctx.services.broker();
-      vars.PGPASSWORD = (await broker.getToken({ credential: profile.credential, cloud: cloudRef(profile.cloud), signal: ctx.signal })).token;
+      vars.PGPASSWORD = (await broker.getToken({ credential: profile.credential, cloud: checked.cloudRef, signal: ctx.signal })).token;
     }
     let text: string;
     try {

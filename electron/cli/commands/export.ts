@@ -6,6 +6,7 @@ import { profileNameKey, type Profile } from '../../../shared/profile.js';
 import { writeOutput } from '../../interop/outputFile.js';
 import { exportPgAdminJson } from '../../interop/pgadminService.js';
 import { buildPgServiceConf, buildProxyPgServiceConf } from '../../interop/pgService.js';
+import { defaultSocketDir } from '../../proxy/listener.js';
 import { sslRootCertFor } from '../../interop/runtime.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
 import { quotePosix, targetOsFor, type TargetOs } from '../../interop/shellQuote.js';
@@ -154,13 +155,15 @@ async function exportPgService(ctx: CliContext, values: OptionValues, names: str
   let text: string;
   if (viaProxy) {
     const ports = await proxyPortsFor(ctx.dataDir, profiles);
-    text = buildProxyPgServiceConf(profiles, { proxyPortFor: (p) => ports.get(p.id) as number });
+    // Where `pgentra proxy` listens by default: its private Unix socket folder (TCP on Windows).
+    const address = process.platform === 'win32' ? undefined : defaultSocketDir(ctx.dataDir, ctx.env);
+    text = buildProxyPgServiceConf(profiles, { proxyPortFor: (p) => ports.get(p.id) as number, ...(address ? { address } : {}) });
   } else {
     const fixedRoot = str(values.sslrootcert);
     // Any libpq version may read the file: a real PEM file works for all, "system" only for ≥ 16.
     const roots = new Map<string, string>();
     for (const p of profiles) roots.set(p.id, fixedRoot ?? (await sslRootCertFor(p, ctx.dataDir, false)));
-    text = buildPgServiceConf(profiles, { sslRootCertFor: (p) => roots.get(p.id) ?? '' });
+    text = buildPgServiceConf(profiles, { sslRootCertFor: (p) => roots.get(p.id) ?? '', dataDir: ctx.dataDir });
   }
   const written = await writeOutput(text, str(values.out), ctx.cwd, ctx.stdout);
   if (written) ctx.stderr.write(`Wrote ${profiles.length} service(s) to ${written}. Point PGSERVICEFILE at it or copy the sections to ~/.pg_service.conf.\n`);

@@ -7,6 +7,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'accounts', summary: 'List signed-in accounts', load: async () => (await import('./accounts.js')).command },
   { name: 'logout', summary: 'Sign out one account or all', load: async () => (await import('./logout.js')).command },
   { name: 'token', summary: 'Print an access token for Azure PostgreSQL (for PGPASSWORD / pgAdmin)', load: async () => (await import('./token.js')).command },
+  { name: 'clouds', summary: 'Trust (or list, forget) custom cloud files after checking what they say', load: async () => (await import('./clouds.js')).command },
   { name: 'profiles', summary: 'List, add, show, remove, import and export server profiles', load: async () => (await import('./profiles.js')).command },
   { name: 'export', summary: 'Export profiles for pgAdmin (password command) or pg_service.conf', load: async () => (await import('./export.js')).command },
   { name: 'import', summary: 'Import servers from a pgAdmin 4 export', load: async () => (await import('./import.js')).command },

@@ -8,6 +8,7 @@ import { PROFILE_FIELD_LABELS, validateProfileInput, type Profile, type ProfileF
 import type { ImportConflictMode, ImportResult } from '../../profiles/profileStore.js';
 import { profileCloudFromGlobal } from '../../interop/cloudFacts.js';
 import { writeOutput } from '../../interop/outputFile.js';
+import { cloudTrustStatus, describeCloudFacts, trustCloudFile, trustCommandFor } from '../../connect/cloudTrust.js';
 import { customCloudDomains, openProfileStore } from '../../profiles/profileAccess.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -19,7 +20,7 @@ const HELP = `Usage:
         [--auth interactive|device-code|managed-identity|azure-cli] [--account UPN] [--tenant T]
         [--client-id ID | --object-id ID | --resource-id ID] [--cloud public|usgov|china|FILE]
         [--folder F] [--sslmode verify-full|verify-ca|require]
-        [--allow-non-azure-host] [--allow-weaker-tls]
+        [--allow-non-azure-host] [--allow-weaker-tls] [--trust-cloud]
   pgentra profiles show NAME|ID [--json]
   pgentra profiles rm NAME|ID
   pgentra profiles export FILE|-
@@ -37,9 +38,14 @@ Options (add):
   --allow-non-azure-host   confirm sending your Entra token to a host outside the cloud's
                            PostgreSQL domains
   --allow-weaker-tls       confirm verify-ca or require instead of verify-full
+  --trust-cloud            with --cloud FILE: trust that custom cloud file on this machine (as
+                           pgentra clouds trust FILE does); without it the profile is saved but
+                           connects only once you trusted the file
 Options (import):
   --on-conflict MODE       an existing profile with the same server/user/database or name:
                            skip (default), rename (import alongside) or replace
+  Imported profiles never bring trust in their custom cloud files: you confirm each file
+  yourself (pgentra clouds trust FILE) before they connect.
 
 Examples:
   pgentra profiles add prod --host prod.postgres.database.azure.com --user db-admins --account adm-alice@contoso.com
@@ -65,6 +71,7 @@ export const command: CommandDefinition = {
     sslmode: { type: 'string' },
     'allow-non-azure-host': { type: 'boolean' },
     'allow-weaker-tls': { type: 'boolean' },
+    'trust-cloud': { type: 'boolean' },
     'on-conflict': { type: 'string' },
   },
   async run(ctx, { values, positionals }) {
@@ -248,8 +255,18 @@ async function add(ctx: CliContext, name: string, values: OptionValues): Promise
     ctx.stderr.write(`pgentra profiles add: the profile is not valid:\n${check.errors.map((e) => `  ${formatFieldError(e)}`).join('\n')}\n`);
     return EXIT.usage;
   }
+  if (typeof cloud !== 'string' && bool(values['trust-cloud'])) {
+    const facts = await trustCloudFile(ctx.dataDir, cloud.customFile);
+    for (const line of describeCloudFacts(facts)) ctx.stderr.write(`${line}\n`);
+    ctx.stderr.write(`Trusted ${facts.file} on this machine.\n`);
+  } else if (bool(values['trust-cloud'])) {
+    throw new PgEntraError('invalid_input', '--trust-cloud needs --cloud FILE (a custom cloud file).');
+  }
   const created = await openProfileStore(ctx.dataDir).create(raw as ProfileInput);
   ctx.stdout.write(`Added "${created.name}" (${created.id}).\n`);
+  if (typeof cloud !== 'string' && cloudTrustStatus(ctx.dataDir, cloud.customFile).state !== 'trusted') {
+    ctx.stderr.write(`Note: it connects only after you trust its cloud file: ${trustCommandFor(cloud.customFile)}\n`);
+  }
   return EXIT.ok;
 }
 
@@ -277,6 +294,18 @@ async function importProfiles(ctx: CliContext, file: string, onConflict: ImportC
   });
   const res = await openProfileStore(ctx.dataDir).importProfiles(text, { onConflict });
   for (const line of formatImportResult(res, (i) => `entry ${i + 1}`)) ctx.stdout.write(`${line}\n`);
+  // Imports never carry consent: say which custom cloud files still need the owner's.
+  const files = new Set([...res.created, ...res.replaced].flatMap((p) => (typeof p.cloud === 'string' ? [] : [p.cloud.customFile])));
+  for (const f of files) {
+    let state: string;
+    try {
+      state = cloudTrustStatus(ctx.dataDir, f).state;
+    } catch (e) {
+      ctx.stderr.write(`warning: the custom cloud file ${f} cannot be used: ${e instanceof Error ? e.message : String(e)}\n`);
+      continue;
+    }
+    if (state !== 'trusted') ctx.stderr.write(`warning: imported profiles name the custom cloud file ${f}, which you have not trusted; check what it says before: ${trustCommandFor(f)}\n`);
+  }
   ctx.stdout.write(`${res.created.length} imported, ${res.replaced.length} replaced, ${res.skipped.length} skipped, ${res.invalid.length} invalid.\n`);
   return res.invalid.length ? EXIT.dataError : EXIT.ok;
 }

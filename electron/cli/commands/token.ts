@@ -117,10 +117,10 @@ export const command: CommandDefinition = {
     let cloud = ctx.global.cloud;
     if (profile) {
       // The profile says which identity and cloud; pgAdmin's password command relies on that.
-      const [{ assertTokenMayBeSent }, { cloudRef }] = await Promise.all([import('../../profiles/profileAccess.js'), import('../../../shared/profile.js')]);
-      assertTokenMayBeSent(profile);
+      // The shared pre-flight: custom cloud consent, host policy, TLS mode — before any token exists.
+      const { preflight } = await import('../../connect/preflight.js');
+      cloud = preflight(profile, { dataDir: ctx.dataDir }).cloudRef;
       credential = profile.credential;
-      cloud = cloudRef(profile.cloud);
     } else {
       if (positionals.length > 0) throw new PgEntraError('invalid_input', `Unexpected argument "${positionals[0]}".`, { hint: 'See pgentra token --help.' });
       const isMi = bool(values['managed-identity']);

@@ -35,6 +35,8 @@ interface Draft {
   notes: string;
   confirmNonAzure: boolean;
   confirmWeakTls: boolean;
+  /** "Trust this custom cloud file" for this save (recorded outside the profile, never stored in it). */
+  confirmCloudTrust: boolean;
 }
 
 export interface ProfileSeed {
@@ -64,6 +66,7 @@ function draftFrom(p: Profile | null, folder: string, seed: ProfileSeed): Draft 
     notes: p?.notes ?? '',
     confirmNonAzure: p?.confirmations.nonAzureHost === true,
     confirmWeakTls: p?.confirmations.weakerTls === true,
+    confirmCloudTrust: false,
   };
 }
 
@@ -76,7 +79,11 @@ function toInput(d: Draft): Record<string, unknown> {
       : d.credentialKind === 'azure-cli'
         ? { kind: d.credentialKind, ...(d.tenant.trim() ? { tenant: d.tenant.trim() } : {}) }
         : { kind: d.credentialKind, ...(d.account ? { account: d.account } : {}), ...(d.tenant.trim() ? { tenant: d.tenant.trim() } : {}) };
-  const confirmations = { ...(d.confirmNonAzure ? { nonAzureHost: true } : {}), ...(d.confirmWeakTls ? { weakerTls: true } : {}) };
+  const confirmations = {
+    ...(d.confirmNonAzure ? { nonAzureHost: true } : {}),
+    ...(d.confirmWeakTls ? { weakerTls: true } : {}),
+    ...(d.confirmCloudTrust && d.cloudKind === 'custom' ? { customCloud: true } : {}),
+  };
   return {
     name: d.name.trim() || d.host.trim().split('.')[0] || '',
     folder: d.folder.trim(),
@@ -140,6 +147,7 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
   const needsWeakTls = errors.some((e) => e.path === 'sslmode' && e.code === 'confirmation_required');
   const nonAzureMessage = errors.find((e) => e.path === 'host' && e.code === 'confirmation_required')?.message;
   const weakTlsMessage = errors.find((e) => e.path === 'sslmode' && e.code === 'confirmation_required')?.message;
+  const cloudTrustMessage = errors.find((e) => e.path === 'cloud' && e.code === 'confirmation_required')?.message;
   const hints = useMemo(() => (draft.username && draft.account ? usernameHints(draft.username, {}) : []), [draft.username, draft.account]);
   const cloudRef: Profile['cloud'] = draft.cloudKind === 'custom' ? { customFile: draft.customFile.trim() } : draft.cloudKind;
   const accountOptions = useMemo(() => {
@@ -326,6 +334,16 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
               <strong>Send my Entra token to a non-Azure host</strong>
               <br />
               <span className="muted">{nonAzureMessage ?? 'This host is outside the cloud’s PostgreSQL domains.'}</span>
+            </span>
+          </label>
+        ) : null}
+        {cloudTrustMessage !== undefined || draft.confirmCloudTrust ? (
+          <label className="check">
+            <input type="checkbox" checked={draft.confirmCloudTrust} onChange={(e) => set('confirmCloudTrust', e.target.checked)} />
+            <span>
+              <strong>Trust this custom cloud file</strong>
+              <br />
+              <span className="muted">{cloudTrustMessage ?? 'Saving records your trust in this cloud file as it is now (outside the profile).'}</span>
             </span>
           </label>
         ) : null}

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgEntraError } from '../../../shared/errors.js';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { silentLogger } from '../../../electron/log/logger.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter, type Router } from '../../../electron/ipc/router.js';
@@ -36,6 +37,7 @@ beforeAll(async () => {
   if (!keyring) return;
   sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary });
   home = mkdtempSync(path.join(tmpdir(), 'pgentra-app-'));
+  await trustCloudFile(home, sim.stateFile); // as `pgentra clouds trust FILE` records it
   const events: string[] = [];
   composed = composeServices({
     dataDir: home,

@@ -43,7 +43,7 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
 describe.skipIf(!keyring)('token broker (keychain cache)', () => {
   it('signs in the secondary ID in Chromium, then adds the primary account; both listed and silent tokens work', async () => {
     const home = s.newHome('chromium');
-    const broker = new TokenBroker({ dataDir: home, logger });
+    const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     let authorizeUrl = '';
     const secondary = await broker.signInInteractive(s.cloudFile, {
       openBrowser: async (url) => {
@@ -70,7 +70,7 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
   });
 
   it('sign-in is cancellable and leaves no loopback server behind', async () => {
-    const broker = new TokenBroker({ dataDir: s.newHome('cancel'), logger });
+    const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('cancel'), logger });
     const ac = new AbortController();
     const p = broker.signInInteractive(s.cloudFile, { signal: ac.signal, openBrowser: async () => void setTimeout(() => ac.abort(), 50) });
     await expectCode(p, 'sign_in_cancelled');
@@ -79,10 +79,10 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
 
   it('a new broker (new process stand-in) is served from the keychain without a token request', async () => {
     const home = s.newHome('fresh');
-    const a = new TokenBroker({ dataDir: home, logger });
+    const a = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     await a.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.secondary) });
     s.sim.control.resetCounters();
-    const b = new TokenBroker({ dataDir: home, logger });
+    const b = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     const t = await b.getTokenWithSource({ credential: { kind: 'interactive', account: ACCOUNTS.secondary }, cloud: s.cloudFile });
     expect(t.source).toBe('keychain');
     expect(s.sim.control.requestCount('token')).toBe(0);
@@ -100,7 +100,7 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
 
   it('two clouds on one keychain: using a second cloud does not break the first cloud\'s refreshes', async () => {
     const home = s.newHome('two-clouds');
-    const b = new TokenBroker({ dataDir: home, logger });
+    const b = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     await b.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.secondary) });
     const cred = { kind: 'interactive' as const, account: ACCOUNTS.secondary };
     for (let i = 0; i < 3; i++) {
@@ -116,7 +116,7 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
   it('short-lived tokens: valid tokens across 10 expiries, single-flight, revocation, outage and recovery', { timeout: 240_000 }, async () => {
     s.sim.control.setTokenLifetime(5);
     try {
-      const broker = new TokenBroker({ dataDir: s.newHome('short'), logger, minValiditySeconds: 1 });
+      const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('short'), logger, minValiditySeconds: 1 });
       const refreshed: TokenRefreshedEvent[] = [];
       const required: SignInRequiredEvent[] = [];
       broker.on('token-refreshed', (e) => refreshed.push(e));
@@ -172,7 +172,7 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
   });
 
   it('MFA demanded by Entra → mfa_required with the AADSTS code', async () => {
-    const broker = new TokenBroker({ dataDir: s.newHome('mfa'), logger });
+    const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('mfa'), logger });
     await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
     s.sim.control.failNext('token', { error: 'interaction_required', aadsts: 50076, description: 'AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.' });
     const e = await broker.getToken({ credential: { kind: 'interactive', account: ACCOUNTS.primary }, cloud: s.cloudFile, minValiditySeconds: 3_700 }).catch((x: unknown) => x);
@@ -182,7 +182,7 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
   });
 
   it('device code: returns code + URL, waits for approval, then tokens are silent', async () => {
-    const broker = new TokenBroker({ dataDir: s.newHome('device'), logger });
+    const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('device'), logger });
     let code = '';
     const account = await broker.signInWithDeviceCode(s.cloudFile, {
       onCode: (info) => {
@@ -204,17 +204,17 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
 
   it('a credential without account uses the keychain fast path when exactly one account is signed in; several → a clear error', async () => {
     const home = s.newHome('no-account');
-    const a = new TokenBroker({ dataDir: home, logger });
+    const a = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     await a.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.secondary) });
     s.sim.control.resetCounters();
-    const b = new TokenBroker({ dataDir: home, logger });
+    const b = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     const t = await b.getTokenWithSource({ credential: { kind: 'interactive' }, cloud: s.cloudFile });
     expect(t.source).toBe('keychain');
     expect(t.account).toBe(ACCOUNTS.secondary);
     expect(b.stats().networkRequests).toBe(0);
     expect(s.sim.control.requestCount('token')).toBe(0);
     await a.signInInteractive(s.cloudFile, { loginHint: ACCOUNTS.primary, openBrowser: headless(ACCOUNTS.primary) });
-    const c = new TokenBroker({ dataDir: home, logger });
+    const c = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     const e = await c.getToken({ credential: { kind: 'interactive' }, cloud: s.cloudFile }).catch((x: unknown) => x);
     expect(isPgEntraError(e) && e.code).toBe('invalid_input');
     expect(isPgEntraError(e) && e.message).toMatch(/Several accounts/);
@@ -236,7 +236,7 @@ describe('single-flight, validity and sign-out (memory cache)', () => {
   it('a caller that needs more validity than the shared request asked for gets its own, longer-lived token', async () => {
     s.sim.control.setTokenLifetime(600);
     try {
-      const broker = new TokenBroker({ dataDir: s.newHome('validity'), memoryCache: true, logger, backgroundRefresh: false });
+      const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('validity'), memoryCache: true, logger, backgroundRefresh: false });
       const refreshed: TokenRefreshedEvent[] = [];
       broker.on('token-refreshed', (e) => refreshed.push(e));
       await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
@@ -256,7 +256,7 @@ describe('single-flight, validity and sign-out (memory cache)', () => {
   });
 
   it('a sign-out during a refresh wins: the refreshed token is neither served nor kept', async () => {
-    const broker = new TokenBroker({ dataDir: s.newHome('signout-race'), memoryCache: true, logger, backgroundRefresh: false });
+    const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('signout-race'), memoryCache: true, logger, backgroundRefresh: false });
     const required: SignInRequiredEvent[] = [];
     broker.on('sign-in-required', (e) => required.push(e));
     await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
@@ -293,7 +293,7 @@ describe('single-flight, validity and sign-out (memory cache)', () => {
 
 describe('memory-only cache (no keychain needed)', () => {
   it('signs in and serves tokens with memoryCache', async () => {
-    const broker = new TokenBroker({ dataDir: s.newHome('memory'), memoryCache: true, logger });
+    const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('memory'), memoryCache: true, logger });
     await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
     const t = await broker.getTokenWithSource({ credential: { kind: 'interactive', account: ACCOUNTS.primary }, cloud: s.cloudFile });
     expect(t.source).toBe('msal-cache');

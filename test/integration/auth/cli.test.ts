@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { describeToken } from '../../../electron/auth/describeToken.js';
 import { EXIT } from '../../../electron/cli/exitCodes.js';
@@ -55,7 +56,7 @@ const baseEnv = (home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
 };
 
 async function signIn(home: string, upn: string): Promise<void> {
-  const broker = new TokenBroker({ dataDir: home, logger: silentLogger });
+  const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger: silentLogger });
   await broker.signInInteractive(s.cloudFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem: s.tls.caCertPem, upn }).catch(() => undefined) });
   broker.close();
 }
@@ -132,6 +133,7 @@ describe.skipIf(!keyring)('pgentra CLI with the keychain', () => {
   it('pgentra token PROFILE uses the saved profile\'s credential and cloud (what pgAdmin\'s password command runs)', async () => {
     const home = s.newHome('cli-profile');
     await signIn(home, ACCOUNTS.secondary);
+    await trustCloudFile(home, s.cloudFile); // profiles need the owner's consent to their cloud file
     const store = new ProfileStore({ dataDir: home, customCloudDomains: () => ['localhost'] });
     const profile = await store.create({
       name: 'Sim admins',

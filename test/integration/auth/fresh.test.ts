@@ -22,7 +22,7 @@ for (const memoryCache of [false, true]) {
   describe.skipIf(!memoryCache && !keyring)(`fresh tokens (${memoryCache ? 'memory cache' : 'keychain cache'})`, () => {
     it('bypasses the memory, keychain and MSAL caches; concurrent fresh callers share one request', async () => {
       const home = s.newHome(`fresh-${String(memoryCache)}`);
-      const broker = new TokenBroker({ dataDir: home, logger, memoryCache });
+      const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger, memoryCache });
       await broker.signInInteractive(s.cloudFile, {
         loginHint: ACCOUNTS.secondary,
         openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem: s.tls.caCertPem, upn: ACCOUNTS.secondary }).catch(() => undefined),

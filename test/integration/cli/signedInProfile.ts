@@ -7,6 +7,7 @@ import path from 'node:path';
 import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { silentLogger } from '../../../electron/log/logger.js';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { completeSignInHeadless } from '../../sim/entra/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { ACCOUNTS } from '../../sim/types.js';
@@ -22,6 +23,8 @@ export interface SignedInProfile {
 export async function startSignedInProfile(profileName: string, homePrefix: string): Promise<SignedInProfile> {
   const sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary });
   const home = mkdtempSync(path.join(tmpdir(), homePrefix));
+  // The user's consent to the simulator's cloud file, as `pgentra clouds trust` records it.
+  await trustCloudFile(home, sim.stateFile);
   const broker = new TokenBroker({ dataDir: home, logger: silentLogger });
   const caCertPem = readFileSync(sim.caFile, 'utf8');
   await broker.signInInteractive(sim.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem }).catch(() => undefined) });

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { resolveCloud } from '../../../electron/auth/cloudLoader.js';
 import { KEYCHAIN_SERVICE, keychainAccountFor } from '../../../electron/keychain/keychainNames.js';
 import { loadKeytar } from '../../../electron/keychain/keytarLoader.js';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
@@ -69,6 +70,7 @@ describe('npm run demo', () => {
     const env = isolatedEnv(home);
     const demo = startProcess(['--import', 'tsx', 'test/demo.ts', '--no-app', '--token-lifetime', '30'], env);
     running.push(demo);
+    let partition: string | undefined;
     await waitForReady(demo);
     const out = demo.stdout();
     expect(out).toMatch(/simulated/i);
@@ -104,13 +106,17 @@ describe('npm run demo', () => {
       expect(pw.code, pw.stderr).toBe(0);
       expect(pw.stdout.trim()).toMatch(/^eyJ/);
 
-      expect(await loadKeytar().getPassword(KEYCHAIN_SERVICE, keychainAccountFor(path.join(root, 'home')))).not.toBeNull();
+      // The demo's custom cloud has its own keychain entry (a partition no other cloud reads).
+      const cloudFile = /--cloud '?([^' ]+)'?/.exec(server?.PasswordExecCommand ?? '')?.[1] ?? '';
+      partition = resolveCloud(cloudFile).cachePartition;
+      expect(partition).toBeDefined();
+      expect(await loadKeytar().getPassword(KEYCHAIN_SERVICE, keychainAccountFor(path.join(root, 'home'), partition))).not.toBeNull();
     }
 
     expect(await stopWithSigint(demo)).toBe(0);
     expect(demo.stdout()).toContain('Demo stopped');
     await expectNothingLeft(root);
-    if (keyring) expect(await loadKeytar().getPassword(KEYCHAIN_SERVICE, keychainAccountFor(path.join(root, 'home')))).toBeNull();
+    if (keyring) expect(await loadKeytar().getPassword(KEYCHAIN_SERVICE, keychainAccountFor(path.join(root, 'home'), partition))).toBeNull();
     // The user's own data folder (XDG_CONFIG_HOME/pgEntra) and home got nothing.
     expect(existsSync(path.join(home, '.config', 'pgEntra'))).toBe(false);
     expect(filesUnder(home)).toEqual([]);

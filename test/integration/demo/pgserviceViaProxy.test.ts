@@ -1,5 +1,6 @@
 // `pgentra export pgservice --via-proxy` against a running `pgentra proxy`: both pick the same
-// remembered port, and psql "service=NAME" connects through the proxy with no password.
+// remembered port and the proxy's default private socket folder, and psql "service=NAME" connects
+// through the proxy with no password.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +9,9 @@ import { createProxyCommand } from '../../../electron/cli/commands/proxy.js';
 import type { CliContext } from '../../../electron/cli/context.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { PortRegistry } from '../../../electron/proxy/index.js';
+import { defaultSocketDir } from '../../../electron/proxy/listener.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { ADMIN_UPN, CachingSimTokenProvider, captureLog, libpqEnv, run, sleep } from '../proxy/helpers.js';
 
@@ -18,6 +21,7 @@ let home: string;
 beforeAll(async () => {
   azure = await startSimulatedAzure();
   home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-pgservice-proxy-'));
+  await trustCloudFile(home, azure.stateFile);
   const store = openProfileStore(home);
   for (const name of ['Sim Admins', 'sim readers']) {
     await store.create({
@@ -53,7 +57,8 @@ describe('pgentra export pgservice --via-proxy', () => {
     const profile = await openProfileStore(home).get('Sim Admins');
     const remembered = (await new PortRegistry(home).load())[profile.id];
     expect(remembered).toBeGreaterThanOrEqual(6432);
-    expect(text).toContain(`[Sim-Admins]\nhost=127.0.0.1\nport=${remembered}\ndbname=postgres\nuser=db-admins\nsslmode=disable\n`);
+    const socketDir = defaultSocketDir(home, {});
+    expect(text).toContain(`[Sim-Admins]\nhost=${socketDir}\nport=${remembered}\ndbname=postgres\nuser=db-admins\nsslmode=disable\n`);
     expect(text).not.toMatch(/^(sslrootcert|password)=/m);
 
     // The real proxy command, with tokens minted by the Entra simulator.
@@ -74,7 +79,7 @@ describe('pgentra export pgservice --via-proxy', () => {
     done.catch(() => undefined);
     try {
       for (let i = 0; i < 200 && !out.includes('ready on'); i++) await sleep(50);
-      expect(out).toContain(`ready on 127.0.0.1:${remembered}`);
+      expect(out).toContain(`ready on ${socketDir}/.s.PGSQL.${remembered}`);
       const r = await run('/usr/bin/psql', ['service=Sim-Admins', '-Atc', 'select current_user'], libpqEnv({ PGSERVICEFILE: file }));
       expect(r.stderr).toBe('');
       expect(r.stdout.trim()).toBe('db-admins');
@@ -91,7 +96,7 @@ describe('pgentra export pgservice --via-proxy', () => {
     const readers = await openProfileStore(home).get('sim readers');
     const admins = await openProfileStore(home).get('Sim Admins');
     expect(ports[readers.id]).not.toBe(ports[admins.id]);
-    expect(exp.out).toContain(`[sim-readers]\nhost=127.0.0.1\nport=${ports[readers.id]}\n`);
+    expect(exp.out).toContain(`[sim-readers]\nhost=${defaultSocketDir(home, {})}\nport=${ports[readers.id]}\n`);
     const bad = await cli('export', 'pgservice', '--via-proxy', '--sslrootcert', '/x.pem');
     expect(bad.code).toBe(64);
     expect(bad.err).toContain('--sslrootcert does not apply with --via-proxy');

@@ -11,29 +11,32 @@ import type { SessionTarget } from '../../../electron/sessions/types.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { startRefusingFront, type RefusingFront } from './refusingFront.js';
 import { SimTokenProvider } from './simTokenProvider.js';
-import { simSessionTarget } from './simTarget.js';
+import { simSessionTarget, trustedSimCloud } from './simTarget.js';
 
 let azure: SimulatedAzure;
 let front: RefusingFront;
+let trusted: Awaited<ReturnType<typeof trustedSimCloud>>;
 
 beforeAll(async () => {
   azure = await startSimulatedAzure();
   front = await startRefusingFront({ host: azure.state.server.host, port: azure.state.server.port, caPem: readFileSync(azure.caFile, 'utf8') });
+  trusted = await trustedSimCloud(azure, { caFile: front.caFile, postgresDomains: ['localhost'] });
 });
 
 afterAll(async () => {
+  trusted?.cleanup();
   await front?.close();
   await azure?.stop();
 });
 
 function target(overrides: Partial<SessionTarget> = {}): SessionTarget {
-  return simSessionTarget(azure, { host: front.host, port: front.port, ...overrides });
+  return simSessionTarget(azure, { host: front.host, port: front.port, cloud: { customFile: trusted.cloudFile }, ...overrides });
 }
 
 function manager(tokens: SimTokenProvider): SessionManager {
   return new SessionManager({
     tokens,
-    customCloud: () => ({ caFile: front.caFile, postgresDomains: ['localhost'] }),
+    dataDir: trusted.dataDir,
     tuning: { reconnectInitialDelayMs: 50, reconnectMaxDelayMs: 200 },
   });
 }

@@ -11,13 +11,13 @@ import type { ConnectStage, QueryResult, SessionInfo } from '../../../shared/ipc
 import type { Profile } from '../../../shared/profile.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { SimTokenProvider } from './simTokenProvider.js';
-import { simSessionTarget } from './simTarget.js';
-import { customCloudFacts } from '../../../electron/profiles/profileAccess.js';
+import { simSessionTarget, trustedSimCloud } from './simTarget.js';
 
 const sender = { frameUrl: 'app://pgentra/index.html', isMainFrame: true };
 const PROFILE_ID = '7c1f9a3e-2b4d-4e6f-8a0b-1c2d3e4f5a6b';
 
 let azure: SimulatedAzure;
+let trusted: Awaited<ReturnType<typeof trustedSimCloud>> | undefined;
 let sessions: SessionManager;
 let router: Router;
 let profile: Profile;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   azure = await startSimulatedAzure();
   sessions = new SessionManager({
     tokens: new SimTokenProvider(azure.entra),
-    customCloud: customCloudFacts,
+    dataDir: (trusted = await trustedSimCloud(azure)).dataDir,
   });
   sessions.subscribeConnectProgress(({ target, stage }) => progress.push({ profileId: target.id, stage }));
   profile = {
@@ -61,6 +61,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  trusted?.cleanup();
   await sessions?.closeAll();
   await azure?.stop();
 });

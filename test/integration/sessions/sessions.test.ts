@@ -7,20 +7,23 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionStateEvent } from '../../../shared/ipcSessions.js';
-import { resolveCloud } from '../../../electron/auth/cloudLoader.js';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { SessionManager } from '../../../electron/sessions/manager.js';
 import type { SessionTarget } from '../../../electron/sessions/types.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { SimTokenProvider } from './simTokenProvider.js';
-import { simSessionTarget } from './simTarget.js';
+import { simSessionTarget, trustedSimCloud } from './simTarget.js';
 
 let azure: SimulatedAzure;
+let trusted: Awaited<ReturnType<typeof trustedSimCloud>>;
 
 beforeAll(async () => {
   azure = await startSimulatedAzure();
+  trusted = await trustedSimCloud(azure);
 });
 
 afterAll(async () => {
+  trusted?.cleanup();
   await azure?.stop();
 });
 
@@ -28,13 +31,9 @@ function target(overrides: Partial<SessionTarget> = {}): SessionTarget {
   return simSessionTarget(azure, overrides);
 }
 
-function customCloudFacts(file: string): { caFile?: string; postgresDomains: readonly string[] } {
-  const c = resolveCloud(file);
-  return { ...(c.caFile ? { caFile: c.caFile } : {}), postgresDomains: c.postgresDomains };
-}
 
 function manager(tokens: SimTokenProvider, tuning: ConstructorParameters<typeof SessionManager>[0]['tuning'] = {}): SessionManager {
-  return new SessionManager({ tokens, customCloud: customCloudFacts, tuning: { reconnectInitialDelayMs: 100, ...tuning } });
+  return new SessionManager({ tokens, dataDir: trusted.dataDir, tuning: { reconnectInitialDelayMs: 100, ...tuning } });
 }
 
 async function rejection(p: Promise<unknown>): Promise<PgEntraError> {
@@ -113,6 +112,7 @@ describe('opening a session', () => {
     const cloudFile = path.join(dir, 'cloud.json');
     const state = JSON.parse(readFileSync(azure.stateFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(cloudFile, JSON.stringify({ ...state, caFile: azure.caFile, postgresDomains: ['.postgres.database.azure.com'] }));
+    await trustCloudFile(trusted.dataDir, cloudFile);
     const tokens = new SimTokenProvider(azure.entra);
     const sessions = manager(tokens);
     try {
@@ -121,9 +121,11 @@ describe('opening a session', () => {
       expect(err.message).toMatch(/localhost is outside \*\.postgres\.database\.azure\.com/);
       expect(tokens.calls).toBe(0);
       expect(sessions.list()).toEqual([]);
-      // A manager composed without the cloud reader knows no domains: it fails closed too.
-      const bare = new SessionManager({ tokens });
-      expect((await rejection(bare.open(target({ confirmations: {} })))).code).toBe('confirmation_required');
+      // A manager whose data folder never confirmed the cloud file: confirmation_required, no token.
+      const bare = new SessionManager({ tokens, dataDir: dir });
+      const unconfirmed = await rejection(bare.open(target({ confirmations: {} })));
+      expect(unconfirmed.code).toBe('confirmation_required');
+      expect(unconfirmed.hint).toMatch(/pgentra clouds trust/);
       expect(tokens.calls).toBe(0);
       // With the confirmation, or inside the cloud's domains, the session opens.
       const confirmed = await sessions.open(target({ cloud: { customFile: cloudFile }, confirmations: { nonAzureHost: true } }));

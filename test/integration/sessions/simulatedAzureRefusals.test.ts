@@ -8,13 +8,17 @@ import type { SessionStateEvent } from '../../../shared/ipcSessions.js';
 import { SessionManager } from '../../../electron/sessions/manager.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { SimTokenProvider } from './simTokenProvider.js';
-import { simSessionTarget } from './simTarget.js';
+import { simSessionTarget, trustedSimCloud } from './simTarget.js';
+
+let trusted: Awaited<ReturnType<typeof trustedSimCloud>>;
 
 let azure: SimulatedAzure;
 beforeAll(async () => {
   azure = await startSimulatedAzure();
+  trusted = await trustedSimCloud(azure, { postgresDomains: ['localhost'] });
 });
 afterAll(async () => {
+  trusted?.cleanup();
   await azure?.stop();
 });
 
@@ -26,7 +30,7 @@ function flex(): NonNullable<SimulatedAzure['flex']> {
 function manager(tokens: SimTokenProvider): SessionManager {
   return new SessionManager({
     tokens,
-    customCloud: () => ({ caFile: azure.caFile, postgresDomains: ['localhost'] }),
+    dataDir: trusted.dataDir,
     tuning: { reconnectInitialDelayMs: 50, reconnectMaxDelayMs: 200 },
   });
 }
@@ -40,7 +44,7 @@ describe('refusals from the simulated flexible server', () => {
     const events: SessionStateEvent[] = [];
     sessions.subscribe((e) => events.push(e));
     try {
-      const id = await sessions.open(simSessionTarget(azure));
+      const id = await sessions.open(simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } }));
       flex().control.setFirewallRules([{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }]);
       await flex().control.restart(); // the open session is ended; its reconnect meets the firewall
       await expect.poll(() => events.at(-1)?.state, { timeout: 15_000 }).toBe('disconnected');
@@ -52,7 +56,7 @@ describe('refusals from the simulated flexible server', () => {
       expect(last?.error?.message).toContain('127.0.0.1');
       await sessions.close(id).catch(() => undefined);
 
-      const refused = await sessions.open(simSessionTarget(azure)).then(
+      const refused = await sessions.open(simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } })).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -70,7 +74,7 @@ describe('refusals from the simulated flexible server', () => {
     const events: SessionStateEvent[] = [];
     sessions.subscribe((e) => events.push(e));
     try {
-      const id = await sessions.open(simSessionTarget(azure));
+      const id = await sessions.open(simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } }));
       const before = await sessions.query(id, 'select pg_backend_pid() as pid');
       expect(before.status).toBe('ok');
       await flex().control.restart();
