@@ -4,8 +4,11 @@
 #   gnome-keyring dbus a real Secret Service for keychain tests (test/support/with-keyring.sh)
 #   chromium           UI end-to-end tests drive Debian's Chromium with Playwright
 #   postgresql-client  psql and pgbench for interoperability tests
+#   python3-psycopg, libpostgresql-jdbc-java, default-jdk-headless
+#                      psycopg 3 and pgjdbc through the proxy (test/integration/proxy/drivers.test.ts;
+#                      the JDK runs a single-file Java program against /usr/share/java/postgresql.jar)
 set -euo pipefail
-packages=(libsecret-1-dev gnome-keyring dbus dbus-x11 chromium postgresql-client-15 build-essential python3 procps)
+packages=(libsecret-1-dev gnome-keyring dbus dbus-x11 chromium postgresql-client-15 build-essential python3 procps python3-psycopg libpostgresql-jdbc-java default-jdk-headless)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,25 +1,31 @@
 // One client connection through the proxy: answer the client's startup (no TLS on loopback),
-// check the user name and the optional local password, sign in upstream with a fresh Entra
-// token (retrying once with a forced-fresh token if the server says it expired), give the client
-// a proxy-made BackendKeyData, then relay bytes both ways with backpressure.
-import { createHash, timingSafeEqual } from 'node:crypto';
+// make sure the client may use the proxy at all — its OS user (Linux, TCP) and the optional local
+// password (SCRAM-SHA-256), both before anything else is answered — then check the user name,
+// sign in upstream with a fresh Entra token (retrying once with a forced-fresh token if the
+// server says it expired), give the client a proxy-made BackendKeyData, then relay bytes both
+// ways with backpressure.
 import type net from 'node:net';
 import type { AccessToken, TokenProvider } from '../auth/tokenProvider.js';
 import type { Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
 import {
   ProtocolError,
-  authenticationCleartextPassword,
   authenticationOk,
+  authenticationSASL,
+  authenticationSASLContinue,
+  authenticationSASLFinal,
   backendKeyData,
   errorResponse,
-  parsePasswordMessage,
   type ErrorFields,
   type StartupPacket,
+  type TypedMessage,
 } from '../pgwire/index.js';
 import type { BackendKey, CancelMap } from './cancelMap.js';
 import { classifyUpstreamAuthError, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
 import { ConnectionClosedError, PacketReader } from '../pgwire/packetReader.js';
+import type { PasswordBackoff } from './passwordBackoff.js';
+import { peerUid } from './peerOwner.js';
+import { parseSaslInitialResponse, SCRAM_MECHANISM, ScramError, ScramServerExchange, type ScramVerifier } from './scram.js';
 import type { CancelTarget, ProxyStats, RouteRuntime } from './types.js';
 import { login, openUpstream, sendCancel, type UpstreamConnection } from './upstream.js';
 import { resolveClientUser } from './userRule.js';
@@ -36,24 +42,40 @@ export interface SessionEnv {
   route: RouteRuntime;
   tokens: TokenProvider;
   cancelMap: CancelMap<CancelTarget>;
-  /** SHA-256 of the local password clients must give, when required. */
-  passwordDigest?: Buffer;
+  /** SCRAM-SHA-256 verifier of the local password clients must give, when required. */
+  scram?: ScramVerifier;
+  backoff: PasswordBackoff;
+  /**
+   * Refuse TCP clients whose socket belongs to another OS user (Linux). `remoteNeedsPassword`:
+   * a client with no local socket (another machine) may go on to the password check.
+   */
+  ownerCheck?: { uid: number; remoteNeedsPassword: boolean };
   logger: Logger;
   stats: ProxyStats;
-  /** PostgreSQL's authentication_timeout: a client must finish its startup in this time. */
+  /** Absolute: from accept to local authentication done (startup packet, owner check, password). */
+  startupDeadlineMs: number;
+  /** Absolute: from accept to the relay (also covers the upstream sign-in). */
   handshakeTimeoutMs: number;
 }
 
-export function digestPassword(password: string): Buffer {
-  return createHash('sha256').update(password, 'utf8').digest();
-}
+type Outcome = 'relayed' | 'refused' | 'failed' | 'cancel' | 'client-gone' | 'shutdown' | 'timeout';
 
-/** Constant-time comparison (both sides hashed, so lengths never leak). */
-export function passwordMatches(given: string, digest: Buffer): boolean {
-  return timingSafeEqual(digestPassword(given), digest);
-}
+const NOT_OWNER: ErrorFields = {
+  severity: 'FATAL',
+  code: '28000',
+  message: 'pgEntra proxy: this proxy serves only the OS user who started it; your connection comes from another OS user',
+  hint: 'Start your own proxy as your OS user (pgentra proxy PROFILE); its Unix socket is private to you.',
+};
 
-type Outcome = 'relayed' | 'refused' | 'failed' | 'cancel' | 'client-gone' | 'shutdown';
+function passwordFailed(user: string | undefined): ErrorFields {
+  return {
+    severity: 'FATAL',
+    code: '28P01',
+    // Only the name the client itself sent: nothing about the proxy's role before authentication.
+    message: `password authentication failed for user "${user ?? ''}"`,
+    hint: 'This pgEntra proxy requires its local password (printed when it started, or the PGENTRA_PROXY_PASSWORD it was started with), not an Entra token.',
+  };
+}
 
 export class ClientSession {
   readonly done: Promise<void>;
@@ -65,8 +87,12 @@ export class ClientSession {
   private outcome: Outcome = 'client-gone';
   private proxyPid: number | undefined;
   private relaying = false;
+  private authenticated = false;
+  private readonly timers: NodeJS.Timeout[] = [];
   /** Read at accept: a closed socket no longer knows its peer. */
   private readonly peer: string;
+  /** Started at accept, in parallel with the startup packet: undefined = may go on. */
+  private readonly ownerRefusal: Promise<ErrorFields | undefined>;
 
   constructor(
     private readonly client: net.Socket,
@@ -77,6 +103,13 @@ export class ClientSession {
     env.stats.active++;
     client.setNoDelay(true);
     client.on('error', () => undefined); // a client vanishing is normal; 'close' follows
+    this.ownerRefusal = this.checkOwner().catch((e: unknown) => {
+      env.logger.warn('proxy could not check the client owner', { error: redactError(e) });
+      return NOT_OWNER;
+    });
+    // Absolute deadlines (not idle timeouts): an SSLRequest every few seconds buys nothing.
+    this.timers.push(setTimeout(() => this.timeout('startup'), env.startupDeadlineMs));
+    this.timers.push(setTimeout(() => this.timeout('handshake'), env.handshakeTimeoutMs));
     this.done = new Promise<void>((resolve) => {
       client.once('close', () => {
         // Let a Terminate already queued for the server go out; never wait long for it.
@@ -99,8 +132,29 @@ export class ClientSession {
     this.client.destroy();
   }
 
+  private timeout(which: 'startup' | 'handshake'): void {
+    if (this.relaying || (which === 'startup' && this.authenticated) || this.client.destroyed) return;
+    this.outcome = 'timeout';
+    this.env.stats.failed++;
+    this.env.logger.info('proxy connection cut: startup not finished in time', { profile: this.env.route.profile.name, client: this.peer, phase: which });
+    this.upstream?.socket.destroy();
+    // PostgreSQL closes silently at authentication_timeout, too: the client may be mid-message.
+    this.client.destroy();
+  }
+
+  private async checkOwner(): Promise<ErrorFields | undefined> {
+    const check = this.env.ownerCheck;
+    if (!check || !this.client.remoteAddress) return undefined; // Unix socket: its folder and mode do the job
+    const uid = await peerUid(this.client);
+    if (uid === check.uid) return undefined;
+    if (uid === undefined && check.remoteNeedsPassword && this.env.scram) return undefined;
+    this.env.logger.warn('proxy refused a connection from another OS user', { profile: this.env.route.profile.name, client: this.peer, uid: uid ?? null });
+    return NOT_OWNER;
+  }
+
   private finish(): void {
     const { stats, logger, route } = this.env;
+    for (const t of this.timers) clearTimeout(t);
     stats.active--;
     if (this.relaying) stats.relaying--;
     if (this.proxyPid !== undefined) this.env.cancelMap.remove(this.proxyPid);
@@ -121,28 +175,80 @@ export class ClientSession {
   }
 
   private refuse(fields: ErrorFields, outcome: Outcome = 'refused'): void {
+    if (this.outcome === 'timeout') return;
     this.outcome = outcome;
     this.env.stats.failed++;
     if (!this.client.destroyed) this.client.end(errorResponse(fields));
   }
 
+  /**
+   * SCRAM-SHA-256 with the client (AuthenticationSASL, SASLContinue, SASLFinal). Returns true
+   * when the proof is right; otherwise it has answered the client (or the client left).
+   */
+  private async authenticatePassword(reader: PacketReader, verifier: ScramVerifier, clientUser: string | undefined): Promise<boolean> {
+    const { client, env } = this;
+    client.write(authenticationSASL([SCRAM_MECHANISM]));
+    const exchange = new ScramServerExchange(verifier);
+    const expectPassword = async (): Promise<TypedMessage> => {
+      const m = await reader.typed();
+      if (m.type !== 'p') throw new ProtocolError(`expected SASL response, got message type "${m.type}"`);
+      return m;
+    };
+    try {
+      const initial = parseSaslInitialResponse((await expectPassword()).body);
+      if (initial.mechanism !== SCRAM_MECHANISM) throw new ScramError(`client selected an invalid SASL authentication mechanism`);
+      client.write(authenticationSASLContinue(Buffer.from(exchange.clientFirst(initial.data), 'utf8')));
+      const final = (await expectPassword()).body;
+      // Back-off: after wrong passwords, each check waits its turn (spaced out, growing).
+      const wait = env.backoff.reserve();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (client.destroyed) return false;
+      const serverFinal = exchange.clientFinal(final);
+      if (serverFinal === undefined) {
+        env.backoff.failed();
+        env.logger.warn('proxy refused a wrong local password', { profile: env.route.profile.name, client: this.peer, consecutiveFailures: env.backoff.consecutiveFailures });
+        this.refuse(passwordFailed(clientUser));
+        return false;
+      }
+      env.backoff.succeeded();
+      client.write(authenticationSASLFinal(Buffer.from(serverFinal, 'utf8')));
+      return true;
+    } catch (e) {
+      // psql hangs up after AuthenticationSASL to prompt for the password, then reconnects.
+      if (e instanceof ConnectionClosedError) return false;
+      if (e instanceof ScramError || e instanceof ProtocolError) {
+        env.backoff.failed();
+        this.refuse({ severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${e.message}` });
+        return false;
+      }
+      return false;
+    }
+  }
+
   private async run(): Promise<void> {
     const { client, env } = this;
     const { route } = env;
-    client.setTimeout(env.handshakeTimeoutMs, () => client.destroy());
     const reader = new PacketReader(client);
     let startup: Extract<StartupPacket, { kind: 'startup' }>;
+    let sslDone = false;
+    let gssDone = false;
     try {
       for (;;) {
         const p = await reader.untyped();
         if (p.kind === 'ssl' || p.kind === 'gssenc') {
+          // One negotiation of each kind, as PostgreSQL allows: a repeat is refused.
+          if ((p.kind === 'ssl' && sslDone) || (p.kind === 'gssenc' && gssDone)) {
+            return this.refuse({ severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${p.kind === 'ssl' ? 'SSL' : 'GSSAPI encryption'} negotiation was already done on this connection` });
+          }
+          if (p.kind === 'ssl') sslDone = true;
+          else gssDone = true;
           // Loopback or a Unix socket: no encryption between client and proxy; the token never travels here.
           client.write('N');
           continue;
         }
         if (p.kind === 'cancel') {
           this.outcome = 'cancel';
-          await this.forwardCancel(p.processId, p.secretKey);
+          if ((await this.ownerRefusal) === undefined) await this.forwardCancel(p.processId, p.secretKey);
           client.destroy();
           return;
         }
@@ -154,31 +260,18 @@ export class ClientSession {
       return; // closed or reset before a startup packet: nothing to answer
     }
 
+    // Who may use the proxy at all comes first; nothing else is answered before.
+    const notOwner = await this.ownerRefusal;
+    if (notOwner) return this.refuse(notOwner);
+    if (env.scram && !(await this.authenticatePassword(reader, env.scram, startup.params.get('user')))) return;
+    this.authenticated = true;
+    if (client.destroyed) return;
+
     const decision = resolveClientUser(startup.params.get('user'), route.profile.username, route.allowedUsers);
     this.database = startup.params.get('database') || route.profile.database;
     this.user = startup.params.get('user');
     if (!decision.ok) return this.refuse({ severity: 'FATAL', code: '28000', message: decision.message, hint: decision.hint });
     this.user = decision.user;
-
-    if (env.passwordDigest) {
-      client.write(authenticationCleartextPassword());
-      let given: string;
-      try {
-        given = parsePasswordMessage(await reader.typed());
-      } catch (e) {
-        if (e instanceof ConnectionClosedError) return; // psql hangs up to prompt for the password, then reconnects
-        if (e instanceof ProtocolError) return this.refuse({ severity: 'FATAL', code: '08P01', message: e.message });
-        return;
-      }
-      if (!passwordMatches(given, env.passwordDigest)) {
-        return this.refuse({
-          severity: 'FATAL',
-          code: '28P01',
-          message: `password authentication failed for user "${decision.user}"`,
-          hint: 'This pgEntra proxy requires its local password (the one it was started with via PGENTRA_PROXY_PASSWORD or its prompt), not an Entra token.',
-        });
-      }
-    }
 
     // What the server sees: the profile's (or allowed) user, the client's database, application_name and other settings.
     const params = new Map<string, string>([
@@ -297,7 +390,7 @@ export class ClientSession {
     }
     const fromServer = conn.reader.detach();
     const fromClient = reader.detach();
-    client.setTimeout(0);
+    for (const t of this.timers) clearTimeout(t);
     client.write(Buffer.concat(fromServer.length ? [...out, fromServer] : out));
     if (fromClient.length) conn.socket.write(fromClient);
     this.outcome = 'relayed';

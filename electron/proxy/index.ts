@@ -1,8 +1,14 @@
-// The local Entra auth proxy: PostgreSQL clients connect to 127.0.0.1 (or a Unix socket) with no
-// password; the proxy signs in to the flexible server with a fresh Entra token for each client
-// connection and then relays bytes. Modelled on Cloud SQL Auth Proxy's --auto-iam-authn.
+// The local Entra auth proxy: PostgreSQL clients connect to a private Unix socket (or loopback TCP,
+// where Linux lets it check that the client is the same OS user) with no password; the proxy signs
+// in to the flexible server with a fresh Entra token for each client connection and then relays
+// bytes. Modelled on Cloud SQL Auth Proxy's --auto-iam-authn. Only the OS user who started it
+// may use it: other users cannot open the socket's folder, are refused on TCP by the owner check,
+// or (where no such check exists, or for remote clients) must give the local password, checked
+// with SCRAM-SHA-256 before anything else is answered.
+import { unlink } from 'node:fs/promises';
 import type net from 'node:net';
 import { resolveCloud } from '../auth/cloudLoader.js';
+import { preflight } from '../connect/preflight.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { buildSslOptions, readCaFile } from '../sessions/tls.js';
@@ -10,14 +16,24 @@ import { checkProfilePolicy, profileErrorsToError } from '../../shared/profile.j
 import { PgEntraError } from '../../shared/errors.js';
 import { checkListenAddress, DEFAULT_PROXY_ADDRESS } from './addressPolicy.js';
 import { CancelMap } from './cancelMap.js';
-import { ClientSession, digestPassword } from './clientSession.js';
+import { ClientSession } from './clientSession.js';
 import { listen, type Listening } from './listener.js';
+import { PasswordBackoff } from './passwordBackoff.js';
+import { PEER_OWNER_CHECK_SUPPORTED } from './peerOwner.js';
+import { scramVerifier } from './scram.js';
+import { errorResponse } from '../pgwire/index.js';
+import { PacketReader } from '../pgwire/packetReader.js';
 import { emptyStats, type CancelTarget, type ProxyProfile, type ProxyRoute, type ProxyStats, type RouteRuntime } from './types.js';
 
 export type { ProxyProfile, ProxyRoute, ProxyStats } from './types.js';
 export { isLoopbackAddress, checkListenAddress, DEFAULT_PROXY_ADDRESS } from './addressPolicy.js';
 export { resolveClientUser } from './userRule.js';
 export { PortRegistry, assignPorts, FIRST_PROXY_PORT, PORTS_FILE_NAME } from './portRegistry.js';
+export { PEER_OWNER_CHECK_SUPPORTED } from './peerOwner.js';
+export { defaultSocketDir, socketPathLimit, unixSocketPathFor, UNIX_SOCKETS_SUPPORTED } from './listener.js';
+
+export const DEFAULT_MAX_CLIENTS = 100;
+export const DEFAULT_STARTUP_DEADLINE_MS = 10_000;
 
 export interface ProxyOptions {
   routes: ProxyRoute[];
@@ -25,12 +41,29 @@ export interface ProxyOptions {
   address?: string;
   tokenProvider: TokenProvider;
   allowRemote?: boolean;
-  /** Clients must give this password (cleartext over loopback, compared in constant time). */
+  /** Clients must give this password, checked with SCRAM-SHA-256 (it never crosses the wire). */
   requirePassword?: string;
+  /**
+   * On TCP, refuse clients whose socket belongs to another OS user. Default: on where the
+   * platform allows the check (Linux); elsewhere TCP needs `requirePassword` or `noPassword`.
+   */
+  ownerCheck?: boolean;
+  /** Explicit opt-out: TCP with neither owner check nor password (any local user gets in). */
+  noPassword?: boolean;
+  /** At most this many client connections at once (default 100); more are refused with 53300. */
+  maxClients?: number;
+  /** From accept to authenticated locally (default 10 s), absolute. */
+  startupDeadlineMs?: number;
   logger?: Logger;
+  /**
+   * pgEntra's data folder: each route then passes the connection pre-flight (custom-cloud consent,
+   * host policy, TLS) exactly as sessions and the CLI do. Without it only the host/TLS policy is
+   * checked here; the token broker still refuses a custom cloud nobody confirmed.
+   */
+  dataDir?: string;
   /** Graceful close waits this long for running connections (default 30 s). */
   shutdownTimeoutMs?: number;
-  /** A client must complete its startup in this time (default 60 s, PostgreSQL's authentication_timeout). */
+  /** From accept to the relay, including the upstream sign-in (default 60 s), absolute. */
   handshakeTimeoutMs?: number;
 }
 
@@ -40,6 +73,10 @@ export interface ProxyListener {
   address: string;
   port: number;
   unixSocketPath?: string;
+  /** Whether clients must give the local password. */
+  passwordRequired: boolean;
+  /** TCP only: other OS users are refused (Linux). */
+  ownerCheck: boolean;
   /** The user name clients should connect as (the profile's). */
   username: string;
   database: string;
@@ -55,8 +92,17 @@ export interface RunningProxy {
 }
 
 /** Upstream TLS: the profile's sslmode (verify-full unless the user confirmed weaker) with the custom cloud's CA. */
-function routeRuntime(route: ProxyRoute): RouteRuntime {
+function routeRuntime(route: ProxyRoute, dataDir: string | undefined): RouteRuntime {
   const p: ProxyProfile = route.profile;
+  if (dataDir !== undefined) {
+    const checked = preflight(p, { dataDir });
+    return {
+      profile: p,
+      upstream: { host: p.host, port: p.port, ssl: { ...checked.ssl, host: p.host }, connectTimeoutMs: p.connectTimeoutSeconds * 1000 },
+      tokenCloud: checked.cloudRef,
+      allowedUsers: route.allowedUsers ?? [],
+    };
+  }
   let customDomains: readonly string[] | undefined;
   let extraCaPem: string | undefined;
   if (typeof p.cloud !== 'string') {
@@ -80,10 +126,28 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const decision = checkListenAddress(opts.address ?? DEFAULT_PROXY_ADDRESS, opts.allowRemote === true);
   const logger = opts.logger ?? silentLogger;
   if (opts.requirePassword !== undefined && opts.requirePassword.length === 0) throw new PgEntraError('invalid_input', 'The proxy password must not be empty.');
-  const passwordDigest = opts.requirePassword !== undefined ? digestPassword(opts.requirePassword) : undefined;
+  const passwordRequired = opts.requirePassword !== undefined;
+  if (!decision.loopback && !passwordRequired) {
+    throw new PgEntraError('invalid_input', `Listening on ${decision.address} (not loopback) requires a local password.`, { hint: 'Add --require-password (set PGENTRA_PROXY_PASSWORD, or let the proxy print a random one).' });
+  }
+  if (opts.ownerCheck === true && !PEER_OWNER_CHECK_SUPPORTED) throw new PgEntraError('invalid_input', `Checking which OS user a TCP client runs as is not possible on ${process.platform}.`, { hint: 'Use the Unix socket (the default), or TCP with --require-password.' });
+  const ownerCheck = opts.ownerCheck ?? PEER_OWNER_CHECK_SUPPORTED;
+  const anyTcp = opts.routes.some((r) => !r.unixSocketDir);
+  if (anyTcp && !ownerCheck && !passwordRequired && opts.noPassword !== true) {
+    throw new PgEntraError('invalid_input', `On ${process.platform} the proxy cannot tell which OS user a TCP client runs as, so TCP needs a local password.`, {
+      hint: 'Use the Unix socket (the default), add --require-password, or pass --no-password if every local user may use your Entra identity.',
+    });
+  }
+  const maxClients = opts.maxClients ?? DEFAULT_MAX_CLIENTS;
+  if (!Number.isInteger(maxClients) || maxClients < 1) throw new PgEntraError('invalid_input', 'The client limit must be a whole number of at least 1.');
+  // Derived once per run (PBKDF2, 4096 rounds); the password itself is not kept.
+  const scram = opts.requirePassword !== undefined ? scramVerifier(opts.requirePassword) : undefined;
+  const backoff = new PasswordBackoff();
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 60_000;
-  const runtimes = opts.routes.map(routeRuntime);
+  const startupDeadlineMs = Math.min(opts.startupDeadlineMs ?? DEFAULT_STARTUP_DEADLINE_MS, handshakeTimeoutMs);
+  const runtimes = opts.routes.map((r) => routeRuntime(r, opts.dataDir));
   const stats = emptyStats();
   const cancelMap = new CancelMap<CancelTarget>();
   const sessions = new Set<ClientSession>();
@@ -91,12 +155,35 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const listeners: ProxyListener[] = [];
   let closing = false;
 
-  const accept = (rt: RouteRuntime) => (sock: net.Socket) => {
+  let overCap = 0;
+  const accept = (rt: RouteRuntime, tcp: boolean) => (sock: net.Socket) => {
     if (closing) {
       sock.destroy();
       return;
     }
-    const session = new ClientSession(sock, { route: rt, tokens: opts.tokenProvider, cancelMap, logger, stats, handshakeTimeoutMs, ...(passwordDigest ? { passwordDigest } : {}) });
+    if (sessions.size >= maxClients) {
+      stats.failed++;
+      if (overCap >= maxClients) {
+        sock.destroy(); // a flood: do not even answer
+        return;
+      }
+      overCap++;
+      logger.warn('proxy refused a connection: too many clients', { profile: rt.profile.name, maxClients });
+      void refuseTooMany(sock, maxClients, Math.min(startupDeadlineMs, 2_000)).finally(() => overCap--);
+      return;
+    }
+    const session = new ClientSession(sock, {
+      route: rt,
+      tokens: opts.tokenProvider,
+      cancelMap,
+      logger,
+      stats,
+      startupDeadlineMs,
+      handshakeTimeoutMs,
+      backoff,
+      ...(scram ? { scram } : {}),
+      ...(tcp && ownerCheck ? { ownerCheck: { uid, remoteNeedsPassword: !decision.loopback } } : {}),
+    });
     sessions.add(session);
     void session.done.then(() => sessions.delete(session));
   };
@@ -106,7 +193,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       const rt = runtimes[i] as RouteRuntime;
       const l = await listen(
         { address: decision.address, port: route.port ?? (route.unixSocketDir ? 5432 : 0), ...(route.unixSocketDir ? { unixSocketDir: route.unixSocketDir } : {}) },
-        accept(rt),
+        accept(rt, !route.unixSocketDir),
       );
       opened.push(l);
       listeners.push({
@@ -115,6 +202,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         address: l.address,
         port: l.port,
         ...(l.unixSocketPath ? { unixSocketPath: l.unixSocketPath } : {}),
+        passwordRequired,
+        ownerCheck: !route.unixSocketDir && ownerCheck,
         username: rt.profile.username,
         database: rt.profile.database,
       });
@@ -147,9 +236,36 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         for (const s of sessions) s.destroy();
         await Promise.all([...sessions].map((s) => s.done));
         await stopped;
+        // Our socket files go with us (a stale one would only be cleaned up at the next start).
+        await Promise.all(opened.map((l) => (l.unixSocketPath ? unlink(l.unixSocketPath).catch(() => undefined) : undefined)));
         logger.info('proxy stopped', { ...stats });
       })();
       return closed;
     },
   };
+}
+
+/**
+ * Over the client limit: read the client's startup packet (answering one SSLRequest) and refuse it
+ * the way PostgreSQL does, so the client shows a clear message rather than a reset connection.
+ */
+async function refuseTooMany(sock: net.Socket, maxClients: number, deadlineMs: number): Promise<void> {
+  sock.on('error', () => undefined);
+  const timer = setTimeout(() => sock.destroy(), deadlineMs);
+  const reader = new PacketReader(sock);
+  try {
+    let p = await reader.untyped();
+    if (p.kind === 'ssl' || p.kind === 'gssenc') {
+      sock.write('N');
+      p = await reader.untyped();
+    }
+    if (p.kind !== 'startup') return void sock.destroy();
+    reader.detach();
+    sock.end(errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` }));
+    await new Promise<void>((r) => sock.once('close', () => r()));
+  } catch {
+    sock.destroy();
+  } finally {
+    clearTimeout(timer);
+  }
 }

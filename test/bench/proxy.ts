@@ -31,6 +31,8 @@ const ADMIN_UPN = 'adm-alice@contoso.example';
 interface ChildConfig {
   token: string;
   profiles: ProxyProfile[];
+  /** Room for the idle-connection test (the default cap is 100). */
+  maxClients: number;
 }
 
 async function child(): Promise<void> {
@@ -40,11 +42,15 @@ async function child(): Promise<void> {
     routes: cfg.profiles.map((profile) => ({ profile })),
     tokenProvider: { getToken: async () => ({ token: cfg.token, expiresOn, account: ADMIN_UPN }) },
     shutdownTimeoutMs: 1000,
+    // Loopback TCP as `pgentra proxy --tcp` runs it: on Linux each client's OS user is checked
+    // (/proc/net/tcp) — the owner check is startProxy's default where the platform has it.
+    maxClients: cfg.maxClients,
   });
   process.on('message', (m) => {
     if (m === 'rss') process.send?.({ rss: process.memoryUsage().rss, stats: proxy.stats() });
     if (m === 'stop') void proxy.close(false).then(() => process.exit(0));
   });
+  if (!proxy.listeners.every((l) => l.ownerCheck || process.platform !== 'linux')) throw new Error('the bench proxy must run with the owner check');
   process.send?.({ ports: proxy.listeners.map((l) => l.port) });
 }
 
@@ -149,7 +155,7 @@ async function main(): Promise<void> {
     ];
     proc = fork(fileURLToPath(import.meta.url), ['--child'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ready = new Promise<{ ports: number[] }>((r) => proc?.once('message', (m) => r(m as { ports: number[] })));
-    proc.send({ token, profiles } satisfies ChildConfig);
+    proc.send({ token, profiles, maxClients: idle + 100 } satisfies ChildConfig);
     const [proxyPort, stubProxyPort] = (await ready).ports as [number, number];
 
     const direct = { PGHOST: host, PGPORT: String(port), PGUSER: 'db-admins', PGPASSWORD: token, PGSSLMODE: 'verify-full', PGSSLROOTCERT: azure.caFile };

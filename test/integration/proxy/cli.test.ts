@@ -1,11 +1,12 @@
 // `pgentra proxy` end to end through the real token broker (memory cache, an auto-completed
 // interactive sign-in against the Entra simulator): ready line, psql with no password, ports
 // remembered per profile, and no token in any file under the data dir.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import type { CliContext } from '../../../electron/cli/context.js';
 import { createProxyCommand } from '../../../electron/cli/commands/proxy.js';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
@@ -23,6 +24,7 @@ beforeAll(async () => {
   azure = await startSimulatedAzure();
   await prepareServer(azure);
   home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-proxy-cli-'));
+  await trustCloudFile(home, azure.stateFile); // the custom cloud file is confirmed, as `pgentra cloud trust` would
   broker = new TokenBroker({ dataDir: home, memoryCache: true, logger: log.logger, backgroundRefresh: false });
   const caCertPem = readFileSync(azure.caFile, 'utf8');
   await broker.signInInteractive(azure.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem, upn: ADMIN_UPN }).catch(() => undefined) });
@@ -91,10 +93,14 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('pgentra proxy', () => {
-  it('prints a ready line with a connection string that psql uses with no password; the port is remembered', async () => {
+  it('by default: a private Unix socket; the ready line\'s connection string works in psql with no password; the port is remembered', async () => {
     const first = startCli(['sim admins'], {});
     const conninfo = await readyConninfo(first);
-    expect(conninfo).toMatch(/^host=127\.0\.0\.1 port=(\d+) dbname=postgres user=db-admins sslmode=disable$/);
+    const dir = path.join(home, 'run');
+    expect(conninfo).toBe(`host=${dir} port=6432 dbname=postgres user=db-admins sslmode=disable`);
+    expect(first.stdout()).toContain(`ready on ${dir}/.s.PGSQL.6432 as db-admins`);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, '.s.PGSQL.6432')).mode & 0o777).toBe(0o600);
     const port = Number(/port=(\d+)/.exec(conninfo)?.[1]);
     expect(port).toBeGreaterThanOrEqual(6432);
     const r = await run('/usr/bin/psql', [conninfo, '-Atc', 'select current_user'], libpqEnv());
@@ -106,13 +112,30 @@ describe('pgentra proxy', () => {
     expect(Object.values(remembered.ports)).toEqual([port]);
     expect(statSync(path.join(home, PORTS_FILE_NAME)).mode & 0o777).toBe(0o600);
 
-    const second = startCli(['sim admins'], {});
-    expect(await readyConninfo(second)).toBe(conninfo);
+    expect(existsSync(path.join(dir, '.s.PGSQL.6432'))).toBe(false); // removed at stop
+
+    // --tcp: the same remembered port on loopback.
+    const second = startCli(['sim admins'], { tcp: true });
+    expect(await readyConninfo(second)).toBe(`host=127.0.0.1 port=${port} dbname=postgres user=db-admins sslmode=disable`);
+    expect(second.stderr()).toContain('TCP: connections from other OS users are refused.');
+    const r2 = await run('/usr/bin/psql', [await readyConninfo(second), '-Atc', 'select current_user'], libpqEnv());
+    expect(r2.stdout.trim()).toBe('db-admins');
     expect(await second.stop()).toBe(0);
   });
 
+  it('$XDG_RUNTIME_DIR/pgentra is the default socket folder when set', async () => {
+    const xdg = mkdtempSync(path.join(os.tmpdir(), 'pgentra-xdg-'));
+    try {
+      const s = startCli(['sim admins'], {}, { XDG_RUNTIME_DIR: xdg });
+      expect(await readyConninfo(s)).toMatch(new RegExp(`^host=${xdg}/pgentra port=\\d+ `));
+      expect(await s.stop()).toBe(0);
+    } finally {
+      rmSync(xdg, { recursive: true, force: true });
+    }
+  });
+
   it('--require-password takes the password from PGENTRA_PROXY_PASSWORD', async () => {
-    const s = startCli(['sim admins'], { 'require-password': true, port: '0' }, { PGENTRA_PROXY_PASSWORD: 's3cret-local' });
+    const s = startCli(['sim admins'], { 'require-password': true, tcp: true, port: '0' }, { PGENTRA_PROXY_PASSWORD: 's3cret-local' });
     const conninfo = await readyConninfo(s);
     const bad = await run('/usr/bin/psql', [conninfo, '-Atc', 'select 1'], libpqEnv({ PGPASSWORD: 'nope' }));
     expect(bad.stderr).toContain('password authentication failed for user "db-admins"');
@@ -121,9 +144,28 @@ describe('pgentra proxy', () => {
     expect(await s.stop()).toBe(0);
   });
 
-  it('refuses a non-loopback address without --allow-remote', async () => {
+  it('refuses a non-loopback address without --allow-remote, and --allow-remote without --require-password', async () => {
     const s = startCli(['sim admins'], { address: '0.0.0.0' });
     await expect(s.done).rejects.toMatchObject({ code: 'invalid_input' });
+    const r = startCli(['sim admins'], { address: '0.0.0.0', 'allow-remote': true });
+    await expect(r.done).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('--allow-remote requires --require-password') });
+    const both = startCli(['sim admins'], { tcp: true, 'unix-socket': home });
+    await expect(both.done).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+
+  it('--require-password with no PGENTRA_PROXY_PASSWORD: a random password, printed once, in a 0600 file while running', async () => {
+    const s = startCli(['sim admins'], { 'require-password': true, tcp: true, port: '0' });
+    const conninfo = await readyConninfo(s);
+    const file = path.join(home, 'proxy-password');
+    const password = readFileSync(file, 'utf8').trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(s.stderr()).toContain(`Local proxy password for this run: ${password}`);
+    expect(log.lines.join('\n')).not.toContain(password);
+    const good = await run('/usr/bin/psql', [conninfo, '-Atc', 'select current_user'], libpqEnv({ PGPASSWORD: password }));
+    expect(good.stdout.trim()).toBe('db-admins');
+    expect(await s.stop()).toBe(0);
+    expect(existsSync(file)).toBe(false);
   });
 
   it('no token in any log line or any file under the data dir', async () => {
@@ -133,7 +175,7 @@ describe('pgentra proxy', () => {
     const files = filesUnder(home);
     expect(files.some((f) => f.endsWith(PORTS_FILE_NAME))).toBe(true);
     expect(files.some((f) => f.endsWith('proxy.log'))).toBe(true);
-    for (const f of files) expect(readFileSync(f).includes(t.token), f).toBe(false);
+    for (const f of files) if (!statSync(f).isSocket()) expect(readFileSync(f).includes(t.token), f).toBe(false);
     const proxyLog = readFileSync(path.join(home, 'logs', 'proxy.log'), 'utf8');
     expect(proxyLog).toContain('"proxy connection closed"');
   });

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkListenAddress, isLoopbackAddress } from '../../../electron/proxy/addressPolicy.js';
 import { CancelMap } from '../../../electron/proxy/cancelMap.js';
-import { passwordMatches, digestPassword } from '../../../electron/proxy/clientSession.js';
 import { conninfoFor, conninfoValue, readyLine, shellQuoted } from '../../../electron/proxy/connectionString.js';
 import { classifyUpstreamAuthError, tokenFailureError, upstreamAuthError, upstreamConnectError } from '../../../electron/proxy/errorMapping.js';
 import { PortRegistry, assignPorts, PORTS_FILE_NAME } from '../../../electron/proxy/portRegistry.js';
@@ -136,13 +135,6 @@ describe('cancel keys and the local password', () => {
     m.remove(k.processId);
     expect(m.lookup(k.processId, k.secretKey)).toBeUndefined();
   });
-
-  it('compares the local password in constant time via digests', () => {
-    const d = digestPassword('pw');
-    expect(passwordMatches('pw', d)).toBe(true);
-    expect(passwordMatches('pw ', d)).toBe(false);
-    expect(passwordMatches('', d)).toBe(false);
-  });
 });
 
 describe('connection strings', () => {
@@ -151,7 +143,7 @@ describe('connection strings', () => {
     expect(conninfoValue("Data Team's")).toBe("'Data Team\\'s'");
     expect(conninfoFor({ address: '127.0.0.1', port: 6432, database: 'postgres', username: 'db-admins' })).toBe('host=127.0.0.1 port=6432 dbname=postgres user=db-admins sslmode=disable');
     expect(shellQuoted('a$b"c')).toBe('"a\\$b\\"c"');
-    expect(readyLine({ profileId: 'x', profileName: 'prod', address: '127.0.0.1', port: 6432, username: 'db-admins', database: 'postgres' })).toBe(
+    expect(readyLine({ profileId: 'x', profileName: 'prod', address: '127.0.0.1', port: 6432, username: 'db-admins', database: 'postgres', passwordRequired: false, ownerCheck: true })).toBe(
       'pgentra proxy: "prod" ready on 127.0.0.1:6432 as db-admins — psql "host=127.0.0.1 port=6432 dbname=postgres user=db-admins sslmode=disable"',
     );
   });
