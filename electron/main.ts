@@ -5,7 +5,6 @@
 // router, with the sending frame checked. Bundled to dist/electron/main.cjs (CommonJS, so
 // __dirname is defined); the CLI and the app's services load lazily so neither pays for the other.
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
 import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../shared/ipcChannels.js';
 import { detectCliMode, noteAppPackaged } from './cliMode.js';
@@ -14,7 +13,9 @@ import { APP_HOST, APP_SCHEME, createSenderPolicy } from './ipc/senderPolicy.js'
 import { dataDir as resolveDataDir, logsDir } from './paths.js';
 import type { ComposedServices } from './services.js';
 import { safeOpenExternal } from './shell/openExternal.js';
-import { applyContentsGuards, createMainWindow, hardenSession, registerAppScheme, serveAppProtocol } from './window.js';
+import { createSaveFile } from './shell/saveFile.js';
+import { createTokenCopyConfirmation } from './shell/tokenCopyConfirmation.js';
+import { applyContentsGuards, createMainWindow, hardenSession, installAppMenu, registerAppScheme, serveAppProtocol } from './window.js';
 
 noteAppPackaged(app.isPackaged);
 const dataDir = resolveDataDir(process.env);
@@ -34,7 +35,7 @@ function senderInfo(event: IpcMainInvokeEvent): SenderInfo {
 }
 
 function openWindow(): void {
-  mainWindow = createMainWindow({ preloadPath: path.join(__dirname, 'preload.cjs') });
+  mainWindow = createMainWindow({ preloadPath: path.join(__dirname, 'preload.cjs'), packaged: app.isPackaged });
   mainWindow.on('closed', () => {
     mainWindow = undefined;
   });
@@ -55,6 +56,8 @@ async function start(): Promise<void> {
   };
   const logger = createLogger({ sinks: [fileSink(logsDir(dataDir))], scope: 'main' });
   serveAppProtocol(path.join(__dirname, '..', 'renderer'));
+  // Packaged: no menu item or shortcut for the developer tools.
+  installAppMenu(app.isPackaged);
   hardenSession();
   app.on('web-contents-created', (_event, contents) => applyContentsGuards(contents));
 
@@ -74,13 +77,14 @@ async function start(): Promise<void> {
     events: broadcast,
     ...(process.env.PGENTRA_CLOUD_FILE ? { defaultCloud: process.env.PGENTRA_CLOUD_FILE } : {}),
     // CSV results and servers.json: the person picks where; nothing is written without the dialog.
-    saveFile: async ({ suggestedName, text }) => {
-      const options = { defaultPath: path.join(app.getPath('downloads'), suggestedName) };
-      const r = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
-      if (r.canceled || !r.filePath) return { saved: false, path: null };
-      await writeFile(r.filePath, text, 'utf8');
-      return { saved: true, path: r.filePath };
-    },
+    // Written 0600: results and servers.json may hold connection data.
+    saveFile: createSaveFile({
+      showSaveDialog: (options) => (mainWindow ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options)),
+      downloadsDir: () => app.getPath('downloads'),
+    }),
+    // The token reaches the renderer (and so the clipboard) only after this native dialog, which
+    // the renderer cannot answer or skip.
+    confirmTokenCopy: createTokenCopyConfirmation((options) => (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))),
   });
   const router = createRouter(createHandlers(composed.services), {
     senderPolicy: createSenderPolicy({ scheme: APP_SCHEME, host: APP_HOST, windowIds: () => BrowserWindow.getAllWindows().map((w) => w.id) }),

@@ -8,14 +8,16 @@ import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
 import { parseCache } from './auth/msalCacheReader.js';
 import type { AccessToken, TokenProvider } from './auth/tokenProvider.js';
-import type { InteropService, ProfilesService, Services, AccountsService, TokensService } from './ipc/services.js';
+import type { InteropService, ProfileInputParsed, ProfilesService, Services, AccountsService, TokensService, TokenCopyRequest } from './ipc/services.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
-import { customCloudDomains, customCloudFacts, openProfileStore } from './profiles/profileAccess.js';
+import { customCloudDomains, openProfileStore } from './profiles/profileAccess.js';
+import { CLOUD_TRUST_WARNING, cloudConsentError, cloudTrustStatus, describeCloudFacts, trustCloudFile } from './connect/cloudTrust.js';
 import type { ProfileStore } from './profiles/profileStore.js';
 import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
 import { targetOsFor } from './interop/shellQuote.js';
 import { SessionManager } from './sessions/manager.js';
+import { preflight } from './connect/preflight.js';
 
 export interface ShellCapabilities {
   dataDir: string;
@@ -31,6 +33,8 @@ export interface ShellCapabilities {
    * `saved: false` when the person cancels. Without it app.saveFile fails with a clear error.
    */
   saveFile?(req: CallInput<'app.saveFile'>): Promise<CallOutput<'app.saveFile'>>;
+  /** The native confirmation before a token is copied; without it tokens.copy is always refused. */
+  confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
 }
 
 /**
@@ -91,21 +95,61 @@ export interface ComposedServices {
 }
 
 
-function profilesService(store: ProfileStore): ProfilesService {
+/** The custom cloud file a raw profile input names, if any. */
+function customFileOf(raw: unknown): string | undefined {
+  const cloud = typeof raw === 'object' && raw !== null && 'cloud' in raw ? (raw as { cloud: unknown }).cloud : undefined;
+  return typeof cloud === 'object' && cloud !== null && 'customFile' in cloud ? String((cloud as { customFile: unknown }).customFile) : undefined;
+}
+
+/** What the editor shows next to "Trust this custom cloud file" (undefined: trusted, or unreadable — then the field error says why). */
+function cloudTrustFor(dataDir: string, file: string): { trusted: boolean; message: string } | undefined {
+  try {
+    const status = cloudTrustStatus(dataDir, file);
+    if (status.state === 'trusted') return { trusted: true, message: '' };
+    const err = cloudConsentError(status);
+    return { trusted: false, message: `${err.message} ${CLOUD_TRUST_WARNING} ${describeCloudFacts(status.facts).map((l) => l.replace(/\s+/g, ' ')).join(' · ')}` };
+  } catch (e) {
+    return { trusted: false, message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * A save by a person in the app: a custom cloud file must be confirmed on this machine. Ticking
+ * "Trust this custom cloud file" (confirmations.customCloud) records the consent for the file as
+ * it is now — in trusted-clouds.json, never in the profile (the store drops the flag).
+ */
+async function consentForSave(dataDir: string, input: ProfileInputParsed): Promise<void> {
+  const file = customFileOf(input);
+  if (file === undefined) return;
+  if (input.confirmations.customCloud === true) {
+    await trustCloudFile(dataDir, file);
+    return;
+  }
+  const status = cloudTrustStatus(dataDir, file);
+  if (status.state !== 'trusted') throw cloudConsentError(status, `The profile "${input.name}"`);
+}
+
+function profilesService(store: ProfileStore, dataDir: string): ProfilesService {
   return {
     list: () => store.list(),
     get: (id) => store.get(id),
-    create: (input) => store.create(input),
-    update: (id, input) => store.update(id, input),
+    create: async (input) => {
+      await consentForSave(dataDir, input);
+      return store.create(input);
+    },
+    update: async (id, input) => {
+      await consentForSave(dataDir, input);
+      return store.update(id, input);
+    },
     remove: (id) => store.remove(id),
     restore: (profile) => store.restore(profile),
     duplicate: (id) => store.duplicate(id),
     move: (id, folder) => store.move(id, folder),
     validate: (raw) => {
-      const cloud = typeof raw === 'object' && raw !== null && 'cloud' in raw ? (raw as { cloud: unknown }).cloud : undefined;
-      const file = typeof cloud === 'object' && cloud !== null && 'customFile' in cloud ? String((cloud as { customFile: unknown }).customFile) : undefined;
+      const file = customFileOf(raw);
       const domains = file ? customCloudDomains(file) : undefined;
-      return validateProfileInput(raw, domains ? { customDomains: domains } : {});
+      const trust = file ? cloudTrustFor(dataDir, file) : undefined;
+      return validateProfileInput(raw, { ...(domains ? { customDomains: domains } : {}), ...(trust ? { customCloudTrust: trust } : {}) });
     },
   };
 }
@@ -269,16 +313,20 @@ export async function importAccountFor(broker: Pick<TokenBroker, 'listAccounts'>
 function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAccounts'>, shell: ShellCapabilities): InteropService {
   return {
     async exportPgAdmin(profiles) {
+      // The connection pre-flight first: no password command for a profile that may not connect
+      // (an unconfirmed custom cloud file, an unconfirmed host or TLS mode).
+      for (const p of profiles) preflight(p, { dataDir: shell.dataDir });
       // locateCli's not_found ("launcher is not installed next to the app …") reaches the renderer as is.
       const json = await exportPgAdminJson(profiles, { dataDir: shell.dataDir, os: targetOsFor(process.platform), env: process.env, passwordExecExpiration: 0 });
       return { json, count: profiles.length };
     },
-    async importPgAdmin(json, conflict) {
+    async importPgAdmin(json, conflict, allowedHosts) {
       const cloud = shell.defaultCloud ?? 'public';
       const account = await importAccountFor(broker, cloud);
       const { plan, result } = await importPgAdminJson(store, json, {
         cloud: cloudFromRef(cloud),
-        allowNonAzureHost: false,
+        // Hosts outside the cloud's domains: the person confirms each one first (allowedHosts).
+        ...(allowedHosts ? { allowedHosts } : { confirmHostsFirst: true }),
         allowWeakerTls: false,
         onConflict: conflict,
         ...(account ? { account } : {}),
@@ -293,21 +341,22 @@ function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAcco
           ...plan.rejected.map((r) => ({ name: r.name, reason: r.reasons.join('; ') })),
         ],
         notes: plan.profiles.filter((p) => p.notes.length > 0).map((p) => ({ name: p.name, notes: p.notes })),
+        hostsToConfirm: allowedHosts ? [] : plan.unconfirmedHosts,
       };
     },
   };
 }
 
 export function composeServices(shell: ShellCapabilities): ComposedServices {
-  const broker = new TokenBroker({ dataDir: shell.dataDir, logger: shell.logger });
+  // PGENTRA_CLOUD_FILE (defaultCloud) is the person's own choice for this run; every other custom
+  // cloud file (profiles, imports) needs their recorded consent before it gets a token or a sign-in.
+  const explicit = shell.defaultCloud && shell.defaultCloud !== 'public' ? [shell.defaultCloud] : [];
+  const broker = new TokenBroker({ dataDir: shell.dataDir, logger: shell.logger, explicitCloudFiles: explicit });
   const store = openProfileStore(shell.dataDir);
   const expiries = new TokenExpiryIndex();
   const tokens = expiries.recording(broker);
   // Sessions re-check the host against the custom cloud's domains before sending a token.
-  const sessions = new SessionManager({
-    tokens,
-    customCloud: customCloudFacts,
-  });
+  const sessions = new SessionManager({ tokens, dataDir: shell.dataDir });
   const unsubscribeSessions = sessions.subscribe((e) => shell.events('session.state', e));
   const unsubscribeProgress = sessions.subscribeConnectProgress(({ target, stage }) => {
     if (target.id) shell.events('session.connectProgress', { profileId: target.id, stage });
@@ -323,7 +372,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message }),
   );
   const services: Services = {
-    profiles: profilesService(store),
+    profiles: profilesService(store, shell.dataDir),
     accounts: accountsService(broker, store, shell, expiries),
     sessions,
     tokens: tokensService(tokens),
@@ -334,6 +383,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
       return shell.saveFile(req);
     },
     events: shell.events,
+    confirmTokenCopy: async (req) => (shell.confirmTokenCopy ? shell.confirmTokenCopy(req) : false),
   };
   return {
     services,

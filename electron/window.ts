@@ -1,8 +1,9 @@
 // The only BrowserWindow factory, the app:// protocol that serves the renderer with a strict
 // CSP header, and the guards applied to every web contents: no navigation, no new windows, no
-// webviews, no permissions, no requests leaving app://.
+// webviews, no permissions, no requests leaving app://. A packaged app has no developer tools:
+// disabled in the window, absent from the menu, and their shortcuts swallowed.
 import { readFile } from 'node:fs/promises';
-import { BrowserWindow, protocol, session, type Session, type WebContents } from 'electron';
+import { app, BrowserWindow, Menu, protocol, session, type MenuItemConstructorOptions, type Session, type WebContents } from 'electron';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './ipc/senderPolicy.js';
 import { contentTypeFor, resolveAppFile } from './shell/appProtocol.js';
 import { SECURITY_HEADERS } from './shell/contentSecurity.js';
@@ -51,7 +52,39 @@ export function applyContentsGuards(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 }
 
-export function createMainWindow(opts: { preloadPath: string }): BrowserWindow {
+/** Chromium's and Electron's usual developer-tools shortcuts (F12, Ctrl/Cmd+Shift+I/J, Cmd+Alt+I/J). */
+export function isDevToolsShortcut(input: { type?: string; key: string; control?: boolean; meta?: boolean; shift?: boolean; alt?: boolean }): boolean {
+  if (input.type !== undefined && input.type !== 'keyDown') return false;
+  const key = input.key.toLowerCase();
+  if (key === 'f12') return true;
+  if (key !== 'i' && key !== 'j') return false;
+  return ((input.control === true || input.meta === true) && input.shift === true) || (input.meta === true && input.alt === true);
+}
+
+/**
+ * The application menu: edit commands (the clipboard shortcuts need them on macOS) and window
+ * commands; reload and the developer tools only when not packaged.
+ */
+export function appMenuTemplate(packaged: boolean, platform: NodeJS.Platform = process.platform): MenuItemConstructorOptions[] {
+  const menu: MenuItemConstructorOptions[] = [];
+  if (platform === 'darwin') menu.push({ role: 'appMenu' });
+  else menu.push({ role: 'fileMenu' });
+  menu.push({ role: 'editMenu' });
+  if (!packaged) {
+    menu.push({ label: 'View', submenu: [{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'togglefullscreen' }] });
+  } else {
+    menu.push({ label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] });
+  }
+  menu.push({ role: 'windowMenu' });
+  return menu;
+}
+
+export function installAppMenu(packaged: boolean = app.isPackaged): void {
+  Menu.setApplicationMenu(Menu.buildFromTemplate(appMenuTemplate(packaged)));
+}
+
+export function createMainWindow(opts: { preloadPath: string; packaged?: boolean }): BrowserWindow {
+  const packaged = opts.packaged ?? app.isPackaged;
   const win = new BrowserWindow({
     width: 1280,
     height: 820,
@@ -71,9 +104,15 @@ export function createMainWindow(opts: { preloadPath: string }): BrowserWindow {
       webviewTag: false,
       experimentalFeatures: false,
       spellcheck: false,
+      devTools: !packaged,
     },
   });
   applyContentsGuards(win.webContents);
+  if (packaged) {
+    win.webContents.on('before-input-event', (event, input) => {
+      if (isDevToolsShortcut(input)) event.preventDefault();
+    });
+  }
   win.once('ready-to-show', () => win.show());
   void win.loadURL(APP_ENTRY_URL);
   return win;

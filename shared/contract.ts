@@ -169,12 +169,22 @@ export const CONTRACT = {
     output: z.object({ json: z.string(), count: z.number().int().nonnegative() }),
   },
   'interop.importPgAdmin': {
-    input: z.strictObject({ json: z.string().min(2).max(8 * 1024 * 1024), conflict: z.enum(['skip', 'rename', 'replace']).default('skip') }),
+    input: z.strictObject({
+      json: z.string().min(2).max(8 * 1024 * 1024),
+      conflict: z.enum(['skip', 'rename', 'replace']).default('skip'),
+      /**
+       * Hosts outside the cloud's PostgreSQL domains the person confirmed one by one. Absent: a
+       * file with such hosts imports nothing and returns them in hostsToConfirm.
+       */
+      allowedHosts: z.array(z.string().min(1).max(255)).max(1000).optional(),
+    }),
     output: z.object({
       imported: z.array(ProfileSchema),
       skipped: z.array(z.object({ name: z.string(), reason: z.string() })),
       /** Per imported server: settings pgEntra could not keep or changed (SSH tunnel, sslmode …). */
       notes: z.array(z.object({ name: z.string(), notes: z.array(z.string()) })).default([]),
+      /** Hosts outside the cloud's domains awaiting the person's per-host confirmation (nothing was imported). */
+      hostsToConfirm: z.array(z.string()).default([]),
     }),
   },
 

@@ -15,10 +15,18 @@ export async function writeOutput(text: string, out: string | undefined, cwd: st
     return undefined;
   }
   const file = path.resolve(cwd, out);
+  await writePrivateFile(file, text);
+  return file;
+}
+
+/**
+ * A file the person asked the app to save (results as CSV, servers.json): owner-only (0600) like
+ * the CLI's exports, since it may hold connection data or query results; replaced atomically.
+ */
+export async function writePrivateFile(file: string, text: string): Promise<void> {
   try {
     await writeFileAtomic(file, text, 0o600);
   } catch (e) {
     throw new PgEntraError('io_error', `Cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, hint: 'Check that the folder exists and is writable.' });
   }
-  return file;
 }

@@ -75,7 +75,14 @@ export interface PgAdminImportOptions {
   cloud: Profile['cloud'];
   /** A custom cloud's postgresDomains. */
   customDomains?: readonly string[];
-  allowNonAzureHost: boolean;
+  /**
+   * Hosts outside the cloud's PostgreSQL domains the person confirmed one by one (exact host
+   * names, case-insensitive): only servers on these hosts are imported. Nothing confirms every
+   * host of a file at once.
+   */
+  allowedHosts?: readonly string[];
+  /** Replaced by allowedHosts: `true` is refused (it confirmed every host in the file at once). */
+  allowNonAzureHost?: boolean;
   allowWeakerTls: boolean;
   /** The signed-in account to use (--account); otherwise interactive without an account yet. */
   account?: string;
@@ -99,7 +106,12 @@ export interface RejectedServer {
 export interface PgAdminImportPlan {
   profiles: PlannedProfile[];
   rejected: RejectedServer[];
+  /** Hosts outside the cloud's domains not in allowedHosts (lower case, each once): confirm each or leave it out. */
+  unconfirmedHosts: string[];
 }
+
+export const ALLOW_NON_AZURE_HOST_REMOVED =
+  '--allow-non-azure-host is no longer accepted for imports: it confirmed every host in the file at once. Confirm each host you trust with --allow-host HOST (repeat it per host).';
 
 // Keys mapped to a profile field (or deliberately regenerated) — everything else is reported.
 const MAPPED = new Set(['Name', 'Group', 'Host', 'Port', 'MaintenanceDB', 'Username', 'Comment', 'BGColor', 'ConnectionParameters', 'SSLMode', 'PasswordExecCommand', 'PasswordExecExpiration']);
@@ -188,9 +200,11 @@ function folderFrom(group: string, opts: PgAdminImportOptions): string {
 }
 
 export function planPgAdminImport(input: string | unknown, opts: PgAdminImportOptions): PgAdminImportPlan {
+  if (opts.allowNonAzureHost === true) throw new PgEntraError('invalid_input', ALLOW_NON_AZURE_HOST_REMOVED);
   const servers = parsePgAdminFile(input);
-  const plan: PgAdminImportPlan = { profiles: [], rejected: [] };
+  const plan: PgAdminImportPlan = { profiles: [], rejected: [], unconfirmedHosts: [] };
   const domains = postgresDomainsFor(opts.cloud, opts.customDomains);
+  const allowed = new Set((opts.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter((h) => h !== ''));
   for (const [key, s] of Object.entries(servers)) {
     const name = s.Name;
     const notes: string[] = [];
@@ -204,11 +218,12 @@ export function planPgAdminImport(input: string | unknown, opts: PgAdminImportOp
     const host = (s.Host ?? '').trim().toLowerCase();
     let nonAzure = false;
     if (host && !isHostInDomains(host, domains)) {
-      if (opts.allowNonAzureHost) {
+      if (allowed.has(host)) {
         nonAzure = true;
-        notes.push(`${host} is outside ${domains.length ? domains.join(', ') : 'the cloud\'s PostgreSQL domains'}: imported because of --allow-non-azure-host`);
+        notes.push(`${host} is outside ${domains.length ? domains.join(', ') : 'the cloud\'s PostgreSQL domains'}: imported because you confirmed this host`);
       } else {
-        reasons.push(`${host} is not an Azure PostgreSQL host (${domains.length ? domains.map((d) => `*${d}`).join(', ') : 'no domains known for this cloud'}): pgEntra would send it your Entra token. Import it with --allow-non-azure-host if you trust it`);
+        if (!plan.unconfirmedHosts.includes(host)) plan.unconfirmedHosts.push(host);
+        reasons.push(`${host} is not an Azure PostgreSQL host (${domains.length ? domains.map((d) => `*${d}`).join(', ') : 'no domains known for this cloud'}): pgEntra would send it your Entra token. Import it with --allow-host ${host} if you trust it`);
       }
     }
     if (reasons.length) {

@@ -35,16 +35,29 @@ export async function exportPgAdminJson(profiles: readonly Profile[], req: PgAdm
     launcher: location.argv,
     passwordExecExpiration: req.passwordExecExpiration,
     sslRootCertFor: (p) => roots.get(p.id) ?? '',
+    // The connection pre-flight for every profile: no command for a host or cloud nobody confirmed.
+    dataDir: req.dataDir,
   });
   return serializePgAdminExport(file);
 }
 
-export type PgAdminImportRequest = Omit<PgAdminImportOptions, 'customDomains'> & { onConflict: 'skip' | 'rename' | 'replace' };
+export type PgAdminImportRequest = Omit<PgAdminImportOptions, 'customDomains'> & {
+  onConflict: 'skip' | 'rename' | 'replace';
+  /**
+   * The desktop app's first pass: when the file has hosts outside the cloud's domains that are not
+   * in allowedHosts, import nothing and return them (plan.unconfirmedHosts) for the person to
+   * confirm one by one; the second pass names the confirmed ones in allowedHosts.
+   */
+  confirmHostsFirst?: boolean;
+};
+
+const NOTHING_IMPORTED: ImportResult = { created: [], replaced: [], skipped: [], renamed: [], invalid: [] };
 
 /**
  * Plans the import (what maps, what is reported) and applies it through the store's own import:
  * its validation, duplicate detection and single locked write. Confirmations in the plan come
- * only from the caller's explicit flags, hence trusted.
+ * only from the caller's explicit choices (--allow-host per host, the app's per-host dialog),
+ * hence trusted.
  */
 export async function importPgAdminJson(
   store: ReturnType<typeof openProfileStore>,
@@ -52,7 +65,9 @@ export async function importPgAdminJson(
   req: PgAdminImportRequest,
 ): Promise<{ plan: PgAdminImportPlan; result: ImportResult }> {
   const customDomains = typeof req.cloud === 'string' ? undefined : customCloudDomains(req.cloud.customFile);
-  const plan = planPgAdminImport(text, { ...req, ...(customDomains ? { customDomains } : {}) });
+  const { confirmHostsFirst, onConflict: _onConflict, ...planOptions } = req;
+  const plan = planPgAdminImport(text, { ...planOptions, ...(customDomains ? { customDomains } : {}) });
+  if (confirmHostsFirst && plan.unconfirmedHosts.length > 0) return { plan, result: { ...NOTHING_IMPORTED } };
   const exchange = { format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, profiles: plan.profiles.map((p) => p.input) };
   const result = await store.importProfiles(exchange, { onConflict: req.onConflict, trustConfirmations: true });
   return { plan, result };

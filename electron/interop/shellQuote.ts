@@ -32,7 +32,8 @@ export function posixCommandLine(argv: readonly string[]): string {
 // MSVCRT rules (backslashes before a quote, \" for a literal quote). Following cross-spawn (the
 // scheme npm on Windows relies on): quote each argument for the C runtime, then ^-escape every cmd
 // metacharacter *including the quotes*, so cmd never enters quote mode and every ^ is consumed.
-// A batch file (pgentra.cmd) re-parses its arguments once more through `%*`: escape twice.
+// A batch file (pgentra.cmd) re-parses its arguments once more through `%*`: escape twice. The
+// program path itself is quoted (see quoteCmdProgram).
 
 const CMD_META = /([()\][%!^"`<>&|;, *?])/g;
 
@@ -65,10 +66,27 @@ export function quoteCmdArg(arg: string, opts: { batch?: boolean } = {}): string
   return opts.batch ? caretEscape(once) : once;
 }
 
-/** The program path: cmd finds it by its own rules, so only its metacharacters (incl. space) are escaped. */
+const CMD_PLAIN_PROGRAM = /^[A-Za-z0-9_.:\\/-]+$/;
+
+/**
+ * The program path. cmd.exe takes the program name up to the first space or tab outside quotes
+ * (a ^-escaped space does not count), so a path with a space — `C:\Program Files\…` — must be
+ * quoted: `"C:\Program Files (x86)\pgEntra\resources\bin\pgentra.cmd"`. Inside quotes & | < > ( )
+ * ^ are literal; % and ! are not (variables expand before quotes are seen), so they stand outside
+ * the quotes, caret-escaped: `"C:\100"^%"\pgentra.cmd"` (cmd drops the quotes from the program
+ * name). A plain path stays bare. No outer quotes around the whole line: Python's
+ * subprocess(shell=True) already runs `cmd.exe /c "<line>"`, and cmd /c strips exactly that pair
+ * (the line has more than two quotes); `cmd /d /s /c "<line>"` strips them the same way.
+ */
 export function quoteCmdProgram(program: string): string {
   if (program.includes('"')) throw new Error('A Windows program path cannot contain a double quote.');
-  return caretEscape(program);
+  if (/[\r\n\0]/.test(program)) throw new Error('A Windows program path cannot contain a line break.');
+  if (CMD_PLAIN_PROGRAM.test(program)) return program;
+  return program
+    .split(/([%!])/)
+    .filter((part) => part !== '')
+    .map((part) => (part === '%' || part === '!' ? `^${part}` : `"${part}"`))
+    .join('');
 }
 
 export function isBatchFile(program: string): boolean {

@@ -72,10 +72,23 @@ export interface TokensService {
 
 export interface InteropService {
   exportPgAdmin(profiles: Profile[]): Promise<{ json: string; count: number }>;
+  /**
+   * Without allowedHosts, a file with hosts outside the cloud's domains imports nothing and
+   * returns them in hostsToConfirm; with it, only the listed (confirmed) hosts are imported.
+   */
   importPgAdmin(
     json: string,
     conflict: 'skip' | 'rename' | 'replace',
-  ): Promise<{ imported: Profile[]; skipped: Array<{ name: string; reason: string }>; notes: Array<{ name: string; notes: string[] }> }>;
+    allowedHosts?: string[],
+  ): Promise<{ imported: Profile[]; skipped: Array<{ name: string; reason: string }>; notes: Array<{ name: string; notes: string[] }>; hostsToConfirm: string[] }>;
+}
+
+/** What the main process's own copy-token confirmation shows (never the token). */
+export interface TokenCopyRequest {
+  profileName: string;
+  account: string | null;
+  audience: string | null;
+  expiresOn: string;
 }
 
 export interface Services {
@@ -87,6 +100,12 @@ export interface Services {
   appInfo(): AppInfo;
   /** Writes text to a file the person picks in a save dialog; `saved: false` when they cancel. */
   saveFile(req: CallInput<'app.saveFile'>): Promise<CallOutput<'app.saveFile'>>;
+  /**
+   * The main process asks the person itself (a native dialog, default Cancel) before tokens.copy
+   * hands out a token: the renderer's own dialog is not enough. true only for "Copy token".
+   * Absent: tokens.copy is always refused.
+   */
+  confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
   /** Pushes an event to the renderer(s); validated against the contract by the implementation. */
   events: EventSink;
 }

@@ -14,10 +14,12 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from '../sim/index.js';
+import { trustCloudFile } from '../../electron/connect/cloudTrust.js';
 import { createHandlers } from '../../electron/ipc/handlers/index.js';
 import { createRouter, parseEvent, type EventSink, type Router } from '../../electron/ipc/router.js';
 import { createSenderPolicy } from '../../electron/ipc/senderPolicy.js';
 import { composeServices, type ComposedServices } from '../../electron/services.js';
+import { createTokenCopyConfirmation, type MessageBoxOptions } from '../../electron/shell/tokenCopyConfirmation.js';
 import { SECURITY_HEADERS } from '../../electron/shell/contentSecurity.js';
 import { createLogger, silentLogger } from '../../electron/log/logger.js';
 import { callChannel, eventChannel, type EventName } from '../../shared/ipcChannels.js';
@@ -117,6 +119,8 @@ export interface Harness {
   savedFiles: Array<{ suggestedName: string; path: string }>;
   /** Waits for the app to save a file with this suggested name; returns its path. */
   nextSavedFile(suggestedName: string | RegExp, timeoutMs?: number): Promise<string>;
+  /** The main process's copy-token confirmations shown (each answered "Copy token", as a person would). */
+  tokenCopyDialogs: MessageBoxOptions[];
   /** Pages the broker opened for interactive sign-in. */
   nextSignInPage(timeoutMs?: number): Promise<Page>;
   cspViolations(): Promise<string[]>;
@@ -147,6 +151,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-data-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // The user has trusted the simulator's cloud file on this machine (`pgentra clouds trust FILE`).
+    if (!opts.publicCloud) await trustCloudFile(dataDir, sim.stateFile);
     const saveDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-saved-'));
     cleanups.push(() => rmSync(saveDir, { recursive: true, force: true }));
     const savedFiles: Array<{ suggestedName: string; path: string }> = [];
@@ -187,6 +193,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     };
 
     const signInPages: Page[] = [];
+    const tokenCopyDialogs: MessageBoxOptions[] = [];
     const signInWaiters: Array<(p: Page) => void> = [];
     const composed = composeServices({
       dataDir,
@@ -213,6 +220,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         savedFiles.push({ suggestedName, path: file });
         return { saved: true, path: file };
       },
+      // The main process's native copy-token confirmation, read and answered "Copy token" by the person.
+      confirmTokenCopy: createTokenCopyConfirmation(async (options) => {
+        tokenCopyDialogs.push(options);
+        return { response: options.buttons.indexOf('Copy token') };
+      }),
       appInfo: () => ({ name: 'pgEntra', version: '0.1.0-e2e', electron: null, chrome: browser.version(), node: process.versions.node, platform: process.platform, dataDir }),
       events,
     });
@@ -244,6 +256,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       invalidEvents,
       pageErrors,
       savedFiles,
+      tokenCopyDialogs,
       async nextSavedFile(suggestedName, timeoutMs = 15_000) {
         const seen = savedFiles.length;
         const deadline = Date.now() + timeoutMs;

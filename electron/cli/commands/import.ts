@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PgEntraError } from '../../../shared/errors.js';
 import { profileCloudFromGlobal } from '../../interop/cloudFacts.js';
+import { ALLOW_NON_AZURE_HOST_REMOVED } from '../../interop/pgadminImport.js';
 import { importPgAdminJson } from '../../interop/pgadminService.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
 import { bool, str, type CommandDefinition } from '../command.js';
@@ -12,7 +13,7 @@ import { EXIT } from '../exitCodes.js';
 import { conflictMode, formatImportResult } from './profiles.js';
 
 const HELP = `Usage: pgentra import pgadmin FILE [--on-conflict skip|rename|replace] [--folder F]
-                              [--account UPN] [--allow-non-azure-host] [--allow-weaker-tls] [--json]
+                              [--account UPN] [--allow-host HOST ...] [--allow-weaker-tls] [--json]
 
 Imports the servers of a pgAdmin 4 export (File → Export Servers, or setup.py dump-servers) as
 pgEntra profiles. Group becomes the folder; Host, Port, MaintenanceDB, Username, sslmode,
@@ -25,10 +26,20 @@ Options:
                            exists: skip (default), rename (import alongside) or replace
   --folder F               put all imported profiles in folder F
   --account UPN            sign in with this account (default: choose when connecting)
-  --allow-non-azure-host   import servers outside the cloud's PostgreSQL domains (your Entra
-                           token will be sent to them)
+  --allow-host HOST        import the servers on HOST although it is outside the cloud's
+                           PostgreSQL domains (your Entra token will be sent to it); exact host
+                           name, case-insensitive; repeat it for each host you trust
   --allow-weaker-tls       keep sslmode verify-ca / require instead of raising it to verify-full
   --json                   print the result as JSON`;
+
+/** --allow-host values: exact host names (no wildcards, no spaces). */
+function allowHosts(raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? [raw] : [];
+  for (const h of list) {
+    if (!/^[A-Za-z0-9.:_[\]-]+$/.test(h.trim())) throw new PgEntraError('invalid_input', `--allow-host "${h}" is not a host name: give one exact host per --allow-host.`);
+  }
+  return list.map((h) => h.trim().toLowerCase());
+}
 
 export const command: CommandDefinition = {
   name: 'import',
@@ -39,6 +50,8 @@ export const command: CommandDefinition = {
     'on-conflict': { type: 'string' },
     folder: { type: 'string' },
     account: { type: 'string' },
+    'allow-host': { type: 'string', multiple: true },
+    // Refused with a pointer to --allow-host (it confirmed every host in the file at once).
     'allow-non-azure-host': { type: 'boolean' },
     'allow-weaker-tls': { type: 'boolean' },
     json: { type: 'boolean' },
@@ -52,6 +65,8 @@ export const command: CommandDefinition = {
     }
     if (!file) throw new PgEntraError('invalid_input', 'Give the pgAdmin export file: pgentra import pgadmin FILE');
     if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`);
+    if (values['allow-non-azure-host'] !== undefined) throw new PgEntraError('invalid_input', ALLOW_NON_AZURE_HOST_REMOVED, { hint: 'Example: pgentra import pgadmin servers.json --allow-host db.example.com --allow-host 10.0.0.5' });
+    const allowedHosts = allowHosts(values['allow-host']);
     const onConflict = conflictMode(str(values['on-conflict']));
     const abs = path.resolve(ctx.cwd, file);
     const text = await readFile(abs, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -62,7 +77,7 @@ export const command: CommandDefinition = {
     const folder = str(values.folder);
     const { plan, result: res } = await importPgAdminJson(openProfileStore(ctx.dataDir), text, {
       cloud,
-      allowNonAzureHost: bool(values['allow-non-azure-host']),
+      allowedHosts,
       allowWeakerTls: bool(values['allow-weaker-tls']),
       onConflict,
       ...(account ? { account } : {}),

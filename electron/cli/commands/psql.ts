@@ -1,17 +1,21 @@
 // `pgentra psql PROFILE [-- psql args…]`: runs psql connected to the profile's server with a fresh
-// Entra token in the child's PGPASSWORD — never on a command line, never printed.
+// Entra token in a temporary pgpass file for that server only (PGPASSFILE, removed when psql
+// exits) — not in psql's environment, never on a command line, never printed.
 import { PgEntraError } from '../../../shared/errors.js';
 import { CONFLICTING_LIBPQ_VARS, libpqEnvFor } from '../../interop/libpqEnv.js';
-import { connectionOverrides, psqlVersion, runPsql, supportsSystemRootCert } from '../../interop/psqlLauncher.js';
+import { connectionOverrides, pgpassTargetFor, psqlVersion, runPsql, supportsSystemRootCert } from '../../interop/psqlLauncher.js';
 import { sslRootCertFor } from '../../interop/runtime.js';
-import { assertTokenMayBeSent, openProfileStore } from '../../profiles/profileAccess.js';
-import { cloudRef } from '../../../shared/profile.js';
+import { openProfileStore } from '../../profiles/profileAccess.js';
+import { preflight } from '../../connect/preflight.js';
 import type { CommandDefinition } from '../command.js';
 
 const HELP = `Usage: pgentra psql PROFILE [--fresh] [--allow-override] [-- PSQL-ARGS...]
 
 Runs psql against the profile's server as its user, with a fresh Microsoft Entra token as the
-password (in psql's environment only). psql's exit code is passed through.
+password. The token is in a temporary password file (PGPASSFILE, readable only by you, removed
+when psql exits) that matches only the profile's host, port, database and user: it is not in
+psql's environment (\\! env does not show it), and a \\connect to another server or database
+does not send it. psql's exit code is passed through.
 
   pgentra psql prod
   pgentra psql prod -- -c "select current_user"
@@ -28,7 +32,8 @@ Options:
                      a group membership in Privileged Identity Management (PIM) or being added
                      to a group, a cached token predates the change and the server refuses it
   --allow-override   let PSQL-ARGS choose another host or port anyway (you trust that server
-                     with your token); better: a profile for that server
+                     with your token); better: a profile for that server. With a connection
+                     string or URI the password file matches any server psql connects to
 
 Environment:
   PGENTRA_PSQL   the psql program to run (default: psql on PATH)`;
@@ -50,17 +55,19 @@ export const command: CommandDefinition = {
       });
     }
     const profile = await openProfileStore(ctx.dataDir).get(name);
-    assertTokenMayBeSent(profile);
+    // The connection pre-flight, as sessions and the proxy run it: consent, host, TLS.
+    const checked = preflight(profile, { dataDir: ctx.dataDir });
     const psql = ctx.env.PGENTRA_PSQL || 'psql';
     // Checks psql exists before asking for a token, and whether its libpq knows sslrootcert=system.
     const version = await psqlVersion(psql, ctx.env);
     const root = await sslRootCertFor(profile, ctx.dataDir, supportsSystemRootCert(version));
     const broker = await ctx.services.broker();
-    const token = await broker.getToken({ credential: profile.credential, cloud: cloudRef(profile.cloud), signal: ctx.signal, ...(values.fresh === true ? { fresh: true } : {}) });
+    const token = await broker.getToken({ credential: profile.credential, cloud: checked.cloudRef, signal: ctx.signal, ...(values.fresh === true ? { fresh: true } : {}) });
     ctx.services.logger.debug('starting psql', { psql, version: version?.text ?? 'unknown', profile: profile.id, expiresOn: token.expiresOn.toISOString() });
     const env: NodeJS.ProcessEnv = { ...ctx.env };
     for (const k of CONFLICTING_LIBPQ_VARS) delete env[k];
-    Object.assign(env, libpqEnvFor(profile, root), { PGPASSWORD: token.token });
-    return runPsql({ psql, args: psqlArgs, env });
+    Object.assign(env, libpqEnvFor(profile, root));
+    const target = pgpassTargetFor({ host: profile.host, port: String(profile.port), database: profile.database, user: profile.username }, psqlArgs);
+    return runPsql({ psql, args: psqlArgs, env, password: { target, value: token.token } });
   },
 };

@@ -11,7 +11,7 @@ export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo
       const wanted = profileIds.length === 0 ? all : all.filter((p) => profileIds.includes(p.id));
       return s.interop.exportPgAdmin(wanted);
     },
-    'interop.importPgAdmin': ({ json, conflict }) => s.interop.importPgAdmin(json, conflict),
+    'interop.importPgAdmin': ({ json, conflict, allowedHosts }) => s.interop.importPgAdmin(json, conflict, allowedHosts),
     'app.info': async () => s.appInfo(),
     'app.saveFile': (req) => s.saveFile(req),
   };

@@ -1,5 +1,6 @@
 // Copy the raw access token — the one place the renderer sees a token, and only after the person
-// confirms. The clipboard is cleared 60 s later so the token does not linger there.
+// confirms here and then in the main process's own system dialog (which the renderer cannot
+// answer). The clipboard is cleared 60 s later so the token does not linger there.
 import { useState, type ReactNode } from 'react';
 import type { Profile } from '../../../shared/profile.js';
 import { call, errorPayloadOf } from '../../api.js';
@@ -55,7 +56,7 @@ export function CopyTokenDialog({ profile, onClose }: { profile: Profile; onClos
       </div>
       <label className="check plain">
         <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
-        <span>I understand; copy the token for {profile.name}. Clear the clipboard after 60 seconds.</span>
+        <span>I understand; copy the token for {profile.name}. Clear the clipboard after 60 seconds. pgEntra asks once more in a system dialog.</span>
       </label>
       {copiedAt ? (
         <p className="alert success" role="status">

@@ -1,5 +1,7 @@
 // pgAdmin interop: export selected profiles or whole folders to a servers.json (each server gets
 // a PasswordExecCommand running the pgentra CLI, so pgAdmin fetches its own tokens), or import one.
+// Servers on hosts outside the cloud's PostgreSQL domains are imported only for the hosts the
+// person confirms one by one (each would receive their Entra token).
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Profile } from '../../../shared/profile.js';
 import { call, errorPayloadOf } from '../../api.js';
@@ -13,6 +15,9 @@ export function PgAdminDialog({ profiles, initialSelection, onClose, onImported 
   const [error, setError] = useState<string | null>(null);
   const [importText, setImportText] = useState('');
   const [conflict, setConflict] = useState<'skip' | 'rename' | 'replace'>('skip');
+  /** Hosts outside the cloud's domains found in the file, awaiting a decision each (null: none pending). */
+  const [hostsToConfirm, setHostsToConfirm] = useState<readonly string[] | null>(null);
+  const [trustedHosts, setTrustedHosts] = useState<ReadonlySet<string>>(new Set());
   const folders = useMemo(() => {
     const m = new Map<string, Profile[]>();
     for (const p of profiles) m.set(p.folder, [...(m.get(p.folder) ?? []), p]);
@@ -41,10 +46,17 @@ export function PgAdminDialog({ profiles, initialSelection, onClose, onImported 
     }
   };
 
-  const importFile = async (): Promise<void> => {
+  const importFile = async (allowedHosts?: string[]): Promise<void> => {
     setError(null);
+    setResult(null);
     try {
-      const r = await call('interop.importPgAdmin', { json: importText, conflict });
+      const r = await call('interop.importPgAdmin', { json: importText, conflict, ...(allowedHosts ? { allowedHosts } : {}) });
+      if (!allowedHosts && r.hostsToConfirm.length > 0) {
+        setTrustedHosts(new Set());
+        setHostsToConfirm(r.hostsToConfirm);
+        return;
+      }
+      setHostsToConfirm(null);
       setResult(`Imported ${r.imported.length} profile${r.imported.length === 1 ? '' : 's'}${r.skipped.length ? `; skipped ${r.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}` : ''}.`);
       onImported();
     } catch (e) {
@@ -113,10 +125,47 @@ export function PgAdminDialog({ profiles, initialSelection, onClose, onImported 
             </select>
           </label>
           <span className="spacer" />
-          <button type="button" disabled={importText.trim().length < 2} onClick={() => void importFile()}>
+          <button type="button" disabled={importText.trim().length < 2 || hostsToConfirm !== null} onClick={() => void importFile()}>
             Import
           </button>
         </div>
+        {hostsToConfirm ? (
+          <div className="alert warning stack tight" role="group" aria-labelledby="pgadmin-hosts" data-testid="pgadmin-host-confirmation">
+            <h4 id="pgadmin-hosts">Confirm each host outside Azure Database for PostgreSQL</h4>
+            <p>
+              These hosts are not Azure PostgreSQL servers. pgEntra would send your Microsoft Entra token to each one you tick, and whoever runs it could use the token against every server
+              you can reach. Servers on hosts you leave unticked are not imported.
+            </p>
+            {hostsToConfirm.map((h) => (
+              <label key={h} className="check plain">
+                <input
+                  type="checkbox"
+                  checked={trustedHosts.has(h)}
+                  onChange={(e) =>
+                    setTrustedHosts((prev) => {
+                      const next = new Set(prev);
+                      if (e.target.checked) next.add(h);
+                      else next.delete(h);
+                      return next;
+                    })
+                  }
+                />
+                <span>
+                  I trust <strong className="mono">{h}</strong> with my Entra token
+                </span>
+              </label>
+            ))}
+            <div className="row">
+              <button type="button" onClick={() => setHostsToConfirm(null)}>
+                Cancel import
+              </button>
+              <span className="spacer" />
+              <button type="button" className="primary" onClick={() => void importFile([...trustedHosts])}>
+                Import{trustedHosts.size < hostsToConfirm.length ? ' without the unticked hosts' : ''}
+              </button>
+            </div>
+          </div>
+        ) : null}
       </section>
       {result ? (
         <div className="alert success" role="status">

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
 import { customCloudDomains } from '../../../electron/profiles/profileAccess.js';
@@ -35,6 +36,7 @@ beforeAll(async () => {
   if (!keyring) return;
   sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary, tokenLifetimeSeconds: LIFETIME });
   home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-interop-'));
+  await trustCloudFile(home, sim.stateFile); // the user's consent, as `pgentra clouds trust` records it
   const broker = new TokenBroker({ dataDir: home, logger: createLogger({ level: 'warn', sinks: [] }) });
   const caCertPem = readFileSync(sim.caFile, 'utf8');
   const who = await broker.signInInteractive(sim.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem }).catch(() => undefined) });
@@ -133,7 +135,7 @@ describe.skipIf(!keyring)('pgAdmin password command against the simulated flexib
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // While psql runs, read its command line (and its environment, to prove the token is there and only there).
-    const seen: { cmdline: string; hasPassword: boolean }[] = [];
+    const seen: { cmdline: string; hasPassword: boolean; hasPassfile: boolean }[] = [];
     const poll = setInterval(() => {
       for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
         try {
@@ -143,7 +145,7 @@ describe.skipIf(!keyring)('pgAdmin password command against the simulated flexib
           if (ppid !== child.pid) continue;
           const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
           const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
-          if (!seen.some((s) => s.cmdline === cmdline)) seen.push({ cmdline, hasPassword: /(^|\0)PGPASSWORD=eyJ/.test(environ) });
+          if (!seen.some((s) => s.cmdline === cmdline)) seen.push({ cmdline, hasPassword: /(^|\0)PGPASSWORD=/.test(environ) || JWT.test(environ), hasPassfile: /(^|\0)PGPASSFILE=/.test(environ) });
         } catch {
           // process gone
         }
@@ -155,10 +157,11 @@ describe.skipIf(!keyring)('pgAdmin password command against the simulated flexib
     expect(stdout.trim()).toBe('|db-admins');
     expect(seen.length, 'psql was observed running').toBeGreaterThan(0);
     for (const s of seen) expect(s.cmdline).not.toMatch(JWT);
-    // `psql --version` (the libpq version check) runs first without a token; the session has it in its environment.
+    // `psql --version` (the libpq version check) runs first without a token; the session gets it
+    // through a temporary pgpass file (PGPASSFILE), never in its environment.
     const sessions = seen.filter((s) => s.cmdline.includes('current_user'));
     expect(sessions.length).toBeGreaterThan(0);
-    for (const s of sessions) expect(s.hasPassword).toBe(true);
+    for (const s of sessions) expect(s).toMatchObject({ hasPassword: false, hasPassfile: true });
     for (const s of seen.filter((x) => x.cmdline.includes('--version'))) expect(s.hasPassword).toBe(false);
     expect(stdout + stderr).not.toMatch(JWT);
     // No token in any file under PGENTRA_HOME (the cache is in the keychain; logs never hold tokens).

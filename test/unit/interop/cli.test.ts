@@ -1,11 +1,12 @@
 // The commands through the real dispatcher (in-process), with a throwaway PGENTRA_HOME.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandEntry } from '../../../electron/cli/command.js';
 import { COMMANDS } from '../../../electron/cli/commands/index.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
+import { defaultSocketDir } from '../../../electron/proxy/listener.js';
 import { pgadminLoaderError } from './pgadminLoader.js';
 
 const MINE: CommandEntry[] = [
@@ -99,6 +100,39 @@ describe('pgentra export / import pgadmin, pgservice, env', () => {
     expect(JSON.parse((await cli('profiles', 'list', '--json')).out)).toHaveLength(1);
   });
 
+  it('issue #11: import pgadmin takes --allow-host per host; --allow-non-azure-host is an error pointing to it', async () => {
+    const server = (name: string, host: string) => ({ Name: name, Group: 'Lab', Host: host, Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' });
+    writeFileSync(path.join(home, 'lab.json'), JSON.stringify({ Servers: { '1': server('a', 'pg1.lab.example'), '2': server('b', 'pg2.lab.example'), '3': server('c', 'pg3.lab.example') } }));
+    const old = await cli('import', 'pgadmin', 'lab.json', '--allow-non-azure-host');
+    expect(old.code).toBe(64);
+    expect(old.err).toMatch(/--allow-host HOST/);
+    expect(JSON.parse((await cli('profiles', 'list', '--json')).out)).toEqual([]);
+    const r = await cli('import', 'pgadmin', 'lab.json', '--allow-host', 'PG1.lab.example', '--allow-host', 'pg3.lab.example');
+    expect(r.code).toBe(65); // one server not imported
+    expect(r.out).toMatch(/server 2 "b": not imported: pg2\.lab\.example is not an Azure PostgreSQL host.*--allow-host pg2\.lab\.example/);
+    const names = (JSON.parse((await cli('profiles', 'list', '--json')).out) as { name: string; host: string }[]).map((p) => p.host).sort();
+    expect(names).toEqual(['pg1.lab.example', 'pg3.lab.example']);
+    expect((await cli('import', 'pgadmin', 'lab.json', '--allow-host', '*.lab.example')).code).toBe(64);
+  });
+
+  it('issue #11: files that may hold connection data are written 0600, also over an existing 0644 file', async () => {
+    await cli('profiles', 'add', 'A', '--host', 'a.postgres.database.azure.com', '--user', 'db-admins');
+    for (const [file, argv] of [
+      ['out/servers.json', ['export', 'pgadmin', '--out', 'out/servers.json']],
+      ['out/pg_service.conf', ['export', 'pgservice', '--out', 'out/pg_service.conf']],
+      ['out/profiles.json', ['profiles', 'export', 'out/profiles.json']],
+    ] as const) {
+      mkdirSync(path.join(home, 'out'), { recursive: true });
+      const full = path.join(home, file);
+      writeFileSync(full, 'old');
+      chmodSync(full, 0o644);
+      const r = await cli(...argv);
+      expect(r.code, r.err).toBe(0);
+      expect(statSync(full).mode & 0o777, file).toBe(0o600);
+      expect(readFileSync(full, 'utf8')).not.toBe('old');
+    }
+  });
+
   it('import pgadmin reports a malformed file by entry and field and stores nothing', async () => {
     writeFileSync(path.join(home, 'bad.json'), JSON.stringify({ Servers: { '1': { Name: 'a', Group: 'g', Host: 'a.postgres.database.azure.com', Port: 5432.5, MaintenanceDB: 'p', Username: 'u' } } }));
     const r = await cli('import', 'pgadmin', 'bad.json');
@@ -113,7 +147,8 @@ describe('pgentra export / import pgadmin, pgservice, env', () => {
     expect(r.out).toMatch(/\[Prod-EU\]\nhost=a\.postgres\.database\.azure\.com\nport=5432\ndbname=postgres\nuser=db admins\nsslmode=verify-full\nsslrootcert=\/.+system-roots\.pem\n/);
     const p = await cli('export', 'pgservice', '--via-proxy');
     expect(p.code).toBe(0);
-    expect(p.out).toMatch(/\[Prod-EU\]\nhost=127\.0\.0\.1\nport=6432\ndbname=postgres\nuser=db admins\nsslmode=disable\n/);
+    // Where `pgentra proxy` listens by default: its private socket folder (no XDG_RUNTIME_DIR here).
+    expect(p.out).toContain(`[Prod-EU]\nhost=${defaultSocketDir(home, {})}\nport=6432\ndbname=postgres\nuser=db admins\nsslmode=disable\n`);
   });
 
   it('env prints quoted variables without a token', async () => {

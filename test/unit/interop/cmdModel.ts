@@ -1,5 +1,5 @@
 // A model of how a Windows command line reaches a program when pgAdmin runs it with
-// subprocess(shell=True): cmd.exe /c "<line>" → cmd's parse (percent expansion in command-line
+// subprocess(shell=True): Python's cmd.exe /c "<line>" → cmd's /c quote rule → cmd's parse (percent expansion in command-line
 // mode, then ^-escapes, quotes and operators) → for a .cmd file one more parse of `%*` → the
 // program's MSVCRT argv split. Written from the documented rules (SS64, the "How does the Windows
 // Command Interpreter parse scripts" write-up, Microsoft's "Parsing C command-line arguments"), to
@@ -41,34 +41,71 @@ export function expandPercent(line: string, env: Record<string, string>): string
   return out;
 }
 
-/** Phase 2: carets escape outside quotes, quotes toggle (and are kept), operators are recorded. */
+/**
+ * Phase 2: carets escape outside quotes, quotes toggle (and are kept), operators are recorded.
+ * The program name then ends at the first space or tab outside quotes of the *result*: a
+ * ^-escaped space is still a delimiter there (`C:\Program^ Files\x.exe` runs `C:\Program`).
+ */
 export function caretPhase(line: string): { text: string; operators: string[]; programEnd: number } {
   let text = '';
   let quoted = false;
   const operators: string[] = [];
-  let programEnd = -1;
-  let started = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i] as string;
     if (!quoted && ch === '^') {
       i++;
       if (i < line.length) text += line[i];
-      started = true;
       continue;
     }
     if (ch === '"') quoted = !quoted;
     if (!quoted && '&|<>()'.includes(ch) && ch !== '"') operators.push(ch);
-    if (!quoted && (ch === ' ' || ch === '\t') && started && programEnd < 0) programEnd = text.length;
-    if (ch !== ' ' && ch !== '\t') started = true;
     text += ch;
   }
-  return { text, operators, programEnd: programEnd < 0 ? text.length : programEnd };
+  return { text, operators, programEnd: programEndOf(text) };
 }
 
-/** cmd.exe /c "<line>" as Python builds it (outer quotes stripped by cmd's rule 2). */
+/** Index in `text` where the program name ends (leading blanks skipped; quotes group). */
+function programEndOf(text: string): number {
+  let i = 0;
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  let quoted = false;
+  for (; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (ch === ' ' || ch === '\t')) return i;
+  }
+  return text.length;
+}
+
+/**
+ * cmd.exe's /c rule (`cmd /?`): the quotes are kept only if there are exactly two, no special
+ * character (& < > ( ) @ ^ |) between them, at least one blank between them, and the text between
+ * them names an executable file. Otherwise, when the line starts with a quote, that first quote
+ * and the last quote of the line are removed. With /s the second rule always applies.
+ */
+export function cmdSlashC(afterC: string, opts: { s?: boolean; isExecutable?: (name: string) => boolean } = {}): string {
+  const line = afterC.replace(/^[ \t]+/, '');
+  const quotes = [...line].filter((c) => c === '"').length;
+  if (!opts.s && quotes === 2) {
+    const first = line.indexOf('"');
+    const last = line.lastIndexOf('"');
+    const inner = line.slice(first + 1, last);
+    if (!/[&<>()@^|]/.test(inner) && /[ \t]/.test(inner) && (opts.isExecutable?.(inner) ?? false)) return line;
+  }
+  if (!line.startsWith('"')) return line;
+  const last = line.lastIndexOf('"');
+  return last > 0 ? line.slice(1, last) + line.slice(last + 1) : line.slice(1);
+}
+
+/** What Python's subprocess(shell=True) on Windows runs: `{ComSpec} /c "{cmd}"` — the part after /c. */
+export function pythonShellArgs(cmd: string): string {
+  return `"${cmd}"`;
+}
+
+/** cmd's parse of the line it runs (after the /c rule). */
 export function parseCmdLine(line: string, env: Record<string, string> = {}): CmdParse {
   const p = caretPhase(expandPercent(line, env));
-  const program = p.text.slice(0, p.programEnd).replace(/"/g, '');
+  const program = p.text.slice(0, p.programEnd).replace(/^[ \t]+/, '').replace(/"/g, '');
   return { program, rest: p.text.slice(p.programEnd).replace(/^[ \t]+/, ''), operators: p.operators };
 }
 
@@ -128,9 +165,16 @@ export function msvcrtSplit(s: string): string[] {
   return args;
 }
 
-/** End to end: the argv a program (or a batch file's `%*`) ends up with. */
-export function windowsArgv(line: string, env: Record<string, string> = {}): { program: string; args: string[]; operators: string[] } {
-  const first = parseCmdLine(line, env);
+/**
+ * End to end, as pgAdmin runs its password command — subprocess.run(cmd, shell=True), i.e.
+ * `cmd.exe /c "<cmd>"` — the argv a program (or a batch file's `%*`) ends up with.
+ */
+export function windowsArgv(
+  line: string,
+  env: Record<string, string> = {},
+  opts: { isExecutable?: (name: string) => boolean } = {},
+): { program: string; args: string[]; operators: string[] } {
+  const first = parseCmdLine(cmdSlashC(pythonShellArgs(line), opts), env);
   let rest = first.rest;
   const operators = [...first.operators];
   if (/\.(cmd|bat)$/i.test(first.program)) {

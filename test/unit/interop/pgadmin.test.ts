@@ -75,7 +75,7 @@ describe('pgAdmin export', () => {
     const loc = locateCli({ os: 'windows', execPath: 'C:\\Program Files\\pgEntra\\pgEntra.exe', packaged: true, resourcesPath: 'C:\\Program Files\\pgEntra\\resources', exists: () => true });
     const [a] = sample();
     const file = buildPgAdminExport([a as Profile], { os: 'windows', launcher: loc.argv, passwordExecExpiration: 0, sslRootCertFor: () => 'C:\\x\\roots.pem' });
-    expect(file.Servers['1']?.PasswordExecCommand).toBe(`C:\\Program^ Files\\pgEntra\\resources\\bin\\pgentra.cmd ^^^"token^^^" ^^^"${a?.id}^^^"`);
+    expect(file.Servers['1']?.PasswordExecCommand).toBe(`"C:\\Program Files\\pgEntra\\resources\\bin\\pgentra.cmd" ^^^"token^^^" ^^^"${a?.id}^^^"`);
   });
 
   it('round trip: export → import gives the same connection settings', async () => {
@@ -128,15 +128,39 @@ describe('pgAdmin import mapping', () => {
     expect(by['4']?.notes.join('\n')).toMatch(/sslmode disable changed to verify-full/); // legacy SSLMode read
     const rejected = Object.fromEntries(plan.rejected.map((r) => [r.server, r.reasons.join(' ')]));
     expect(rejected['5']).toMatch(/service "prod"/);
-    expect(rejected['6']).toMatch(/--allow-non-azure-host/);
+    expect(rejected['6']).toMatch(/--allow-host pg\.lab\.contoso\.local/);
+    expect(plan.unconfirmedHosts).toEqual(['pg.lab.contoso.local']);
   });
 
-  it('--allow-non-azure-host, --allow-weaker-tls, --account and --folder', () => {
-    const plan = planPgAdminImport(REAL, { cloud: 'public', allowNonAzureHost: true, allowWeakerTls: true, account: 'adm-alice@contoso.com', folder: 'Imported' });
+  it('--allow-host (per host), --allow-weaker-tls, --account and --folder', () => {
+    const plan = planPgAdminImport(REAL, { cloud: 'public', allowedHosts: ['PG.LAB.contoso.local'], allowWeakerTls: true, account: 'adm-alice@contoso.com', folder: 'Imported' });
+    expect(plan.unconfirmedHosts).toEqual([]);
     const by = Object.fromEntries(plan.profiles.map((p) => [p.server, p.input]));
     expect(by['6']).toMatchObject({ host: 'pg.lab.contoso.local', port: 5433, confirmations: { nonAzureHost: true }, folder: 'Imported' });
     expect(by['1']).toMatchObject({ sslmode: 'require', confirmations: { weakerTls: true }, credential: { kind: 'interactive', account: 'adm-alice@contoso.com' } });
     for (const p of plan.profiles) expect(validateProfileInput(p.input).ok).toBe(true);
+  });
+
+  it('issue #11: each non-Azure host needs its own confirmation; the old all-hosts flag is refused', () => {
+    const file = {
+      Servers: {
+        '1': { Name: 'lab a', Group: 'Lab', Host: 'pg.lab.example', Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' },
+        '2': { Name: 'lab b', Group: 'Lab', Host: 'evil.example', Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' },
+        '3': { Name: 'lab c', Group: 'Lab', Host: 'sub.pg.lab.example', Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' },
+        '4': { Name: 'lab d', Group: 'Lab', Host: 'PG.Lab.Example', Port: 6432, MaintenanceDB: 'postgres', Username: 'alice' },
+        '5': { Name: 'azure', Group: 'Azure', Host: 'x.postgres.database.azure.com', Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' },
+      },
+    };
+    // Today's --allow-non-azure-host confirmed every host in the file at once: now an error naming --allow-host.
+    expect(() => planPgAdminImport(file, { cloud: 'public', allowNonAzureHost: true, allowWeakerTls: false })).toThrow(/--allow-host HOST/);
+    const plan = planPgAdminImport(file, { cloud: 'public', allowedHosts: ['pg.lab.EXAMPLE'], allowWeakerTls: false });
+    // Exact host, case-insensitive: not a sub-domain, not another host.
+    expect(plan.profiles.map((p) => p.server).sort()).toEqual(['1', '4', '5']);
+    expect(plan.profiles.find((p) => p.server === '1')?.input.confirmations).toEqual({ nonAzureHost: true });
+    expect(plan.profiles.find((p) => p.server === '5')?.input.confirmations).toEqual({});
+    expect(plan.rejected.map((r) => r.server).sort()).toEqual(['2', '3']);
+    expect(plan.unconfirmedHosts).toEqual(['evil.example', 'sub.pg.lab.example']);
+    expect(planPgAdminImport(file, { cloud: 'public', allowWeakerTls: false }).unconfirmedHosts).toEqual(['pg.lab.example', 'evil.example', 'sub.pg.lab.example']);
   });
 
   it('malformed files: errors name the entry and field', () => {

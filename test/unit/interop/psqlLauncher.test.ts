@@ -30,6 +30,13 @@ describe('connectionOverrides', () => {
     expect(connectionOverrides(['-dpostgres://x'])).toEqual(['-dpostgres://x']);
     expect(connectionOverrides(['service=other'])).toEqual(['service=other']);
     expect(connectionOverrides(['postgresql://evil/db'])).toEqual(['postgresql://evil/db']);
+    // getopt spellings: combined short options and abbreviated long options (issue #11).
+    expect(connectionOverrides(['-Xh', 'evil'])).toEqual(['-Xh evil']);
+    expect(connectionOverrides(['-Xhevil'])).toEqual(['-Xhevil']);
+    expect(connectionOverrides(['-Atp', '1'])).toEqual(['-Atp 1']);
+    expect(connectionOverrides(['--hos', 'evil', '--po=1'])).toEqual(['--hos evil', '--po=1']);
+    expect(connectionOverrides(['-Xd', 'host=evil'])).toEqual(['-Xd host=evil']);
+    expect(connectionOverrides(['--db', 'postgresql://evil'])).toEqual(['--db postgresql://evil']);
   });
   it('leaves the same server alone: database and role names, commands and variables with "="', () => {
     expect(connectionOverrides([])).toEqual([]);

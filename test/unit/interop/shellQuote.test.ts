@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cmdCommandLine, envAssignment, posixCommandLine, quoteCmdArg, quoteMsvcrt, quotePosix, quotePwsh } from '../../../electron/interop/shellQuote.js';
-import { expandPercent, msvcrtSplit, windowsArgv } from './cmdModel.js';
+import { cmdCommandLine, envAssignment, posixCommandLine, quoteCmdArg, quoteCmdProgram, quoteMsvcrt, quotePosix, quotePwsh } from '../../../electron/interop/shellQuote.js';
+import { cmdSlashC, expandPercent, msvcrtSplit, pythonShellArgs, windowsArgv } from './cmdModel.js';
 
 let dir: string;
 let echo: string;
@@ -62,7 +62,7 @@ describe('Windows cmd.exe', () => {
     const cloud = 'C:\\Users\\Zoë "Z"\\clouds & more\\%USERNAME%\\cloud.json';
     const line = cmdCommandLine([launcher, 'token', id, '--cloud', cloud]);
     expect(line).toBe(
-      'C:\\Program^ Files^ ^(x86^)\\R^&D^ 100^%\\pgEntra^^1\\pgentra.cmd ' +
+      '"C:\\Program Files (x86)\\R&D 100"^%"\\pgEntra^1\\pgentra.cmd" ' +
         '^^^"token^^^" ^^^"0c0f3d7e-8a1b-4c53-9f3e-2b6a9d1e4f70^^^" ^^^"--cloud^^^" ' +
         '^^^"C:\\Users\\Zo\u00eb^^^ \\^^^"Z\\^^^"\\clouds^^^ ^^^&^^^ more\\^^^%USERNAME^^^%\\cloud.json^^^"',
     );
@@ -76,7 +76,7 @@ describe('Windows cmd.exe', () => {
 
   it('node.exe + bin.mjs (source checkout): arguments escaped once', () => {
     const line = cmdCommandLine(['C:\\Program Files\\nodejs\\node.exe', 'D:\\src\\pg entra & co\\electron\\cli\\bin.mjs', 'token', id]);
-    expect(line).toBe('C:\\Program^ Files\\nodejs\\node.exe ^"D:\\src\\pg^ entra^ ^&^ co\\electron\\cli\\bin.mjs^" ^"token^" ^"' + id + '^"');
+    expect(line).toBe('"C:\\Program Files\\nodejs\\node.exe" ^"D:\\src\\pg^ entra^ ^&^ co\\electron\\cli\\bin.mjs^" ^"token^" ^"' + id + '^"');
     const parsed = windowsArgv(line, { PATH: 'x' });
     expect(parsed.operators).toEqual([]);
     expect(parsed.args).toEqual(['D:\\src\\pg entra & co\\electron\\cli\\bin.mjs', 'token', id]);
@@ -92,6 +92,61 @@ describe('Windows cmd.exe', () => {
         expect(parsed.operators).toEqual([]);
         expect(parsed.program).toBe(program);
         expect(parsed.args).toEqual(args);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('issue #11 regression: a ^-escaped space does not keep "C:\\Program Files\\…" together — the path is quoted', () => {
+    const launcher = 'C:\\Program Files\\pgEntra\\resources\\bin\\pgentra.cmd';
+    // Today's form ran "C:\\Program" with "Files\\…" as its first argument.
+    expect(windowsArgv('C:\\Program^ Files\\pgEntra\\resources\\bin\\pgentra.cmd ^^^"token^^^"').program).toBe('C:\\Program');
+    const line = cmdCommandLine([launcher, 'token', id]);
+    expect(line).toBe(`"${launcher}" ^^^"token^^^" ^^^"${id}^^^"`);
+    expect(windowsArgv(line)).toEqual({ program: launcher, args: ['token', id], operators: [] });
+  });
+
+  it("cmd /c's quote rule: Python's outer pair is stripped, so the line must not add another one", () => {
+    // Exactly two quotes around an existing program with a space: kept; otherwise first and last quote go.
+    expect(cmdSlashC('"C:\\a b\\x.exe"', { isExecutable: () => true })).toBe('"C:\\a b\\x.exe"');
+    expect(cmdSlashC('"C:\\a b\\x.exe"')).toBe('C:\\a b\\x.exe');
+    expect(cmdSlashC('""C:\\a b\\x.exe" "arg""')).toBe('"C:\\a b\\x.exe" "arg"');
+    expect(cmdSlashC('"C:\\a&b\\x.exe"', { isExecutable: () => true })).toBe('C:\\a&b\\x.exe');
+    expect(pythonShellArgs('x')).toBe('"x"');
+    const launcher = 'C:\\Program Files (x86)\\pgEntra\\resources\\bin\\pgentra.cmd';
+    const line = cmdCommandLine([launcher, 'token', id]);
+    expect(windowsArgv(line).program).toBe(launcher);
+    // The "usual fix" of one more pair of quotes would break under pgAdmin (Python adds that pair).
+    expect(windowsArgv(`"${line}"`).program).not.toBe(launcher);
+  });
+
+  it('program paths with spaces, &, %, !, ^, parentheses, ; , = reach cmd as one program name', () => {
+    const env = { A: 'EXPANDED', PATH: 'EXPANDED', 'ProgramFiles(x86)': 'EXPANDED' };
+    for (const launcher of [
+      'C:\\Program Files (x86)\\pgEntra\\resources\\bin\\pgentra.cmd',
+      'C:\\R&D (new)\\pgentra.cmd',
+      'C:\\100% sure\\%PATH%\\%A%\\pgentra.cmd',
+      'C:\\%ProgramFiles(x86)%\\pgentra.cmd',
+      'C:\\Hi! ^there^\\a;b,c=d\\pgentra.cmd',
+      'C:\\x|y<z>\\pgentra.cmd',
+      'C:\\plain\\pgentra.cmd',
+    ]) {
+      const parsed = windowsArgv(cmdCommandLine([launcher, 'token', id, '--cloud', 'C:\\c & d\\%A%.json']), env);
+      expect(parsed, launcher).toEqual({ program: launcher, args: ['token', id, '--cloud', 'C:\\c & d\\%A%.json'], operators: [] });
+    }
+    expect(quoteCmdProgram('C:\\plain\\pgentra.cmd')).toBe('C:\\plain\\pgentra.cmd');
+    expect(quoteCmdProgram('C:\\100%\\x.cmd')).toBe('"C:\\100"^%"\\x.cmd"');
+    expect(() => quoteCmdProgram('C:\\a"b\\x.cmd')).toThrow(/double quote/);
+  });
+
+  it('property: any program path (without a double quote) and arguments arrive intact', () => {
+    const env = { A: 'EXPANDED', PATH: 'EXPANDED', X: 'EXPANDED' };
+    const seg = fc.array(fc.constantFrom(...' ()&%!^;,=@|<>~.\'-_aAX1'.split('')), { maxLength: 10 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(seg, fc.boolean(), fc.array(fc.string({ maxLength: 8 }).filter((x) => !/[\r\n\0]/.test(x)), { maxLength: 3 }), (dir, batch, args) => {
+        const program = `C:\\${dir}\\${batch ? 'pgentra.cmd' : 'node.exe'}`;
+        const parsed = windowsArgv(cmdCommandLine([program, ...args]), env);
+        expect(parsed).toEqual({ program, args, operators: [] });
       }),
       { numRuns: 500 },
     );

@@ -55,6 +55,7 @@ function services(opened: Array<{ fresh?: boolean }>): Services {
     interop: {} as Services['interop'],
     appInfo: () => ({ name: 'pgEntra', version: '0', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: '/tmp/x' }),
     saveFile: notWired,
+    confirmTokenCopy: async () => false,
     events: () => undefined,
   };
 }

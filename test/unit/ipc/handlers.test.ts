@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter } from '../../../electron/ipc/router.js';
-import type { Services, SessionsService } from '../../../electron/ipc/services.js';
+import type { Services, SessionsService, TokenCopyRequest } from '../../../electron/ipc/services.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionInfo } from '../../../shared/ipcSessions.js';
 import { PROFILE, PROFILE_ID, QUERY_ID, SESSION_ID, TRUSTED } from './fixtures.js';
@@ -27,7 +27,7 @@ const INFO: SessionInfo = {
   reconnects: 0,
 };
 
-function fakeServices(opened: unknown[], calls: unknown[] = []): Services {
+function fakeServices(opened: unknown[], calls: unknown[] = [], confirmCopy: (req: TokenCopyRequest) => Promise<boolean> = async () => true): Services {
   const notWired = async (): Promise<never> => {
     throw new PgEntraError('internal', 'not used in this test');
   };
@@ -67,8 +67,21 @@ function fakeServices(opened: unknown[], calls: unknown[] = []): Services {
     accounts: { list: async () => [], signIn: notWired, signInDeviceCode: notWired, cancelSignIn: async () => false, signOut: async () => [] },
     sessions,
     tokens: {
-      copy: async () => ({ token: 'eyJ.fake.token', expiresOn: new Date('2030-01-01T00:00:00Z') }),
-      describe: notWired,
+      copy: async () => {
+        calls.push('tokens.copy');
+        return { token: 'eyJ.fake.token', expiresOn: new Date('2030-01-01T00:00:00Z') };
+      },
+      describe: async () => ({
+        account: 'adm-alice@contoso.example',
+        tenantId: null,
+        objectId: null,
+        audience: 'https://ossrdbms-aad.database.windows.net',
+        expiresOn: '2030-01-01T00:00:00.000Z',
+        kind: 'user',
+        expectedUsername: null,
+        groupsCount: 0,
+        groupsOverage: false,
+      }),
     },
     interop: { exportPgAdmin: notWired, importPgAdmin: notWired },
     appInfo: () => ({ name: 'pgEntra', version: '0.1.0', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: '/tmp/x' }),
@@ -77,6 +90,7 @@ function fakeServices(opened: unknown[], calls: unknown[] = []): Services {
       return { saved: true, path: `/home/me/${req.suggestedName}` };
     },
     events: () => undefined,
+    confirmTokenCopy: confirmCopy,
   };
 }
 
@@ -101,6 +115,26 @@ describe('handlers', () => {
       value: { token: 'eyJ.fake.token', expiresOn: '2030-01-01T00:00:00.000Z' },
     });
     expect((await router.dispatch('app.info', {}, TRUSTED)).ok).toBe(true);
+  });
+
+  it('issue #11: tokens.copy hands out a token only after the main process\'s own confirmation, whatever the renderer says', async () => {
+    const asked: TokenCopyRequest[] = [];
+    const calls: unknown[] = [];
+    const declining = createRouter(createHandlers(fakeServices([], calls, async (req) => (asked.push(req), false))), { validateOutput: true });
+    // A renderer that skipped its own dialog still sends confirmed: true; the main process says no.
+    const r = await declining.dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.code).toBe('confirmation_required');
+    expect(JSON.stringify(r)).not.toContain('eyJ');
+    expect(calls).not.toContain('tokens.copy');
+    expect(asked).toEqual([{ profileName: PROFILE.name, account: 'adm-alice@contoso.example', audience: 'https://ossrdbms-aad.database.windows.net', expiresOn: '2030-01-01T00:00:00.000Z' }]);
+    // Services without the main-process confirmation refuse too.
+    const { confirmTokenCopy: _none, ...withoutConfirmation } = fakeServices([], calls);
+    const bare = await createRouter(createHandlers(withoutConfirmation), { validateOutput: true }).dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED);
+    expect(!bare.ok && bare.error.code).toBe('confirmation_required');
+    expect(calls).not.toContain('tokens.copy');
+    const accepting = createRouter(createHandlers(fakeServices([], calls, async () => true)), { validateOutput: true });
+    expect(await accepting.dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED)).toMatchObject({ ok: true, value: { token: 'eyJ.fake.token' } });
   });
 
   it('sessions.query passes a client-chosen query id through (so cancel can name it) and refuses one that is not a UUID', async () => {

@@ -1,0 +1,163 @@
+// `pgentra psql` keeps the token away from what psql scripts can reach (issue #11): Debian's real
+// psql against the simulated flexible server, run as a real `pgentra` process. A script prints
+// psql's environment (`\! env`) and then `\connect`s to another local server that asks for a
+// cleartext password: neither may see the token. The temporary pgpass file is 0600 in a 0700
+// directory while psql runs and gone afterwards. Needs the keychain (test/support/with-keyring.sh).
+import 'reflect-metadata'; // the simulator CA (@peculiar/x509) needs it first
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
+import type { Profile } from '../../../shared/profile.js';
+import { startSignedInProfile, type SignedInProfile } from '../cli/signedInProfile.js';
+
+const keyring = process.env.PGENTRA_KEYRING_READY === '1';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../../..');
+const JWT = /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/;
+const INHERITED = 'inherited-password-4711';
+
+let home: string;
+let profile: Profile;
+let fixture: SignedInProfile | undefined;
+
+beforeAll(async () => {
+  if (!keyring) return;
+  fixture = await startSignedInProfile('sim admins', 'pgentra-psqlsec-');
+  home = fixture.home;
+  profile = await openProfileStore(home).get('sim admins');
+}, 180_000);
+
+afterAll(async () => {
+  await fixture?.stop();
+});
+
+/**
+ * Another PostgreSQL server (what a hostile script would \connect to): answers SSL/GSS requests
+ * with "N", asks every startup for a cleartext password and records every byte it receives.
+ */
+async function passwordCatcher(): Promise<{ port: number; received: () => Buffer; startups: () => number; close: () => Promise<void> }> {
+  const chunks: Buffer[] = [];
+  let startups = 0;
+  const server = net.createServer((sock) => {
+    let buf = Buffer.alloc(0);
+    let started = false;
+    sock.on('data', (d: Buffer) => {
+      chunks.push(d);
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        if (!started) {
+          if (buf.length < 8) return;
+          const len = buf.readInt32BE(0);
+          if (buf.length < len) return;
+          const code = buf.readInt32BE(4);
+          buf = buf.subarray(len);
+          if (code === 80877103 || code === 80877104) {
+            sock.write('N'); // no SSL, no GSS encryption
+            continue;
+          }
+          started = true;
+          startups++;
+          const auth = Buffer.alloc(9);
+          auth.write('R', 0);
+          auth.writeInt32BE(8, 1);
+          auth.writeInt32BE(3, 5); // AuthenticationCleartextPassword
+          sock.write(auth);
+          continue;
+        }
+        if (buf.length < 5) return;
+        const len = buf.readInt32BE(1);
+        if (buf.length < len + 1) return;
+        buf = buf.subarray(len + 1);
+        const msg = Buffer.from('SFATAL\0C28P01\0Mpassword authentication failed\0\0');
+        const err = Buffer.alloc(5);
+        err.write('E', 0);
+        err.writeInt32BE(msg.length + 4, 1);
+        sock.end(Buffer.concat([err, msg]));
+        return;
+      }
+    });
+    sock.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    received: () => Buffer.concat(chunks),
+    startups: () => startups,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+function pgentraPsql(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/cli.ts'), 'psql', profile.id, '--', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+
+describe.skipIf(!keyring)('pgentra psql: the token stays out of reach of psql scripts', () => {
+  it('\\! env shows no token and no PGPASSWORD; \\connect to another server does not send the token; the pgpass file is private and removed', async () => {
+    const catcher = await passwordCatcher();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pgentra-psqlsec-script-'));
+    try {
+      const script = path.join(dir, 'evil.sql');
+      writeFileSync(
+        script,
+        [
+          `select 'LOGGED_IN_AS=' || current_user;`,
+          `\\! echo "PASSFILE=$PGPASSFILE"`,
+          `\\! stat -c 'MODE=%a' "$PGPASSFILE" "$(dirname "$PGPASSFILE")"`,
+          `\\! echo ENV-START; env; echo ENV-END`,
+          `\\connect 'host=127.0.0.1 port=${catcher.port} dbname=postgres user=db-admins sslmode=disable'`,
+          `select 'NOT REACHED';`,
+          '',
+        ].join('\n'),
+      );
+      // An inherited PGPASSWORD (the user's shell) must not reach psql either.
+      const env = { ...process.env, PGENTRA_HOME: home, PGENTRA_PSQL: '/usr/bin/psql', PGENTRA_CLOUD_FILE: '', PGPASSWORD: INHERITED };
+      const r = await pgentraPsql(['-X', '-A', '-t', '-w', '-f', script], env);
+
+      // psql logged in to the profile's server with the token from the pgpass file.
+      expect(r.out.includes('LOGGED_IN_AS=db-admins'), JWT.test(r.err) ? 'psql failed' : r.err).toBe(true);
+      const envDump = r.out.slice(r.out.indexOf('ENV-START'), r.out.indexOf('ENV-END'));
+      expect(envDump.length).toBeGreaterThan(20);
+      expect(JWT.test(envDump), 'a JWT in psql\'s environment').toBe(false); // boolean: a failure must not print the token
+      expect(envDump).not.toMatch(/^PGPASSWORD=/m);
+      expect(envDump).not.toContain(INHERITED);
+      expect(envDump).toMatch(/^PGPASSFILE=/m);
+
+      // The pgpass file: 0600 in a 0700 directory while psql ran, gone once it exited.
+      const passfile = /^PASSFILE=(.+)$/m.exec(r.out)?.[1] ?? '';
+      expect(passfile).not.toBe('');
+      expect(r.out.match(/^MODE=\d+$/gm)).toEqual(['MODE=600', 'MODE=700']);
+      expect(existsSync(passfile)).toBe(false);
+      expect(existsSync(path.dirname(passfile))).toBe(false);
+
+      // The other server was reached and asked for a password, and never got the token.
+      expect(catcher.startups(), r.err).toBeGreaterThan(0);
+      const got = catcher.received().toString('latin1');
+      expect(got).toContain('db-admins');
+      expect(JWT.test(got), 'the other server received a JWT').toBe(false);
+      expect(got).not.toContain(INHERITED);
+      expect(r.out).not.toContain('NOT REACHED');
+      expect(JWT.test(r.out + r.err)).toBe(false);
+    } finally {
+      await catcher.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('another database on the same server (-d NAME) still logs in', async () => {
+    const r = await pgentraPsql(['-X', '-A', '-t', '-w', '-d', 'postgres', '-c', 'select current_user'], { ...process.env, PGENTRA_HOME: home, PGENTRA_PSQL: '/usr/bin/psql', PGENTRA_CLOUD_FILE: '' });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out.trim()).toBe('db-admins');
+  });
+});
