@@ -1,15 +1,23 @@
 // The cross-process refresh lock: stale locks (garbage, reused pid, dead holder) are taken over,
 // racing stealers never both hold it, and a cancelled caller stops waiting.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { withRefreshLock } from '../../../electron/keychain/refreshLock.js';
 import { isPgEntraError } from '../../../shared/errors.js';
 
 const REFRESH_LOCK_FILE = 'refresh.lock';
-const tmp = (): string => mkdtempSync(path.join(os.tmpdir(), 'pgentra-lock-'));
+const made: string[] = [];
+const tmp = (): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgentra-lock-'));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const ago = (file: string, seconds: number): void => {
   const t = new Date(Date.now() - seconds * 1000);
