@@ -79,7 +79,8 @@ export interface CloudFileFacts {
 }
 
 /** Reads and checks a custom cloud file (network share, other-user-writable: cloud_file_unsafe; invalid: cloud_file_invalid). */
-export function inspectCloudFile(file: string): CloudFileFacts {
+/** `describeCa: false` skips parsing the CA certificate for its subject (display only): the consent check runs per token request. */
+export function inspectCloudFile(file: string, opts: { describeCa?: boolean } = {}): CloudFileFacts {
   const cloud = resolveCloud(file);
   const source = cloud.source;
   if (!source) throw new PgEntraError('invalid_input', `${file} is a built-in cloud, not a custom cloud file.`);
@@ -91,10 +92,12 @@ export function inspectCloudFile(file: string): CloudFileFacts {
         details: { file: source.file },
       });
     }
-    try {
-      caSubject = new X509Certificate(readFileSync(cloud.caFile)).subject.replace(/\n/g, ', ');
-    } catch {
-      caSubject = '(not a readable PEM certificate)';
+    if (opts.describeCa !== false) {
+      try {
+        caSubject = new X509Certificate(readFileSync(cloud.caFile)).subject.replace(/\n/g, ', ');
+      } catch {
+        caSubject = '(not a readable PEM certificate)';
+      }
     }
   }
   return {
@@ -140,8 +143,8 @@ export interface CloudTrustStatus {
 }
 
 /** Whether the file (as it is now, with its CA) was confirmed on this machine. Throws cloud_file_unsafe/invalid. */
-export function cloudTrustStatus(dataDir: string, file: string): CloudTrustStatus {
-  const facts = inspectCloudFile(file);
+export function cloudTrustStatus(dataDir: string, file: string, opts: { describeCa?: boolean } = {}): CloudTrustStatus {
+  const facts = inspectCloudFile(file, opts);
   const r = readStore(dataDir);
   const entries = r.kind === 'ok' ? r.data.clouds : [];
   const entry = entries.find((e) => e.file === facts.file);
@@ -176,7 +179,7 @@ export function cloudConsentError(status: CloudTrustStatus, what?: string): PgEn
 
 /** Throws confirmation_required unless the file, as it is now, was confirmed; returns its facts. */
 export function assertCloudTrusted(dataDir: string, file: string, what?: string): CloudFileFacts {
-  const status = cloudTrustStatus(dataDir, file);
+  const status = cloudTrustStatus(dataDir, file, { describeCa: false });
   if (status.state !== 'trusted') throw cloudConsentError(status, what);
   return status.facts;
 }
