@@ -27,24 +27,25 @@ function flex(): NonNullable<SimulatedAzure['flex']> {
   return azure.flex;
 }
 
-function manager(tokens: SimTokenProvider): SessionManager {
-  return new SessionManager({
-    tokens,
+/** A session manager that records every state event, and the simulator's session target. */
+function watchedSessions(): { sessions: SessionManager; events: SessionStateEvent[]; target: ReturnType<typeof simSessionTarget> } {
+  const sessions = new SessionManager({
+    tokens: new SimTokenProvider(azure.entra),
     dataDir: trusted.dataDir,
     tuning: { reconnectInitialDelayMs: 50, reconnectMaxDelayMs: 200 },
   });
+  const events: SessionStateEvent[] = [];
+  sessions.subscribe((e) => events.push(e));
+  return { sessions, events, target: simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } }) };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('refusals from the simulated flexible server', () => {
   it('outside the firewall rules: firewall_blocked naming the client IP, and no reconnect loop', async () => {
-    const tokens = new SimTokenProvider(azure.entra);
-    const sessions = manager(tokens);
-    const events: SessionStateEvent[] = [];
-    sessions.subscribe((e) => events.push(e));
+    const { sessions, events, target } = watchedSessions();
     try {
-      const id = await sessions.open(simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } }));
+      const id = await sessions.open(target);
       flex().control.setFirewallRules([{ name: 'office', startIpAddress: '203.0.113.0', endIpAddress: '203.0.113.255' }]);
       await flex().control.restart(); // the open session is ended; its reconnect meets the firewall
       await expect.poll(() => events.at(-1)?.state, { timeout: 15_000 }).toBe('disconnected');
@@ -56,7 +57,7 @@ describe('refusals from the simulated flexible server', () => {
       expect(last?.error?.message).toContain('127.0.0.1');
       await sessions.close(id).catch(() => undefined);
 
-      const refused = await sessions.open(simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } })).then(
+      const refused = await sessions.open(target).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -69,12 +70,9 @@ describe('refusals from the simulated flexible server', () => {
   });
 
   it('a restart or failover: the open session gets 57P01, says so, reconnects and runs the next query', async () => {
-    const tokens = new SimTokenProvider(azure.entra);
-    const sessions = manager(tokens);
-    const events: SessionStateEvent[] = [];
-    sessions.subscribe((e) => events.push(e));
+    const { sessions, events, target } = watchedSessions();
     try {
-      const id = await sessions.open(simSessionTarget(azure, { cloud: { customFile: trusted.cloudFile } }));
+      const id = await sessions.open(target);
       const before = await sessions.query(id, 'select pg_backend_pid() as pid');
       expect(before.status).toBe('ok');
       await flex().control.restart();
