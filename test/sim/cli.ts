@@ -19,14 +19,14 @@ const STOP_DEADLINE_MS = 5_000;
 const usage = `usage: npm run sim -- --state FILE [--public-cloud] [--token-lifetime SECONDS] [--auto-approve UPN]
                         [--directory FILE] [--no-server] [-- COMMAND [ARGS…]]
 
-Starts a simulated Microsoft Entra ID and Azure Database for PostgreSQL flexible server and
-writes FILE (JSON) when ready.
+Starts a simulated Microsoft Entra ID, Azure Resource Manager and Azure Database for PostgreSQL
+flexible server and writes FILE (JSON) when ready.
 
 Default: on 127.0.0.1 (random ports). FILE is also a pgEntra custom-cloud file:
   pgentra login --cloud FILE
 
---public-cloud: as Azure's real host names (login.microsoftonline.com, ${PUBLIC_SERVER}:5432,
-IMDS at 169.254.169.254), inside a private network + mount namespace this command creates (needs
+--public-cloud: as Azure's real host names (login.microsoftonline.com, management.azure.com,
+${PUBLIC_SERVER}:5432, IMDS at 169.254.169.254), inside a private network + mount namespace this command creates (needs
 root). pgEntra runs there unmodified with its built-in public cloud: no --cloud. The namespace
 trusts the simulator's CA through NODE_EXTRA_CA_CERTS, as an enterprise adds a CA.
 
@@ -123,6 +123,7 @@ process.stdout.write(
     publicCloud ? 'Simulated Azure is running as the public cloud (inside a private network namespace).' : 'Simulated Azure is running.',
     `  Entra ID (authority host): ${sim.state.authorityHost}  tenant ${sim.state.tenantId}`,
     `  PostgreSQL flexible server: ${server}`,
+    `  Azure Resource Manager: ${sim.arm.endpoint}`,
     `  Managed identity (IMDS): ${sim.state.imdsEndpoint}`,
     `  State file: ${stateFile}`,
     ...(publicCloud

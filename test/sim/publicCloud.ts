@@ -3,15 +3,29 @@
 // it). The product runs there with its built-in `public` cloud and no cloud file.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ARM_HOSTS } from './arm/clouds.js';
 import { AZURE_LOGIN_HOSTS } from './entra/hosts.js';
 
-/** Entra ID and its MSAL aliases for the three built-in clouds, plus Resource Manager. */
-export const ENTRA_HOSTS = [...AZURE_LOGIN_HOSTS, 'management.azure.com'] as const;
+/**
+ * Entra ID and its MSAL aliases for the three built-in clouds, plus the three clouds' Resource
+ * Manager hosts: one HTTPS listener answers for all of them and routes by Host.
+ */
+export const ENTRA_HOSTS = [...AZURE_LOGIN_HOSTS, ...ARM_HOSTS] as const;
 export const ENTRA_ADDRESS = '127.0.2.1';
 export const ENTRA_PORT = 443;
 
-/** Flexible servers of the simulated tenant, all served by one simulator on one address. */
-export const PUBLIC_SERVERS = ['myserver.postgres.database.azure.com', 'otherserver.postgres.database.azure.com'] as const;
+/**
+ * Flexible servers of the simulated tenant with public access, all served by one simulator on one
+ * address (it tells them apart by SNI). The VNet-integrated `devserver` is deliberately absent: its
+ * name only resolves in its private DNS zone.
+ */
+export const PUBLIC_SERVERS = [
+  'myserver.postgres.database.azure.com',
+  'otherserver.postgres.database.azure.com',
+  'lockedserver.postgres.database.azure.com',
+  'entraoffserver.postgres.database.azure.com',
+  'stoppedserver.postgres.database.azure.com',
+] as const;
 export const PUBLIC_SERVER = PUBLIC_SERVERS[0];
 /** Azure's certificate names the domain by wildcard, DNS names only (no IP SANs). */
 export const POSTGRES_CERT_NAME = '*.postgres.database.azure.com';

@@ -92,7 +92,7 @@ export const POSTGRES_RESOURCE = 'https://ossrdbms-aad.database.windows.net';
 
 /**
  * The state file. It is also a valid pgEntra custom-cloud file: authorityHost, resource,
- * caFile, knownAuthorities and postgresDomains are what the app reads from it.
+ * caFile, knownAuthorities, postgresDomains and managementEndpoint are what the app reads from it.
  */
 export const SimStateSchema = z.object({
   authorityHost: z.string().url(),
@@ -111,6 +111,12 @@ export const SimStateSchema = z.object({
     adminUser: z.string(),
     adminPassword: z.string(),
   }),
+  /**
+   * Azure Resource Manager's origin (a custom-cloud key: the product's ARM token scope is
+   * `<managementEndpoint>/.default`): `https://localhost:PORT`, or https://management.azure.com in
+   * the public-cloud mode.
+   */
+  managementEndpoint: z.string().url(),
   /** Value for AZURE_POD_IDENTITY_AUTHORITY_HOST (plain HTTP, like the real IMDS). */
   imdsEndpoint: z.string().url(),
   /** App Service managed identity: IDENTITY_ENDPOINT and IDENTITY_HEADER values. */

@@ -143,7 +143,7 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
     prompt: q.prompt,
     loginHint: q.login_hint,
   };
-  const scope = parseScope(ctx.directory, q.scope);
+  const scope = parseScope(ctx.directory, q.scope, { extraResources: ctx.extraResources });
   if ('error' in scope) return postError(res, params, scope);
   if (injected) return postError(res, params, injected);
 

@@ -15,6 +15,8 @@ export interface SimContext {
   tokens: TokenFactory;
   grants: GrantStore;
   devices: DeviceCodeStore;
+  /** Resource URIs issued tokens beyond Azure's well-known ones (a custom cloud's Resource Manager). */
+  extraResources: readonly string[];
   /** `https://host[:port]` of this request (from its Host header): base of every URL the simulator writes. */
   origin: string;
 }

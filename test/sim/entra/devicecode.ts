@@ -94,7 +94,7 @@ export async function handleDeviceCode(ctx: SimContext, req: IncomingMessage, re
   if (!clientName(ctx.directory, body.client_id)) {
     return sendEntraError(res, { error: 'unauthorized_client', aadsts: 700016, description: `Application with identifier '${body.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.` }, corr);
   }
-  const scope = parseScope(ctx.directory, body.scope ?? '');
+  const scope = parseScope(ctx.directory, body.scope ?? '', { extraResources: ctx.extraResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);
   const entry = ctx.devices.create(body.client_id.toLowerCase(), body.scope ?? '', tenant);
   const uri = verificationUri(ctx);

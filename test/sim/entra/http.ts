@@ -1,9 +1,10 @@
-// Small request/response helpers shared by the HTTPS (Entra) and plain-HTTP (IMDS) handlers.
+// Small request/response helpers shared by the HTTPS (Entra, ARM) and plain-HTTP (IMDS) handlers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const MAX_BODY = 64 * 1024;
 
-export async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+/** The body as text (at most 64 KiB; more is a 413 from the caller's point of view). */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -12,7 +13,11 @@ export async function readForm(req: IncomingMessage): Promise<Record<string, str
     if (size > MAX_BODY) throw new Error('request body too large');
     chunks.push(buf);
   }
-  return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+  return Object.fromEntries(new URLSearchParams(await readBody(req)));
 }
 
 /** Last value wins, like most servers; repeated parameters are not meaningful here. */

@@ -63,7 +63,7 @@ function imds(ctx: SimContext, req: IncomingMessage, res: ServerResponse, q: MiQ
   if (identity === 'ambiguous') return sendJson(res, 400, { error: 'invalid_request', error_description: 'Multiple identity selectors specified' });
   if (!identity) return sendJson(res, 400, { error: 'invalid_request', error_description: 'Identity not found' });
   // IMDS passes Entra's own error through.
-  if (!isKnownResource(ctx.directory, q.resource)) return sendJson(res, 400, entraErrorBody(invalidResource(q.resource, ctx.directory.tenant.displayName)));
+  if (!isKnownResource(ctx.directory, q.resource, ctx.extraResources)) return sendJson(res, 400, entraErrorBody(invalidResource(q.resource, ctx.directory.tenant.displayName)));
   const { token, now, lifetime } = mint(ctx, identity, q.resource);
   sendJson(res, 200, {
     access_token: token,
@@ -89,7 +89,7 @@ function appService(ctx: SimContext, req: IncomingMessage, res: ServerResponse, 
   if (!q.resource) return sendJson(res, 400, { statusCode: 400, message: "Required query parameter 'resource' is missing." });
   const identity = selectIdentity(ctx.directory, q);
   if (identity === 'ambiguous' || !identity) return sendJson(res, 400, { statusCode: 400, message: 'No managed identity found for the specified parameters.' });
-  if (!isKnownResource(ctx.directory, q.resource)) {
+  if (!isKnownResource(ctx.directory, q.resource, ctx.extraResources)) {
     const e = entraErrorBody(invalidResource(q.resource, ctx.directory.tenant.displayName));
     return sendJson(res, 400, { statusCode: 400, message: e.error_description, correlationId: e.correlation_id });
   }

@@ -13,7 +13,7 @@ import { findAccount, principalIn, type Account } from './directory.js';
 import { GrantStore } from './grants.js';
 import { HostNames, httpsBindPlan, imdsBindPlan, imdsOrigin, type EntraListenOptions } from './hosts.js';
 import { APP_SERVICE_PATH, handleManagedIdentity } from './imds.js';
-import { createSigningKey } from './keys.js';
+import { createSigningKey, type Jwk } from './keys.js';
 import { route } from './routes.js';
 import { Listener } from './server.js';
 import { SimState, type Failure, type FailEndpoint, type OutageMode } from './state.js';
@@ -36,7 +36,11 @@ export interface EntraSimOptions {
   deviceCodeIntervalSeconds?: number;
   /** Where to listen and which host names to answer as. Default: loopback, random ports, "localhost". */
   listen?: EntraListenOptions;
+  /** More resource URIs the tenant issues tokens for (a custom cloud's Resource Manager endpoint). */
+  extraResources?: string[];
 }
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface EntraSim {
   /** `https://localhost:PORT`, or e.g. `https://login.microsoftonline.com` in public-host mode. */
@@ -49,6 +53,13 @@ export interface EntraSim {
   appService: { endpoint: string; header: string };
   /** Where the login endpoint actually listens (first address): tests without the namespace connect here. */
   loginListener: { address: string; port: number };
+  /** The tenant's published signing keys (its JWKS), for in-process token checks by other simulators. */
+  signingKeys: Jwk[];
+  /**
+   * Requests whose Host names one of `names` (any port) go to `handler` instead: other Azure
+   * services that share the login listener's address in the public-cloud mode (Resource Manager).
+   */
+  mountHost(names: readonly string[], handler: HttpHandler): void;
   control: EntraControl;
   close(): Promise<void>;
 }
@@ -156,14 +167,21 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     tokens: new TokenFactory(directory, key, foreignKey),
     grants: new GrantStore(),
     devices: new DeviceCodeStore(),
+    extraResources: [...(opts.extraResources ?? [])],
     origin: '',
   };
+  const mounted = new Map<string, HttpHandler>();
+  const hostOnly = (host: string | undefined): string => (host ?? '').toLowerCase().replace(/:\d{1,5}$/, '');
   const routeOptions = { jwks: [key.jwk], deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? 5 };
   const https: Listener = new Listener(
     () =>
       createHttpsServer(
         { cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' },
-        guarded((req, res) => route({ ...ctx, origin: names.originOf(req.headers.host) }, routeOptions, req, res)),
+        (req, res) => {
+          const other = mounted.get(hostOnly(req.headers.host));
+          if (other) return other(req, res);
+          guarded((q, r) => route({ ...ctx, origin: names.originOf(q.headers.host) }, routeOptions, q, r))(req, res);
+        },
       ),
     await httpsBindPlan(opts.listen?.https),
   );
@@ -245,6 +263,10 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     imdsEndpoint,
     appService: { endpoint: `${imdsEndpoint}${APP_SERVICE_PATH}`, header: identityHeader },
     loginListener: { address: https.address, port: https.port },
+    signingKeys: [key.jwk],
+    mountHost(hosts, handler) {
+      for (const h of hosts) mounted.set(h.toLowerCase(), handler);
+    },
     control,
     async close() {
       await Promise.all([https.stop(), http.stop()]);

@@ -21,10 +21,13 @@ const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
 
 const canonical = (resource: string): string => resource.replace(/\/+$/, '').toLowerCase();
 
-/** Resources by URI, and the directory's service principals by app id. */
-export function isKnownResource(dir: Directory, resource: string): boolean {
+/**
+ * Resources by URI, and the directory's service principals by app id. `extra`: more resource URIs
+ * (a custom cloud's Resource Manager, e.g. the localhost simulator's `https://localhost:PORT`).
+ */
+export function isKnownResource(dir: Directory, resource: string, extra: readonly string[] = []): boolean {
   const r = canonical(resource.replace(/\/\.default$/, ''));
-  return KNOWN_RESOURCES.some((k) => k === r) || dir.servicePrincipals.some((p) => p.appId.toLowerCase() === r);
+  return [...KNOWN_RESOURCES, ...extra.map(canonical)].some((k) => k === r) || dir.servicePrincipals.some((p) => p.appId.toLowerCase() === r);
 }
 
 export function invalidResource(resource: string, tenantName: string): EntraErrorSpec {
@@ -43,7 +46,8 @@ export interface ParsedScope {
   offlineAccess: boolean;
 }
 
-export function parseScope(dir: Directory, scope: string, tenantName = dir.tenant.displayName): ParsedScope | EntraErrorSpec {
+export function parseScope(dir: Directory, scope: string, opts: { tenantName?: string; extraResources?: readonly string[] } = {}): ParsedScope | EntraErrorSpec {
+  const tenantName = opts.tenantName ?? dir.tenant.displayName;
   const items = scope.split(/\s+/).filter(Boolean);
   const resourceScopes = items.filter((s) => !OIDC_SCOPES.has(s.toLowerCase()));
   const resources = new Set(resourceScopes.map((s) => s.replace(/\/[^/]*$/, '')));
@@ -56,7 +60,7 @@ export function parseScope(dir: Directory, scope: string, tenantName = dir.tenan
   if (!/^https?:\/\/[^/]+/.test(resource) && !/^[0-9a-f-]{36}$/i.test(resource)) {
     return { error: 'invalid_scope', aadsts: 70011, description: `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.` };
   }
-  if (!isKnownResource(dir, resource)) return invalidResource(resource, tenantName);
+  if (!isKnownResource(dir, resource, opts.extraResources)) return invalidResource(resource, tenantName);
   const granted = new Set([`${resource}/user_impersonation`, ...resourceScopes]);
   return { resource, granted: [...granted].join(' '), openid, offlineAccess };
 }

@@ -135,7 +135,7 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
 
   const principal = principalFor(ctx.directory, outcome.account, outcome.tenant);
   if ('error' in principal) return sendEntraError(res, principal, corr);
-  const scope = parseScope(ctx.directory, outcome.scope, principal.tenant.displayName);
+  const scope = parseScope(ctx.directory, outcome.scope, { tenantName: principal.tenant.displayName, extraResources: ctx.extraResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);
   const lifetime = ctx.state.userTokenLifetime();
   const body: Record<string, string | number> = {

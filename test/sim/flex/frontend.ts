@@ -1,13 +1,17 @@
-// The flexible server's public endpoint: TLS-only PostgreSQL protocol. It applies the server
-// firewall, authenticates Entra roles itself (cleartext password = access token) and then hands
-// the client a real backend session opened over the private Unix socket; other roles are
-// relayed to the backend's TCP port where PostgreSQL does its own password (SCRAM) exchange.
+// The flexible server's public endpoint: TLS-only PostgreSQL protocol. It serves every server
+// name on one address and picks the server by TLS SNI (policy.ts): a stopped server drops the
+// connection after the handshake; a running one applies its firewall, authenticates Entra roles
+// itself (cleartext password = access token) when Entra auth is on, and then hands the client a
+// real backend session opened over the private Unix socket; other roles (and every role when
+// Entra auth is off) are relayed to the backend's TCP port where PostgreSQL does its own password
+// (SCRAM) exchange.
 import { connect as netConnect, createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { TlsMaterial } from '../ca.js';
-import { clientAddress, firewallAllows, type FirewallRule } from './firewall.js';
+import { clientAddress, firewallAllows } from './firewall.js';
 import { MESSAGES, checkPrincipal, tokenRejection, type LoginRejection, type Principal } from './login.js';
+import type { ServerPolicies } from './policy.js';
 import type { TokenValidator } from './tokens.js';
 import {
   ClientGoneError,
@@ -26,6 +30,8 @@ export interface FrontendDeps {
   resource: string;
   backendSocketPath: string;
   backendPort: number;
+  /** Per-server firewall rules, Entra setting and state, by server name. */
+  policies: ServerPolicies;
   lookupPrincipal(rolename: string): Promise<Principal | undefined>;
 }
 
@@ -43,14 +49,14 @@ interface Conn {
   phase: 'negotiating' | 'login' | 'relaying';
   /** Ended by the server (restart) while logging in: the login must not go on. */
   ended: boolean;
+  /** The server it asked for by SNI (the default server without TLS or SNI). */
+  server?: string;
 }
 
 export class Frontend {
   private servers: Server[] = [];
   private readonly secureContext: SecureContext;
   private readonly conns = new Set<Conn>();
-  /** null = no rules configured: every address is allowed. */
-  firewallRules: readonly FirewallRule[] | null = null;
   port = 0;
 
   constructor(private readonly deps: FrontendDeps) {
@@ -178,6 +184,11 @@ export class Frontend {
       conn.raw.write('S');
       const tlsSock = new TLSSocket(conn.raw, { isServer: true, secureContext: this.secureContext });
       tlsSock.on('error', () => conn.raw.destroy());
+      tlsSock.once('secure', () => {
+        conn.server = this.deps.policies.serverFor(tlsSock.servername);
+        // A stopped server is unreachable: the handshake completes (the gateway answers), then nothing.
+        if (this.deps.policies.policyOf(conn.server).state !== 'Ready') conn.raw.destroy();
+      });
       conn.client = tlsSock;
       reader = new WireReader(tlsSock);
       encrypted = true;
@@ -208,13 +219,17 @@ export class Frontend {
     const user = first.params.get('user');
     if (!user) return fail({ sqlstate: '28000', message: 'no PostgreSQL user name specified in startup packet' });
     const database = first.params.get('database') || user;
+    // Read now, not at the handshake: rule changes apply to every login from now on.
+    const policy = this.deps.policies.policyOf(conn.server ?? this.deps.policies.defaultServer);
+    if (policy.state !== 'Ready') return void raw.destroy();
     // pg_hba: hostssl lines only, for the addresses the firewall rules allow.
     const ip = clientAddress(raw.remoteAddress);
-    if (!encrypted || !firewallAllows(this.firewallRules, ip)) {
+    if (!encrypted || !firewallAllows(policy.firewallRules, ip)) {
       return fail({ sqlstate: '28000', message: MESSAGES.noHbaEntry(ip, user, database, encrypted) });
     }
 
-    const principal = await this.deps.lookupPrincipal(user);
+    // Entra auth off: the server does not know Entra roles as such; PostgreSQL asks for their password.
+    const principal = policy.entraAuth ? await this.deps.lookupPrincipal(user) : undefined;
     if (conn.ended) return;
     let backend: Socket;
     if (principal) {

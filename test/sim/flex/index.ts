@@ -5,14 +5,16 @@ import pg from 'pg';
 import { z } from 'zod';
 import type { TlsMaterial } from '../ca.js';
 import { POSTGRES_RESOURCE, type Directory } from '../types.js';
-import { validateRules, type FirewallRule } from './firewall.js';
+import type { FirewallRule } from './firewall.js';
 import { Frontend } from './frontend.js';
 import type { Principal } from './login.js';
+import { ServerPolicies } from './policy.js';
 import { startBackend } from './postgres.js';
 import { PRINCIPAL_LOOKUP_SQL, SCHEMA_SQL, TERMINATE_CLIENT_SESSIONS_SQL, directoryRows } from './schema.js';
 import { TokenValidator } from './tokens.js';
 
 export type { FirewallRule } from './firewall.js';
+export { DEFAULT_SERVER, ServerPolicies, type ServerPolicy, type ServerState } from './policy.js';
 
 export interface FlexSimOptions {
   directory: Directory;
@@ -29,6 +31,11 @@ export interface FlexSimOptions {
    * Default: 127.0.0.1 on a random port, reached as `localhost`.
    */
   listen?: { hosts: string[]; port: number };
+  /**
+   * Per-server behaviour (by SNI name): firewall rules, Entra auth, state. Shared with the
+   * Resource Manager simulator. Default: only the default server, allowing every address.
+   */
+  policies?: ServerPolicies;
 }
 
 export interface FlexSim {
@@ -52,7 +59,10 @@ export interface FlexSim {
      * accepted again on the same hosts and port when this resolves.
      */
     restart(): Promise<void>;
-    /** Server-level firewall rules (IPv4 ranges). null = allow every address (the default). */
+    /**
+     * The default server's firewall rules (IPv4 ranges; the server a connection without SNI, or as
+     * `localhost`, is for). null = allow every address (the default without ARM).
+     */
     setFirewallRules(rules: readonly FirewallRule[] | null): void;
     connectionCount(): number;
   };
@@ -82,6 +92,7 @@ const PrincipalRow = z.object({
 export async function startFlexSim(opts: FlexSimOptions): Promise<FlexSim & { internals: FlexSimInternals }> {
   const resource = opts.resource ?? POSTGRES_RESOURCE;
   const listen = opts.listen ?? DEFAULT_LISTEN;
+  const policies = opts.policies ?? new ServerPolicies();
   if (listen.hosts.length === 0) throw new Error('listen.hosts must name at least one host');
   const backend = await startBackend(opts.workDir, INTERNAL_SUPERUSER);
   const pool = new pg.Pool({ host: backend.socketDir, port: backend.port, user: INTERNAL_SUPERUSER, database: 'postgres', max: 2 });
@@ -113,6 +124,7 @@ export async function startFlexSim(opts: FlexSimOptions): Promise<FlexSim & { in
       resource,
       backendSocketPath: backend.socketPath,
       backendPort: backend.port,
+      policies,
       async lookupPrincipal(rolename: string): Promise<Principal | undefined> {
         const { rows } = await pool.query(PRINCIPAL_LOOKUP_SQL, [rolename]);
         const row = rows[0] === undefined ? undefined : PrincipalRow.parse(rows[0]);
@@ -160,8 +172,7 @@ export async function startFlexSim(opts: FlexSimOptions): Promise<FlexSim & { in
         await reopen();
       },
       setFirewallRules(rules: readonly FirewallRule[] | null) {
-        if (rules) validateRules(rules);
-        fe.firewallRules = rules === null ? null : [...rules];
+        policies.set(policies.defaultServer, { firewallRules: rules });
       },
       connectionCount: () => fe.connectionCount(),
     },
