@@ -23,6 +23,11 @@ export interface Cloud {
   resource: string;
   /** Host suffixes of flexible servers in this cloud (e.g. `.postgres.database.azure.com`). */
   postgresDomains: string[];
+  /**
+   * https origin of Azure Resource Manager (discovery, pre-flight checks, firewall rules); its
+   * token scope is `<managementEndpoint>/.default`. Absent for a custom cloud whose file has none.
+   */
+  managementEndpoint?: string;
   /** Extra CA (PEM file) to trust for the authority, for private/test clouds. */
   caFile?: string;
   /** Client id to sign in with, when the cloud file names one. */
@@ -54,6 +59,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     cacheEnvironments: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
     resource: 'https://ossrdbms-aad.database.windows.net',
     postgresDomains: ['.postgres.database.azure.com'],
+    managementEndpoint: 'https://management.azure.com',
   },
   usgov: {
     id: 'usgov',
@@ -62,6 +68,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     cacheEnvironments: ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
     resource: 'https://ossrdbms-aad.database.usgovcloudapi.net',
     postgresDomains: ['.postgres.database.usgovcloudapi.net'],
+    managementEndpoint: 'https://management.usgovcloudapi.net',
   },
   china: {
     id: 'china',
@@ -71,6 +78,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     cacheEnvironments: ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
     resource: 'https://ossrdbms-aad.database.chinacloudapi.cn',
     postgresDomains: ['.postgres.database.chinacloudapi.cn'],
+    managementEndpoint: 'https://management.chinacloudapi.cn',
   },
 };
 
@@ -80,6 +88,11 @@ export function isBuiltinCloudName(name: string): name is BuiltinCloudName {
 
 export function scopeFor(cloud: Pick<Cloud, 'resource'>): string {
   return `${cloud.resource.replace(/\/+$/, '')}/.default`;
+}
+
+/** The token scope for Azure Resource Manager: `<managementEndpoint>/.default` (undefined when the cloud has none). */
+export function managementScopeFor(cloud: Pick<Cloud, 'managementEndpoint'>): string | undefined {
+  return cloud.managementEndpoint ? `${cloud.managementEndpoint.replace(/\/+$/, '')}/.default` : undefined;
 }
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a GUID');
@@ -96,6 +109,13 @@ export const CustomCloudFileSchema = z.object({
   postgresDomains: z.array(z.string().min(1)).default([]),
   clientId: guid.optional(),
   tenantId: z.string().min(1).optional(),
+  /** Azure Resource Manager's origin (discovery, firewall rules); without it those features are off for the cloud. */
+  managementEndpoint: z
+    .string()
+    .url('must be a URL such as https://management.azure.com')
+    .refine((u) => u.startsWith('https://'), 'must use https (the Azure Resource Manager token must never travel in clear)')
+    .refine((u) => /^https:\/\/[^/?#]+\/?$/.test(u), 'must be an origin only (https://host[:port]), without a path')
+    .optional(),
 });
 export type CustomCloudFile = z.infer<typeof CustomCloudFileSchema>;
 
@@ -114,6 +134,7 @@ export function cloudFromFile(file: CustomCloudFile, id: string): Cloud {
     ...(file.caFile ? { caFile: file.caFile } : {}),
     ...(file.clientId ? { clientId: file.clientId } : {}),
     ...(file.tenantId ? { tenantId: file.tenantId } : {}),
+    ...(file.managementEndpoint ? { managementEndpoint: new URL(file.managementEndpoint).origin } : {}),
   };
 }
 

@@ -24,6 +24,8 @@ export const ERROR_CODES = [
   'azure_cli_not_logged_in',
   'azure_cli_failed',
   'token_decode_failed',
+  // Azure Resource Manager (discovery, firewall rules)
+  'azure_forbidden', // 403 AuthorizationFailed / 401: the account lacks the role (RBAC) or signed in to another tenant
   // database
   'tls_verification_failed',
   'token_expired',

@@ -3,6 +3,7 @@
 // tokens are fetched from Entra at connect time. Plain zod, no Node imports (the renderer uses it).
 import { z } from 'zod';
 import { BUILTIN_CLOUD_NAMES, BUILTIN_CLOUDS, isBuiltinCloudName, type BuiltinCloudName } from './clouds.js';
+import { FlexibleServerIdSchema } from './azure.js';
 import { CredentialSchema } from './credential.js';
 import { PgEntraError } from './errors.js';
 
@@ -54,6 +55,7 @@ export const PROFILE_FIELD_LABELS: Readonly<Record<string, string>> = {
   color: 'Color',
   notes: 'Notes',
   confirmations: 'Confirmations',
+  azure: 'Azure server',
   createdAt: 'Created at',
   updatedAt: 'Updated at',
 };
@@ -231,6 +233,12 @@ export const ConfirmationsSchema = z.strictObject(
 );
 export type ProfileConfirmations = z.infer<typeof ConfirmationsSchema>;
 
+/** The flexible server a profile was made from (ARM resource id), so pre-flight checks find it without a search. */
+const AzureLinkSchema = z.strictObject(
+  { resourceId: FlexibleServerIdSchema },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown settings: ${iss.keys.join(', ')}` : 'must be { resourceId: "/subscriptions/…/flexibleServers/NAME" }') },
+);
+
 const IsoDateSchema = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time like 2024-05-01T12:00:00.000Z' });
 const UuidSchema = z.uuid({ error: 'must be a UUID' });
 
@@ -249,6 +257,7 @@ const inputShape = {
   color: ColorSchema.optional(),
   notes: NotesSchema.optional(),
   confirmations: ConfirmationsSchema.default({}),
+  azure: AzureLinkSchema.optional(),
 };
 
 const unknownKeyError = { error: (iss: { code?: string; keys?: string[] }) => (iss.code === 'unrecognized_keys' ? `unknown setting(s): ${(iss.keys ?? []).join(', ')}` : 'must be an object') };

@@ -106,7 +106,7 @@ export function loadCloudFile(file: string): Cloud {
   const parsed = CustomCloudFileSchema.safeParse(json);
   if (!parsed.success) {
     throw new PgEntraError('cloud_file_invalid', `The cloud file ${abs} is invalid: ${describeIssues(parsed.error)}.`, {
-      hint: 'A custom cloud file needs authorityHost (https), resource, and optionally knownAuthorities, caFile, postgresDomains, clientId, tenantId.',
+      hint: 'A custom cloud file needs authorityHost (https), resource, and optionally knownAuthorities, caFile, postgresDomains, clientId, tenantId, managementEndpoint.',
       details: { file: abs },
     });
   }
@@ -166,4 +166,15 @@ function statOrUndefined(p: string): { mtimeMs: number; size: number } | undefin
   } catch {
     return undefined;
   }
+}
+
+/** The cloud's Azure Resource Manager origin, or cloud_file_invalid saying which key a custom cloud file lacks. */
+export function managementEndpointOf(cloud: Cloud): string {
+  if (!cloud.managementEndpoint) {
+    throw new PgEntraError('cloud_file_invalid', `The cloud file ${cloud.source?.file ?? cloud.id} has no managementEndpoint, so pgEntra cannot ask Azure Resource Manager about servers in this cloud.`, {
+      hint: 'Add "managementEndpoint": "https://<Azure Resource Manager host>" to the custom cloud file (public Azure: https://management.azure.com), then trust the file again.',
+      details: { file: cloud.source?.file ?? cloud.id },
+    });
+  }
+  return new URL(cloud.managementEndpoint).origin;
 }

@@ -5,6 +5,8 @@
 // than the shared request asked for starts its own); tokens are refreshed in the background so
 // callers get at least `minValiditySeconds`; during an outage a still-valid cached token is
 // served; a sign-out wins over refreshes still running. Interactive sign-in is never started here.
+// The same account also gets Azure Resource Manager tokens (`resource: 'management'`): same MSAL
+// app and cache, its own cache key, the cloud's managementEndpoint as the token's resource.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
@@ -16,13 +18,13 @@ import { tokenCachePath } from '../paths.js';
 import { listAccounts, signOut, type AccountSummary } from './accounts.js';
 import { getAzureCliToken } from './azureCliCredential.js';
 import { assertCloudTrusted } from '../connect/cloudTrust.js';
-import { resolveCloud } from './cloudLoader.js';
+import { managementEndpointOf, resolveCloud } from './cloudLoader.js';
 import { getManagedIdentityToken } from './managedIdentityCredential.js';
 import { findCachedAccessToken, listCachedAccounts, type CacheLookup } from './msalCacheReader.js';
 import { MsalApps, authorityFor, clientIdFor, type AuthSettings } from './msalApps.js';
 import { mapMsalError } from './msalErrors.js';
 import { signInInteractive, signInWithDeviceCode, type DeviceCodeSignInOptions, type InteractiveSignInOptions, type SignedInAccount } from './signIn.js';
-import type { AccessToken, TokenProvider, TokenRequest } from './tokenProvider.js';
+import type { AccessToken, TokenProvider, TokenRequest, TokenResource } from './tokenProvider.js';
 
 export const DEFAULT_MIN_VALIDITY_SECONDS = 120;
 /** Background refreshes stop for a key nobody asked for in this long. */
@@ -161,7 +163,12 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     return { ...this.counters, networkRequests: this.apps.requestCount() };
   }
 
-  keyFor(credential: Credential, cloud: Cloud): string {
+  keyFor(credential: Credential, cloud: Cloud, resource: TokenResource = 'postgres'): string {
+    return this.baseKeyFor(credential, cloud) + (resource === 'management' ? '|arm' : '');
+  }
+
+  /** Appending (not prefixing) the ARM marker keeps signOut's `user|<cloud>|` prefix matching every token of an account. */
+  private baseKeyFor(credential: Credential, cloud: Cloud): string {
     const clientId = clientIdFor(cloud, this.options);
     switch (credential.kind) {
       case 'interactive':
@@ -175,6 +182,15 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     }
   }
 
+  /**
+   * The cloud as the acquisition paths see it: for an ARM token its `resource` is the management
+   * endpoint, so MSAL's scope, the keychain lookup, managed identity and the Azure CLI all ask for
+   * `<managementEndpoint>` with the same MSAL app (keyed by cloud id, not resource) and cache.
+   */
+  private tokenCloud(cloud: Cloud, resource: TokenResource | undefined): Cloud {
+    return resource === 'management' ? { ...cloud, resource: managementEndpointOf(cloud) } : cloud;
+  }
+
   async getToken(req: TokenRequest): Promise<AccessToken> {
     const { source: _source, ...token } = await this.getTokenWithSource(req);
     return token;
@@ -183,8 +199,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   /** Like getToken, and says where the token came from (diagnostics, tests, `pgentra token --json`). */
   async getTokenWithSource(req: TokenRequest): Promise<AccessTokenWithSource> {
     if (req.signal?.aborted) throw new PgEntraError('sign_in_cancelled', 'The token request was cancelled.');
-    const cloud = this.usableCloud(req.cloud);
-    const key = this.keyFor(req.credential, cloud);
+    const cloud = this.tokenCloud(this.usableCloud(req.cloud), req.resource);
+    const key = this.keyFor(req.credential, cloud, req.resource);
     const minMs = (req.minValiditySeconds ?? this.minValiditySeconds) * 1000;
     if (req.fresh) return this.getFreshToken(key, req, cloud, minMs);
     let needOwn = false;
@@ -438,7 +454,11 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const prev = this.hot.get(key);
     if (prev?.timer) clearTimeout(prev.timer);
     const { source, ...token } = t;
-    const entry: HotEntry = { token, lastUsed: background && prev ? prev.lastUsed : Date.now(), request: { credential: req.credential, cloud: req.cloud } };
+    const entry: HotEntry = {
+      token,
+      lastUsed: background && prev ? prev.lastUsed : Date.now(),
+      request: { credential: req.credential, cloud: req.cloud, ...(req.resource ? { resource: req.resource } : {}) },
+    };
     this.hot.set(key, entry);
     if (source === 'network' || (prev && prev.token.token !== token.token)) {
       const account = token.account ?? ('account' in req.credential ? req.credential.account : undefined);
@@ -458,7 +478,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       if (this.inFlight.has(key)) return;
       let cloud: Cloud;
       try {
-        cloud = this.usableCloud(entry.request.cloud);
+        cloud = this.tokenCloud(this.usableCloud(entry.request.cloud), entry.request.resource);
       } catch (e) {
         this.logger.warn('background refresh stopped', { key, error: e instanceof Error ? e.message : String(e) });
         return;

@@ -11,10 +11,18 @@ export interface AccessToken {
   tenantId?: string;
 }
 
+export type TokenResource = 'postgres' | 'management';
+
 export interface TokenRequest {
   credential: Credential;
   /** Cloud of the profile: `public` | `usgov` | `china` | path of a custom cloud file. */
   cloud: string;
+  /**
+   * What the token is for: the cloud's PostgreSQL resource (default), or Azure Resource Manager
+   * (`<managementEndpoint>/.default`: discovery, pre-flight checks, firewall rules) with the same
+   * account and MSAL cache.
+   */
+  resource?: TokenResource;
   /** Ask for a token with at least this many seconds left (default: the broker's margin). */
   minValiditySeconds?: number;
   /**

@@ -125,6 +125,7 @@ export function describeCloudFacts(f: CloudFileFacts): string[] {
     `Client id:         ${f.clientId ?? '(default: the Azure CLI public client)'}`,
     `Tenant:            ${f.tenantId ?? '(default: organizations)'}`,
     `PostgreSQL hosts:  ${f.postgresDomains.length ? f.postgresDomains.join(', ') : '(none listed)'}   (pgEntra sends the token to these without asking)`,
+    `Resource Manager:  ${f.cloud.managementEndpoint ? `${f.cloud.managementEndpoint}   (receives a token that can list and change your Azure resources)` : '(none: no server discovery or firewall rules)'}`,
     `CA:                ${f.caFile ? `${f.caFile}${f.caSubject ? ` — ${f.caSubject}` : ''} (trusted for these hosts and the authority)` : '(none: the system roots only)'}`,
   ];
 }
