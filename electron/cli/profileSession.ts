@@ -1,6 +1,6 @@
 // A session for a saved profile, opened the way the desktop app opens one (same host policy,
 // custom cloud CA and domains, broker-issued tokens), for the CLI commands that talk SQL.
-import { PgEntraError } from '../../shared/errors.js';
+import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import type { Profile } from '../../shared/profile.js';
 import { describeToken, type TokenFacts } from '../auth/describeToken.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
@@ -66,7 +66,9 @@ export async function openProfileSession(ctx: CliContext, nameOrId: string, opts
   });
   // --fresh: the first token comes from Entra, bypassing every cache (after a PIM activation).
   const opening = sessions.open(profile, opts.fresh ? { fresh: true } : {});
-  const sessionId = await untilAborted(opening, ctx.signal);
+  const sessionId = await untilAborted(opening, ctx.signal).catch((e: unknown) => {
+    throw withFirewallFix(e, profile.name);
+  });
   if (sessionId === undefined) {
     // Do not leave a half-open connection behind once the open finishes anyway.
     opening.then(() => sessions.closeAll(), () => undefined);
@@ -74,6 +76,13 @@ export async function openProfileSession(ctx: CliContext, nameOrId: string, opts
   }
   ctx.services.logger.debug('session open', { profile: profile.id, sessionId });
   return { sessions, sessionId, profile, tokenFacts: () => facts, close: () => sessions.closeAll() };
+}
+
+/** A firewall refusal names the one-step fix for this profile first (pgentra firewall allow-my-ip). */
+export function withFirewallFix(e: unknown, profileName: string): unknown {
+  if (!isPgEntraError(e) || e.code !== 'firewall_blocked') return e;
+  const fix = `Allow your address: pgentra firewall allow-my-ip ${/^[\w.@-]+$/.test(profileName) ? profileName : JSON.stringify(profileName)}.`;
+  return new PgEntraError(e.code, e.message, { hint: e.hint ? `${fix} ${e.hint}` : fix, ...(e.details ? { details: e.details } : {}), cause: e });
 }
 
 export function profileOperand(positionals: string[], commandName: string, usage: string): string {

@@ -1,13 +1,13 @@
 // `npm run bench`: every benchmark, one after another (they share 2 cores badly if run at once),
 // inside a private keychain session. Each starts its own simulated Azure and prints ratios
 // measured in one run against a baseline — never absolute thresholds.
-//   npm run bench [-- token|session|proxy ...] [-- --duration SECONDS]   (duration: proxy pgbench runs)
+//   npm run bench [-- token|session|proxy|servers ...] [-- --duration SECONDS]   (duration: proxy pgbench runs)
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const ALL = ['token', 'session', 'proxy'] as const;
+const ALL = ['token', 'session', 'proxy', 'servers'] as const;
 const args = process.argv.slice(2);
 const picked = args.filter((a): a is (typeof ALL)[number] => (ALL as readonly string[]).includes(a));
 const passThrough = args.filter((a) => !(ALL as readonly string[]).includes(a));

@@ -15,5 +15,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'whoami', summary: 'Connect as a profile and show current_user, TLS, account and token claims', load: async () => (await import('./whoami.js')).command },
   { name: 'query', summary: 'Run SQL as a profile and stream the results (table, CSV or JSON Lines)', load: async () => (await import('./query.js')).command },
   { name: 'proxy', summary: 'Local PostgreSQL endpoint that signs in with Entra tokens (no password for clients)', load: async () => (await import('./proxy.js')).command },
+  { name: 'servers', summary: 'List the flexible servers an account can see in Azure, or show one with its Entra admins', load: async () => (await import('./servers.js')).command },
+  { name: 'firewall', summary: "Allow your IP address through a server's firewall (after confirmation)", load: async () => (await import('./firewall.js')).command },
   { name: 'env', summary: 'Print libpq environment variables for a profile', load: async () => (await import('./env.js')).command },
 ];

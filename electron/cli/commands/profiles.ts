@@ -2,7 +2,7 @@
 // profiles.json the app uses, through ProfileStore: locked, validated, atomic).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CREDENTIAL_KINDS } from '../../../shared/credential.js';
+import { CREDENTIAL_KINDS, CredentialSchema, type Credential } from '../../../shared/credential.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import { PROFILE_FIELD_LABELS, validateProfileInput, type Profile, type ProfileFieldError, type ProfileInput } from '../../../shared/profile.js';
 import type { ImportConflictMode, ImportResult } from '../../profiles/profileStore.js';
@@ -21,6 +21,8 @@ const HELP = `Usage:
         [--client-id ID | --object-id ID | --resource-id ID] [--cloud public|usgov|china|FILE]
         [--folder F] [--sslmode verify-full|verify-ca|require]
         [--allow-non-azure-host] [--allow-weaker-tls] [--trust-cloud]
+  pgentra profiles add NAME --from-azure SERVER|RESOURCE_ID [--user U] [--account UPN]
+        [--folder F] [--database D] [--trust-cloud]
   pgentra profiles show NAME|ID [--json]
   pgentra profiles rm NAME|ID
   pgentra profiles export FILE|-
@@ -41,6 +43,12 @@ Options (add):
   --trust-cloud            with --cloud FILE: trust that custom cloud file on this machine (as
                            pgentra clouds trust FILE does); without it the profile is saved but
                            connects only once you trusted the file
+  --from-azure SERVER      build the profile from a flexible server in Azure (a name, host name or
+                           resource id; see pgentra servers list): its host name, port 5432, the
+                           postgres database, the account pinned, the cloud, and the username
+                           proposed from its Microsoft Entra admins — an admin group your account
+                           is in, or you as an admin, else your own UPN. --user overrides it.
+                           The profile remembers the server for the pre-flight checks.
 Options (import):
   --on-conflict MODE       an existing profile with the same server/user/database or name:
                            skip (default), rename (import alongside) or replace
@@ -49,6 +57,7 @@ Options (import):
 
 Examples:
   pgentra profiles add prod --host prod.postgres.database.azure.com --user db-admins --account adm-alice@contoso.com
+  pgentra profiles add prod --from-azure myserver --account adm-alice@contoso.com
   pgentra profiles list --json`;
 
 export const command: CommandDefinition = {
@@ -73,6 +82,7 @@ export const command: CommandDefinition = {
     'allow-weaker-tls': { type: 'boolean' },
     'trust-cloud': { type: 'boolean' },
     'on-conflict': { type: 'string' },
+    'from-azure': { type: 'string' },
   },
   async run(ctx, { values, positionals }) {
     const [sub, ...rest] = positionals;
@@ -230,25 +240,63 @@ export function formatFieldError(e: ProfileFieldError): string {
   return `${e.path || 'profile'}: ${msg}${flag ? ` (to confirm: ${flag})` : ''}`;
 }
 
-async function add(ctx: CliContext, name: string, values: OptionValues): Promise<number> {
-  const cloud = profileCloudFromGlobal(ctx.global.cloud, (p) => path.resolve(ctx.cwd, p));
-  const confirmations = {
+function confirmationsFromFlags(values: OptionValues): Record<string, true> {
+  return {
     ...(bool(values['allow-non-azure-host']) ? { nonAzureHost: true as const } : {}),
     ...(bool(values['allow-weaker-tls']) ? { weakerTls: true as const } : {}),
   };
+}
+
+/** The settings given as flags that apply to any new profile (with or without --from-azure). */
+function commonFlags(values: OptionValues): Record<string, unknown> {
+  return {
+    ...(str(values.database) !== undefined ? { database: str(values.database) } : {}),
+    ...(str(values.folder) !== undefined ? { folder: str(values.folder) } : {}),
+    ...(str(values.sslmode) !== undefined ? { sslmode: str(values.sslmode) } : {}),
+  };
+}
+
+async function add(ctx: CliContext, name: string, values: OptionValues): Promise<number> {
+  const cloud = profileCloudFromGlobal(ctx.global.cloud, (p) => path.resolve(ctx.cwd, p));
+  const fromAzure = str(values['from-azure']);
+  if (fromAzure !== undefined) return saveNew(ctx, await azureInput(ctx, name, fromAzure, values), cloud, values);
   const port = portFrom(str(values.port));
   const raw: Record<string, unknown> = {
     name,
     host: str(values.host),
     username: str(values.user),
     ...(port !== undefined ? { port } : {}),
-    ...(str(values.database) !== undefined ? { database: str(values.database) } : {}),
-    ...(str(values.folder) !== undefined ? { folder: str(values.folder) } : {}),
-    ...(str(values.sslmode) !== undefined ? { sslmode: str(values.sslmode) } : {}),
+    ...commonFlags(values),
     credential: credentialFromFlags(values),
     cloud,
-    confirmations,
+    confirmations: confirmationsFromFlags(values),
   };
+  return saveNew(ctx, raw, cloud, values);
+}
+
+/** The input `--from-azure SERVER` proposes (ARM: host, admins; the token: account, groups), after saying what it chose. */
+async function azureInput(ctx: CliContext, name: string, server: string, values: OptionValues): Promise<Record<string, unknown>> {
+  const misplaced = (['host', 'port'] as const).filter((f) => str(values[f]) !== undefined);
+  if (misplaced.length) throw new PgEntraError('invalid_input', `${misplaced.map((f) => `--${f}`).join(', ')} do(es) not go with --from-azure: the server's host name and port come from Azure.`);
+  const { armCallerFrom, azureServiceFor, plain } = await import('./servers.js');
+  const parsed = CredentialSchema.safeParse(credentialFromFlags(values));
+  if (!parsed.success) throw new PgEntraError('invalid_input', `The credential flags are not valid: ${parsed.error.issues.map((i) => i.message).join('; ')}.`);
+  const credential: Credential = parsed.data;
+  const user = str(values.user);
+  const azure = await azureServiceFor(ctx);
+  const p = await azure.proposeProfile(armCallerFrom(ctx, undefined, credential), server, { name, ...(user !== undefined ? { username: user } : {}) });
+  const chosen = p.usernameChoices.find((c) => c.username === p.profile.username);
+  const pinned = p.profile.credential && 'account' in p.profile.credential ? p.profile.credential.account : undefined;
+  ctx.stdout.write(`Server: ${plain(p.server.name)} (${plain(p.server.resourceGroup)}, subscription ${p.server.subscriptionId}) at ${plain(p.profile.host)}\n`);
+  if (pinned) ctx.stdout.write(`Account: ${plain(pinned)}\n`);
+  ctx.stdout.write(`Username: ${plain(p.profile.username)}${chosen ? ` — ${plain(chosen.label.replace(/^.*? — /, ''))}` : ' (given with --user)'}\n`);
+  const others = p.usernameChoices.filter((c) => c.username !== p.profile.username);
+  if (others.length) ctx.stdout.write(`Other choices (pass --user): ${others.map((c) => plain(c.label)).join('; ')}\n`);
+  return { ...p.profile, ...commonFlags(values), confirmations: confirmationsFromFlags(values) };
+}
+
+/** Validation, optional cloud trust and the store: the one path every new profile takes. */
+async function saveNew(ctx: CliContext, raw: Record<string, unknown>, cloud: Profile['cloud'], values: OptionValues): Promise<number> {
   const domains = typeof cloud === 'string' ? undefined : customCloudDomains(cloud.customFile);
   const check = validateProfileInput(raw, domains ? { customDomains: domains } : {});
   if (!check.ok) {
