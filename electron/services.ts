@@ -3,7 +3,8 @@
 // broker, the profile store and the session manager to the interfaces the IPC handlers use.
 import { PgEntraError } from '../shared/errors.js';
 import type { Account, AppInfo, CallInput, CallOutput, TokenDescription } from '../shared/contract.js';
-import { cloudFromRef, cloudRef, validateProfileInput, type Profile } from '../shared/profile.js';
+import { cloudFromRef, cloudRef, postgresDomainsFor, validateProfileInput, type Profile } from '../shared/profile.js';
+import { createAzureService } from './azure/index.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
 import { parseCache } from './auth/msalCacheReader.js';
@@ -382,6 +383,10 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
       if (!shell.saveFile) throw new PgEntraError('internal', 'Saving files is not available in this build of pgEntra.', { details: { capability: 'saveFile' } });
       return shell.saveFile(req);
     },
+    // ARM with the same token provider as sessions: one MSAL cache and account for both scopes.
+    azure: createAzureService({ tokens, dataDir: shell.dataDir, logger: shell.logger }),
+    defaultCloud: shell.defaultCloud ?? 'public',
+    postgresDomainsOf: (cloud) => (typeof cloud === 'string' ? postgresDomainsFor(cloud) : (customCloudDomains(cloud.customFile) ?? [])),
     events: shell.events,
     confirmTokenCopy: async (req) => (shell.confirmTokenCopy ? shell.confirmTokenCopy(req) : false),
   };

@@ -10,13 +10,16 @@ import { call, errorPayloadOf, hasBridge, on } from './api.js';
 import { AccountsPanel } from './features/accounts/AccountsPanel.js';
 import { SignInDialog, type SignInState } from './features/accounts/SignInDialog.js';
 import { EntraAdminDialog } from './features/admin/EntraAdminDialog.js';
+import { BrowseAzure } from './features/azure/BrowseAzure.js';
+import { useBrowseAzure } from './features/azure/useBrowseAzure.js';
 import { CopyTokenDialog } from './features/interop/CopyTokenDialog.js';
 import { PgAdminDialog } from './features/interop/PgAdminDialog.js';
 import { EmptyState } from './features/profiles/EmptyState.js';
 import { ProfileDetail } from './features/profiles/ProfileDetail.js';
-import { ProfileEditor } from './features/profiles/ProfileEditor.js';
+import { ProfileEditor, type ProfileSeed } from './features/profiles/ProfileEditor.js';
 import { Sidebar, type ConnectionState } from './features/profiles/Sidebar.js';
 import { ConnectPanel, failedStage, type ConnectAttempt, type ConnectStage } from './features/sessions/ConnectPanel.js';
+import { applyPreflight } from './features/sessions/preflight.js';
 import { SessionView } from './features/sessions/SessionView.js';
 import { copyText } from './ui/clipboard.js';
 import { Dialog } from './ui/Dialog.js';
@@ -31,7 +34,7 @@ interface SessionTab {
 }
 
 type DialogState =
-  | { kind: 'editor'; profile: Profile | null; folder: string }
+  | { kind: 'editor'; profile: Profile | null; folder: string; seed?: ProfileSeed }
   | { kind: 'new-folder' }
   | { kind: 'copy-token'; profile: Profile }
   | { kind: 'pgadmin'; selection: string[] }
@@ -64,7 +67,9 @@ export function App(): ReactNode {
   const [extraFolders, setExtraFolders] = useState<string[]>([]);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [tabs, setTabs] = useState<SessionTab[]>([]);
+  // 'home', 'azure' (Browse Azure, once opened) or a session tab's id.
   const [activeTab, setActiveTab] = useState<string>('home');
+  const [azureOpen, setAzureOpen] = useState(false);
   const [dialog, setDialog] = useState<DialogState>(null);
   const [signIn, setSignIn] = useState<SignInState | null>(null);
   const [banners, setBanners] = useState<SignInBanner[]>([]);
@@ -75,6 +80,7 @@ export function App(): ReactNode {
   const toastTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // Accounts a sign-in returned: kept even if accounts.list does not report their cloud.
   const signedInHere = useRef(new Map<string, Account>());
+  const browse = useBrowseAzure(accounts);
 
   const notify = useCallback((text: string) => {
     setToast(text);
@@ -159,6 +165,7 @@ export function App(): ReactNode {
           }),
         ),
       ),
+      on('session.preflight', (e) => setTabs((all) => all.map((t) => (t.profileId === e.profileId ? { ...t, attempt: applyPreflight(t.attempt, e) } : t)))),
       on('signIn.progress', (e) => setSignIn((s) => (s ? { ...s, stage: e.stage } : s))),
       on('signIn.deviceCode', (e) => setSignIn((s) => (s ? { ...s, deviceCode: e, stage: 'waiting-for-device-code' } : s))),
       on('auth.signInRequired', (e) =>
@@ -224,17 +231,20 @@ export function App(): ReactNode {
 
   const connectTab = useCallback(
     async (tabId: string, profileId: string, opts: { fresh?: boolean } = {}) => {
-      // Stages advance with session.connectProgress while sessions.open is pending.
-      updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'tls' }, info: undefined }));
+      // Stages advance with session.connectProgress while sessions.open is pending; the attempt id
+      // ties the Azure pre-flight's events to this attempt.
+      const attemptId = crypto.randomUUID();
+      updateTab(tabId, (t) => ({ ...t, attempt: { id: attemptId, stage: 'tls' }, info: undefined }));
       try {
         // fresh: "Retry with a fresh token" — the main process bypasses every token cache.
-        const info = await call('sessions.open', { profileId, ...(opts.fresh ? { fresh: true } : {}) });
-        updateTab(tabId, (t) => ({ ...t, attempt: { stage: 'done' }, info }));
+        const info = await call('sessions.open', { profileId, attemptId, ...(opts.fresh ? { fresh: true } : {}) });
+        updateTab(tabId, (t) => ({ ...t, attempt: { id: attemptId, stage: 'done' }, info }));
       } catch (e) {
         const error = errorPayloadOf(e);
         const reached = tabsRef.current.find((t) => t.id === tabId)?.attempt.stage ?? 'tls';
         const failedAt = failedStage(error.code, reached);
-        updateTab(tabId, (t) => ({ ...t, attempt: { stage: failedAt, failedAt, error } }));
+        // The pre-flight findings already received stay (the refusal's check follows as an event).
+        updateTab(tabId, (t) => ({ ...t, attempt: { id: attemptId, preflight: t.attempt.id === attemptId ? t.attempt.preflight : undefined, stage: failedAt, failedAt, error } }));
         // The server refused the token: describe what was sent (claims only; the broker has it in memory).
         if (failedAt !== 'auth' || error.code === 'entra_auth_disabled') return;
         const token = await call('tokens.describe', { profileId }).catch(() => undefined);
@@ -307,6 +317,11 @@ export function App(): ReactNode {
     }
   };
 
+  const openAzure = (): void => {
+    setAzureOpen(true);
+    setActiveTab('azure');
+  };
+
   // ------------------------------------------------------------------ render
 
   const activeSession = tabs.find((t) => t.id === activeTab);
@@ -333,6 +348,9 @@ export function App(): ReactNode {
           pgEntra
         </span>
         <span className="spacer" />
+        <button type="button" className="ghost" onClick={openAzure}>
+          Browse Azure
+        </button>
         <button type="button" className="ghost" onClick={() => setDialog({ kind: 'pgadmin', selection: selected ? [selected.id] : [] })}>
           pgAdmin import/export…
         </button>
@@ -406,6 +424,24 @@ export function App(): ReactNode {
               Home
             </button>
           </span>
+          {azureOpen ? (
+            <span className="tab" data-active={activeTab === 'azure'} data-tab="Browse Azure">
+              <button type="button" className="ghost" aria-current={activeTab === 'azure' ? 'page' : undefined} onClick={() => setActiveTab('azure')}>
+                Browse Azure
+              </button>
+              <button
+                type="button"
+                className="close"
+                aria-label="Close Browse Azure"
+                onClick={() => {
+                  setAzureOpen(false);
+                  setActiveTab((a) => (a === 'azure' ? 'home' : a));
+                }}
+              >
+                ✕
+              </button>
+            </span>
+          ) : null}
           {tabs.map((t) => {
             const state = t.info ? t.info.state : t.attempt.error ? 'failed' : 'connecting';
             return (
@@ -421,7 +457,14 @@ export function App(): ReactNode {
           })}
         </nav>
         <div className="tab-panel">
-          {activeSession ? (
+          {activeTab === 'azure' && azureOpen ? (
+            <BrowseAzure
+              state={browse}
+              accounts={accounts}
+              onSignIn={() => doSignIn('interactive', undefined)}
+              onCreateProfile={(proposal) => setDialog({ kind: 'editor', profile: null, folder: '', seed: { fromAzure: proposal } })}
+            />
+          ) : activeSession ? (
             activeSession.info && activeSession.attempt.stage === 'done' ? (
               <SessionView
                 key={activeSession.id}
@@ -452,7 +495,7 @@ export function App(): ReactNode {
               <div className="home-grid">
                 <div className="stack">
                   {loaded && profiles.length === 0 ? (
-                    <EmptyState onAddProfile={() => setDialog({ kind: 'editor', profile: null, folder: '' })} onSignIn={() => void doSignIn('interactive', undefined)} />
+                    <EmptyState onAddProfile={() => setDialog({ kind: 'editor', profile: null, folder: '' })} onSignIn={() => void doSignIn('interactive', undefined)} onBrowseAzure={openAzure} />
                   ) : selected ? (
                     <ProfileDetail
                       key={selected.id}
@@ -501,7 +544,7 @@ export function App(): ReactNode {
           folder={dialog.folder}
           folders={folders}
           accounts={accounts}
-          seed={{}}
+          seed={dialog.seed ?? {}}
           onSignIn={(cloud, tenant) => doSignIn('interactive', cloud, tenant)}
           onSaved={(p) => {
             setDialog(null);

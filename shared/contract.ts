@@ -3,6 +3,17 @@
 // IPC in the app, direct calls in tests/CLI, a Playwright binding in browser tests.
 // Results cross IPC as `{ ok: true, value } | { ok: false, error: ErrorPayload }`.
 import { z } from 'zod';
+import {
+  AzureNoteSchema,
+  AzureServerSchema,
+  EntraAdminSchema,
+  FIREWALL_RULE_NAME,
+  FlexibleServerIdSchema,
+  PreflightFindingSchema,
+  ServerCheckSchema,
+  ServerListingSchema,
+  UsernameChoiceSchema,
+} from './azure.js';
 import { ErrorPayloadSchema, type ErrorPayload } from './errors.js';
 import type { CallName, EventName } from './ipcChannels.js';
 import {
@@ -20,7 +31,7 @@ import {
   VerifyAccessInputSchema,
   VerifyAccessResultSchema,
 } from './ipcSessions.js';
-import { CloudSchema, ProfileInputSchema, ProfileSchema } from './profile.js';
+import { CloudSchema, ProfileInputSchema, ProfileSchema, isIPv4Literal } from './profile.js';
 
 export { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './ipcChannels.js';
 
@@ -31,6 +42,15 @@ const MAX_SQL_CHARS = 4 * 1024 * 1024;
 const PageSize = z.number().int().min(1).max(50_000);
 
 const CloudRefSchema = CloudSchema;
+
+/** A signed-in account's UPN (accounts.list): the ARM calls of the browse view use its token. */
+const AccountUpn = z.string().min(1).max(256);
+/** Who asks ARM from the browse view; omitted cloud: the app's default cloud, as accounts.signIn. */
+const ArmCallerInput = { cloud: CloudRefSchema.optional(), account: AccountUpn };
+/** Subscription ids are GUIDs; bounded and URL-safe because they become part of an ARM path. */
+const SubscriptionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'must be a subscription id like 00000000-0000-0000-0000-000000000000');
+const Ipv4 = z.string().max(15).refine(isIPv4Literal, 'must be an IPv4 address like 203.0.113.7');
+const FirewallRuleName = z.string().regex(FIREWALL_RULE_NAME, 'must be 1–128 letters, digits, "-", "_" or "."');
 
 export const AccountSchema = z.object({
   /** MSAL home account id (`<oid>.<tid>`); identifies the account in calls. */
@@ -133,7 +153,8 @@ export const CONTRACT = {
   'sessions.open': {
     // `fresh`: "Retry with a fresh token" — the token comes from Entra, bypassing every cache (a
     // cached token predates a PIM activation or a group change).
-    input: z.strictObject({ profileId: ProfileId, fresh: z.boolean().optional() }),
+    // `attemptId` (client-generated) tags this attempt's `session.preflight` events.
+    input: z.strictObject({ profileId: ProfileId, fresh: z.boolean().optional(), attemptId: z.uuid().optional() }),
     output: SessionInfoSchema,
   },
   'sessions.close': { input: z.strictObject({ sessionId: SessionIdSchema }), output: z.object({ closed: z.boolean() }) },
@@ -194,12 +215,48 @@ export const CONTRACT = {
     input: z.strictObject({ suggestedName: SuggestedFileName, text: z.string().max(MAX_SAVE_CHARS) }),
     output: z.object({ saved: z.boolean(), path: z.string().nullable() }),
   },
+
+  // Browse Azure (Azure Resource Manager with the chosen account's token). Reading only, except allowMyIp.
+  'azure.listServers': { input: z.strictObject({ ...ArmCallerInput, subscriptionId: SubscriptionId.optional() }), output: ServerListingSchema },
+  'azure.getServer': {
+    input: z.strictObject({ ...ArmCallerInput, server: FlexibleServerIdSchema }),
+    output: z.object({ server: AzureServerSchema, admins: z.array(EntraAdminSchema).nullable(), findings: z.array(PreflightFindingSchema), notes: z.array(AzureNoteSchema) }),
+  },
+  // A profile to confirm in the editor; never saved by this call (the person saves with profiles.save).
+  'azure.proposeProfile': {
+    input: z.strictObject({ ...ArmCallerInput, server: FlexibleServerIdSchema }),
+    output: z.object({ profile: ProfileInputSchema, usernameChoices: z.array(UsernameChoiceSchema), server: AzureServerSchema }),
+  },
+  'azure.checkProfile': { input: z.strictObject({ profileId: ProfileId }), output: ServerCheckSchema },
+  // Changes the server's firewall: the renderer shows server, rule name and address first, and
+  // the main process only adds an address a refusal of this profile's server reported.
+  'azure.allowMyIp': {
+    input: z.strictObject({
+      profileId: ProfileId,
+      ip: Ipv4,
+      ruleName: FirewallRuleName,
+      confirmed: z.literal(true, { error: 'adding a firewall rule needs the person\'s explicit confirmation' }),
+    }),
+    output: z.object({ ruleName: z.string(), startIpAddress: z.string(), endIpAddress: z.string() }),
+  },
 } as const satisfies Record<CallName, CallSpec>;
 
 export const EVENTS = {
   'session.state': SessionStateEventSchema,
   // Stages of sessions.open for a profile while the call is pending (TLS is verified before any token is asked for).
   'session.connectProgress': z.object({ profileId: z.string(), stage: z.enum(CONNECT_STAGES) }),
+  // The Azure pre-flight of a profile being connected (ARM facts: stopped, Entra off, not an admin,
+  // private network …). `connect`: checked alongside the connect; `refusal`: checked again with the
+  // server's refusal, so a firewall block carries its "Allow my IP" fix.
+  'session.preflight': z.object({
+    profileId: z.string(),
+    attemptId: z.string().optional(),
+    phase: z.enum(['connect', 'refusal']),
+    /** `checking`: ARM is being asked (findings empty); `done`: the findings. */
+    status: z.enum(['checking', 'done']),
+    server: AzureServerSchema.nullable(),
+    findings: z.array(PreflightFindingSchema),
+  }),
   'accounts.changed': z.object({ accounts: z.array(AccountSchema) }),
   // `external`: another process (the CLI) changed the file — list again.
   'profiles.changed': z.object({

@@ -31,10 +31,15 @@ export const CALL_NAMES = [
   'interop.importPgAdmin',
   'app.info',
   'app.saveFile',
+  'azure.listServers',
+  'azure.getServer',
+  'azure.proposeProfile',
+  'azure.checkProfile',
+  'azure.allowMyIp',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
-export const EVENT_NAMES = ['session.state', 'session.connectProgress', 'accounts.changed', 'profiles.changed', 'signIn.deviceCode', 'signIn.progress', 'auth.signInRequired'] as const;
+export const EVENT_NAMES = ['session.state', 'session.connectProgress', 'session.preflight', 'accounts.changed', 'profiles.changed', 'signIn.deviceCode', 'signIn.progress', 'auth.signInRequired'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The Electron IPC channel carrying a call (ipcRenderer.invoke / ipcMain.handle). */

@@ -13,7 +13,8 @@ import type {
   VerifyAccessInput,
   VerifyAccessResult,
 } from '../../shared/ipcSessions.js';
-import type { Profile, ProfileValidationResult } from '../../shared/profile.js';
+import type { Cloud, Profile, ProfileValidationResult } from '../../shared/profile.js';
+import type { AzureService } from '../azure/azureService.js';
 import type { SessionTarget } from '../sessions/types.js';
 import type { EventSink } from './router.js';
 
@@ -106,6 +107,15 @@ export interface Services {
    * Absent: tokens.copy is always refused.
    */
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
+  /** Azure Resource Manager: Browse Azure, the connect pre-flight and "Allow my IP". */
+  azure: AzureService;
+  /** The cloud ref for ARM calls that name none (as accounts.signIn); default `public`. */
+  defaultCloud?: string;
+  /**
+   * The PostgreSQL domains of a cloud (a custom cloud's from its file): a connect to a host in
+   * them gets the Azure pre-flight. Absent: the built-in clouds' domains (custom clouds: none).
+   */
+  postgresDomainsOf?(cloud: Cloud): readonly string[];
   /** Pushes an event to the renderer(s); validated against the contract by the implementation. */
   events: EventSink;
 }

@@ -2,11 +2,14 @@
 // services with their built-in public cloud (no cloud file), the built renderer in Chromium, and
 // the simulated Azure answering as login.microsoftonline.com and myserver.postgres.database.azure.com.
 // Add the profile → sign in with the secondary ID on the chooser → connect as db-admins → run a
-// query → outlive the token → export to pgAdmin.
+// query → outlive the token → export to pgAdmin. Then Browse Azure (ARM as management.azure.com):
+// a profile from myserver connects as db-admins with no typed host; one from lockedserver is
+// refused by its firewall → the diagnostics show the address the server saw → "Allow my IP" →
+// the rule is added through ARM → the connect succeeds.
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppPage } from '../e2e/appPage.js';
-import { captureFailure, startHarness, type Harness } from '../e2e/harness.js';
+import { axeSerious, captureFailure, screenshotBoth, startHarness, type Harness } from '../e2e/harness.js';
 import { PUBLIC_SERVER } from '../sim/publicCloud.js';
 import { ACCOUNTS } from '../sim/types.js';
 import { namespaceOrSkip } from './fixture.js';
@@ -75,6 +78,61 @@ describe.skipIf(skip !== undefined)('public cloud: the desktop app journey', () 
     expect(server?.PasswordExecCommand).toMatch(/ token /);
     expect(server?.PasswordExecCommand).not.toContain('--cloud');
     expect(readFileSync(file, 'utf8')).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // no JWT in the file
+    expect(await h.cspViolations()).toEqual([]);
+    expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+    expect(h.invalidEvents).toEqual([]);
+  });
+
+  /** Browse Azure → the server → "Create profile" → the editor as proposed → Save. */
+  async function profileFromAzure(server: string): Promise<void> {
+    await h.page.getByRole('banner').getByRole('button', { name: 'Browse Azure' }).click();
+    const item = h.page.getByTestId('browse-azure').locator(`button.server-item[data-server="${server}"]`);
+    await item.click({ timeout: 30_000 });
+    const details = h.page.getByTestId('server-details');
+    await expect.poll(() => details.innerText(), { timeout: 20_000 }).toContain(`${server}.postgres.database.azure.com`);
+    await details.getByRole('button', { name: 'Create profile' }).click();
+    const editor = app.dialog('profile-editor');
+    await editor.waitFor({ timeout: 30_000 });
+    expect(await editor.getByLabel('Server name').inputValue()).toBe(`${server}.postgres.database.azure.com`);
+    expect(await editor.getByLabel('Cloud', { exact: true }).inputValue()).toBe('public');
+    expect(await editor.getByLabel('Username', { exact: true }).inputValue()).toBe(ACCOUNTS.adminGroup);
+    expect(await editor.getByLabel('Account', { exact: true }).inputValue()).toBe(ACCOUNTS.secondary);
+    // Inside the public cloud's domains: no consent to confirm.
+    expect(await editor.getByRole('checkbox', { name: /non-Azure host/ }).count()).toBe(0);
+    await app.saveProfile();
+    await app.profileInSidebar(server).waitFor();
+  }
+
+  it('Browse Azure: a profile from myserver connects as db-admins without a typed host', { timeout: 90_000 }, async () => {
+    // The export's dialog is still open from the journey above.
+    await app.dialog('pgadmin').getByRole('button', { name: 'Close' }).click();
+    await app.dialog('pgadmin').waitFor({ state: 'detached' });
+    await profileFromAzure('myserver');
+    await app.connect('myserver');
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 20_000 }).toBe(ACCOUNTS.adminGroup);
+  });
+
+  it('lockedserver: the firewall refusal offers "Allow my IP" with the address the server saw; after it the connect works', { timeout: 120_000 }, async () => {
+    await profileFromAzure('lockedserver');
+    await app.connect('lockedserver');
+    const diag = h.page.getByTestId('diagnostics');
+    await diag.waitFor({ timeout: 30_000 });
+    const finding = diag.locator('[data-finding="firewall_blocked"]');
+    await finding.waitFor({ timeout: 30_000 });
+    expect(await finding.innerText()).toContain('127.0.0.1');
+    await h.page.getByTestId('toast').waitFor({ state: 'detached', timeout: 10_000 });
+    await screenshotBoth(h.page, 'public-cloud-connect-firewall-finding');
+    expect(await axeSerious(h.page, 'public-cloud-firewall-finding')).toEqual([]);
+    await finding.getByRole('button', { name: 'Allow my IP…' }).click();
+    const confirm = app.dialog('allow-my-ip');
+    await confirm.waitFor();
+    expect(await confirm.innerText()).toMatch(/Server\s+lockedserver[\s\S]*Rule name\s+pgentra-127-0-0-1[\s\S]*IP range\s+127\.0\.0\.1 – 127\.0\.0\.1/);
+    await confirm.getByRole('button', { name: 'Add rule' }).click();
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 20_000 }).toBe(ACCOUNTS.adminGroup);
+    expect(h.sim.arm.control.firewallRules('lockedserver').map((r) => r.name)).toContain('pgentra-127-0-0-1');
+    expect(h.sim.arm.control.requestCount('firewallRules:write')).toBe(1);
     expect(await h.cspViolations()).toEqual([]);
     expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
     expect(h.invalidEvents).toEqual([]);

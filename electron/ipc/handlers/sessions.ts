@@ -1,5 +1,6 @@
 // sessions.* and admin.*: the renderer names a saved profile, never a host, so a token only goes
 // where the person saved (and confirmed) a profile.
+import type { ConnectPreflight } from '../connectPreflight.js';
 import type { Handlers } from '../router.js';
 import type { Services } from '../services.js';
 
@@ -17,12 +18,20 @@ type SessionHandlers = Pick<
   | 'admin.verifyAccess'
 >;
 
-export function sessionHandlers(s: Pick<Services, 'profiles' | 'sessions'>): SessionHandlers {
+export function sessionHandlers(s: Pick<Services, 'profiles' | 'sessions'>, preflight?: Pick<ConnectPreflight, 'begin'>): SessionHandlers {
   return {
-    'sessions.open': async ({ profileId, fresh }) => {
+    'sessions.open': async ({ profileId, fresh, attemptId }) => {
       const profile = await s.profiles.get(profileId);
-      const sessionId = await s.sessions.open(profile, fresh ? { fresh: true } : {});
-      return s.sessions.info(sessionId);
+      // The Azure pre-flight runs beside the connect and reports through events; it never delays or fails it.
+      const checks = preflight?.begin(profile, attemptId);
+      try {
+        const sessionId = await s.sessions.open(profile, fresh ? { fresh: true } : {});
+        checks?.succeeded();
+        return s.sessions.info(sessionId);
+      } catch (e) {
+        checks?.failed(e);
+        throw e;
+      }
     },
     'sessions.close': async ({ sessionId }) => {
       await s.sessions.close(sessionId);

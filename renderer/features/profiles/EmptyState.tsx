@@ -1,8 +1,9 @@
 // First run: explains the three things pgEntra needs (the server, the Entra admin group, your
-// secondary ID) — the same facts admins used to paste into pgAdmin — and offers the first profile.
+// secondary ID) — the same facts admins used to paste into pgAdmin — and offers the first profile,
+// typed in or picked from the servers Azure shows the account (Browse Azure).
 import type { ReactNode } from 'react';
 
-export function EmptyState({ onAddProfile, onSignIn }: { onAddProfile: () => void; onSignIn: () => void }): ReactNode {
+export function EmptyState({ onAddProfile, onSignIn, onBrowseAzure }: { onAddProfile: () => void; onSignIn: () => void; onBrowseAzure: () => void }): ReactNode {
   return (
     <section className="empty-state" aria-labelledby="empty-title">
       <h1 id="empty-title">Connect to Azure PostgreSQL with Entra ID</h1>
@@ -34,6 +35,9 @@ export function EmptyState({ onAddProfile, onSignIn }: { onAddProfile: () => voi
       <div className="row">
         <button type="button" className="primary" onClick={onAddProfile}>
           Add your first server
+        </button>
+        <button type="button" onClick={onBrowseAzure}>
+          Find it in Azure…
         </button>
         <button type="button" onClick={onSignIn}>
           Sign in first

@@ -2,8 +2,11 @@
 // database, username = the Entra group), then the identity (credential kind, account, tenant),
 // cloud, TLS and colour. Validation runs in the main process (it knows custom clouds' domains)
 // as you type; warnings that need consent (non-Azure host, weaker TLS) are explicit checkboxes.
+// From Browse Azure it opens prefilled with Azure's proposal (the server's link kept in `azure`)
+// and offers the proposed usernames as choices; the person still confirms with Save.
 import { useEffect, useMemo, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { Account, CallInputRaw } from '../../../shared/contract.js';
+import { parseFlexibleServerId } from '../../../shared/azure.js';
+import type { Account, CallInputRaw, CallOutput } from '../../../shared/contract.js';
 import type { CredentialKind } from '../../../shared/credential.js';
 import type { Profile, ProfileFieldError } from '../../../shared/profile.js';
 import { usernameHints } from '../../../shared/profile.js';
@@ -37,6 +40,8 @@ interface Draft {
   confirmWeakTls: boolean;
   /** "Trust this custom cloud file" for this save (recorded outside the profile, never stored in it). */
   confirmCloudTrust: boolean;
+  /** The ARM resource id of the server (Browse Azure); kept so pre-flight checks find it without a search. */
+  azureResourceId: string;
 }
 
 export interface ProfileSeed {
@@ -44,9 +49,15 @@ export interface ProfileSeed {
   port?: number;
   username?: string;
   customCloudFile?: string;
+  /** Browse Azure's proposal: every field prefilled, the usernames to choose from. */
+  fromAzure?: CallOutput<'azure.proposeProfile'>;
 }
 
-function draftFrom(p: Profile | null, folder: string, seed: ProfileSeed): Draft {
+/** The fields a draft starts from: a saved profile, or Azure's proposal for a new one. */
+type DraftSource = Omit<Profile, 'id' | 'createdAt' | 'updatedAt'>;
+
+function draftFrom(saved: Profile | null, folder: string, seed: ProfileSeed): Draft {
+  const p: DraftSource | null = saved ?? seed.fromAzure?.profile ?? null;
   const c = p?.credential;
   return {
     name: p?.name ?? '',
@@ -67,7 +78,19 @@ function draftFrom(p: Profile | null, folder: string, seed: ProfileSeed): Draft 
     confirmNonAzure: p?.confirmations.nonAzureHost === true,
     confirmWeakTls: p?.confirmations.weakerTls === true,
     confirmCloudTrust: false,
+    azureResourceId: p?.azure?.resourceId ?? '',
   };
+}
+
+/**
+ * The Azure server a draft stays linked to: only while its host still names that server (its first
+ * label, as in NAME.postgres.database.azure.com or NAME.privatelink…). A host changed to another
+ * server drops the link, so pre-flight checks and "Allow my IP" never act on the old server.
+ */
+export function linkedServer(host: string, resourceId: string): { name: string; linked: boolean } | undefined {
+  const name = resourceId ? parseFlexibleServerId(resourceId)?.name : undefined;
+  if (!name) return undefined;
+  return { name, linked: host.trim().toLowerCase().split('.')[0] === name.toLowerCase() };
 }
 
 /** The draft as raw profile input (what profiles.validate and profiles.save take). */
@@ -96,6 +119,7 @@ function toInput(d: Draft): Record<string, unknown> {
     sslmode: d.sslmode,
     ...(d.color ? { color: d.color } : {}),
     ...(d.notes.trim() ? { notes: d.notes } : {}),
+    ...(linkedServer(d.host, d.azureResourceId)?.linked ? { azure: { resourceId: d.azureResourceId } } : {}),
     confirmations,
   };
 }
@@ -113,6 +137,8 @@ export interface ProfileEditorProps {
 
 export function ProfileEditor({ profile, folder, folders, accounts, seed, onSignIn, onSaved, onClose }: ProfileEditorProps): ReactNode {
   const [draft, setDraft] = useState<Draft>(() => draftFrom(profile, folder, seed));
+  const usernameChoices = profile ? [] : (seed.fromAzure?.usernameChoices ?? []);
+  const link = linkedServer(draft.host, draft.azureResourceId);
   const [errors, setErrors] = useState<ProfileFieldError[]>([]);
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [showAll, setShowAll] = useState(false);
@@ -181,7 +207,7 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
   const blockingCount = errors.filter((e) => e.code === 'invalid_input').length;
   return (
     <Dialog
-      title={profile ? `Edit ${profile.name}` : 'New server profile'}
+      title={profile ? `Edit ${profile.name}` : seed.fromAzure ? `New profile for ${seed.fromAzure.server.name}` : 'New server profile'}
       onClose={onClose}
       wide
       name="profile-editor"
@@ -203,6 +229,11 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
       }
     >
       <form id={formId} className="stack" onSubmit={(e) => void submit(e)} noValidate>
+        {seed.fromAzure && !profile ? (
+          <p className="alert info">
+            Filled in from Azure for <strong>{seed.fromAzure.server.name}</strong> ({seed.fromAzure.server.resourceGroup}, {seed.fromAzure.server.location}). Check the username and save; nothing is saved until you do.
+          </p>
+        ) : null}
         <fieldset>
           <legend>Server</legend>
           <div className="form-grid">
@@ -215,6 +246,23 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
             <Field label="Maintenance database" error={errorFor('database')}>
               <input type="text" value={draft.database} spellCheck={false} onChange={(e) => set('database', e.target.value)} />
             </Field>
+            {usernameChoices.length > 0 ? (
+              <div className="field span-2">
+                <span className="field-label" id="username-choices-label">
+                  Proposed usernames
+                </span>
+                <div className="choice-list" role="radiogroup" aria-labelledby="username-choices-label">
+                  {usernameChoices.map((c) => (
+                    <label key={c.username} className="choice">
+                      <input type="radio" name="username-choice" checked={draft.username === c.username} onChange={() => set('username', c.username)} />
+                      <span>
+                        <strong>{c.username}</strong> <span className="muted">— {c.label}</span>
+                      </span>
+                    </label>
+                  ))}
+                </div>
+              </div>
+            ) : null}
             <Field
               label="Username"
               className="span-2"
@@ -225,6 +273,13 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
               <input type="text" value={draft.username} spellCheck={false} autoComplete="off" onChange={(e) => set('username', e.target.value)} />
             </Field>
           </div>
+          {link ? (
+            <p className="muted" data-testid="azure-link">
+              {link.linked
+                ? `Linked to the Azure server ${link.name}: its pre-flight checks and “Allow my IP” use it.`
+                : `This host does not name the Azure server ${link.name}, so saving removes the profile’s link to it.`}
+            </p>
+          ) : null}
         </fieldset>
 
         <fieldset>

@@ -1,22 +1,43 @@
 // A connection attempt: progress as the main process reports it (verified TLS → Entra token →
 // authenticating; no token is asked for before the server's certificate checks out) and, when it
 // fails, the diagnostics — what was sent (username, account, token claims, never the token), why
-// it most likely failed and the fix.
-import type { ReactNode } from 'react';
-import type { TokenDescription } from '../../../shared/contract.js';
+// it most likely failed and the fix. Azure's pre-flight findings (from ARM, beside the connect)
+// show in both, with "Allow my IP…" when the firewall refused this computer.
+import { useState, type ReactNode } from 'react';
+import type { CallOutput, TokenDescription } from '../../../shared/contract.js';
 import type { ErrorPayload } from '../../../shared/errors.js';
 import type { Profile } from '../../../shared/profile.js';
 import { usernameHints } from '../../../shared/profile.js';
+import { AllowMyIpDialog } from '../azure/AllowMyIpDialog.js';
+import { PreflightFindings } from '../azure/PreflightFindings.js';
 import { accountOf } from '../profiles/profileTree.js';
+import type { PreflightState } from './preflight.js';
 
 export type ConnectStage = 'tls' | 'token' | 'auth' | 'done';
 
 export interface ConnectAttempt {
+  /** Tags the attempt's `session.preflight` events. */
+  id?: string;
   stage: ConnectStage;
   error?: ErrorPayload;
   /** Which stage failed. */
   failedAt?: ConnectStage;
   token?: TokenDescription;
+  /** What Azure says about the server (checked beside the connect, and again after a refusal). */
+  preflight?: PreflightState;
+}
+
+/** The Azure checks of an attempt: "checking…" while ARM is asked, then the findings. */
+function AzureChecks({ preflight, onFix }: { preflight: PreflightState | undefined; onFix: (fix: { ip: string; ruleName: string }) => void }): ReactNode {
+  if (!preflight) return null;
+  if (preflight.status === 'checking') {
+    return (
+      <p className="muted row" data-testid="preflight-checking">
+        <span className="spinner" aria-hidden="true" /> Checking the server in Azure…
+      </p>
+    );
+  }
+  return <PreflightFindings findings={preflight.findings} onFix={(f) => f.fix && onFix(f.fix)} />;
 }
 
 const STEPS: Array<{ stage: Exclude<ConnectStage, 'done'>; label: string }> = [
@@ -127,6 +148,8 @@ export function ConnectPanel({
   const failed = attempt.error !== undefined;
   const d = failed ? diagnose(profile, attempt) : undefined;
   const t = attempt.token;
+  const [allowing, setAllowing] = useState<{ ip: string; ruleName: string } | null>(null);
+  const [added, setAdded] = useState<CallOutput<'azure.allowMyIp'> | null>(null);
   return (
     <div className="connect-panel">
       <section className="card connect-card stack" aria-labelledby="connect-title" data-testid="connect-panel">
@@ -156,6 +179,13 @@ export function ConnectPanel({
               <h3>{attempt.error.message}</h3>
               <p>{d.why}</p>
             </div>
+            {attempt.preflight ? (
+              <section className="stack tight" aria-labelledby="azure-checks-title">
+                <h3 id="azure-checks-title">What Azure says about the server</h3>
+                <AzureChecks preflight={attempt.preflight} onFix={setAllowing} />
+                {attempt.preflight.status === 'done' && attempt.preflight.findings.length === 0 ? <p className="faint">No problems found in the server’s Azure settings.</p> : null}
+              </section>
+            ) : null}
             {d.fixes.length ? (
               <div className="fix">
                 <strong>How to fix it</strong>
@@ -242,11 +272,32 @@ export function ConnectPanel({
             </div>
           </div>
         ) : (
-          <p className="muted row">
-            <span className="spinner" aria-hidden="true" /> {profile.username} on {profile.host} as {accountOf(profile)}
-          </p>
+          <>
+            <p className="muted row">
+              <span className="spinner" aria-hidden="true" /> {profile.username} on {profile.host} as {accountOf(profile)}
+            </p>
+            {added ? (
+              <p className="faint" role="status">
+                Firewall rule {added.ruleName} ({added.startIpAddress} – {added.endIpAddress}) added; connecting again.
+              </p>
+            ) : null}
+            <AzureChecks preflight={attempt.preflight} onFix={setAllowing} />
+          </>
         )}
       </section>
+      {allowing ? (
+        <AllowMyIpDialog
+          profile={profile}
+          serverName={attempt.preflight?.server?.name ?? profile.host}
+          fix={allowing}
+          onClose={() => setAllowing(null)}
+          onAdded={(rule) => {
+            setAllowing(null);
+            setAdded(rule);
+            onRetry();
+          }}
+        />
+      ) : null}
     </div>
   );
 }

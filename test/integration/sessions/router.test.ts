@@ -55,6 +55,7 @@ beforeAll(async () => {
     interop: { exportPgAdmin: notUsed, importPgAdmin: notUsed },
     appInfo: () => ({ name: 'pgEntra', version: 'test', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: '/tmp' }),
     saveFile: notUsed,
+    azure: { listServers: notUsed, getServer: notUsed, proposeProfile: notUsed, checkProfile: notUsed, allowIp: notUsed },
     events: () => undefined,
   };
   router = createRouter(createHandlers(services), { validateOutput: true });

@@ -1,5 +1,10 @@
 // A valid payload for every contract call and fake services for handler tests.
+import type { AzureService } from '../../../electron/azure/azureService.js';
+import type { Services, SessionsService } from '../../../electron/ipc/services.js';
+import type { AzureServer } from '../../../shared/azure.js';
+import { PgEntraError } from '../../../shared/errors.js';
 import type { CallInputRaw, CallName } from '../../../shared/contract.js';
+import type { SessionInfo } from '../../../shared/ipcSessions.js';
 import type { Profile } from '../../../shared/profile.js';
 import type { SenderInfo } from '../../../electron/ipc/senderPolicy.js';
 
@@ -8,6 +13,7 @@ export const TRUSTED: SenderInfo = { frameUrl: 'app://pgentra/index.html', isMai
 export const PROFILE_ID = '0b6f7a36-8f3c-4c4e-9d0e-6a3b0f1f2a11';
 export const SESSION_ID = '5d0b1e2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
 export const QUERY_ID = '9a8b7c6d-5e4f-4a3b-9c1d-0e1f2a3b4c5d';
+export const SERVER_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/prod';
 
 export const PROFILE: Profile = {
   id: PROFILE_ID,
@@ -26,6 +32,49 @@ export const PROFILE: Profile = {
   createdAt: '2024-05-01T12:00:00.000Z',
   updatedAt: '2024-05-01T12:00:00.000Z',
 };
+
+/** What sessions.info reports for a fake session opened on PROFILE. */
+export const SESSION_INFO: SessionInfo = {
+  sessionId: SESSION_ID,
+  host: PROFILE.host,
+  port: 5432,
+  database: 'postgres',
+  username: 'db-admins',
+  sslmode: 'verify-full',
+  state: 'connected',
+  currentUser: 'db-admins',
+  sessionUser: 'db-admins',
+  serverVersion: '16.4',
+  backendPid: 42,
+  tls: null,
+  account: 'adm-alice@contoso.example',
+  tokenExpiresOn: null,
+  connectedAt: null,
+  reconnects: 0,
+};
+
+/** A Ready, public, Entra-enabled flexible server as ARM describes it (Browse Azure and pre-flight tests). */
+export function azureServer(name: string, subscriptionId = '00000000-0000-0000-0000-000000000001', over: Partial<AzureServer> = {}): AzureServer {
+  return {
+    id: `/subscriptions/${subscriptionId}/resourceGroups/rg-prod/providers/Microsoft.DBforPostgreSQL/flexibleServers/${name}`,
+    name,
+    subscriptionId,
+    resourceGroup: 'rg-prod',
+    location: 'westeurope',
+    fqdn: `${name}.postgres.database.azure.com`,
+    version: '16',
+    state: 'Ready',
+    sku: 'Standard_D2ds_v5',
+    entraAuth: 'enabled',
+    passwordAuth: 'disabled',
+    entraTenantId: null,
+    publicNetworkAccess: 'enabled',
+    privateNetwork: false,
+    replicationRole: 'Primary',
+    administratorLogin: null,
+    ...over,
+  };
+}
 
 export const VALID_INPUTS: { [K in CallName]: CallInputRaw<K> } = {
   'profiles.list': {},
@@ -56,6 +105,11 @@ export const VALID_INPUTS: { [K in CallName]: CallInputRaw<K> } = {
   'interop.importPgAdmin': { json: '{"Servers":{}}' },
   'app.info': {},
   'app.saveFile': { suggestedName: 'servers.json', text: '{}' },
+  'azure.listServers': { account: 'adm-alice@contoso.example' },
+  'azure.getServer': { account: 'adm-alice@contoso.example', server: SERVER_ID },
+  'azure.proposeProfile': { cloud: 'public', account: 'adm-alice@contoso.example', server: SERVER_ID },
+  'azure.checkProfile': { profileId: PROFILE_ID },
+  'azure.allowMyIp': { profileId: PROFILE_ID, ip: '203.0.113.7', ruleName: 'pgentra-203-0-113-7', confirmed: true },
 };
 
 /** Structurally wrong payloads every call must refuse. */
@@ -69,4 +123,42 @@ export function malformedPayloads(valid: unknown): Array<{ label: string; payloa
     { label: 'an array', payload: [valid] },
     { label: 'an unknown extra field', payload: { ...base, injected: '<script>' } },
   ];
+}
+
+const notWired = async (): Promise<never> => {
+  throw new PgEntraError('internal', 'not used in this test');
+};
+
+/** An AzureService for handler tests that make no ARM call. */
+export const UNUSED_AZURE: AzureService = { listServers: notWired, getServer: notWired, proposeProfile: notWired, checkProfile: notWired, allowIp: notWired };
+
+/**
+ * Services for sessions.open tests: `profile` under PROFILE_ID, a session manager that only opens
+ * (and reports SESSION_INFO), and nothing else wired.
+ */
+export function openOnlyServices(opts: { open: SessionsService['open']; profile?: Profile; azure?: AzureService }): Services {
+  const profile = opts.profile ?? PROFILE;
+  return {
+    profiles: { get: async (id: string) => (id === PROFILE_ID ? profile : Promise.reject(new PgEntraError('not_found', 'No such profile.'))) } as unknown as Services['profiles'],
+    sessions: {
+      open: opts.open,
+      info: () => SESSION_INFO,
+      close: notWired,
+      query: notWired,
+      fetchMore: notWired,
+      cancel: notWired,
+      history: () => [],
+      listPrincipals: notWired,
+      createPrincipal: notWired,
+      verifyAccess: notWired,
+    },
+    accounts: {} as Services['accounts'],
+    tokens: {} as Services['tokens'],
+    interop: {} as Services['interop'],
+    appInfo: () => ({ name: 'pgEntra', version: '0', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: '/tmp/x' }),
+    saveFile: notWired,
+    confirmTokenCopy: async () => false,
+    azure: opts.azure ?? UNUSED_AZURE,
+    events: () => undefined,
+  };
 }

@@ -6,58 +6,17 @@ import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter } from '../../../electron/ipc/router.js';
 import type { Services } from '../../../electron/ipc/services.js';
 import { CONTRACT } from '../../../shared/contract.js';
-import { PgEntraError } from '../../../shared/errors.js';
-import type { SessionInfo } from '../../../shared/ipcSessions.js';
-import { PROFILE, PROFILE_ID, SESSION_ID, TRUSTED } from './fixtures.js';
+import { PROFILE_ID, SESSION_ID, SESSION_INFO, TRUSTED, openOnlyServices } from './fixtures.js';
 
-const INFO: SessionInfo = {
-  sessionId: SESSION_ID,
-  host: PROFILE.host,
-  port: 5432,
-  database: 'postgres',
-  username: 'db-admins',
-  sslmode: 'verify-full',
-  state: 'connected',
-  currentUser: 'db-admins',
-  sessionUser: 'db-admins',
-  serverVersion: '16.4',
-  backendPid: 42,
-  tls: null,
-  account: 'adm-alice@contoso.example',
-  tokenExpiresOn: null,
-  connectedAt: null,
-  reconnects: 0,
-};
+const INFO = SESSION_INFO;
 
 function services(opened: Array<{ fresh?: boolean }>): Services {
-  const notWired = async (): Promise<never> => {
-    throw new PgEntraError('internal', 'not used in this test');
-  };
-  return {
-    profiles: { get: async () => PROFILE } as unknown as Services['profiles'],
-    sessions: {
-      open: async (_target, opts) => {
-        opened.push({ ...opts });
-        return SESSION_ID;
-      },
-      info: () => INFO,
-      close: notWired,
-      query: notWired,
-      fetchMore: notWired,
-      cancel: notWired,
-      history: () => [],
-      listPrincipals: notWired,
-      createPrincipal: notWired,
-      verifyAccess: notWired,
+  return openOnlyServices({
+    open: async (_target, opts) => {
+      opened.push({ ...opts });
+      return SESSION_ID;
     },
-    accounts: {} as Services['accounts'],
-    tokens: {} as Services['tokens'],
-    interop: {} as Services['interop'],
-    appInfo: () => ({ name: 'pgEntra', version: '0', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: '/tmp/x' }),
-    saveFile: notWired,
-    confirmTokenCopy: async () => false,
-    events: () => undefined,
-  };
+  });
 }
 
 describe('sessions.open with fresh', () => {

@@ -6,25 +6,13 @@ import { createRouter } from '../../../electron/ipc/router.js';
 import type { Services, SessionsService, TokenCopyRequest } from '../../../electron/ipc/services.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionInfo } from '../../../shared/ipcSessions.js';
-import { PROFILE, PROFILE_ID, QUERY_ID, SESSION_ID, TRUSTED } from './fixtures.js';
+import { PROFILE, PROFILE_ID, QUERY_ID, SESSION_ID, SESSION_INFO, TRUSTED, UNUSED_AZURE } from './fixtures.js';
 
 const INFO: SessionInfo = {
-  sessionId: SESSION_ID,
-  host: PROFILE.host,
-  port: 5432,
-  database: 'postgres',
-  username: 'db-admins',
-  sslmode: 'verify-full',
-  state: 'connected',
-  currentUser: 'db-admins',
-  sessionUser: 'db-admins',
-  serverVersion: '16.4',
-  backendPid: 42,
+  ...SESSION_INFO,
   tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
-  account: 'adm-alice@contoso.example',
   tokenExpiresOn: '2030-01-01T00:00:00.000Z',
   connectedAt: '2024-01-01T00:00:00.000Z',
-  reconnects: 0,
 };
 
 function fakeServices(opened: unknown[], calls: unknown[] = [], confirmCopy: (req: TokenCopyRequest) => Promise<boolean> = async () => true): Services {
@@ -89,6 +77,7 @@ function fakeServices(opened: unknown[], calls: unknown[] = [], confirmCopy: (re
       calls.push(req);
       return { saved: true, path: `/home/me/${req.suggestedName}` };
     },
+    azure: UNUSED_AZURE,
     events: () => undefined,
     confirmTokenCopy: confirmCopy,
   };

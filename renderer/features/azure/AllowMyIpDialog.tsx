@@ -1,0 +1,83 @@
+// "Allow my IP": the confirmation before pgEntra changes a server's firewall. It shows the server,
+// the rule name and the address range first; Cancel is the default. Adding the rule is a
+// long-running ARM operation, so the dialog stays open with its progress until Azure finishes.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { CallOutput } from '../../../shared/contract.js';
+import type { Profile } from '../../../shared/profile.js';
+import { call, errorPayloadOf } from '../../api.js';
+import { Dialog } from '../../ui/Dialog.js';
+
+export interface AllowMyIpDialogProps {
+  profile: Profile;
+  /** The server's name as ARM knows it (the profile's host when unknown). */
+  serverName: string;
+  fix: { ip: string; ruleName: string };
+  onAdded: (rule: CallOutput<'azure.allowMyIp'>) => void;
+  onClose: () => void;
+}
+
+export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: AllowMyIpDialogProps): ReactNode {
+  const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const cancelRef = useRef<HTMLButtonElement>(null);
+  // Cancel is the default: focused once the modal has opened (showModal runs after this mounts).
+  useEffect(() => {
+    const t = setTimeout(() => cancelRef.current?.focus(), 0);
+    return () => clearTimeout(t);
+  }, []);
+
+  const add = async (): Promise<void> => {
+    setAdding(true);
+    setError(null);
+    try {
+      onAdded(await call('azure.allowMyIp', { profileId: profile.id, ip: fix.ip, ruleName: fix.ruleName, confirmed: true }));
+    } catch (e) {
+      const p = errorPayloadOf(e);
+      setError(`${p.message}${p.hint ? ` ${p.hint}` : ''}`);
+      setAdding(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title="Allow my IP address?"
+      name="allow-my-ip"
+      onClose={() => {
+        if (!adding) onClose();
+      }}
+      footer={
+        <>
+          <button type="button" ref={cancelRef} onClick={onClose} disabled={adding}>
+            Cancel
+          </button>
+          <button type="button" className="primary" onClick={() => void add()} disabled={adding}>
+            Add rule
+          </button>
+        </>
+      }
+    >
+      <p>pgEntra will add a firewall rule to the server in Azure so that connections from this address are let through. Anyone connecting from this address can then reach the server’s login (they still need to sign in).</p>
+      <dl className="facts">
+        <dt>Server</dt>
+        <dd>{serverName}</dd>
+        <dt>Rule name</dt>
+        <dd>{fix.ruleName}</dd>
+        <dt>IP range</dt>
+        <dd>
+          {fix.ip} – {fix.ip}
+        </dd>
+      </dl>
+      <p className="muted">The address is the one the server reported when it refused the connection. Remove the rule in the Azure portal when you no longer need it.</p>
+      {adding ? (
+        <p className="row" role="status">
+          <span className="spinner" aria-hidden="true" /> Adding the firewall rule (this can take a minute)…
+        </p>
+      ) : null}
+      {error ? (
+        <div className="alert error" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </Dialog>
+  );
+}
