@@ -16,6 +16,7 @@ import { customCloudDomains, openProfileStore } from './profiles/profileAccess.j
 import { CLOUD_TRUST_WARNING, cloudConsentError, cloudTrustStatus, describeCloudFacts, trustCloudFile } from './connect/cloudTrust.js';
 import type { ProfileStore } from './profiles/profileStore.js';
 import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
+import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './interop/passwordExecTiming.js';
 import { targetOsFor } from './interop/shellQuote.js';
 import { SessionManager } from './sessions/manager.js';
 import { preflight } from './connect/preflight.js';
@@ -318,7 +319,7 @@ function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAcco
       // (an unconfirmed custom cloud file, an unconfirmed host or TLS mode).
       for (const p of profiles) preflight(p, { dataDir: shell.dataDir });
       // locateCli's not_found ("launcher is not installed next to the app …") reaches the renderer as is.
-      const json = await exportPgAdminJson(profiles, { dataDir: shell.dataDir, os: targetOsFor(process.platform), env: process.env, passwordExecExpiration: 0 });
+      const json = await exportPgAdminJson(profiles, { dataDir: shell.dataDir, os: targetOsFor(process.platform), env: process.env, passwordExecExpiration: PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS });
       return { json, count: profiles.length };
     },
     async importPgAdmin(json, conflict, allowedHosts) {

@@ -4,6 +4,7 @@
 // holds no secret — only a command that prints one.
 import type { Profile } from '../../shared/profile.js';
 import { preflight } from '../connect/preflight.js';
+import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './passwordExecTiming.js';
 import { commandLineFor, type TargetOs } from './shellQuote.js';
 
 export const DEFAULT_PGADMIN_GROUP = 'pgEntra';
@@ -31,8 +32,12 @@ export interface PgAdminExportOptions {
   os: TargetOs;
   /** Absolute argv prefix of the pgentra CLI (see cliLocation.ts). */
   launcher: readonly string[];
-  /** Seconds pgAdmin may reuse the password; 0 = run the command for every new connection. */
-  passwordExecExpiration: number;
+  /**
+   * Seconds pgAdmin may reuse the password; 0 = run the command for every new connection.
+   * Default PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS (240): below the 300 s a token from
+   * `pgentra token` has left at least, so pgAdmin never logs in with an expired one.
+   */
+  passwordExecExpiration?: number;
   /** Absolute path of the root certificate file for the profile (custom cloud CA or the system bundle). */
   sslRootCertFor(profile: Profile): string;
   /**
@@ -62,14 +67,15 @@ export function pgadminServerFor(profile: Profile, opts: PgAdminExportOptions): 
     Username: profile.username,
     ConnectionParameters: { sslmode: profile.sslmode, sslrootcert: opts.sslRootCertFor(profile), connect_timeout: profile.connectTimeoutSeconds },
     PasswordExecCommand: commandLineFor(opts.os, passwordCommandArgv(profile, opts.launcher)),
-    PasswordExecExpiration: opts.passwordExecExpiration,
+    PasswordExecExpiration: opts.passwordExecExpiration ?? PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS,
     ...(profile.notes ? { Comment: profile.notes } : {}),
     ...(profile.color ? { BGColor: profile.color } : {}),
   };
 }
 
 export function buildPgAdminExport(profiles: readonly Profile[], opts: PgAdminExportOptions): PgAdminExportFile {
-  if (!Number.isInteger(opts.passwordExecExpiration) || opts.passwordExecExpiration < 0) {
+  const expiration = opts.passwordExecExpiration ?? PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS;
+  if (!Number.isInteger(expiration) || expiration < 0) {
     throw new RangeError('passwordExecExpiration must be a whole number of seconds ≥ 0');
   }
   // The same checks as a connection, before anything is written (a throw names the profile).

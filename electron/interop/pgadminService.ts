@@ -7,6 +7,7 @@ import { EXCHANGE_FORMAT, EXCHANGE_VERSION } from '../profiles/exchange.js';
 import type { ImportResult } from '../profiles/profileStore.js';
 import { locateCli } from './cliLocation.js';
 import { buildPgAdminExport, serializePgAdminExport } from './pgadminExport.js';
+import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './passwordExecTiming.js';
 import { planPgAdminImport, type PgAdminImportOptions, type PgAdminImportPlan } from './pgadminImport.js';
 import { currentCliFacts, sslRootCertFor } from './runtime.js';
 import type { TargetOs } from './shellQuote.js';
@@ -15,8 +16,11 @@ export interface PgAdminExportRequest {
   dataDir: string;
   os: TargetOs;
   env: NodeJS.ProcessEnv;
-  /** 0 = pgAdmin runs the password command for every new connection. */
-  passwordExecExpiration: number;
+  /**
+   * Seconds pgAdmin reuses a token (default PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS, safely below
+   * what `pgentra token` guarantees); 0 = pgAdmin runs the password command for every new connection.
+   */
+  passwordExecExpiration?: number;
   /** --cli: the pgentra launcher's path on the target machine. */
   cliPath?: string;
   /** --sslrootcert: one root certificate file for every server. */
@@ -33,7 +37,7 @@ export async function exportPgAdminJson(profiles: readonly Profile[], req: PgAdm
   const file = buildPgAdminExport(profiles, {
     os: req.os,
     launcher: location.argv,
-    passwordExecExpiration: req.passwordExecExpiration,
+    passwordExecExpiration: req.passwordExecExpiration ?? PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS,
     sslRootCertFor: (p) => roots.get(p.id) ?? '',
     // The connection pre-flight for every profile: no command for a host or cloud nobody confirmed.
     dataDir: req.dataDir,

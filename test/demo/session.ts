@@ -23,6 +23,7 @@ import { startSimulatedAzure, type SimulatedAzure } from '../sim/index.js';
 import { CHECKOUT_ROOT, launchDesktopApp, locateElectron, type DesktopApp } from './desktopApp.js';
 import type { DemoFacts } from './instructions.js';
 import type { DemoOptions } from './options.js';
+import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from '../../electron/interop/passwordExecTiming.js';
 
 export const DEMO_UPN = 'adm-alice@contoso.example';
 export const DEMO_PROFILE_NAME = 'demo';
@@ -177,7 +178,7 @@ export async function startDemo(opts: DemoOptions, progress: DemoProgress, signa
       // pgAdmin does not inherit PGENTRA_HOME: the password command sets it itself (/usr/bin/env).
       const os_ = targetOsFor(process.platform);
       const launcher = os_ === 'windows' ? [process.execPath, cliBin] : ['/usr/bin/env', `PGENTRA_HOME=${dataDir}`, process.execPath, cliBin];
-      const file = buildPgAdminExport([profile], { os: os_, launcher, passwordExecExpiration: 0, sslRootCertFor: () => azure.caFile });
+      const file = buildPgAdminExport([profile], { os: os_, launcher, passwordExecExpiration: PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS, sslRootCertFor: () => azure.caFile });
       pgadminFile = path.join(root, 'pgadmin-servers.json');
       await writeFile(pgadminFile, serializePgAdminExport(file), { mode: 0o600 });
     }

@@ -5,6 +5,7 @@ import { PgEntraError } from '../../../shared/errors.js';
 import { profileNameKey, type Profile } from '../../../shared/profile.js';
 import { writeOutput } from '../../interop/outputFile.js';
 import { exportPgAdminJson } from '../../interop/pgadminService.js';
+import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS, TOKEN_COMMAND_MIN_VALIDITY_SECONDS, reuseOutlivesToken } from '../../interop/passwordExecTiming.js';
 import { buildPgServiceConf, buildProxyPgServiceConf } from '../../interop/pgService.js';
 import { defaultSocketDir } from '../../proxy/listener.js';
 import { sslRootCertFor } from '../../interop/runtime.js';
@@ -34,8 +35,10 @@ Options:
   --out FILE                  write to FILE (mode 0600); default or "-": stdout
   --for OS                    shell quoting for the OS pgAdmin runs on (default: this one)
   --password-exec-expiration SECS
-                              how long pgAdmin reuses the password (default 0: ask pgentra for
-                              every new connection; it answers from its cache in milliseconds)
+                              how long pgAdmin reuses a token before it runs the command again
+                              (default ${PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS}: pgentra token hands out tokens with at least
+                              ${TOKEN_COMMAND_MIN_VALIDITY_SECONDS} s left, so a reused one never expires; 0: run it for
+                              every new connection, one pgEntra start each)
   --cli PATH                  absolute path of the pgentra launcher pgAdmin should run
                               (default: this installation; env PGENTRA_CLI_PATH)
   --sslrootcert PATH          root certificate file to put in the export (default: a bundle of
@@ -104,7 +107,7 @@ export async function selectProfiles(ctx: CliContext, names: readonly string[], 
 }
 
 function expiration(v: string | undefined): number {
-  if (v === undefined) return 0;
+  if (v === undefined) return PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS;
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new PgEntraError('invalid_input', '--password-exec-expiration must be a whole number of seconds (0 = for every new connection).');
   return n;
@@ -118,6 +121,12 @@ async function exportPgAdmin(ctx: CliContext, values: OptionValues, names: strin
   }
   const os = targetOs(str(values.for));
   const passwordExecExpiration = expiration(str(values['password-exec-expiration']));
+  if (reuseOutlivesToken(passwordExecExpiration)) {
+    ctx.stderr.write(
+      `Warning: with --password-exec-expiration ${passwordExecExpiration} pgAdmin may log in with a token that expired: ` +
+        `pgentra token guarantees ${TOKEN_COMMAND_MIN_VALIDITY_SECONDS} s; the default is ${PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS}.\n`,
+    );
+  }
   const profiles = await selectProfiles(ctx, names, folders(values));
   if (profiles.length === 0) throw new PgEntraError('not_found', 'There are no server profiles to export.', { hint: 'Add one: pgentra profiles add NAME --host H --user U' });
   const cliPath = str(values.cli);

@@ -1,6 +1,8 @@
 // `pgentra token`: prints a fresh access token (only the token) for PGPASSWORD and pgAdmin's
 // PasswordExecCommand. Must be fast and silent on success: a cached token with more than the
 // margin left comes straight from the keychain without loading MSAL or touching the network.
+// The margin is 5 minutes by default (TOKEN_COMMAND_MIN_VALIDITY_SECONDS), so pgAdmin may reuse
+// the printed token for PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS without it ever expiring.
 import { readFileSync } from 'node:fs';
 import type { Credential } from '../../../shared/credential.js';
 import type { Profile } from '../../../shared/profile.js';
@@ -8,6 +10,7 @@ import { CredentialSchema } from '../../../shared/credential.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import { bool, str, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
+import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS, TOKEN_COMMAND_MIN_VALIDITY_SECONDS } from '../../interop/passwordExecTiming.js';
 
 const HELP = `Usage:
   pgentra token PROFILE [--fresh] [--json]   (a saved profile's name or id: its credential and cloud)
@@ -31,7 +34,8 @@ Options:
   --object-id ID        user-assigned identity object id
   --resource-id ID      user-assigned identity resource id (/subscriptions/…)
   --azure-cli           use the Azure CLI's sign-in (az account get-access-token)
-  --min-validity SECS   token must have at least this long left (default 120)
+  --min-validity SECS   token must have at least this long left (default ${TOKEN_COMMAND_MIN_VALIDITY_SECONDS}: pgAdmin
+                        reuses the token for up to ${PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS} s, see pgentra export pgadmin)
   --fresh               ask Entra for a new token, bypassing every cache: after activating a
                         group membership in Privileged Identity Management (PIM) or being added
                         to a group, a cached token predates the change and the server refuses it
@@ -126,7 +130,8 @@ export const command: CommandDefinition = {
       const isMi = bool(values['managed-identity']);
       credential = credentialFrom(values, isMi ? ctx.global.clientId : undefined);
     }
-    let minValiditySeconds: number | undefined;
+    // At least 5 minutes left unless asked otherwise: pgAdmin reuses the token (PasswordExecExpiration).
+    let minValiditySeconds = TOKEN_COMMAND_MIN_VALIDITY_SECONDS;
     const mv = str(values['min-validity']);
     if (mv !== undefined) {
       minValiditySeconds = Number(mv);
@@ -134,7 +139,7 @@ export const command: CommandDefinition = {
     }
     const broker = await ctx.services.broker();
     const fresh = bool(values.fresh) === true;
-    const t = await broker.getTokenWithSource({ credential, cloud, signal: ctx.signal, ...(minValiditySeconds !== undefined ? { minValiditySeconds } : {}), ...(fresh ? { fresh: true } : {}) });
+    const t = await broker.getTokenWithSource({ credential, cloud, signal: ctx.signal, minValiditySeconds, ...(fresh ? { fresh: true } : {}) });
     ctx.services.logger.debug('token ready', { source: t.source, expiresOn: t.expiresOn.toISOString() });
     if (decode) {
       const [{ describeToken }, { resolveCloud }] = await Promise.all([import('../../auth/describeToken.js'), import('../../auth/cloudLoader.js')]);

@@ -100,6 +100,22 @@ describe('pgentra export / import pgadmin, pgservice, env', () => {
     expect(JSON.parse((await cli('profiles', 'list', '--json')).out)).toHaveLength(1);
   });
 
+  it('export pgadmin: PasswordExecExpiration 240 by default; a reuse window past the token guarantee is warned about', async () => {
+    await cli('profiles', 'add', 'A', '--host', 'a.postgres.database.azure.com', '--user', 'db-admins');
+    const r = await cli('export', 'pgadmin');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toBe('');
+    const servers = (JSON.parse(r.out) as { Servers: Record<string, { PasswordExecExpiration: number }> }).Servers;
+    expect(servers['1']?.PasswordExecExpiration).toBe(240);
+    const zero = await cli('export', 'pgadmin', '--password-exec-expiration', '0');
+    expect(zero.err).toBe('');
+    expect((JSON.parse(zero.out) as { Servers: Record<string, { PasswordExecExpiration: number }> }).Servers['1']?.PasswordExecExpiration).toBe(0);
+    const long = await cli('export', 'pgadmin', '--password-exec-expiration', '3600');
+    expect(long.code).toBe(0);
+    expect(long.err).toMatch(/Warning: with --password-exec-expiration 3600 pgAdmin may log in with a token that expired: pgentra token guarantees 300 s; the default is 240/);
+    expect((await cli('export', 'pgadmin', '--help')).out).toMatch(/default 240: pgentra token hands out tokens with at least\s+300 s left/);
+  });
+
   it('issue #11: import pgadmin takes --allow-host per host; --allow-non-azure-host is an error pointing to it', async () => {
     const server = (name: string, host: string) => ({ Name: name, Group: 'Lab', Host: host, Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' });
     writeFileSync(path.join(home, 'lab.json'), JSON.stringify({ Servers: { '1': server('a', 'pg1.lab.example'), '2': server('b', 'pg2.lab.example'), '3': server('c', 'pg3.lab.example') } }));

@@ -30,7 +30,8 @@ const roots = (p: Profile): string => (typeof p.cloud === 'string' ? '/home/a/.c
 describe('pgAdmin export', () => {
   it('passes pgAdmin loader checks and has the documented shape', () => {
     const list = sample();
-    const file = buildPgAdminExport(list, { os: 'linux', launcher, passwordExecExpiration: 0, sslRootCertFor: roots });
+    // No passwordExecExpiration: the default, 240 s (pgentra token guarantees 300 s).
+    const file = buildPgAdminExport(list, { os: 'linux', launcher, sslRootCertFor: roots });
     const json: unknown = JSON.parse(serializePgAdminExport(file));
     expect(pgadminLoaderError(json)).toBeUndefined();
     const [a, b, c] = list;
@@ -43,7 +44,7 @@ describe('pgAdmin export', () => {
       Username: 'db-admins',
       ConnectionParameters: { sslmode: 'verify-full', sslrootcert: '/home/a/.config/pgEntra/certs/system-roots.pem', connect_timeout: 15 },
       PasswordExecCommand: `/opt/pgEntra/pgentra token ${a?.id}`,
-      PasswordExecExpiration: 0,
+      PasswordExecExpiration: 240,
       Comment: 'primary',
       BGColor: '#1e90ff',
     });
@@ -51,6 +52,9 @@ describe('pgAdmin export', () => {
     expect(file.Servers['2']?.PasswordExecCommand).toBe(`/opt/pgEntra/pgentra token ${b?.id}`);
     expect(file.Servers['3']?.PasswordExecCommand).toBe(`/opt/pgEntra/pgentra token ${c?.id} --cloud '/etc/pgentra/sim cloud.json'`);
     expect(file.Servers['3']?.ConnectionParameters.sslrootcert).toBe('/etc/pgentra/ca.pem');
+    expect(Object.values(file.Servers).map((s) => s.PasswordExecExpiration)).toEqual([240, 240, 240]);
+    // An explicit value (0: run the command for every connection) still wins.
+    expect(buildPgAdminExport(list, { os: 'linux', launcher, passwordExecExpiration: 0, sslRootCertFor: roots }).Servers['1']?.PasswordExecExpiration).toBe(0);
   });
 
   it('the loader mirror rejects what pgAdmin rejects', () => {
