@@ -7,8 +7,10 @@
 #   python3-psycopg, libpostgresql-jdbc-java, default-jdk-headless
 #                      psycopg 3 and pgjdbc through the proxy (test/integration/proxy/drivers.test.ts;
 #                      the JDK runs a single-file Java program against /usr/share/java/postgresql.jar)
+#   nsis               makensis compiles the Windows installer's PATH include (build/installer.nsh)
+#                      with -WX, as electron-builder does (test/unit/installer/installerNsh.test.ts)
 set -euo pipefail
-packages=(libsecret-1-dev gnome-keyring dbus dbus-x11 chromium postgresql-client-15 build-essential python3 procps python3-psycopg libpostgresql-jdbc-java default-jdk-headless)
+packages=(libsecret-1-dev gnome-keyring dbus dbus-x11 chromium postgresql-client-15 build-essential python3 procps python3-psycopg libpostgresql-jdbc-java default-jdk-headless nsis)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

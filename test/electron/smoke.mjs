@@ -1,79 +1,58 @@
 #!/usr/bin/env node
-// `npm run test:electron`: a Playwright `_electron` smoke test of the packaged main process —
-// the window opens, its webPreferences are the hardened ones, window.pgentra exposes the
-// contract's methods and the page has no Node. Where no Electron binary exists it prints
-// "skipped: Electron binary not available (<reason>)" and exits 0; it never triggers a download.
-import { existsSync, readFileSync } from 'node:fs';
+// `npm run test:electron`: a smoke test of the real Electron shell — the window opens from
+// app://pgentra, window.pgentra exposes the contract's methods and the page has no Node, the
+// page runs under the strict Content-Security-Policy of electron/shell/contentSecurity.ts, the
+// renderer is sandboxed and context-isolated, and the same executable in CLI mode answers
+// `--pgentra-cli --version` and `--pgentra-cli token PROFILE` against the simulated Azure.
+//
+// Which Electron:
+//   PGENTRA_APP_PATH=<packaged executable>  the installed/unpacked app (release workflow). Its
+//       fuses disable Node's --inspect, which Playwright's _electron launcher needs, so the app is
+//       started with --remote-debugging-port and the page is driven over CDP; main-process checks
+//       (webPreferences) are then replaced by what the preload's own world reports.
+//   otherwise the development binary (node_modules/electron) through Playwright's _electron.
+// Where neither exists it prints "skipped: Electron binary not available (<reason>)" and exits 0;
+// it never triggers a download. PGENTRA_TEST_NODE_CLI=1 runs only the CLI checks with the source
+// checkout's Node CLI (to exercise this script without Electron).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { locateElectronBinary } from '../../build/start.mjs';
+import { locateApp, root, run, startSignedInApp } from './appCli.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mainBundle = path.join(root, 'dist/electron/main.cjs');
-
-const electron = locateElectronBinary();
-if (!electron.path) {
-  console.log(`skipped: Electron binary not available (${electron.reason})`);
-  process.exit(0);
-}
-if (!existsSync(mainBundle)) {
-  console.log('skipped: Electron binary not available (dist/electron/main.cjs is not built: run npm run build)');
+const app = locateApp();
+if (!app.cli) {
+  console.log(`skipped: ${app.reason}`);
   process.exit(0);
 }
 
-const { _electron } = await import('playwright-core');
+const { tsImport } = await import('tsx/esm/api');
+const { CONTENT_SECURITY_POLICY } = await tsImport('../../electron/shell/contentSecurity.ts', import.meta.url);
 // The names as declared in shared/ipcChannels.ts (read as text: this script runs on plain Node).
 const channelsSource = readFileSync(path.join(root, 'shared/ipcChannels.ts'), 'utf8');
 const namesOf = (constName) => [...(new RegExp(`${constName} = \\[([^\\]]*)\\]`).exec(channelsSource)?.[1] ?? '').matchAll(/'([^']+)'/g)].map((m) => m[1]);
 const CALL_NAMES = namesOf('CALL_NAMES');
 const EVENT_NAMES = namesOf('EVENT_NAMES');
+const VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
 const failures = [];
 const check = (ok, what) => {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (!ok) failures.push(what);
 };
 
-const app = await _electron.launch({
-  executablePath: electron.path,
-  args: [root],
-  cwd: root,
-  env: { ...process.env, PGENTRA_HOME: path.join(root, 'test-artifacts', 'electron-smoke-home') },
-  timeout: 60_000,
-});
+console.log(`electron smoke: ${app.kind}${app.exe ? ` ${app.exe}` : ''}`);
+const home = mkdtempSync(path.join(tmpdir(), 'pgentra-electron-smoke-'));
+const appEnv = { ...process.env, PGENTRA_HOME: home };
+delete appEnv.ELECTRON_RUN_AS_NODE;
+
 try {
-  const page = await app.firstWindow();
-  await page.waitForLoadState('domcontentloaded');
-  check(page.url().startsWith('app://pgentra/'), `window loads the app from app://pgentra (${page.url()})`);
-
-  const prefs = await app.evaluate(({ BrowserWindow }) => {
-    const win = BrowserWindow.getAllWindows()[0];
-    const p = win?.webContents.getLastWebPreferences();
-    return p ? { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration, webSecurity: p.webSecurity, webviewTag: p.webviewTag } : null;
-  });
-  check(prefs?.contextIsolation === true, 'contextIsolation is on');
-  check(prefs?.sandbox === true, 'sandbox is on');
-  check(prefs?.nodeIntegration === false, 'nodeIntegration is off');
-  check(prefs?.webSecurity !== false, 'webSecurity is on');
-  check(!prefs?.webviewTag, 'webviewTag is off');
-
-  const shape = await page.evaluate(() => {
-    const api = window.pgentra;
-    if (!api) return null;
-    const calls = Object.entries(api).filter(([ns]) => ns !== 'events').flatMap(([ns, g]) => Object.keys(g).map((m) => `${ns}.${m}`));
-    return { calls: calls.sort(), events: Object.keys(api.events ?? {}).length };
-  });
-  check(shape !== null, 'window.pgentra is present');
-  check(CALL_NAMES.length === 27, 'contract call names read from shared/ipcChannels.ts');
-  check(JSON.stringify(shape?.calls) === JSON.stringify([...CALL_NAMES].sort()), 'window.pgentra has exactly the contract calls');
-  check(shape?.events === EVENT_NAMES.length, 'window.pgentra.events has one subscription per event');
-  check(await page.evaluate(() => typeof require === 'undefined' && typeof process === 'undefined'), 'no require/process in the page');
-
-  const info = await page.evaluate(() => window.pgentra.app.info({}));
-  check(info?.ok === true, 'app.info answers over IPC');
-  const popup = await page.evaluate(() => window.open('https://example.com') === null);
-  check(popup, 'window.open is denied');
+  if (app.kind === 'node') console.log('note: window checks skipped (PGENTRA_TEST_NODE_CLI=1: no Electron)');
+  else await windowChecks();
+  await cliChecks();
+} catch (e) {
+  check(false, `unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
 } finally {
-  await app.close().catch(() => undefined);
+  rmSync(home, { recursive: true, force: true });
 }
 
 if (failures.length) {
@@ -81,3 +60,150 @@ if (failures.length) {
   process.exit(1);
 }
 console.log('electron smoke: passed');
+
+/** Opens the app's window and runs every window check, then closes the app. */
+async function windowChecks() {
+  const launched = app.kind === 'packaged' ? await launchOverCdp() : await launchWithPlaywright();
+  try {
+    const { page } = launched;
+    await page.waitForLoadState('domcontentloaded');
+    check(page.url().startsWith('app://pgentra/'), `window loads the app from app://pgentra (${page.url()})`);
+
+    if (launched.electronApp) {
+      const prefs = await launched.electronApp.evaluate(({ BrowserWindow }) => {
+        const win = BrowserWindow.getAllWindows()[0];
+        const p = win?.webContents.getLastWebPreferences();
+        return p ? { contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration, webSecurity: p.webSecurity, webviewTag: p.webviewTag } : null;
+      });
+      check(prefs?.contextIsolation === true, 'webPreferences: contextIsolation is on');
+      check(prefs?.sandbox === true, 'webPreferences: sandbox is on');
+      check(prefs?.nodeIntegration === false, 'webPreferences: nodeIntegration is off');
+      check(prefs?.webSecurity !== false, 'webPreferences: webSecurity is on');
+      check(!prefs?.webviewTag, 'webPreferences: webviewTag is off');
+    }
+
+    // The renderer's own view: the preload runs in an isolated world whose `process` says whether
+    // this renderer process is sandboxed (Electron's process.sandboxed / process.contextIsolated).
+    const preloadWorld = await preloadWorldFacts(page);
+    check(preloadWorld?.sandboxed === true, `renderer reports process.sandboxed === true in the preload's world (${JSON.stringify(preloadWorld)})`);
+    check(preloadWorld?.contextIsolated === true, 'renderer reports process.contextIsolated === true');
+
+    const shape = await page.evaluate(() => {
+      const api = window.pgentra;
+      if (!api) return null;
+      const calls = Object.entries(api).filter(([ns]) => ns !== 'events').flatMap(([ns, g]) => Object.keys(g).map((m) => `${ns}.${m}`));
+      return { calls: calls.sort(), events: Object.keys(api.events ?? {}).length };
+    });
+    check(shape !== null, 'window.pgentra is present');
+    check(CALL_NAMES.length === 27, 'contract call names read from shared/ipcChannels.ts');
+    check(JSON.stringify(shape?.calls) === JSON.stringify([...CALL_NAMES].sort()), 'window.pgentra has exactly the contract calls');
+    check(shape?.events === EVENT_NAMES.length, 'window.pgentra.events has one subscription per event');
+    check(await page.evaluate(() => typeof require === 'undefined' && typeof process === 'undefined' && typeof module === 'undefined'), 'no require/process/module in the page');
+
+    // CSP: an inline script must be refused, and the refusal names the header's policy (the
+    // index.html meta policy reports its own violation too; the header is what counts).
+    const csp = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const seen = [];
+          document.addEventListener('securitypolicyviolation', (e) => seen.push({ policy: e.originalPolicy, directive: e.effectiveDirective, disposition: e.disposition }));
+          const s = document.createElement('script');
+          s.textContent = 'window.__pgentraInlineRan = true';
+          document.head.appendChild(s);
+          setTimeout(() => resolve({ seen, ran: window.__pgentraInlineRan === true }), 1_000);
+        }),
+    );
+    check(csp.ran === false, 'an inline script does not run');
+    const header = csp.seen.find((v) => v.policy === CONTENT_SECURITY_POLICY);
+    check(header !== undefined && header.disposition === 'enforce' && header.directive === 'script-src-elem', `the enforced policy is exactly CONTENT_SECURITY_POLICY (saw: ${JSON.stringify(csp.seen.map((v) => v.policy))})`);
+    check(await page.evaluate(() => fetch(window.location.href).then(() => false, () => true)), "connect-src 'none': the page cannot fetch, not even its own origin");
+
+    const info = await page.evaluate(() => window.pgentra.app.info({}));
+    check(info?.ok === true, 'app.info answers over IPC');
+    const popup = await page.evaluate(() => window.open('https://example.com') === null);
+    check(popup, 'window.open is denied');
+  } finally {
+    await launched.close();
+  }
+}
+
+async function launchWithPlaywright() {
+  const { _electron } = await import('playwright-core');
+  const electronApp = await _electron.launch({ executablePath: app.exe, args: app.appArgs, cwd: root, env: appEnv, timeout: 60_000 });
+  const page = await electronApp.firstWindow();
+  return { page, electronApp, close: () => electronApp.close().catch(() => undefined) };
+}
+
+/** The packaged app with --remote-debugging-port=0, driven over the Chrome DevTools Protocol. */
+async function launchOverCdp() {
+  const { chromium } = await import('playwright-core');
+  const child = spawn(app.exe, [...app.appArgs, '--remote-debugging-port=0'], { env: appEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const endpoint = await new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no "DevTools listening" line within 60 s; stderr: ${text.slice(-2000)}`)), 60_000);
+    child.stderr.on('data', (d) => {
+      text += d.toString();
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(text);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`the app exited (${code}) before it listened; stderr: ${text.slice(-2000)}`)));
+  });
+  const browser = await chromium.connectOverCDP(endpoint);
+  const deadline = Date.now() + 60_000;
+  let page;
+  while (!page && Date.now() < deadline) {
+    page = browser.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith('app://'));
+    if (!page) await new Promise((r) => setTimeout(r, 250));
+  }
+  if (!page) throw new Error('no app:// window within 60 s');
+  return {
+    page,
+    close: async () => {
+      await browser.close().catch(() => undefined);
+      child.kill();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    },
+  };
+}
+
+/** process.sandboxed / process.contextIsolated as seen from the preload's isolated world (CDP). */
+async function preloadWorldFacts(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const contexts = [];
+  cdp.on('Runtime.executionContextCreated', (e) => contexts.push(e.context));
+  await cdp.send('Runtime.enable');
+  await new Promise((r) => setTimeout(r, 250));
+  try {
+    for (const c of contexts.filter((x) => x.auxData?.type === 'isolated')) {
+      const r = await cdp.send('Runtime.evaluate', {
+        contextId: c.id,
+        returnByValue: true,
+        expression: "typeof process === 'object' && process !== null ? { sandboxed: process.sandboxed, contextIsolated: process.contextIsolated, world: " + JSON.stringify(c.name) + ' } : null',
+      });
+      if (r.result?.value) return r.result.value;
+    }
+    return null;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/** `<app> --pgentra-cli --version` and `… token PROFILE` against the simulated Azure. */
+async function cliChecks() {
+  const version = await run([...app.cli, '--version'], { env: appEnv });
+  check(version.code === 0 && version.stdout.trim() === `pgentra ${VERSION}`, `--pgentra-cli --version prints "pgentra ${VERSION}" (got ${version.code}: ${JSON.stringify(version.stdout.trim())} ${version.stderr.trim()})`);
+  const session = await startSignedInApp(app.cli);
+  try {
+    const token = await session.cli(['token', 'sim']);
+    check(token.code === 0 && /^eyJ[\w-]+\.[\w-]+\.[\w-]*\n$/.test(token.stdout) && token.stderr === '', `--pgentra-cli token PROFILE prints only a token (exit ${token.code}${token.stderr ? `, stderr: ${token.stderr.trim()}` : ''})`);
+    const json = await session.cli(['token', 'sim', '--json']);
+    const left = json.code === 0 ? JSON.parse(json.stdout).expires_on - Date.now() / 1000 : -1;
+    check(left >= 300, `the token has at least 5 minutes left (${Math.round(left)} s)`);
+  } finally {
+    await session.stop();
+  }
+}
