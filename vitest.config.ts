@@ -24,6 +24,18 @@ export default defineConfig({
         },
       },
       {
+        // `npm run package -- --linux dir` / `--win dir` against stand-in Electron directories, then
+        // the packaged CLI against the simulator (test/packaging/package.test.ts).
+        test: {
+          name: 'packaging',
+          include: ['test/packaging/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
         // Runs only inside the namespace of test/sim/namespace.ts, where Azure's real host names
         // point at the simulators (test/run-all.mjs and `npm run test:public-cloud` put it there).
         test: {

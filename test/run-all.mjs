@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The README's test command runs this: every Vitest project (unit, integration, public-cloud,
-// e2e) inside a real keychain session (public-cloud: inside its own network namespace too), then one closing line "tests: N passed, N failed, N skipped" so CI
+// The README's test command runs this: every Vitest project (unit, integration, packaging,
+// public-cloud, e2e) inside a real keychain session (public-cloud: inside its own network namespace too), then one closing line "tests: N passed, N failed, N skipped" so CI
 // can read the outcome. Exit code is non-zero if anything failed or nothing ran.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ if (process.env.PGENTRA_KEYRING_READY !== '1') {
   process.exit(r.status ?? 1);
 }
 
-const projects = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'public-cloud', 'e2e'];
+const projects = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'packaging', 'public-cloud', 'e2e'];
 const outDir = path.join(root, 'test-artifacts');
 mkdirSync(outDir, { recursive: true });
 let passed = 0, failed = 0, skipped = 0, runFailed = false;
