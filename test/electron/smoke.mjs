@@ -198,7 +198,12 @@ async function cliChecks() {
   check(version.code === 0 && version.stdout.trim() === `pgentra ${VERSION}`, `--pgentra-cli --version prints "pgentra ${VERSION}" (got ${version.code}: ${JSON.stringify(version.stdout.trim())} ${version.stderr.trim()})`);
   const session = await startSignedInApp(app.cli);
   try {
+    // The sign-in ran in another app process: a token without a new Entra token request proves
+    // the cache persisted (a DPAPI-encrypted file on Windows, the keychain elsewhere).
+    const before = session.sim.entra.control.requestCount('token');
     const token = await session.cli(['token', 'sim']);
+    const requested = session.sim.entra.control.requestCount('token') - before;
+    check(requested === 0, `a second app process reads the signed-in token cache back (${process.platform === 'win32' ? 'DPAPI file' : 'OS keychain'}) without asking Entra (${requested} token requests)`);
     check(token.code === 0 && /^eyJ[\w-]+\.[\w-]+\.[\w-]*\n$/.test(token.stdout) && token.stderr === '', `--pgentra-cli token PROFILE prints only a token (exit ${token.code}${token.stderr ? `, stderr: ${token.stderr.trim()}` : ''})`);
     const json = await session.cli(['token', 'sim', '--json']);
     const left = json.code === 0 ? JSON.parse(json.stdout).expires_on - Date.now() / 1000 : -1;
