@@ -7,10 +7,10 @@
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../shared/ipcChannels.js';
-import { detectCliMode, noteAppPackaged } from './cliMode.js';
+import { detectCliMode, noteAppPackaged } from './base/cliMode.js';
 import type { EventSink, SenderInfo } from './ipc/router.js';
 import { APP_HOST, APP_SCHEME, createSenderPolicy } from './ipc/senderPolicy.js';
-import { dataDir as resolveDataDir, logsDir } from './paths.js';
+import { dataDir as resolveDataDir, logsDir } from './base/paths.js';
 import type { ComposedServices } from './services.js';
 import { safeOpenExternal } from './shell/openExternal.js';
 import { createSaveFile } from './shell/saveFile.js';

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import type { Account, EventPayload } from '../shared/contract.js';
 import type { SessionInfo } from '../shared/ipcSessions.js';
 import type { Profile } from '../shared/profile.js';
-import { call, errorPayloadOf, hasBridge, on } from './api.js';
+import { call, errorPayloadOf, hasBridge, on } from './base/api.js';
 import { AccountsPanel } from './features/accounts/AccountsPanel.js';
 import { SignInDialog, type SignInState } from './features/accounts/SignInDialog.js';
 import { EntraAdminDialog } from './features/admin/EntraAdminDialog.js';

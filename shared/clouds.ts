@@ -1,6 +1,6 @@
 // Azure clouds pgEntra can sign in to: the three national clouds built in, plus a custom cloud
 // read from a JSON file (the simulator's state file has the same shape). Pure data + zod, no
-// I/O, so the renderer can use it too; electron/auth/cloudLoader.ts reads files.
+// I/O, so the renderer can use it too; electron/base/cloudLoader.ts reads files.
 import { z } from 'zod';
 
 export const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';

@@ -4,7 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
-import { trustedRoots } from '../trustedRoots.js';
+import { trustedRoots } from '../base/trustedRoots.js';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 
 export interface NetworkClientOptions {

@@ -25,8 +25,8 @@ import {
 } from '@azure/core-rest-pipeline';
 import type { Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
-import { managementEndpointOf } from '../auth/cloudLoader.js';
-import { trustedRoots } from '../trustedRoots.js';
+import { managementEndpointOf } from '../base/cloudLoader.js';
+import { trustedRoots } from '../base/trustedRoots.js';
 
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
 /** Few, quick retries: a person is waiting. 429 waits as long as Retry-After says. */

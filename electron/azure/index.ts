@@ -8,7 +8,7 @@ import { managementScopeFor, type Cloud } from '../../shared/clouds.js';
 import type { Credential } from '../../shared/credential.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { cloudFromRef, cloudRef, type Profile, type ProfileInput } from '../../shared/profile.js';
-import { managementEndpointOf, resolveCloud } from '../auth/cloudLoader.js';
+import { managementEndpointOf, resolveCloud } from '../base/cloudLoader.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { ArmClient } from './armClient.js';

@@ -6,7 +6,7 @@ import { isBuiltinCloudName } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { createLogger, fileSink, streamSink, type LogSink } from '../log/logger.js';
 import { redact, redactError } from '../log/redact.js';
-import { dataDir as defaultDataDir, logsDir } from '../paths.js';
+import { dataDir as defaultDataDir, logsDir } from '../base/paths.js';
 import type { CommandDefinition, CommandEntry, OptionSpec, ParsedArgs } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext, GlobalOptions, OutputStream } from './context.js';

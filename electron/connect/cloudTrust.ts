@@ -10,9 +10,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { type Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
-import { resolveCloud } from '../auth/cloudLoader.js';
-import { ensurePrivateDir, writeFileAtomic } from '../profiles/atomicFile.js';
-import { withFileLock } from '../profiles/lock.js';
+import { resolveCloud } from '../base/cloudLoader.js';
+import { ensurePrivateDir, writeFileAtomic } from '../base/atomicFile.js';
+import { withFileLock } from '../base/lock.js';
 
 export const TRUSTED_CLOUDS_FILE = 'trusted-clouds.json';
 const LOCK_FILE = 'trusted-clouds.lock';

@@ -11,8 +11,8 @@ import type { ConnectionOptions } from 'node:tls';
 import { scopeFor, type Cloud } from '../../shared/clouds.js';
 import { checkProfilePolicy, cloudRef, profileErrorsToError, type Profile } from '../../shared/profile.js';
 import { PgEntraError } from '../../shared/errors.js';
-import { resolveCloud, sha256Hex } from '../auth/cloudLoader.js';
-import { buildSslOptions, readCaFile } from '../sessions/tls.js';
+import { resolveCloud, sha256Hex } from '../base/cloudLoader.js';
+import { buildSslOptions, readCaFile } from '../base/tls.js';
 import { assertCloudTrusted, trustCommandFor } from './cloudTrust.js';
 
 /** What a connection names: a saved profile, or a session target built from one. */

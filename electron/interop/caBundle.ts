@@ -5,8 +5,8 @@
 // CAs an administrator added with NODE_EXTRA_CA_CERTS are included, as Node itself trusts them.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { trustedRoots } from '../trustedRoots.js';
-import { ensurePrivateDir, writeFileAtomic } from '../profiles/atomicFile.js';
+import { trustedRoots } from '../base/trustedRoots.js';
+import { ensurePrivateDir, writeFileAtomic } from '../base/atomicFile.js';
 
 export const CA_BUNDLE_FILE = 'system-roots.pem';
 

@@ -3,8 +3,8 @@
 // PATH. Pure: the caller passes the facts (process.execPath, app.isPackaged, resourcesPath, env).
 import path from 'node:path';
 import { PgEntraError } from '../../shared/errors.js';
-import { CLI_SWITCH } from '../cliMode.js';
-import type { TargetOs } from './shellQuote.js';
+import { CLI_SWITCH } from '../base/cliMode.js';
+import type { TargetOs } from '../base/shellQuote.js';
 
 export interface CliLocationFacts {
   /** The OS the command will run on (decides pgentra vs pgentra.cmd and path syntax). */

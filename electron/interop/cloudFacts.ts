@@ -1,7 +1,7 @@
 // What interop needs to know about a profile's cloud: the `--cloud` value for the token broker and
 // the CLI, the custom cloud's CA file (the server certificate's root in private/test clouds) and
 // its PostgreSQL domains. Custom cloud files are read with the auth stack's loader, not a second one.
-import { resolveCloud } from '../auth/cloudLoader.js';
+import { resolveCloud } from '../base/cloudLoader.js';
 import type { Profile } from '../../shared/profile.js';
 
 /** The custom cloud's CA file (absolute), if the profile uses a custom cloud that names one. Throws cloud_file_invalid. */

@@ -1,7 +1,7 @@
 // Writes command output to a file (0600, atomically: a reader never sees half an export) or to
 // stdout for `--out -` / no --out.
 import path from 'node:path';
-import { writeFileAtomic } from '../profiles/atomicFile.js';
+import { writeFileAtomic } from '../base/atomicFile.js';
 import { PgEntraError } from '../../shared/errors.js';
 
 export interface TextSink {

@@ -4,11 +4,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Profile } from '../../shared/profile.js';
-import { isPackagedApp } from '../cliMode.js';
+import { isPackagedApp } from '../base/cliMode.js';
 import { ensureCaBundle } from './caBundle.js';
 import { customCaFileFor } from './cloudFacts.js';
 import type { CliLocationFacts } from './cliLocation.js';
-import type { TargetOs } from './shellQuote.js';
+import type { TargetOs } from '../base/shellQuote.js';
 
 /** The checkout root when this code runs from a source tree (tsx) or its bundle (dist/cli). */
 export function findSourceRoot(fromUrl: string = import.meta.url): string | undefined {

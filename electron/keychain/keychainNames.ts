@@ -2,7 +2,7 @@
 // data dir so two pgEntra homes (tests, portable installs) never share or clobber a cache.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { tokenCachePath } from '../paths.js';
+import { tokenCachePath } from '../base/paths.js';
 
 export const KEYCHAIN_SERVICE = 'pgEntra';
 

@@ -11,7 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
-import { acquireFileLock, type HeldLock } from '../profiles/lock.js';
+import { acquireFileLock, type HeldLock } from '../base/lock.js';
 
 export interface RefreshLockOptions {
   /** Give up with `store_locked` after waiting this long (default 20 s). */

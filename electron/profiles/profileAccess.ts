@@ -1,6 +1,6 @@
 // The profile store as the CLI, sessions and the proxy open it (aware of custom clouds'
 // PostgreSQL domains), and the last check before a profile's token leaves this process.
-import { resolveCloud } from '../auth/cloudLoader.js';
+import { resolveCloud } from '../base/cloudLoader.js';
 import { checkProfilePolicy, profileErrorsToError, type Profile } from '../../shared/profile.js';
 import { ProfileStore } from './profileStore.js';
 

@@ -18,9 +18,9 @@ import {
   validateProfile,
   validateProfileInput,
 } from '../../shared/profile.js';
-import { ensurePrivateDir, removeLeftoverTemps, writeFileAtomic } from './atomicFile.js';
+import { ensurePrivateDir, removeLeftoverTemps, writeFileAtomic } from '../base/atomicFile.js';
 import { buildExport, parseExchange } from './exchange.js';
-import { acquireFileLock } from './lock.js';
+import { acquireFileLock } from '../base/lock.js';
 import { CURRENT_SCHEMA_VERSION } from './migrations.js';
 import {
   type InvalidEntry,

@@ -7,11 +7,11 @@
 // with SCRAM-SHA-256 before anything else is answered.
 import { unlink } from 'node:fs/promises';
 import type net from 'node:net';
-import { resolveCloud } from '../auth/cloudLoader.js';
+import { resolveCloud } from '../base/cloudLoader.js';
 import { preflight } from '../connect/preflight.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { buildSslOptions, readCaFile } from '../sessions/tls.js';
+import { buildSslOptions, readCaFile } from '../base/tls.js';
 import { checkProfilePolicy, profileErrorsToError } from '../../shared/profile.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { checkListenAddress, DEFAULT_PROXY_ADDRESS } from './addressPolicy.js';

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
-import { ensurePrivateDir, writeFileAtomic } from '../profiles/atomicFile.js';
+import { ensurePrivateDir, writeFileAtomic } from '../base/atomicFile.js';
 
 export const PORTS_FILE_NAME = 'proxy-ports.json';
 export const FIRST_PROXY_PORT = 6432;

@@ -22,7 +22,7 @@ import { PacketReader } from '../pgwire/packetReader.js';
 export interface UpstreamTarget {
   host: string;
   port: number;
-  /** TLS options from the profile's sslmode (sessions/tls.ts buildSslOptions). */
+  /** TLS options from the profile's sslmode (base/tls.ts buildSslOptions). */
   ssl: tls.ConnectionOptions;
   connectTimeoutMs: number;
 }

@@ -1,7 +1,7 @@
 // Database sessions: the public surface of electron/sessions.
 export { SessionManager, type SessionManagerOptions, type SessionListener, type ConnectProgressListener } from './manager.js';
 export { Session, DEFAULT_TUNING, FRESH_TOKEN_SECONDS, type SessionTuning } from './session.js';
-export { buildSslOptions } from './tls.js';
+export { buildSslOptions } from '../base/tls.js';
 export { splitSql, type SqlStatement } from './splitSql.js';
 export { mapConnectError, mapQueryError } from './errors.js';
 export type { SessionTarget } from './types.js';

@@ -1,7 +1,7 @@
 // Saving text (CSV, servers.json) through the main process's save dialog (app.saveFile), so the
 // person picks the place. A main process without that capability answers with
 // details.capability = 'saveFile'; then the browser's own download is the fallback.
-import { ApiError, call } from '../api.js';
+import { ApiError, call } from '../base/api.js';
 
 export interface SavedFile {
   saved: boolean;

@@ -1,6 +1,6 @@
 // What the demo prints once everything runs: short, copy-pasteable, honest about what is
 // simulated. Pure text from facts, so it can be tested without starting anything.
-import { quotePosix } from '../../electron/interop/shellQuote.js';
+import { quotePosix } from '../../electron/base/shellQuote.js';
 import { conninfoFor, conninfoValue, shellQuoted } from '../../electron/proxy/connectionString.js';
 import type { ProxyListener } from '../../electron/proxy/index.js';
 

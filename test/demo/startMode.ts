@@ -3,7 +3,7 @@
 // data folder. Loaded by build/start.mjs through tsx.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dataDir } from '../../electron/paths.js';
+import { dataDir } from '../../electron/base/paths.js';
 import { parseStoreText, STORE_FILE_NAME } from '../../electron/profiles/storeFile.js';
 
 export type StartMode = { kind: 'simulated'; dataDir: string } | { kind: 'real'; dataDir: string; reason: string };

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { TokenProvider } from '../../auth/tokenProvider.js';
 import { createLogger, fileSink, streamSink, type LogSink, type Logger } from '../../log/logger.js';
-import { logsDir } from '../../paths.js';
-import { ensurePrivateDir, writeFileAtomic } from '../../profiles/atomicFile.js';
+import { logsDir } from '../../base/paths.js';
+import { ensurePrivateDir, writeFileAtomic } from '../../base/atomicFile.js';
 import { bool, str, type CommandDefinition, type ParsedArgs } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 

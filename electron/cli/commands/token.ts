@@ -142,7 +142,7 @@ export const command: CommandDefinition = {
     const t = await broker.getTokenWithSource({ credential, cloud, signal: ctx.signal, minValiditySeconds, ...(fresh ? { fresh: true } : {}) });
     ctx.services.logger.debug('token ready', { source: t.source, expiresOn: t.expiresOn.toISOString() });
     if (decode) {
-      const [{ describeToken }, { resolveCloud }] = await Promise.all([import('../../auth/describeToken.js'), import('../../auth/cloudLoader.js')]);
+      const [{ describeToken }, { resolveCloud }] = await Promise.all([import('../../auth/describeToken.js'), import('../../base/cloudLoader.js')]);
       // A custom cloud may name the server's tenant: a token from another tenant gets a note.
       let serverTenantId: string | undefined;
       try {

@@ -3,7 +3,7 @@
 // access" for a managed identity. Every action shows the SQL it runs.
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import type { CreatePrincipalInput, ListPrincipalsResult, VerifyAccessResult } from '../../../shared/ipcSessions.js';
-import { call, errorPayloadOf } from '../../api.js';
+import { call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { Field } from '../../ui/Field.js';
 

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { CallOutput } from '../../../shared/contract.js';
 import type { Profile } from '../../../shared/profile.js';
-import { call, errorPayloadOf } from '../../api.js';
+import { call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 
 export interface AllowMyIpDialogProps {

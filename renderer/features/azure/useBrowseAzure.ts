@@ -7,7 +7,7 @@ import type { ServerListing } from '../../../shared/azure.js';
 import type { Account, CallOutput } from '../../../shared/contract.js';
 import type { ErrorPayload } from '../../../shared/errors.js';
 import { cloudFromRef } from '../../../shared/profile.js';
-import { call, errorPayloadOf } from '../../api.js';
+import { call, errorPayloadOf } from '../../base/api.js';
 import { groupBySubscription, type SubscriptionGroup } from './serverList.js';
 
 export type ServerDetails = CallOutput<'azure.getServer'>;

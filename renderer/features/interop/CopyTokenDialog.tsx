@@ -3,7 +3,7 @@
 // answer). The clipboard is cleared 60 s later so the token does not linger there.
 import { useState, type ReactNode } from 'react';
 import type { Profile } from '../../../shared/profile.js';
-import { call, errorPayloadOf } from '../../api.js';
+import { call, errorPayloadOf } from '../../base/api.js';
 import { copyText } from '../../ui/clipboard.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useNow } from '../../ui/time.js';

@@ -4,7 +4,7 @@
 // person confirms one by one (each would receive their Entra token).
 import { useMemo, useState, type ReactNode } from 'react';
 import type { Profile } from '../../../shared/profile.js';
-import { call, errorPayloadOf } from '../../api.js';
+import { call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { saveTextFile } from '../../ui/saveFile.js';
 import { folderLabel } from '../profiles/profileTree.js';

@@ -10,7 +10,7 @@ import type { Account, CallInputRaw, CallOutput } from '../../../shared/contract
 import type { CredentialKind } from '../../../shared/credential.js';
 import type { Profile, ProfileFieldError } from '../../../shared/profile.js';
 import { usernameHints } from '../../../shared/profile.js';
-import { ApiError, call, errorPayloadOf } from '../../api.js';
+import { ApiError, call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { Field } from '../../ui/Field.js';
 import { DEFAULT_FOLDER_LABEL } from './profileTree.js';

@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import type { ErrorPayload } from '../../../shared/errors.js';
 import type { HistoryEntry, Notice, QueryResult } from '../../../shared/ipcSessions.js';
-import { call, errorPayloadOf } from '../../api.js';
+import { call, errorPayloadOf } from '../../base/api.js';
 import { formatElapsed } from '../../ui/time.js';
 import { ResultBuffer } from './resultBuffer.js';
 import { ResultGrid } from './ResultGrid.js';

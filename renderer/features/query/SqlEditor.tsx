@@ -11,13 +11,9 @@ import { sql, PostgreSQL } from '@codemirror/lang-sql';
 import { closeCompletion } from '@codemirror/autocomplete';
 import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { tags } from '@lezer/highlight';
-import { statementAt } from './statementAt.js';
+import { statementAt, type RunnableSql } from './statementAt.js';
 
-export interface RunnableSql {
-  sql: string;
-  /** Offset of `sql` in the document, to map server error positions back. */
-  offset: number;
-}
+export type { RunnableSql };
 
 export interface SqlEditorHandle {
   /** The selection if there is one, else the statement under the cursor, else everything. */

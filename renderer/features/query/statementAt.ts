@@ -1,6 +1,12 @@
 // Finds the SQL statement under the cursor for Ctrl/Cmd+Enter: splits on top-level semicolons,
 // skipping quotes, dollar quotes and comments. Pure, so the editor and tests share it.
-import type { RunnableSql } from './SqlEditor.js';
+
+/** A piece of the editor's text to run. */
+export interface RunnableSql {
+  sql: string;
+  /** Offset of `sql` in the document, to map server error positions back. */
+  offset: number;
+}
 
 /** [start, end) ranges of each statement, semicolons excluded. */
 export function statementRanges(text: string): Array<[number, number]> {

@@ -13,7 +13,7 @@ import { silentLogger } from '../../../electron/log/logger.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter, type Router } from '../../../electron/ipc/router.js';
 import { APP_ORIGIN } from '../../../electron/ipc/senderPolicy.js';
-import { noteAppPackaged } from '../../../electron/cliMode.js';
+import { noteAppPackaged } from '../../../electron/base/cliMode.js';
 import { composeServices, type ComposedServices } from '../../../electron/services.js';
 import { completeSignInHeadless } from '../../sim/entra/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';

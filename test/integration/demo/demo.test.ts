@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resolveCloud } from '../../../electron/auth/cloudLoader.js';
+import { resolveCloud } from '../../../electron/base/cloudLoader.js';
 import { KEYCHAIN_SERVICE, keychainAccountFor } from '../../../electron/keychain/keychainNames.js';
 import { loadKeytar } from '../../../electron/keychain/keytarLoader.js';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';

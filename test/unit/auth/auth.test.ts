@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCloudFile, resolveCloud } from '../../../electron/auth/cloudLoader.js';
+import { loadCloudFile, resolveCloud } from '../../../electron/base/cloudLoader.js';
 import { describeToken } from '../../../electron/auth/describeToken.js';
 import { findCachedAccessToken } from '../../../electron/auth/msalCacheReader.js';
 import { mapMsalError } from '../../../electron/auth/msalErrors.js';
@@ -10,7 +10,7 @@ import { runCli } from '../../../electron/cli/dispatcher.js';
 import { EXIT, exitCodeFor } from '../../../electron/cli/exitCodes.js';
 import { createLogger } from '../../../electron/log/logger.js';
 import { REDACTED, redact, redactError } from '../../../electron/log/redact.js';
-import { dataDir } from '../../../electron/paths.js';
+import { dataDir } from '../../../electron/base/paths.js';
 import { BUILTIN_CLOUDS, scopeFor } from '../../../shared/clouds.js';
 import { ERROR_CODES, PgEntraError } from '../../../shared/errors.js';
 

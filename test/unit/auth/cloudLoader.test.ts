@@ -3,7 +3,7 @@ import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveCloud } from '../../../electron/auth/cloudLoader.js';
+import { resolveCloud } from '../../../electron/base/cloudLoader.js';
 
 describe('resolveCloud (custom cloud file)', () => {
   it('re-reads the file after an edit and keeps serving the cached value while it is unchanged', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLI_SWITCH, detectCliMode } from '../../../electron/cliMode.js';
+import { CLI_SWITCH, detectCliMode } from '../../../electron/base/cliMode.js';
 
 const packaged = { defaultApp: false };
 const dev = { defaultApp: true };

@@ -2,7 +2,7 @@ import { rootCertificates } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { cancelRequestPacket } from '../../../electron/sessions/cancelRequest.js';
 import { mapConnectError, mapQueryError } from '../../../electron/sessions/errors.js';
-import { buildSslOptions, trustContext } from '../../../electron/sessions/tls.js';
+import { buildSslOptions, trustContext } from '../../../electron/base/tls.js';
 
 // Any valid certificate works as an extra CA here: take one of the system roots.
 const CA_PEM = rootCertificates[0] ?? '';

@@ -28,7 +28,7 @@ describe('trusted roots', () => {
       import { createServer } from 'node:tls';
       import { connect } from 'node:tls';
       import { caBundleText } from ${JSON.stringify(path.join(root, 'electron/interop/caBundle.ts'))};
-      import { buildSslOptions } from ${JSON.stringify(path.join(root, 'electron/sessions/tls.ts'))};
+      import { buildSslOptions } from ${JSON.stringify(path.join(root, 'electron/base/tls.ts'))};
       const pem = ${JSON.stringify(tls.caCertPem.trim())};
       const server = createServer({ cert: ${JSON.stringify(tls.certPem)}, key: ${JSON.stringify(tls.keyPem)} }, (s) => s.end());
       server.listen(0, '127.0.0.1', () => {

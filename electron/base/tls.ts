@@ -6,11 +6,11 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { PgEntraError } from '../../shared/errors.js';
-import { trustedRoots } from '../trustedRoots.js';
-import type { SessionTarget } from './types.js';
+import { trustedRoots } from './trustedRoots.js';
+import type { Profile } from '../../shared/profile.js';
 
 export interface TlsInputs {
-  sslmode: SessionTarget['sslmode'];
+  sslmode: Profile['sslmode'];
   host: string;
   /** The profile's confirmation for modes weaker than verify-full. */
   weakerTlsConfirmed: boolean;

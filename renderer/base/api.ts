@@ -1,9 +1,9 @@
 // The only module that touches window.pgentra (exposed by the preload, or by the e2e harness
 // from the same contract). Calls resolve with the contract's output or throw ApiError carrying
 // the typed ErrorPayload; events are plain subscriptions returning an unsubscribe function.
-import type { CallInputRaw, CallName, CallOutput, EventName, EventPayload, IpcResult } from '../shared/contract.js';
-import { eventMethodName, type PgEntraApi, type Unsubscribe } from '../shared/ipcApi.js';
-import type { ErrorPayload } from '../shared/errors.js';
+import type { CallInputRaw, CallName, CallOutput, EventName, EventPayload, IpcResult } from '../../shared/contract.js';
+import { eventMethodName, type PgEntraApi, type Unsubscribe } from '../../shared/ipcApi.js';
+import type { ErrorPayload } from '../../shared/errors.js';
 
 declare global {
   interface Window {
