@@ -3,9 +3,9 @@
 // tests and diagnostics can count requests per endpoint.
 import http from 'node:http';
 import https from 'node:https';
-import { readFileSync } from 'node:fs';
 import { trustedRoots } from '../base/trustedRoots.js';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+import { readSmallFile } from '../base/boundedRead.js';
 
 export interface NetworkClientOptions {
   /** PEM file with an extra CA to trust (custom/test clouds). */
@@ -36,7 +36,7 @@ export class NodeNetworkClient implements INetworkModule {
 
   constructor(opts: NetworkClientOptions = {}) {
     // No caFile: Node's default store (bundled roots + NODE_EXTRA_CA_CERTS) applies as it is.
-    const ca = opts.caFile ? [...trustedRoots(), readFileSync(opts.caFile, 'utf8')] : undefined;
+    const ca = opts.caFile ? [...trustedRoots(), readSmallFile(opts.caFile).toString('utf8')] : undefined;
     this.agent = new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
     this.timeoutMs = opts.timeoutMs ?? 15_000;
   }

@@ -8,7 +8,6 @@
 //   TLS trust    — every request uses an agent trusting pgEntra's roots (bundled +
 //                  NODE_EXTRA_CA_CERTS) plus the custom cloud's CA file, as the Entra client does.
 //                  Like that client it does not go through HTTPS_PROXY.
-import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import tls from 'node:tls';
 import { PostgreSQLManagementFlexibleServerClient, type PostgreSQLManagementFlexibleServerClientOptionalParams } from '@azure/arm-postgresql-flexible';
@@ -27,6 +26,7 @@ import type { Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { managementEndpointOf } from '../base/cloudLoader.js';
 import { trustedRoots } from '../base/trustedRoots.js';
+import { readSmallFile } from '../base/boundedRead.js';
 
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
 /** Few, quick retries: a person is waiting. 429 waits as long as Retry-After says. */
@@ -81,7 +81,7 @@ export function tlsTrustPolicy(agent: https.Agent): PipelinePolicy {
  * context is built once: given as `ca`, Node parses the ~150 roots again for every connection.
  */
 export function trustAgent(cloud: Pick<Cloud, 'caFile'>): https.Agent {
-  const ca = [...trustedRoots(), ...(cloud.caFile ? [readFileSync(cloud.caFile, 'utf8')] : [])];
+  const ca = [...trustedRoots(), ...(cloud.caFile ? [readSmallFile(cloud.caFile).toString('utf8')] : [])];
   return new https.Agent({ keepAlive: true, secureContext: tls.createSecureContext({ ca }) });
 }
 

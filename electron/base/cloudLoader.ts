@@ -4,8 +4,9 @@
 // outright on a network share or where another local user could change it (the file, its CA
 // file, or the folder of either). Whether its owner has confirmed it is electron/connect's job.
 import { createHash } from 'node:crypto';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readSmallFile } from './boundedRead.js';
 import { BUILTIN_CLOUDS, CustomCloudFileSchema, cloudFromFile, describeIssues, isBuiltinCloudName, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 
@@ -77,7 +78,7 @@ export function assertSafeCloudLocation(p: string, what = 'cloud file', file = p
 
 function readCaHash(caFile: string): string | undefined {
   try {
-    return sha256Hex(readFileSync(caFile));
+    return sha256Hex(readSmallFile(caFile));
   } catch {
     return undefined; // reported when the CA is used (sessions, sign-in)
   }
@@ -89,7 +90,7 @@ export function loadCloudFile(file: string): Cloud {
   assertSafeCloudLocation(abs);
   let bytes: Buffer;
   try {
-    bytes = readFileSync(abs);
+    bytes = readSmallFile(abs);
   } catch (e) {
     throw new PgEntraError('cloud_file_invalid', `Cannot read the cloud file ${abs}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, {
       hint: 'Check the path given to --cloud or PGENTRA_CLOUD_FILE.',

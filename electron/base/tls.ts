@@ -2,10 +2,10 @@
 // password inside TLS, so a certificate that does not verify must end the connection before
 // PostgreSQL asks for the password (pg sends the startup message — and later the password —
 // only through the TLS socket, whose handshake fails first).
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { PgEntraError } from '../../shared/errors.js';
+import { readSmallFile } from './boundedRead.js';
 import { trustedRoots } from './trustedRoots.js';
 import type { Profile } from '../../shared/profile.js';
 
@@ -63,7 +63,7 @@ export function trustContext(extraCaPem?: string): SecureContext {
 /** Reads the CA file named by a custom cloud (already resolved to an absolute path). */
 export function readCaFile(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
+    return readSmallFile(file).toString('utf8');
   } catch (e) {
     throw new PgEntraError('cloud_file_invalid', `Cannot read the CA file ${file} named by the custom cloud: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, {
       hint: 'Fix caFile in the custom cloud file (a path relative to that file, or absolute).',

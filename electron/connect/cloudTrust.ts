@@ -13,6 +13,7 @@ import { PgEntraError } from '../../shared/errors.js';
 import { resolveCloud } from '../base/cloudLoader.js';
 import { ensurePrivateDir, writeFileAtomic } from '../base/atomicFile.js';
 import { withFileLock } from '../base/lock.js';
+import { readSmallFile } from '../base/boundedRead.js';
 
 export const TRUSTED_CLOUDS_FILE = 'trusted-clouds.json';
 const LOCK_FILE = 'trusted-clouds.lock';
@@ -94,7 +95,7 @@ export function inspectCloudFile(file: string, opts: { describeCa?: boolean } = 
     }
     if (opts.describeCa !== false) {
       try {
-        caSubject = new X509Certificate(readFileSync(cloud.caFile)).subject.replace(/\n/g, ', ');
+        caSubject = new X509Certificate(readSmallFile(cloud.caFile)).subject.replace(/\n/g, ', ');
       } catch {
         caSubject = '(not a readable PEM certificate)';
       }
