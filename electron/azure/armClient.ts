@@ -9,7 +9,6 @@
 //                  NODE_EXTRA_CA_CERTS) plus the custom cloud's CA file, as the Entra client does.
 //                  Like that client it does not go through HTTPS_PROXY.
 import https from 'node:https';
-import tls from 'node:tls';
 import { PostgreSQLManagementFlexibleServerClient, type PostgreSQLManagementFlexibleServerClientOptionalParams } from '@azure/arm-postgresql-flexible';
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceClient } from '@azure/core-client';
@@ -25,8 +24,7 @@ import {
 import type { Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { managementEndpointOf } from '../base/cloudLoader.js';
-import { trustedRoots } from '../base/trustedRoots.js';
-import { readSmallFile } from '../base/boundedRead.js';
+import { readCaFile, trustContext } from '../base/tls.js';
 
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
 /** Few, quick retries: a person is waiting. 429 waits as long as Retry-After says. */
@@ -77,12 +75,12 @@ export function tlsTrustPolicy(agent: https.Agent): PipelinePolicy {
 }
 
 /**
- * pgEntra's trust list, plus the custom cloud's CA (a private or test cloud's ARM). The secure
- * context is built once: given as `ca`, Node parses the ~150 roots again for every connection.
+ * pgEntra's trust list, plus the custom cloud's CA (a private or test cloud's ARM): the same
+ * secure context database connections use, built once per CA set (base/tls.ts) — given as `ca`,
+ * Node would parse the ~150 roots again for every ARM call's connection.
  */
 export function trustAgent(cloud: Pick<Cloud, 'caFile'>): https.Agent {
-  const ca = [...trustedRoots(), ...(cloud.caFile ? [readSmallFile(cloud.caFile).toString('utf8')] : [])];
-  return new https.Agent({ keepAlive: true, secureContext: tls.createSecureContext({ ca }) });
+  return new https.Agent({ keepAlive: true, secureContext: trustContext(cloud.caFile ? readCaFile(cloud.caFile) : undefined) });
 }
 
 /** Adds pgEntra's policies to an SDK pipeline (before the bearer policy, and last before sending). */
