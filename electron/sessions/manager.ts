@@ -129,7 +129,7 @@ export class SessionManager {
     return this.get(sessionId).getHistory();
   }
 
-  /** The session object itself (diagnostics and tests: token request count). */
+  /** The session object itself (diagnostics and tests). */
   get(sessionId: string): Session {
     const s = this.sessions.get(sessionId);
     if (!s || s.isClosed) {
