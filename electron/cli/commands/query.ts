@@ -1,14 +1,21 @@
 // `pgentra query PROFILE -c SQL`: runs SQL through a database session and streams the results.
 // Rows are fetched a page at a time (the session's fetchMore) and written as they arrive, with
-// stdout backpressure honoured, so a million-row result never sits in memory.
+// stdout backpressure honoured, so a million-row result never sits in memory. The output formats
+// (table, CSV, JSON Lines) and the stderr messages are in ../output/.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PgEntraError, fromErrorPayload, toErrorPayload, type ErrorPayload } from '../../../shared/errors.js';
-import type { Column, HistoryEntry, Notice, Row } from '../../../shared/ipcSessions.js';
+import type { HistoryEntry, Notice } from '../../../shared/ipcSessions.js';
 import { splitSql, type SqlStatement } from '../../sessions/splitSql.js';
 import { str, type CommandDefinition } from '../command.js';
-import type { CliContext, OutputStream } from '../context.js';
+import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
+import { CsvWriter } from '../output/csv.js';
+import { JsonWriter } from '../output/jsonLines.js';
+import { formatNotices, formatServerError } from '../output/serverMessages.js';
+import type { OutputFormat, StatementWriter } from '../output/statementWriter.js';
+import { Output } from '../output/stdout.js';
+import { TableWriter } from '../output/table.js';
 import { openProfileSession, profileOperand, type ProfileSession } from '../profileSession.js';
 
 /** Rows per page: the first page also sizes the table's columns. */
@@ -44,8 +51,10 @@ Output on stdout:
   --csv      per statement that returns rows: a header line, then one line per row; the result
              sets of several statements are separated by an empty line; statements without
              rows print nothing. A field is quoted when it holds a comma, a double quote
-             (doubled inside quotes), CR or LF. NULL is an empty field and an empty string is
-             "" so they stay distinct (as psql --csv). Lines end with LF.
+             (doubled inside quotes), CR or LF, or is exactly \\. (COPY's end-of-data mark).
+             NULL is an empty field and an empty string is "" so they stay distinct (as
+             PostgreSQL's COPY … CSV writes them; the app's CSV export uses the same rule).
+             Lines end with LF.
   --json     one JSON object per statement, one line each (JSON Lines), written as rows arrive:
                {"index":0,"columns":[{"name":"a","type":"integer","typeOid":23}],
                 "rows":[["1"]],"rowCount":1,"command":"SELECT"}
@@ -68,276 +77,6 @@ Examples:
   pgentra query prod -c "select * from orders" --csv > orders.csv
   pgentra query prod -f migrate.sql
   pgentra query prod -c "select id, name from customers" --json | jq -c '.rows[]'`;
-
-export type OutputFormat = 'table' | 'csv' | 'json';
-
-/** Writes one statement's output; each method returns the text to print (possibly ''). */
-export interface StatementWriter {
-  /** The columns and the first page of rows (for the table: they size the columns). */
-  begin(columns: Column[], firstRows: Row[]): string;
-  rows(rows: Row[]): string;
-  end(command: string | null, rowCount: number | null): string;
-  /** The statement failed (before or after begin). */
-  fail(error: ErrorPayload, position: number | undefined): string;
-}
-
-// ------------------------------------------------------------------ table (psql-like)
-
-const RIGHT_ALIGNED_OIDS = new Set([20, 21, 23, 26, 700, 701, 790, 1700]);
-
-/**
- * What a human's terminal gets: control characters escaped (a value must not be able to move
- * the cursor or change the terminal's colours); newlines kept for multi-line cells.
- */
-export function displayText(v: string | null): string {
-  if (v === null) return '';
-  // eslint-disable-next-line no-control-regex
-  return v.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => (c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
-}
-
-export function commandTag(command: string | null, rowCount: number | null): string {
-  if (!command) return '';
-  if (rowCount === null) return command;
-  if (command === 'INSERT') return `INSERT 0 ${rowCount}`;
-  return /^(SELECT|UPDATE|DELETE|MERGE|MOVE|FETCH|COPY)$/.test(command) ? `${command} ${rowCount}` : command;
-}
-
-export class TableWriter implements StatementWriter {
-  private widths: number[] = [];
-  private right: boolean[] = [];
-  private columns = 0;
-  private count = 0;
-
-  begin(columns: Column[], firstRows: Row[]): string {
-    this.columns = columns.length;
-    if (this.columns === 0) return '';
-    const names = columns.map((c) => displayText(c.name).replace(/\n/g, '\\n'));
-    this.right = columns.map((c) => RIGHT_ALIGNED_OIDS.has(c.typeOid));
-    this.widths = names.map((n) => n.length);
-    const cells = firstRows.map((r) => r.map((v) => displayText(v).split('\n')));
-    for (const row of cells) row.forEach((lines, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, ...lines.map((l) => l.length))));
-    const header = names
-      .map((n, i) => {
-        const w = this.widths[i] ?? 0;
-        const left = Math.floor((w - n.length) / 2);
-        const last = i === names.length - 1;
-        return `${i > 0 ? '|' : ''} ${' '.repeat(left)}${n}${last ? '' : ' '.repeat(w - n.length - left + 1)}`;
-      })
-      .join('');
-    const divider = this.widths.map((w) => '-'.repeat(w + 2)).join('+');
-    return `${header}\n${divider}\n${this.renderRows(cells)}`;
-  }
-
-  rows(rows: Row[]): string {
-    if (this.columns === 0) return '';
-    return this.renderRows(rows.map((r) => r.map((v) => displayText(v).split('\n'))));
-  }
-
-  end(command: string | null, rowCount: number | null): string {
-    if (this.columns === 0) return `${commandTag(command, rowCount)}\n`;
-    const n = rowCount ?? this.count;
-    return `(${n} ${n === 1 ? 'row' : 'rows'})\n\n`;
-  }
-
-  fail(): string {
-    return ''; // every printed row already ends its line; the error goes to stderr
-  }
-
-  private renderRows(rows: string[][][]): string {
-    let out = '';
-    for (const cells of rows) {
-      this.count++;
-      const height = Math.max(1, ...cells.map((l) => l.length));
-      for (let y = 0; y < height; y++) {
-        let line = '';
-        for (let i = 0; i < this.columns; i++) {
-          const lines = cells[i] ?? [''];
-          const text = lines[y] ?? '';
-          const more = y < lines.length - 1;
-          const last = i === this.columns - 1;
-          const w = this.widths[i] ?? 0;
-          const padded = this.right[i] ? text.padStart(w) : last && !more ? text : text.padEnd(w);
-          line += `${i > 0 ? '|' : ''} ${padded}${more ? '+' : last ? '' : ' '}`;
-        }
-        out += `${line.trimEnd()}\n`; // trailing blanks of empty cells are noise
-      }
-    }
-    return out;
-  }
-}
-
-// ------------------------------------------------------------------ CSV
-
-/** RFC 4180 quoting as psql --csv does it: NULL is an empty field, '' is a quoted empty field. */
-export function csvField(v: string | null): string {
-  if (v === null) return '';
-  if (v === '' || v === '\\.' || /[",\r\n]/.test(v)) return `"${v.replace(/"/g, '""')}"`;
-  return v;
-}
-
-export class CsvWriter implements StatementWriter {
-  private hasColumns = false;
-
-  /** `separated`: another result set was printed before, so start with an empty line. */
-  constructor(private readonly separated: () => boolean) {}
-
-  begin(columns: Column[], firstRows: Row[]): string {
-    this.hasColumns = columns.length > 0;
-    if (!this.hasColumns) return '';
-    return `${this.separated() ? '\n' : ''}${columns.map((c) => csvField(c.name)).join(',')}\n${this.rows(firstRows)}`;
-  }
-
-  rows(rows: Row[]): string {
-    if (!this.hasColumns) return '';
-    let out = '';
-    for (const r of rows) out += `${r.map(csvField).join(',')}\n`;
-    return out;
-  }
-
-  end(): string {
-    return '';
-  }
-
-  fail(): string {
-    return '';
-  }
-}
-
-// ------------------------------------------------------------------ JSON Lines
-
-export interface JsonError {
-  code: string;
-  sqlstate: string | null;
-  message: string;
-  hint?: string;
-  detail?: string;
-  /** 1-based character position in the whole SQL text. */
-  position?: number;
-}
-
-export function jsonError(e: ErrorPayload, position: number | undefined): JsonError {
-  const d = e.details ?? {};
-  const detail = typeof d.detail === 'string' ? d.detail : undefined;
-  return {
-    code: e.code,
-    sqlstate: typeof d.sqlstate === 'string' ? d.sqlstate : null,
-    message: e.message,
-    ...(e.hint ? { hint: e.hint } : {}),
-    ...(detail ? { detail } : {}),
-    ...(position !== undefined ? { position } : {}),
-  };
-}
-
-export class JsonWriter implements StatementWriter {
-  private begun = false;
-  private anyRow = false;
-
-  constructor(private readonly index: number) {}
-
-  begin(columns: Column[], firstRows: Row[]): string {
-    this.begun = true;
-    const cols = columns.map((c) => ({ name: c.name, type: c.typeName, typeOid: c.typeOid }));
-    return `{"index":${this.index},"columns":${JSON.stringify(cols)},"rows":[${this.rows(firstRows)}`;
-  }
-
-  rows(rows: Row[]): string {
-    if (rows.length === 0) return '';
-    const text = rows.map((r) => JSON.stringify(r)).join(',');
-    const sep = this.anyRow ? ',' : '';
-    this.anyRow = true;
-    return sep + text;
-  }
-
-  end(command: string | null, rowCount: number | null): string {
-    return `],"rowCount":${JSON.stringify(rowCount)},"command":${JSON.stringify(command)}}\n`;
-  }
-
-  fail(error: ErrorPayload, position: number | undefined): string {
-    const head = this.begun ? '' : `{"index":${this.index},"columns":[],"rows":[`;
-    return `${head}],"rowCount":null,"command":null,"error":${JSON.stringify(jsonError(error, position))}}\n`;
-  }
-}
-
-// ------------------------------------------------------------------ errors and notices
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
-}
-
-/** Line and column (1-based) of a 1-based character position in `sql`. */
-export function lineAndColumn(sql: string, position: number): { line: number; column: number } {
-  const before = sql.slice(0, Math.max(0, position - 1));
-  const lastBreak = before.lastIndexOf('\n');
-  return { line: before.split('\n').length, column: before.length - lastBreak };
-}
-
-/** `ERROR: message (SQLSTATE x, line l, column c)` plus DETAIL / HINT lines. */
-export function formatServerError(e: ErrorPayload, sql: string, position: number | undefined): string {
-  const d = e.details ?? {};
-  const facts: string[] = [];
-  if (typeof d.sqlstate === 'string') facts.push(`SQLSTATE ${d.sqlstate}`);
-  if (position !== undefined) {
-    const { line, column } = lineAndColumn(sql, position);
-    facts.push(`line ${line}, column ${column}`);
-  }
-  let out = `ERROR: ${oneLine(e.message)}${facts.length ? ` (${facts.join(', ')})` : ''}\n`;
-  if (typeof d.detail === 'string') out += `DETAIL: ${oneLine(d.detail)}\n`;
-  if (e.hint) out += `HINT: ${oneLine(e.hint)}\n`;
-  return out;
-}
-
-function formatNotices(notices: Notice[]): string {
-  return notices.map((n) => `${n.severity}: ${oneLine(n.message)}\n${n.detail ? `DETAIL: ${oneLine(n.detail)}\n` : ''}${n.hint ? `HINT: ${oneLine(n.hint)}\n` : ''}`).join('');
-}
-
-// ------------------------------------------------------------------ stdout with backpressure
-
-interface Emitter {
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  off(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-function isEmitter(s: OutputStream): s is OutputStream & Emitter {
-  const e = s as Partial<Emitter>;
-  return typeof e.once === 'function' && typeof e.on === 'function' && typeof e.off === 'function';
-}
-
-/** Waits for 'drain' when the stream says its buffer is full; notices a closed pipe (… | head). */
-class Output {
-  /** Set when stdout failed; EPIPE (the reader went away) is a normal end, anything else a failure. */
-  failure: { epipe: boolean; message: string } | undefined;
-  private readonly onError = (e: unknown): void => {
-    const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
-    this.failure ??= { epipe: code === 'EPIPE', message: e instanceof Error ? e.message : String(e) };
-    this.wake?.();
-  };
-  private wake: (() => void) | undefined;
-
-  constructor(private readonly stream: OutputStream) {
-    if (isEmitter(stream)) stream.on('error', this.onError);
-  }
-
-  async write(chunk: string): Promise<void> {
-    if (chunk === '' || this.failure) return;
-    const ok = this.stream.write(chunk);
-    const s = this.stream;
-    if (ok !== false || !isEmitter(s)) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        s.off('drain', done);
-        this.wake = undefined;
-        resolve();
-      };
-      this.wake = done;
-      s.once('drain', done);
-    });
-  }
-
-  dispose(): void {
-    if (isEmitter(this.stream)) this.stream.off('error', this.onError);
-  }
-}
 
 // ------------------------------------------------------------------ the command
 

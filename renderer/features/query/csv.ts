@@ -1,5 +1,8 @@
 // Copy/export formats for result cells. TSV for pasting into spreadsheets (tabs/newlines in
-// values become spaces), RFC 4180 CSV for files. NULL is an empty field in both.
+// values become spaces; NULL is an empty field), CSV for files and the clipboard: the fields
+// follow shared/csv.ts, the one CSV rule the CLI's `pgentra query --csv` uses too (NULL is an
+// empty field, an empty string is ""), with CRLF line ends (RFC 4180).
+import { csvText } from '../../../shared/csv.js';
 import type { Row } from '../../../shared/ipcSessions.js';
 
 export function toTsv(header: readonly string[] | null, rows: readonly Row[]): string {
@@ -8,12 +11,7 @@ export function toTsv(header: readonly string[] | null, rows: readonly Row[]): s
   return (header ? [header.map((h) => clean(h)).join('\t'), ...lines] : lines).join('\n');
 }
 
-export function csvField(v: string | null): string {
-  if (v === null) return '';
-  return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
+/** RFC 4180 CSV: a header line when `header` is given, then the rows; every line ends with CRLF. */
 export function toCsv(header: readonly string[] | null, rows: readonly Row[]): string {
-  const lines = rows.map((r) => r.map(csvField).join(','));
-  return (header ? [header.map(csvField).join(','), ...lines] : lines).join('\r\n') + '\r\n';
+  return csvText(header, rows, '\r\n');
 }

@@ -7,7 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Column } from '../../../shared/ipcSessions.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
 import { EXIT } from '../../../electron/cli/exitCodes.js';
-import { CsvWriter, JsonWriter, TableWriter, commandTag, csvField, displayText, formatServerError, lineAndColumn, type StatementWriter } from '../../../electron/cli/commands/query.js';
+import { csvField } from '../../../shared/csv.js';
+import { CsvWriter } from '../../../electron/cli/output/csv.js';
+import { JsonWriter } from '../../../electron/cli/output/jsonLines.js';
+import { formatServerError, lineAndColumn } from '../../../electron/cli/output/serverMessages.js';
+import type { StatementWriter } from '../../../electron/cli/output/statementWriter.js';
+import { TableWriter, commandTag, displayText } from '../../../electron/cli/output/table.js';
 import { formatWhoAmI, type WhoAmI } from '../../../electron/cli/commands/whoami.js';
 import { QUERY_COMMANDS } from './registry.js';
 
