@@ -17,7 +17,7 @@ import { CLOUD_TRUST_WARNING, cloudConsentError, cloudTrustStatus, describeCloud
 import type { ProfileStore } from './profiles/profileStore.js';
 import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
 import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './interop/passwordExecTiming.js';
-import { targetOsFor } from './base/shellQuote.js';
+import { targetOsFor } from '../shared/shellQuote.js';
 import { SessionManager } from './sessions/manager.js';
 import { preflight } from './connect/preflight.js';
 

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
-import { quoteCmdArg, quoteCmdProgram } from '../base/shellQuote.js';
+import { quoteCmdArg, quoteCmdProgram } from '../../shared/shellQuote.js';
 import { redact } from '../log/redact.js';
 import type { AccessToken } from './tokenProvider.js';
 

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { PgEntraError } from '../../shared/errors.js';
 import { CLI_SWITCH } from '../base/cliMode.js';
-import type { TargetOs } from '../base/shellQuote.js';
+import type { TargetOs } from '../../shared/shellQuote.js';
 
 export interface CliLocationFacts {
   /** The OS the command will run on (decides pgentra vs pgentra.cmd and path syntax). */

@@ -5,7 +5,7 @@
 import type { Profile } from '../../shared/profile.js';
 import { preflight } from '../connect/preflight.js';
 import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './passwordExecTiming.js';
-import { commandLineFor, type TargetOs } from '../base/shellQuote.js';
+import { commandLineFor, type TargetOs } from '../../shared/shellQuote.js';
 
 export const DEFAULT_PGADMIN_GROUP = 'pgEntra';
 

@@ -10,7 +10,7 @@ import { buildPgAdminExport, serializePgAdminExport } from './pgadminExport.js';
 import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './passwordExecTiming.js';
 import { planPgAdminImport, type PgAdminImportOptions, type PgAdminImportPlan } from './pgadminImport.js';
 import { currentCliFacts, sslRootCertFor } from './runtime.js';
-import type { TargetOs } from '../base/shellQuote.js';
+import type { TargetOs } from '../../shared/shellQuote.js';
 
 export interface PgAdminExportRequest {
   dataDir: string;

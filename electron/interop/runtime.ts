@@ -8,7 +8,7 @@ import { isPackagedApp } from '../base/cliMode.js';
 import { ensureCaBundle } from './caBundle.js';
 import { customCaFileFor } from './cloudFacts.js';
 import type { CliLocationFacts } from './cliLocation.js';
-import type { TargetOs } from '../base/shellQuote.js';
+import type { TargetOs } from '../../shared/shellQuote.js';
 
 /** The checkout root when this code runs from a source tree (tsx) or its bundle (dist/cli). */
 export function findSourceRoot(fromUrl: string = import.meta.url): string | undefined {

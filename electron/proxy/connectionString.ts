@@ -1,4 +1,5 @@
 // The copyable connection strings printed when the proxy is ready.
+import { shellQuoted } from '../../shared/shellQuote.js';
 import type { ProxyListener } from './index.js';
 
 /** libpq conninfo value: single-quoted with backslash escapes when it has spaces, quotes or backslashes. */
@@ -9,11 +10,6 @@ export function conninfoValue(v: string): string {
 /** `host=127.0.0.1 port=6432 dbname=postgres user=db-admins sslmode=disable` (host = the socket directory for a Unix socket). */
 export function conninfoFor(l: Pick<ProxyListener, 'address' | 'port' | 'database' | 'username'>): string {
   return `host=${conninfoValue(l.address)} port=${l.port} dbname=${conninfoValue(l.database)} user=${conninfoValue(l.username)} sslmode=disable`;
-}
-
-/** The conninfo as one double-quoted shell argument (POSIX shells). */
-export function shellQuoted(s: string): string {
-  return `"${s.replace(/(["$`\\])/g, '\\$1')}"`;
 }
 
 export function readyLine(l: ProxyListener): string {

@@ -1,7 +1,7 @@
 // What the demo prints once everything runs: short, copy-pasteable, honest about what is
 // simulated. Pure text from facts, so it can be tested without starting anything.
-import { quotePosix } from '../../electron/base/shellQuote.js';
-import { conninfoFor, conninfoValue, shellQuoted } from '../../electron/proxy/connectionString.js';
+import { quotePosix, shellQuoted } from '../../shared/shellQuote.js';
+import { conninfoFor, conninfoValue } from '../../electron/proxy/connectionString.js';
 import type { ProxyListener } from '../../electron/proxy/index.js';
 
 export interface DemoFacts {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { TokenBroker } from '../../electron/auth/tokenBroker.js';
 import { trustCloudFile } from '../../electron/connect/cloudTrust.js';
 import { buildPgAdminExport, serializePgAdminExport } from '../../electron/interop/pgadminExport.js';
-import { targetOsFor } from '../../electron/base/shellQuote.js';
+import { targetOsFor } from '../../shared/shellQuote.js';
 import { deleteKeychainCache } from '../../electron/keychain/cachePersistence.js';
 import { probeKeychain } from '../../electron/keychain/keychainProbe.js';
 import { createLogger, fileSink, type Logger } from '../../electron/log/logger.js';

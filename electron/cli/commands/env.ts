@@ -6,7 +6,7 @@ import { psqlVersion, supportsSystemRootCert } from '../../interop/psqlLauncher.
 import { sslRootCertFor } from '../../interop/runtime.js';
 import { preflight } from '../../connect/preflight.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
-import { envAssignment, type EnvShell } from '../../base/shellQuote.js';
+import { envAssignment, type EnvShell } from '../../../shared/shellQuote.js';
 import { bool, str, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
 

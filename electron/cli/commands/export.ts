@@ -10,7 +10,7 @@ import { buildPgServiceConf, buildProxyPgServiceConf } from '../../interop/pgSer
 import { defaultSocketDir } from '../../proxy/listener.js';
 import { sslRootCertFor } from '../../interop/runtime.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
-import { quotePosix, targetOsFor, type TargetOs } from '../../base/shellQuote.js';
+import { quotePosix, targetOsFor, type TargetOs } from '../../../shared/shellQuote.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';

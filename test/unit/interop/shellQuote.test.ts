@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cmdCommandLine, envAssignment, posixCommandLine, quoteCmdArg, quoteCmdProgram, quoteMsvcrt, quotePosix, quotePwsh } from '../../../electron/base/shellQuote.js';
+import { cmdCommandLine, envAssignment, posixCommandLine, quoteCmdArg, quoteCmdProgram, quoteMsvcrt, quotePosix, quotePwsh } from '../../../shared/shellQuote.js';
 import { cmdSlashC, expandPercent, msvcrtSplit, pythonShellArgs, windowsArgv } from './cmdModel.js';
 
 let dir: string;

@@ -6,11 +6,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkListenAddress, isLoopbackAddress } from '../../../electron/proxy/addressPolicy.js';
 import { CancelMap } from '../../../electron/proxy/cancelMap.js';
-import { conninfoFor, conninfoValue, readyLine, shellQuoted } from '../../../electron/proxy/connectionString.js';
+import { conninfoFor, conninfoValue, readyLine } from '../../../electron/proxy/connectionString.js';
 import { classifyUpstreamAuthError, tokenFailureError, upstreamAuthError, upstreamConnectError } from '../../../electron/proxy/errorMapping.js';
 import { PortRegistry, assignPorts, PORTS_FILE_NAME } from '../../../electron/proxy/portRegistry.js';
 import { resolveClientUser } from '../../../electron/proxy/userRule.js';
 import { PgEntraError } from '../../../shared/errors.js';
+import { shellQuoted } from '../../../shared/shellQuote.js';
 
 describe('address policy', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (a) => {
