@@ -5,35 +5,31 @@
 // than the shared request asked for starts its own); tokens are refreshed in the background so
 // callers get at least `minValiditySeconds`; during an outage a still-valid cached token is
 // served; a sign-out wins over refreshes still running. Interactive sign-in is never started here.
+// The sources themselves (keychain, MSAL, managed identity, az) are in tokenSources.ts.
 // The same account also gets Azure Resource Manager tokens (`resource: 'management'`): same MSAL
 // app and cache, its own cache key, the cloud's managementEndpoint as the token's resource.
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
-import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import type { Credential } from '../../shared/credential.js';
-import { DEFAULT_TENANT, isBuiltinCloudName, scopeFor, type Cloud } from '../../shared/clouds.js';
+import { isBuiltinCloudName, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { silentLogger } from '../log/logger.js';
-import { tokenCachePath } from '../base/paths.js';
 import { listAccounts, signOut, type AccountSummary } from './accounts.js';
-import { getAzureCliToken } from './azureCliCredential.js';
 import { assertCloudTrusted } from '../connect/cloudTrust.js';
 import { managementEndpointOf, resolveCloud } from '../base/cloudLoader.js';
-import { getManagedIdentityToken } from './managedIdentityCredential.js';
-import { findCachedAccessToken, listCachedAccounts, type CacheLookup } from './msalCacheReader.js';
-import { MsalApps, authorityFor, clientIdFor, type AuthSettings } from './msalApps.js';
+import { MsalApps, clientIdFor, type AuthSettings } from './msalApps.js';
 import { mapMsalError } from './msalErrors.js';
 import { signInInteractive, signInWithDeviceCode, type DeviceCodeSignInOptions, type InteractiveSignInOptions, type SignedInAccount } from './signIn.js';
 import type { AccessToken, TokenProvider, TokenRequest, TokenResource } from './tokenProvider.js';
+import { remainingMs, tokenFromSource, validDuringOutage, type AccessTokenWithSource, type SourceContext } from './tokenSources.js';
+
+export type { AccessTokenWithSource, TokenSource } from './tokenSources.js';
 
 export const DEFAULT_MIN_VALIDITY_SECONDS = 120;
 /** Background refreshes stop for a key nobody asked for in this long. */
 const IDLE_STOP_MS = 60 * 60_000;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Rounds a caller may go through (join, then its own flight; retries after a sign-out or someone else's cancel). */
 const MAX_ROUNDS = 4;
-
-export type TokenSource = 'memory' | 'keychain' | 'msal-cache' | 'network' | 'stale-during-outage';
 
 export interface TokenRefreshedEvent {
   key: string;
@@ -94,10 +90,6 @@ interface HotEntry {
   request: TokenRequest;
 }
 
-export interface AccessTokenWithSource extends AccessToken {
-  source: TokenSource;
-}
-
 interface Flight {
   promise: Promise<AccessTokenWithSource>;
   /** The key's sign-out generation when the flight started. */
@@ -106,10 +98,6 @@ interface Flight {
   signal: AbortSignal | undefined;
   /** Started by a `fresh` request: its token came from Entra, not a cache. */
   fresh: boolean;
-}
-
-function remainingMs(t: { expiresOn: Date }, now = Date.now()): number {
-  return t.expiresOn.getTime() - now;
 }
 
 export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements TokenProvider {
@@ -125,12 +113,15 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   private closed = false;
 
   private readonly explicitFiles: ReadonlySet<string>;
+  /** What the token sources (tokenSources.ts) use: the MSAL apps and these options. */
+  private readonly sources: SourceContext;
 
   constructor(private readonly options: TokenBrokerOptions) {
     super();
     this.explicitFiles = new Set((options.explicitCloudFiles ?? []).filter((f) => !isBuiltinCloudName(f)).map((f) => path.resolve(f)));
     this.apps = new MsalApps(options);
     this.minValiditySeconds = options.minValiditySeconds ?? DEFAULT_MIN_VALIDITY_SECONDS;
+    this.sources = { apps: this.apps, options };
   }
 
   get logger(): AuthSettings['logger'] {
@@ -261,34 +252,12 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cred = req.credential;
     let result: AccessTokenWithSource;
     try {
-      switch (cred.kind) {
-        case 'interactive':
-        case 'device-code':
-          result = req.fresh ? await this.freshFromMsal(cloud, cred, req.signal) : await this.acquireForUser(cloud, cred, minMs, req.signal);
-          break;
-        case 'managed-identity': {
-          const id = { ...(cred.clientId ? { clientId: cred.clientId } : {}), ...(cred.objectId ? { objectId: cred.objectId } : {}), ...(cred.resourceId ? { resourceId: cred.resourceId } : {}) };
-          let t = await getManagedIdentityToken(this.apps, cloud, id, req.fresh === true);
-          if (remainingMs(t) < minMs && !req.fresh) t = await getManagedIdentityToken(this.apps, cloud, id, true);
-          result = { ...t, source: 'network' };
-          break;
-        }
-        case 'azure-cli': {
-          const t = await getAzureCliToken({
-            resource: cloud.resource,
-            ...(cred.tenant ? { tenant: cred.tenant } : {}),
-            ...(this.options.azureCliCommand ? { command: this.options.azureCliCommand } : {}),
-            ...(this.options.env ? { env: this.options.env } : {}),
-            ...(req.signal ? { signal: req.signal } : {}),
-          });
-          result = { ...t, source: 'network' };
-          break;
-        }
-      }
+      result = await tokenFromSource(this.sources, cloud, cred, { minMs, fresh: req.fresh === true, signal: req.signal });
+      if (result.source === 'keychain') this.counters.keychainHits++;
     } catch (e) {
       const err = isPgEntraError(e) ? e : mapMsalError(e, { authorityHost: cloud.authorityHost });
       if (err.code === 'network_unavailable') {
-        const stale = await this.validDuringOutage(key, cloud, cred);
+        const stale = await validDuringOutage(this.sources, cloud, cred, this.hot.get(key)?.token);
         if (stale) {
           this.logger.warn('serving a cached token during an outage', { key, expiresOn: stale.expiresOn.toISOString() });
           return stale;
@@ -321,133 +290,6 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     } catch {
       // already gone
     }
-  }
-
-  /** What to look for in a serialized cache; a credential without account matches when exactly one account of the cloud is in `serialized`. */
-  private lookupFor(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, serialized: string | null): CacheLookup | undefined {
-    const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : undefined;
-    if (tenant && !GUID.test(tenant)) return undefined; // a domain cannot be matched to the cached realm offline
-    const environments = cloud.cacheEnvironments;
-    let username = cred.account;
-    if (!username) {
-      // Same rule as pickAccount, answered without MSAL: several accounts → MSAL path with its clear error.
-      const accounts = listCachedAccounts(serialized, environments);
-      if (accounts.length !== 1 || !accounts[0]) return undefined;
-      username = accounts[0].username;
-    }
-    return {
-      clientId: clientIdFor(cloud, this.options),
-      environments,
-      resource: cloud.resource,
-      username,
-      ...(tenant ? { tenantId: tenant } : {}),
-    };
-  }
-
-  /** The keychain's serialized MSAL cache, read without MSAL (null when memory-only or unavailable on this OS). */
-  private async readPersistedCache(cloud: Cloud): Promise<string | null> {
-    if (this.options.memoryCache || process.platform === 'win32') return null;
-    const [{ readKeychainEntry }, { keychainAccountFor }] = await Promise.all([import('../keychain/keychainProbe.js'), import('../keychain/keychainNames.js')]);
-    // The cloud's own partition: a custom cloud reads only its own entry, built-in clouds the shared one.
-    return readKeychainEntry(keychainAccountFor(this.options.dataDir, cloud.cachePartition));
-  }
-
-  private async acquireForUser(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number, signal?: AbortSignal): Promise<AccessTokenWithSource> {
-    const persisted = await this.readPersistedCache(cloud);
-    const lookup = this.lookupFor(cloud, cred, persisted);
-    if (lookup) {
-      // Fast path: answer from the keychain without loading MSAL when the token has enough time left.
-      const cached = findCachedAccessToken(persisted, lookup);
-      if (cached && remainingMs(cached) >= minMs) {
-        this.counters.keychainHits++;
-        return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' };
-      }
-    }
-    if (this.options.memoryCache) return this.silentFromMsal(cloud, cred, minMs);
-    // Other processes share the cache: refresh under a cross-process lock, and first look
-    // again whether one of them refreshed while we waited.
-    const { withRefreshLock } = await import('../keychain/refreshLock.js');
-    return withRefreshLock(
-      path.dirname(tokenCachePath(this.options.dataDir)),
-      async () => {
-        const again = await this.readPersistedCache(cloud);
-        const relook = this.lookupFor(cloud, cred, again);
-        if (relook) {
-          const cached = findCachedAccessToken(again, relook);
-          if (cached && remainingMs(cached) >= minMs) {
-            this.counters.keychainHits++;
-            return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' as const };
-          }
-        }
-        return this.silentFromMsal(cloud, cred, minMs);
-      },
-      signal ? { signal } : {},
-    );
-  }
-
-  /** The refresh-token grant under the cross-process lock, skipping every cached access token. */
-  private async freshFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, signal?: AbortSignal): Promise<AccessTokenWithSource> {
-    if (this.options.memoryCache) return this.silentFromMsal(cloud, cred, 0, true);
-    const { withRefreshLock } = await import('../keychain/refreshLock.js');
-    return withRefreshLock(path.dirname(tokenCachePath(this.options.dataDir)), () => this.silentFromMsal(cloud, cred, 0, true), signal ? { signal } : {});
-  }
-
-  private async silentFromMsal(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>, minMs: number, forceRefresh = false): Promise<AccessTokenWithSource> {
-    const pca = await this.apps.publicClient(cloud);
-    const account = await this.pickAccount(cloud, cred);
-    const ctx = { account: account.username, ...(cred.tenant ? { tenant: cred.tenant } : {}), authorityHost: cloud.authorityHost };
-    const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : account.tenantId;
-    const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant) };
-    let r: AuthenticationResult;
-    try {
-      r = await pca.acquireTokenSilent(forceRefresh ? { ...request, forceRefresh: true } : request);
-      // MSAL only renews inside 5 min of expiry; a larger margin needs an explicit refresh.
-      if (r.fromCache && r.expiresOn && remainingMs({ expiresOn: r.expiresOn }) < minMs) r = await pca.acquireTokenSilent({ ...request, forceRefresh: true });
-    } catch (e) {
-      throw mapMsalError(e, ctx);
-    }
-    if (!r.expiresOn) throw new PgEntraError('sign_in_failed', 'Entra returned a token without expiry.');
-    return { token: r.accessToken, expiresOn: r.expiresOn, account: r.account?.username ?? account.username, tenantId: r.tenantId || tenant, source: r.fromCache ? 'msal-cache' : 'network' };
-  }
-
-  private async pickAccount(cloud: Cloud, cred: Extract<Credential, { kind: 'interactive' | 'device-code' }>): Promise<AccountInfo> {
-    const { listAccountInfos } = await import('./accounts.js');
-    const all = await listAccountInfos(this.apps, cloud);
-    if (cred.account) {
-      const want = cred.account.toLowerCase();
-      const hit = all.find((a) => a.username.toLowerCase() === want);
-      if (hit) return hit;
-      throw new PgEntraError('sign_in_required', `${cred.account} is not signed in.`, {
-        hint: `Run: pgentra login --account ${cred.account}${cred.tenant ? ` --tenant ${cred.tenant}` : ''}`,
-        details: { account: cred.account },
-      });
-    }
-    if (all.length === 1 && all[0]) return all[0];
-    if (all.length === 0) throw new PgEntraError('sign_in_required', 'No account is signed in.', { hint: 'Run: pgentra login' });
-    throw new PgEntraError('invalid_input', `Several accounts are signed in (${all.map((a) => a.username).join(', ')}); choose one.`, {
-      hint: 'Choose the account in the profile (pgentra profiles add … --account UPN, or the profile editor in the app), or pass --account UPN.',
-    });
-  }
-
-  /** A token that is still valid (≥ 1 s left) from memory or the cache, for use while Entra is unreachable. */
-  private async validDuringOutage(key: string, cloud: Cloud, cred: Credential): Promise<AccessTokenWithSource | undefined> {
-    const candidates: AccessToken[] = [];
-    const hot = this.hot.get(key);
-    if (hot) candidates.push(hot.token);
-    if (cred.kind === 'interactive' || cred.kind === 'device-code') {
-      try {
-        const pca = await this.apps.publicClient(cloud);
-        for (const serialized of [pca.getTokenCache().serialize(), await this.readPersistedCache(cloud)]) {
-          const lookup = this.lookupFor(cloud, cred, serialized);
-          const t = lookup ? findCachedAccessToken(serialized, lookup) : undefined;
-          if (t) candidates.push(t);
-        }
-      } catch {
-        // nothing more to offer
-      }
-    }
-    const best = candidates.filter((t) => remainingMs(t) > 1_000).sort((a, b) => b.expiresOn.getTime() - a.expiresOn.getTime())[0];
-    return best ? { ...best, source: 'stale-during-outage' } : undefined;
   }
 
   private remember(key: string, req: TokenRequest, t: AccessTokenWithSource, background: boolean): void {
