@@ -7,18 +7,16 @@ import path from 'node:path';
 import { PgEntraError } from '../../shared/errors.js';
 import {
   type Profile,
-  type ProfileFieldError,
   type ProfileInput,
   type ProfilePatch,
-  PROFILE_LIMITS,
   applyProfilePatch,
-  profileConnectionKey,
   profileErrorsToError,
   profileNameKey,
   validateProfile,
   validateProfileInput,
 } from '../../shared/profile.js';
 import { ensurePrivateDir, removeLeftoverTemps, writeFileAtomic } from '../base/atomicFile.js';
+import { type CustomCloudDomains, type DomainsFor, domainsForAll, resolveDomains } from './cloudDomains.js';
 import { buildExport, parseExchange } from './exchange.js';
 import { acquireFileLock } from '../base/lock.js';
 import { CURRENT_SCHEMA_VERSION } from './migrations.js';
@@ -31,8 +29,10 @@ import {
   readStoreFile,
   serializeStore,
 } from './storeFile.js';
+import { type ImportOptions, type ImportResult, mergeImport, uniqueName } from './profileImport.js';
 
 export type { InvalidEntry } from './storeFile.js';
+export type { ImportConflictMode, ImportOptions, ImportResult } from './profileImport.js';
 
 export interface ProfileStoreOptions {
   /** PGENTRA_HOME or the OS app-data folder; created 0700 if missing. */
@@ -42,7 +42,7 @@ export interface ProfileStoreOptions {
   /** A lock older than this is taken over even if its pid is alive (default 60 s). */
   staleLockMs?: number;
   /** `postgresDomains` of a custom cloud file; without it custom-cloud hosts need the non-Azure confirmation. */
-  customCloudDomains?: (customFile: string) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
+  customCloudDomains?: CustomCloudDomains;
   now?: () => Date;
 }
 
@@ -52,24 +52,6 @@ export type ProfileChange =
   /** Another process (the CLI, a second window) changed the file; call list() again. */
   | { type: 'external' };
 export type ProfileChangeListener = (change: ProfileChange) => void;
-
-export type ImportConflictMode = 'skip' | 'rename' | 'replace';
-export interface ImportOptions {
-  onConflict: ImportConflictMode;
-  /**
-   * Keep the file's nonAzureHost/weakerTls confirmations. Off by default: a confirmation is the
-   * importing person's consent, not something a file from elsewhere can grant. Entries that need
-   * one are reported in `invalid` with code `confirmation_required`.
-   */
-  trustConfirmations?: boolean;
-}
-export interface ImportResult {
-  created: Profile[];
-  replaced: Profile[];
-  skipped: { index: number; name: string; reason: string; existingId: string }[];
-  renamed: { index: number; from: string; to: string }[];
-  invalid: { index: number; name?: string; errors: ProfileFieldError[] }[];
-}
 
 export interface StoreSnapshot {
   profiles: Profile[];
@@ -84,25 +66,8 @@ interface Loaded {
   exists: boolean;
 }
 
-function customFileOf(src: unknown): string | undefined {
-  if (!src || typeof src !== 'object') return undefined;
-  const cloud = (src as { cloud?: unknown }).cloud;
-  if (!cloud || typeof cloud !== 'object') return undefined;
-  const f = (cloud as { customFile?: unknown }).customFile;
-  return typeof f === 'string' ? f : undefined;
-}
-
 function errorDetail(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** "Base (copy)", "Base (copy 2)", … — the first free one, truncated to fit the name limit. */
-function uniqueName(base: string, word: string, taken: ReadonlySet<string>): string {
-  for (let n = 1; ; n++) {
-    const suffix = n === 1 ? ` (${word})` : ` (${word} ${n})`;
-    const name = base.slice(0, PROFILE_LIMITS.name - suffix.length).trimEnd() + suffix;
-    if (!taken.has(profileNameKey(name))) return name;
-  }
 }
 
 export class ProfileStore {
@@ -215,65 +180,19 @@ export class ProfileStore {
   /**
    * Imports a pgEntra export (or a copied profiles.json). Duplicates are found by
    * host+port+username+database or by name. skip: keep the existing one; rename: import alongside
-   * with a free name; replace: overwrite the existing one, keeping its id.
+   * with a free name; replace: overwrite the existing one, keeping its id (profileImport.ts).
    */
   async importProfiles(json: string | unknown, opts: ImportOptions): Promise<ImportResult> {
     const entries = parseExchange(json);
     // Resolve custom-cloud domains outside the lock: it may read files.
-    const domainsByEntry = await Promise.all(entries.map((e) => this.resolveDomains(e)));
+    const domainsByEntry = await Promise.all(entries.map((e) => resolveDomains(e, this.opts.customCloudDomains)));
     return this.mutate((state) => {
-      const res: ImportResult = { created: [], replaced: [], skipped: [], renamed: [], invalid: [] };
-      let profiles = [...state.profiles];
-      entries.forEach((entry, index) => {
-        const rec = entry && typeof entry === 'object' && !Array.isArray(entry) ? (entry as Record<string, unknown>) : undefined;
-        const rawName = typeof rec?.name === 'string' ? rec.name : undefined;
-        if (!rec) {
-          res.invalid.push({ index, errors: [{ path: '', message: 'Profile: must be an object', code: 'invalid_input' }] });
-          return;
-        }
-        const { id: _id, createdAt: _c, updatedAt: _u, confirmations, ...input } = rec;
-        const candidate = opts.trustConfirmations && confirmations !== undefined ? { ...input, confirmations } : input;
-        const v = validateProfileInput(candidate, { now: this.now(), ...(domainsByEntry[index] ? { customDomains: domainsByEntry[index] } : {}) });
-        if (!v.ok) {
-          res.invalid.push({ index, ...(rawName ? { name: rawName } : {}), errors: v.errors });
-          return;
-        }
-        let p = v.profile;
-        const names = new Set(profiles.map((x) => profileNameKey(x.name)));
-        const byConn = profiles.find((x) => profileConnectionKey(x) === profileConnectionKey(p));
-        const byName = profiles.find((x) => profileNameKey(x.name) === profileNameKey(p.name));
-        const existing = byConn ?? byName;
-        if (existing && opts.onConflict === 'skip') {
-          const reason = byConn ? `same server, port, database and username as "${byConn.name}"` : `the name is used by "${existing.name}"`;
-          res.skipped.push({ index, name: p.name, reason, existingId: existing.id });
-          return;
-        }
-        if (existing && opts.onConflict === 'replace') {
-          // The replacement's name may clash with a third profile: give it a free one then.
-          const others = new Set(profiles.filter((x) => x.id !== existing.id).map((x) => profileNameKey(x.name)));
-          if (others.has(profileNameKey(p.name))) {
-            const to = uniqueName(p.name, 'imported', others);
-            res.renamed.push({ index, from: p.name, to });
-            p = { ...p, name: to };
-          }
-          p = { ...p, id: existing.id, createdAt: existing.createdAt };
-          profiles = profiles.map((x) => (x.id === existing.id ? p : x));
-          res.replaced.push(p);
-          return;
-        }
-        if (byName) {
-          const to = uniqueName(p.name, 'imported', names);
-          res.renamed.push({ index, from: p.name, to });
-          p = { ...p, name: to };
-        }
-        profiles.push(p);
-        res.created.push(p);
-      });
-      const changed = res.created.length + res.replaced.length > 0;
+      const { profiles, result } = mergeImport(state.profiles, entries, domainsByEntry, opts, () => this.now());
+      const changed = result.created.length + result.replaced.length > 0;
       return {
         profiles,
-        result: res,
-        change: { type: 'imported', ids: [...res.created, ...res.replaced].map((p) => p.id) },
+        result,
+        change: { type: 'imported', ids: [...result.created, ...result.replaced].map((p) => p.id) },
         skipWrite: !changed,
       };
     });
@@ -331,13 +250,6 @@ export class ProfileStore {
         console.error('profile change listener failed:', errorDetail(e));
       }
     }
-  }
-
-  private async resolveDomains(input: unknown): Promise<readonly string[] | undefined> {
-    const cloud = input && typeof input === 'object' ? (input as { cloud?: unknown }).cloud : undefined;
-    if (!cloud || typeof cloud !== 'object' || !this.opts.customCloudDomains) return undefined;
-    const file = (cloud as { customFile?: unknown }).customFile;
-    return typeof file === 'string' ? await this.opts.customCloudDomains(file) : undefined;
   }
 
   private ensureValid(r: ReturnType<typeof validateProfileInput>): Profile {
@@ -441,7 +353,7 @@ export class ProfileStore {
   }
 
   private mutate<T>(
-    fn: (state: { profiles: readonly Profile[]; domains: (p: unknown) => { customDomains?: readonly string[] } }) => {
+    fn: (state: { profiles: readonly Profile[]; domains: DomainsFor }) => {
       profiles: readonly Profile[];
       result: T;
       change: ProfileChange;
@@ -453,21 +365,7 @@ export class ProfileStore {
       this.locked(async () => {
         const loaded = await this.settle(await this.read());
         // Custom-cloud domains for the edited input and every saved profile (normally none).
-        const files = new Set<string>();
-        for (const src of [domainSource, ...loaded.profiles]) {
-          const f = customFileOf(src);
-          if (f !== undefined) files.add(f);
-        }
-        const byFile = new Map<string, readonly string[]>();
-        for (const f of files) {
-          const d = await this.resolveDomains({ cloud: { customFile: f } });
-          if (d) byFile.set(f, d);
-        }
-        const domains = (src: unknown): { customDomains?: readonly string[] } => {
-          const f = customFileOf(src);
-          const d = f === undefined ? undefined : byFile.get(f);
-          return d ? { customDomains: d } : {};
-        };
+        const domains = await domainsForAll([domainSource, ...loaded.profiles], this.opts.customCloudDomains);
         const out = fn({ profiles: loaded.profiles, domains });
         if (out.skipWrite) return out.result;
         try {
