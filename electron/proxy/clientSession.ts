@@ -1,31 +1,21 @@
 // One client connection through the proxy: answer the client's startup (no TLS on loopback),
 // make sure the client may use the proxy at all — its OS user (Linux, TCP) and the optional local
-// password (SCRAM-SHA-256), both before anything else is answered — then check the user name,
-// sign in upstream with a fresh Entra token (retrying once with a forced-fresh token if the
-// server says it expired), give the client a proxy-made BackendKeyData, then relay bytes both
-// ways with backpressure.
+// password (SCRAM-SHA-256, localPassword.ts), both before anything else is answered — then check
+// the user name, sign in upstream with a fresh Entra token (retrying once with a forced-fresh
+// token if the server says it expired), give the client a proxy-made BackendKeyData, then relay
+// bytes both ways with backpressure.
 import type net from 'node:net';
 import type { AccessToken, TokenProvider } from '../auth/tokenProvider.js';
 import type { Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
-import {
-  ProtocolError,
-  authenticationOk,
-  authenticationSASL,
-  authenticationSASLContinue,
-  authenticationSASLFinal,
-  backendKeyData,
-  errorResponse,
-  type ErrorFields,
-  type StartupPacket,
-  type TypedMessage,
-} from '../pgwire/index.js';
+import { ProtocolError, authenticationOk, backendKeyData, errorResponse, type ErrorFields, type StartupPacket } from '../pgwire/index.js';
 import type { BackendKey, CancelMap } from './cancelMap.js';
 import { classifyUpstreamAuthError, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
-import { ConnectionClosedError, PacketReader } from '../pgwire/packetReader.js';
+import { PacketReader } from '../pgwire/packetReader.js';
+import { checkLocalPassword } from './localPassword.js';
 import type { PasswordBackoff } from './passwordBackoff.js';
 import { peerUid } from './peerOwner.js';
-import { parseSaslInitialResponse, SCRAM_MECHANISM, ScramError, ScramServerExchange, type ScramVerifier } from './scram.js';
+import type { ScramVerifier } from './scram.js';
 import type { CancelTarget, ProxyStats, RouteRuntime } from './types.js';
 import { login, openUpstream, sendCancel, type UpstreamConnection } from './upstream.js';
 import { resolveClientUser } from './userRule.js';
@@ -66,16 +56,6 @@ const NOT_OWNER: ErrorFields = {
   message: 'pgEntra proxy: this proxy serves only the OS user who started it; your connection comes from another OS user',
   hint: 'Start your own proxy as your OS user (pgentra proxy PROFILE); its Unix socket is private to you.',
 };
-
-function passwordFailed(user: string | undefined): ErrorFields {
-  return {
-    severity: 'FATAL',
-    code: '28P01',
-    // Only the name the client itself sent: nothing about the proxy's role before authentication.
-    message: `password authentication failed for user "${user ?? ''}"`,
-    hint: 'This pgEntra proxy requires its local password (printed when it started, or the PGENTRA_PROXY_PASSWORD it was started with), not an Entra token.',
-  };
-}
 
 export class ClientSession {
   readonly done: Promise<void>;
@@ -181,50 +161,6 @@ export class ClientSession {
     if (!this.client.destroyed) this.client.end(errorResponse(fields));
   }
 
-  /**
-   * SCRAM-SHA-256 with the client (AuthenticationSASL, SASLContinue, SASLFinal). Returns true
-   * when the proof is right; otherwise it has answered the client (or the client left).
-   */
-  private async authenticatePassword(reader: PacketReader, verifier: ScramVerifier, clientUser: string | undefined): Promise<boolean> {
-    const { client, env } = this;
-    client.write(authenticationSASL([SCRAM_MECHANISM]));
-    const exchange = new ScramServerExchange(verifier);
-    const expectPassword = async (): Promise<TypedMessage> => {
-      const m = await reader.typed();
-      if (m.type !== 'p') throw new ProtocolError(`expected SASL response, got message type "${m.type}"`);
-      return m;
-    };
-    try {
-      const initial = parseSaslInitialResponse((await expectPassword()).body);
-      if (initial.mechanism !== SCRAM_MECHANISM) throw new ScramError(`client selected an invalid SASL authentication mechanism`);
-      client.write(authenticationSASLContinue(Buffer.from(exchange.clientFirst(initial.data), 'utf8')));
-      const final = (await expectPassword()).body;
-      // Back-off: after wrong passwords, each check waits its turn (spaced out, growing).
-      const wait = env.backoff.reserve();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (client.destroyed) return false;
-      const serverFinal = exchange.clientFinal(final);
-      if (serverFinal === undefined) {
-        env.backoff.failed();
-        env.logger.warn('proxy refused a wrong local password', { profile: env.route.profile.name, client: this.peer, consecutiveFailures: env.backoff.consecutiveFailures });
-        this.refuse(passwordFailed(clientUser));
-        return false;
-      }
-      env.backoff.succeeded();
-      client.write(authenticationSASLFinal(Buffer.from(serverFinal, 'utf8')));
-      return true;
-    } catch (e) {
-      // psql hangs up after AuthenticationSASL to prompt for the password, then reconnects.
-      if (e instanceof ConnectionClosedError) return false;
-      if (e instanceof ScramError || e instanceof ProtocolError) {
-        env.backoff.failed();
-        this.refuse({ severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${e.message}` });
-        return false;
-      }
-      return false;
-    }
-  }
-
   private async run(): Promise<void> {
     const { client, env } = this;
     const { route } = env;
@@ -263,7 +199,13 @@ export class ClientSession {
     // Who may use the proxy at all comes first; nothing else is answered before.
     const notOwner = await this.ownerRefusal;
     if (notOwner) return this.refuse(notOwner);
-    if (env.scram && !(await this.authenticatePassword(reader, env.scram, startup.params.get('user')))) return;
+    if (env.scram) {
+      const password = await checkLocalPassword({ client, reader, verifier: env.scram, backoff: env.backoff, logger: env.logger, profile: route.profile.name, peer: this.peer, clientUser: startup.params.get('user') });
+      if (!password.ok) {
+        if (password.refusal) this.refuse(password.refusal);
+        return;
+      }
+    }
     this.authenticated = true;
     if (client.destroyed) return;
 
