@@ -1,7 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects so CI and developers can run each layer alone. Integration and e2e tests
+// Five projects so CI and developers can run each layer alone. Integration and e2e tests
 // start real servers (simulated Azure, PostgreSQL, Chromium), so they run one file at a time.
+// The projects whose keychain tests skip themselves without PGENTRA_KEYRING_READY=1 refuse to
+// run under CI without it (test/support/requireKeyringInCi.ts); e2e starts its own keychain.
+const REQUIRE_KEYRING_IN_CI = ['test/support/requireKeyringInCi.ts'];
+
 export default defineConfig({
   test: {
     projects: [
@@ -16,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          setupFiles: REQUIRE_KEYRING_IN_CI,
           include: ['test/integration/**/*.test.ts', 'test/sim/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
@@ -28,6 +33,7 @@ export default defineConfig({
         // the packaged CLI against the simulator (test/packaging/package.test.ts).
         test: {
           name: 'packaging',
+          setupFiles: REQUIRE_KEYRING_IN_CI,
           include: ['test/packaging/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
@@ -40,6 +46,7 @@ export default defineConfig({
         // point at the simulators (test/run-all.mjs and `npm run test:public-cloud` put it there).
         test: {
           name: 'public-cloud',
+          setupFiles: REQUIRE_KEYRING_IN_CI,
           include: ['test/public-cloud/**/*.test.ts'],
           environment: 'node',
           testTimeout: 180_000,
