@@ -185,12 +185,20 @@ describe.skipIf(!keyring)('pgentra query', () => {
 
   it('Ctrl+C (an aborted signal) cancels a running statement on the server and exits 130', async () => {
     const ctl = new AbortController();
-    setTimeout(() => ctl.abort(), 1500).unref();
+    let abortedAt = 0;
+    setTimeout(() => {
+      abortedAt = Date.now();
+      ctl.abort();
+    }, 1500).unref();
     const r = await cli(['query', PROFILE, '-c', 'select pg_sleep(30)'], { signal: ctl.signal });
+    const sinceAbort = Date.now() - abortedAt;
     expect(r.code).toBe(EXIT.cancelled);
     expect(r.err).toMatch(/cancelled/);
-    // The cancel request ended it (not the fallback that drops the connection after 5 s).
-    expect(r.ms).toBeLessThan(5_000);
+    // The cancel request ended it, not the fallback that drops the connection 5 s after Ctrl+C.
+    // Timed from the abort (not from the start, which includes signing in and connecting), with
+    // all of those 5 s as the bound: a busy machine's slow cancel still fits, the fallback cannot.
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(sinceAbort).toBeLessThan(5_000);
     const left = await cli(['query', PROFILE, '--csv', '-c', "select count(*) from pg_stat_activity where state = 'active' and query = 'select pg_sleep(30)'"]);
     expect(left.out).toBe('count\n0\n');
     // Between pages of a large result too.
@@ -261,6 +269,7 @@ describe.skipIf(!keyring)('pgentra query as a process', () => {
     expect(r.code).toBe(EXIT.cancelled);
     expect(r.stdoutHead).toMatch(/started/);
     expect(r.err).toMatch(/cancelled/);
-    expect(r.ms).toBeLessThan(15_000);
+    // Generous (a process start, sign-in and connect on a busy machine): the uncancelled sleep alone takes 30 s.
+    expect(r.ms).toBeLessThan(25_000);
   });
 });

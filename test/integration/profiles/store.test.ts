@@ -337,14 +337,18 @@ describe('performance', () => {
     });
     await writeFile(store.file, JSON.stringify({ schemaVersion: 1, profiles }));
     let t = performance.now();
-    expect(await store.list()).toHaveLength(5000);
+    const loaded = await store.list();
+    expect(loaded).toHaveLength(5000);
     const first = performance.now() - t;
     t = performance.now();
     for (let i = 0; i < 20; i++) await store.list();
     const cached = (performance.now() - t) / 20;
     console.log(`5,000 profiles: first load ${first.toFixed(0)} ms, cached list() ${cached.toFixed(2)} ms`);
-    expect(cached).toBeLessThan(20);
-    expect(first).toBeLessThan(5_000);
+    // The cache, without a clock: an unchanged file hands back the very profiles parsed before.
+    expect((await store.list())[4999]).toBe(loaded[4999]);
+    // Generous (about 1 ms and 300 ms here): only a lost cache or a pathological parse gets near, not a busy machine.
+    expect(cached).toBeLessThan(100);
+    expect(first).toBeLessThan(15_000);
     // A save refreshes the cache; the next list() sees it.
     t = performance.now();
     await store.create(input('New'));

@@ -224,23 +224,27 @@ describe('attack 3: limits', () => {
     expect((await psql(conninfo(), { PGPASSWORD: 's3cret' })).stdout.trim()).toBe('db-admins'); // and that resets it
     const t5 = Date.now();
     await psql(conninfo(), { PGPASSWORD: 'guess4' });
-    expect(Date.now() - t5).toBeLessThan(900);
+    // No back-off after the reset: quicker than the check that waited 1 s (without the reset this
+    // one would wait 2 s). Relative to d3, so a busy machine slows both sides alike.
+    expect(Date.now() - t5).toBeLessThan(d3);
   });
 
   it('a client that never finishes its startup is cut at the absolute deadline, SSLRequests or not', async () => {
     const { port } = await tcpProxy({ startupDeadlineMs: 1500 });
     const partial = buildStartupMessage({ user: 'db-admins', database: 'postgres' }).subarray(0, 6);
-    const r = await raw(port, [buildSSLRequest(), buildGSSENCRequest(), partial], 6000);
+    const r = await raw(port, [buildSSLRequest(), buildGSSENCRequest(), partial], 9_000);
     expect(r.data.toString('latin1')).toBe('NN');
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(1400);
-    expect(r.closedAfterMs).toBeLessThan(3000);
+    // Generous (a busy machine's late timer), yet well before the 10 s default deadline.
+    expect(r.closedAfterMs).toBeLessThan(8_000);
   });
 
   it('the default deadline is 10 s from accept', async () => {
     const { port } = await tcpProxy();
-    const r = await raw(port, [buildSSLRequest()], 14_000);
+    const r = await raw(port, [buildSSLRequest()], 20_000);
     expect(r.closedAfterMs).toBeGreaterThanOrEqual(9_500);
-    expect(r.closedAfterMs).toBeLessThan(12_000);
+    // Generous (a busy machine's late timer); a missing deadline leaves closedAfterMs undefined.
+    expect(r.closedAfterMs).toBeLessThan(16_000);
   });
 
   it('a second SSLRequest on one connection is refused', async () => {

@@ -210,7 +210,7 @@ describe('upstream refusals', () => {
 });
 
 describe('cancel', () => {
-  it('Ctrl+C in psql cancels select pg_sleep(30) within 2 s', async () => {
+  it('Ctrl+C in psql cancels select pg_sleep(30) long before it ends', async () => {
     const p = await proxy();
     const child = spawn(PSQL, [conninfo(p), '-Atc', 'select pg_sleep(30)'], { env: libpqEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -221,10 +221,11 @@ describe('cancel', () => {
     await sleep(300);
     const t0 = Date.now();
     child.kill('SIGINT');
-    const code = await Promise.race([exited, sleep(5000).then(() => 'timeout' as const)]);
+    // Generous (about 0.1 s here): a busy machine may need seconds; the uncancelled sleep takes 30.
+    const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
     if (code === 'timeout') child.kill('SIGKILL');
     expect(code).not.toBe('timeout');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(stderr).toContain('canceling statement due to user request');
     expect(p.stats().cancelRequests).toBe(1);
   });

@@ -331,14 +331,15 @@ describe('queries', () => {
     await expect(sessions.fetchMore(id, r.queryId, 10)).rejects.toMatchObject({ code: 'not_found' });
   });
 
-  it('cancels select pg_sleep(30) within 2 s with query_cancelled (PostgreSQL cancel request)', async () => {
+  it('cancels select pg_sleep(30) long before it ends, with query_cancelled (PostgreSQL cancel request)', async () => {
     const started = Date.now();
     const running = sessions.query(id, 'select pg_sleep(30)');
     await sleep(300);
     const queryId = sessions.history(id).at(-1)?.queryId ?? '';
     expect(await sessions.cancel(id, queryId)).toBe(true);
     const r = await running;
-    expect(Date.now() - started).toBeLessThan(2_300);
+    // Generous (about 0.3 s here): a busy machine may need seconds; an uncancelled sleep takes 30.
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.status).toBe('cancelled');
     expect(r.error?.code).toBe('query_cancelled');
     // The session is still usable.

@@ -44,8 +44,9 @@ describe('refresh lock', () => {
       writeFileSync(file, garbage);
       ago(file, 30);
       const started = Date.now();
-      expect(await withRefreshLock(dir, async () => 'ran', { timeoutMs: 3_000 })).toBe('ran');
-      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(await withRefreshLock(dir, async () => 'ran', { timeoutMs: 10_000 })).toBe('ran');
+      // Generous (milliseconds here): half the timeout, so only a waiter that sat it out comes near.
+      expect(Date.now() - started).toBeLessThan(5_000);
       expect(existsSync(file)).toBe(false);
     }
   });
@@ -93,7 +94,8 @@ describe('refresh lock', () => {
     const started = Date.now();
     const e = await errorOf(withRefreshLock(dir, async () => 'ran', { timeoutMs: 10_000, signal: ac.signal }));
     expect(isPgEntraError(e) && e.code).toBe('sign_in_cancelled');
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Generous (about 0.1–0.3 s here): half the 10 s timeout, which a caller that kept waiting would reach.
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('releases only its own lock', async () => {
