@@ -14,7 +14,7 @@ import {
   ServerListingSchema,
   UsernameChoiceSchema,
 } from './azure.js';
-import { ErrorPayloadSchema, type ErrorPayload } from './errors.js';
+import type { ErrorPayload } from './errors.js';
 import type { CallName, EventName } from './ipcChannels.js';
 import {
   CONNECT_STAGES,
@@ -284,7 +284,6 @@ export type CallOutput<K extends CallName> = z.output<(typeof CONTRACT)[K]['outp
 export type EventPayload<E extends EventName> = z.output<(typeof EVENTS)[E]>;
 
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorPayload };
-export const IpcFailureSchema = z.object({ ok: z.literal(false), error: ErrorPayloadSchema });
 
 // Compile-time check that the table covers every name in CALL_NAMES / EVENT_NAMES and nothing else.
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

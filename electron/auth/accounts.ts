@@ -1,5 +1,5 @@
-// Signed-in accounts of a cloud: list, find by UPN, sign out one or all (removes the account
-// and its tokens from the shared keychain cache).
+// Signed-in accounts of a cloud: list, sign out one or all (removes the account and its tokens
+// from the shared keychain cache).
 import type { AccountInfo } from '@azure/msal-node';
 import type { Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
@@ -26,11 +26,6 @@ export async function listAccountInfos(apps: MsalApps, cloud: Cloud): Promise<Ac
 
 export async function listAccounts(apps: MsalApps, cloud: Cloud): Promise<AccountSummary[]> {
   return (await listAccountInfos(apps, cloud)).map(summary).sort((a, b) => a.username.localeCompare(b.username));
-}
-
-export async function findAccount(apps: MsalApps, cloud: Cloud, username: string): Promise<AccountInfo | undefined> {
-  const u = username.toLowerCase();
-  return (await listAccountInfos(apps, cloud)).find((a) => a.username.toLowerCase() === u);
 }
 
 /** Signs out one account (by UPN) or, with `all`, every account of the cloud. Returns the UPNs removed. */

@@ -31,10 +31,6 @@ export function errorResponse(fields: ErrorFields): Buffer {
   return frame('E', encodeFields(fields));
 }
 
-export function noticeResponse(fields: ErrorFields): Buffer {
-  return frame('N', encodeFields(fields));
-}
-
 /**
  * Parses the body of an ErrorResponse or NoticeResponse. Unknown field codes are kept in
  * `unknown` so nothing a newer server sends is lost.
@@ -70,11 +66,6 @@ export function authenticationCleartextPassword(): Buffer {
   return frame('R', int32(AuthCode.CleartextPassword));
 }
 
-export function authenticationMD5Password(salt: Buffer): Buffer {
-  if (salt.length !== 4) throw new RangeError('MD5 salt must be 4 bytes');
-  return frame('R', Buffer.concat([int32(AuthCode.MD5Password), salt]));
-}
-
 export function authenticationSASL(mechanisms: readonly string[]): Buffer {
   return frame('R', Buffer.concat([int32(AuthCode.SASL), ...mechanisms.map(cstring), Buffer.from([0])]));
 }
@@ -95,12 +86,6 @@ export function parseAuthentication(body: Buffer): { code: number; data: Buffer 
 
 export function parameterStatus(name: string, value: string): Buffer {
   return frame('S', Buffer.concat([cstring(name), cstring(value)]));
-}
-
-export function parseParameterStatus(body: Buffer): { name: string; value: string } {
-  const name = readCString(body, 0);
-  const value = readCString(body, name.next);
-  return { name: name.value, value: value.value };
 }
 
 /** `secretKey` is 4 bytes in protocol 3.0, longer in 3.2. */
@@ -128,9 +113,4 @@ export function parsePasswordMessage(msg: TypedMessage): string {
   const { value, next } = readCString(msg.body, 0);
   if (next !== msg.body.length) throw new ProtocolError('invalid password packet size');
   return value;
-}
-
-/** The frontend's Terminate message. */
-export function terminate(): Buffer {
-  return frame('X');
 }
