@@ -10,7 +10,7 @@ import type { Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
 import { ProtocolError, authenticationOk, backendKeyData, errorResponse, type ErrorFields, type StartupPacket } from '../pgwire/index.js';
 import type { BackendKey, CancelMap } from './cancelMap.js';
-import { classifyUpstreamAuthError, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
+import { classifyUpstreamAuthError, isMomentaryUpstreamFailure, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
 import { PacketReader } from '../pgwire/packetReader.js';
 import { checkLocalPassword } from './localPassword.js';
 import type { PasswordBackoff } from './passwordBackoff.js';
@@ -242,6 +242,10 @@ export class ClientSession {
       try {
         conn = await openUpstream(route.upstream);
       } catch (e) {
+        if (await this.waitToRetry(e, transientRetries)) {
+          transientRetries++;
+          continue;
+        }
         env.logger.warn('proxy cannot reach the server', { profile: route.profile.name, error: redactError(e) });
         return this.refuse(upstreamConnectError(e, ctx), 'failed');
       }
@@ -279,6 +283,11 @@ export class ClientSession {
           env.logger.warn('proxy could not get a token', { profile: route.profile.name, error: redactError(tokenFailure.error) });
           return this.refuse(tokenFailureError(tokenFailure.error, ctx), 'failed');
         }
+        this.upstream = undefined;
+        if (await this.waitToRetry(e, transientRetries)) {
+          transientRetries++;
+          continue;
+        }
         env.logger.warn('proxy login to the server failed', { profile: route.profile.name, error: redactError(e) });
         return this.refuse(upstreamConnectError(e, ctx), 'failed');
       }
@@ -311,6 +320,21 @@ export class ClientSession {
       this.startRelay(conn, reader, result.messages, result.backendKey);
       return;
     }
+  }
+
+  /**
+   * A restart or failover refuses or drops new connections for a moment (the soak's server
+   * restarts showed dozens of clients refused within two seconds): a refused, reset or closed
+   * connection before the login completed is tried again after the transient delays, while the
+   * client still waits. Certificate, DNS and timeout failures are not: retrying cannot fix them.
+   */
+  private async waitToRetry(e: unknown, retriesSoFar: number): Promise<boolean> {
+    const delay = TRANSIENT_RETRY_DELAYS_MS[retriesSoFar];
+    if (delay === undefined || !isMomentaryUpstreamFailure(e) || this.client.destroyed) return false;
+    this.env.stats.transientRetries++;
+    this.env.logger.info('server not accepting connections for now; retrying', { profile: this.env.route.profile.name, error: redactError(e), attempt: retriesSoFar + 1 });
+    await new Promise((r) => setTimeout(r, delay));
+    return !this.client.destroyed;
   }
 
   private accountHint(): string | undefined {

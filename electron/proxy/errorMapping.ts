@@ -93,6 +93,17 @@ export function tokenFailureError(e: unknown, ctx: AuthContext): ErrorFields {
 }
 
 /** Opening the upstream connection failed before any token was sent. */
+/**
+ * Refused, reset or closed before the login completed: what a server does for a moment while it
+ * restarts or fails over. Not TLS verification (ours, typed), DNS or a timeout (already waited).
+ */
+export function isMomentaryUpstreamFailure(e: unknown): boolean {
+  if (isPgEntraError(e)) return false;
+  const errno = typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
+  if (errno === 'ECONNREFUSED' || errno === 'ECONNRESET' || errno === 'EPIPE') return true;
+  return errno === undefined && e instanceof Error && e.name === 'ConnectionClosedError';
+}
+
 export function upstreamConnectError(e: unknown, ctx: AuthContext): ErrorFields {
   const at = `${ctx.host}:${ctx.port}`;
   const errno = typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : undefined;

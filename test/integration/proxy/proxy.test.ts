@@ -207,6 +207,21 @@ describe('upstream refusals', () => {
     expect((await c.query('select current_user as u')).rows[0]).toEqual({ u: 'db-admins' });
     await c.end();
   });
+
+  it('a restart or failover in progress: a client connecting meanwhile waits a moment and gets in', async () => {
+    const p = await proxy();
+    await azure.flex!.control.setOutage(true);
+    const before = p.stats().transientRetries;
+    const connecting = pgClient(p);
+    connecting.catch(() => undefined);
+    await sleep(300); // the first attempt was refused; the proxy waits 0.5 s before the next
+    await azure.flex!.control.setOutage(false);
+    const c = await connecting;
+    expect((await c.query('select current_user as u')).rows[0]).toEqual({ u: 'db-admins' });
+    await c.end();
+    expect(p.stats().transientRetries).toBeGreaterThan(before);
+    expect(p.stats().failed).toBe(0);
+  });
 });
 
 describe('cancel', () => {
