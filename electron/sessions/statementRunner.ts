@@ -11,12 +11,12 @@ import type pg from 'pg';
 import Cursor from 'pg-cursor';
 import { PgEntraError, type ErrorPayload } from '../../shared/errors.js';
 import type { Column, FetchMoreResult, HistoryEntry, Notice, QueryResult, Row, StatementResult } from '../../shared/ipcSessions.js';
+import { splitSql } from '../../shared/sqlStatements.js';
 import { BUILTIN_TYPE_NAMES } from './builtinTypes.js';
 import { sendCancelRequest } from './cancelRequest.js';
 import { mapQueryError } from './errors.js';
 import { backendKeyOf, wasNeverSent } from './pgInternals.js';
 import { STATEMENT_TEXT_LIMIT, type QueryHistory } from './queryHistory.js';
-import { splitSql } from './splitSql.js';
 import type { SessionTarget } from './types.js';
 
 /** Early cancels remembered per session (ids of queries whose call has not arrived yet). */

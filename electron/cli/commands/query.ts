@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PgEntraError, fromErrorPayload, toErrorPayload, type ErrorPayload } from '../../../shared/errors.js';
 import type { HistoryEntry, Notice } from '../../../shared/ipcSessions.js';
-import { splitSql, type SqlStatement } from '../../sessions/splitSql.js';
+import { splitSql, type SqlStatement } from '../../../shared/sqlStatements.js';
 import { str, type CommandDefinition } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';

@@ -1,6 +1,7 @@
 // Ctrl/Cmd+Enter runs the statement under the cursor: statementRanges splits the editor text on
-// top-level semicolons (not inside quotes, dollar quotes or comments), statementAt picks the one
-// the cursor is in and says where its trimmed text starts (to map server error positions back).
+// top-level semicolons (not inside quotes, dollar quotes or comments) with the server's splitter
+// (shared/sqlStatements.ts), statementAt picks the one the cursor is in and says where its trimmed
+// text starts (to map server error positions back).
 import { describe, expect, it } from 'vitest';
 import { statementAt, statementRanges } from '../../../renderer/features/query/statementAt.js';
 
@@ -39,6 +40,19 @@ describe('statementRanges', () => {
   it('does not split inside -- line comments or /* block */ comments', () => {
     expect(pieces('select 1 -- not ; here\n; select 2')).toEqual(['select 1 -- not ; here\n', ' select 2']);
     expect(pieces('select /* ; */ 1; select 2')).toEqual(['select /* ; */ 1', ' select 2']);
+  });
+
+  it("does not split inside an E'…' string at an escaped quote (\\' does not close it; in '…' a backslash is plain)", () => {
+    expect(pieces("select E'a\\';b'; select 2")).toEqual(["select E'a\\';b'", ' select 2']);
+    expect(pieces("select 'a\\'; select 2")).toEqual(["select 'a\\'", ' select 2']);
+  });
+
+  it('block comments nest: the comment ends at the */ matching its /*', () => {
+    expect(pieces('select /* /* */ ; */ 1; select 2')).toEqual(['select /* /* */ ; */ 1', ' select 2']);
+  });
+
+  it('a $ inside an identifier is part of it, not the start of a dollar quote', () => {
+    expect(pieces('select a$b$c; select 2')).toEqual(['select a$b$c', ' select 2']);
   });
 
   it('keeps an unterminated string, identifier, dollar quote or comment to the end of the text', () => {
@@ -90,6 +104,24 @@ describe('statementAt', () => {
     expect(statementAt('', 0)).toEqual({ sql: '', offset: 0 });
     expect(statementAt('  \n\t ', 2)).toEqual({ sql: '', offset: 0 });
     expect(statementAt(' ; ;; ', 3)).toEqual({ sql: '', offset: 0 });
+  });
+
+  it('pieces holding only comments are skipped like blank ones: a cursor in a trailing comment gets the statement before it', () => {
+    const text = 'select 1; -- c';
+    for (let pos = text.indexOf('--'); pos <= text.length; pos++) expect(statementAt(text, pos)).toEqual({ sql: 'select 1', offset: 0 });
+    expect(statementAt('select 1;\n/* a */ ;\n-- b\n', 20)).toEqual({ sql: 'select 1', offset: 0 });
+    expect(statementAt('/* a */ ; select 2', 2)).toEqual({ sql: 'select 2', offset: 10 }); // none before: the first
+    expect(statementAt('-- only a comment\n/* and another */', 5)).toEqual({ sql: '', offset: 0 });
+  });
+
+  it('the four cases the editor used to get wrong agree with the server splitter now', () => {
+    const eString = "select E'a\\';b'; select 2";
+    expect(statementAt(eString, eString.indexOf('b'))).toEqual({ sql: "select E'a\\';b'", offset: 0 });
+    const nested = 'select /* /* */ ; */ 1; select 2';
+    expect(statementAt(nested, nested.indexOf(' ; ') + 2)).toEqual({ sql: 'select /* /* */ ; */ 1', offset: 0 });
+    const identifier = 'select a$b$c; select 2';
+    expect(statementAt(identifier, identifier.length)).toEqual({ sql: 'select 2', offset: 14 });
+    expect(statementAt('select 1; -- c', 13)).toEqual({ sql: 'select 1', offset: 0 });
   });
 
   it('a semicolon inside a string, dollar quote or comment does not end the statement under the cursor', () => {
