@@ -128,9 +128,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   if (opts.requirePassword !== undefined && opts.requirePassword.length === 0) throw new PgEntraError('invalid_input', 'The proxy password must not be empty.');
   const passwordRequired = opts.requirePassword !== undefined;
   if (!decision.loopback && !passwordRequired) {
-    throw new PgEntraError('invalid_input', `Listening on ${decision.address} (not loopback) requires a local password.`, { hint: 'Add --require-password (set PGENTRA_PROXY_PASSWORD, or let the proxy print a random one).' });
+    throw new PgEntraError('invalid_input', `Listening on ${decision.address} (not loopback) requires a local password.`, {
+      hint: 'Add --require-password (set PGENTRA_PROXY_PASSWORD, or let the proxy print a random one).',
+    });
   }
-  if (opts.ownerCheck === true && !PEER_OWNER_CHECK_SUPPORTED) throw new PgEntraError('invalid_input', `Checking which OS user a TCP client runs as is not possible on ${process.platform}.`, { hint: 'Use the Unix socket (the default), or TCP with --require-password.' });
+  if (opts.ownerCheck === true && !PEER_OWNER_CHECK_SUPPORTED)
+    throw new PgEntraError('invalid_input', `Checking which OS user a TCP client runs as is not possible on ${process.platform}.`, {
+      hint: 'Use the Unix socket (the default), or TCP with --require-password.',
+    });
   const ownerCheck = opts.ownerCheck ?? PEER_OWNER_CHECK_SUPPORTED;
   const anyTcp = opts.routes.some((r) => !r.unixSocketDir);
   if (anyTcp && !ownerCheck && !passwordRequired && opts.noPassword !== true) {
@@ -227,17 +232,14 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         if (graceful && sessions.size > 0) {
           logger.info('proxy shutting down: waiting for open connections', { open: sessions.size, timeoutMs: shutdownTimeoutMs });
           let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            Promise.all([...sessions].map((s) => s.done)),
-            new Promise<void>((r) => (timer = setTimeout(r, shutdownTimeoutMs))),
-          ]);
+          await Promise.race([Promise.all([...sessions].map((s) => s.done)), new Promise<void>((r) => (timer = setTimeout(r, shutdownTimeoutMs)))]);
           clearTimeout(timer);
         }
         for (const s of sessions) s.destroy();
         await Promise.all([...sessions].map((s) => s.done));
         await stopped;
         // Our socket files go with us (a stale one would only be cleaned up at the next start).
-        await Promise.all(opened.map((l) => (l.unixSocketPath ? unlink(l.unixSocketPath).catch(() => undefined) : undefined)));
+        await Promise.all(opened.flatMap((l) => (l.unixSocketPath ? [unlink(l.unixSocketPath).catch(() => undefined)] : [])));
         logger.info('proxy stopped', { ...stats });
       })();
       return closed;
@@ -261,7 +263,9 @@ async function refuseTooMany(sock: net.Socket, maxClients: number, deadlineMs: n
     }
     if (p.kind !== 'startup') return void sock.destroy();
     reader.detach();
-    sock.end(errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` }));
+    sock.end(
+      errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` }),
+    );
     await new Promise<void>((r) => sock.once('close', () => r()));
   } catch {
     sock.destroy();

@@ -40,12 +40,18 @@ export interface BindPlan {
 }
 
 /** Default: 127.0.0.1, plus ::1 when the machine has it, so "localhost" works either way. */
-const LOOPBACK: BindPlan = { addresses: [{ address: '127.0.0.1', required: true }, { address: '::1', required: false }], port: 0 };
+const LOOPBACK: BindPlan = {
+  addresses: [
+    { address: '127.0.0.1', required: true },
+    { address: '::1', required: false },
+  ],
+  port: 0,
+};
 const DEFAULT_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 export async function httpsBindPlan(opts: EntraListenOptions['https']): Promise<BindPlan> {
   if (!opts) return LOOPBACK;
-  const resolved = await Promise.all(opts.hosts.map((h) => (isIP(h) ? [{ address: h }] : lookup(h, { all: true }))));
+  const resolved = await Promise.all(opts.hosts.map((h) => (isIP(h) ? Promise.resolve([{ address: h }]) : lookup(h, { all: true }))));
   const unique = [...new Set(resolved.flat().map((r) => r.address))];
   return { addresses: unique.map((address) => ({ address, required: true })), port: opts.port };
 }

@@ -58,9 +58,7 @@ async function currentUser(user: string, password: string, at?: { host: string; 
  */
 function tlsStartup(opts: { port: number; user: string; localAddress?: string; onAuthRequest?: (t: TLSSocket) => void }): Promise<{ handshake: boolean; messages: ServerMessage[] }> {
   return new Promise((resolve, reject) => {
-    const raw = netConnect({ port: opts.port, host: '127.0.0.1', ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, () =>
-      raw.write(serialize.requestSsl()),
-    );
+    const raw = netConnect({ port: opts.port, host: '127.0.0.1', ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, () => raw.write(serialize.requestSsl()));
     raw.on('error', reject);
     raw.once('data', (b: Buffer) => {
       if (b.toString('latin1') !== 'S') return reject(new Error(`SSLRequest answered ${b.toString('latin1')}`));
@@ -74,7 +72,12 @@ function tlsStartup(opts: { port: number; user: string; localAddress?: string; o
       t.on('data', (c: Buffer) => {
         chunks.push(c);
         // AuthenticationCleartextPassword: 'R', length 8, code 3.
-        if (!asked && Buffer.concat(chunks).subarray(0, 9).equals(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]))) {
+        if (
+          !asked &&
+          Buffer.concat(chunks)
+            .subarray(0, 9)
+            .equals(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]))
+        ) {
           asked = true;
           opts.onAuthRequest?.(t);
         }
@@ -135,7 +138,13 @@ describe('restart / planned failover', () => {
     await Promise.all(sessions.map((c) => c.connect()));
     // A client half-way through its login (asked for its token) is told the same.
     let restarting: Promise<void> | undefined;
-    const midLogin = tlsStartup({ port: sim.port, user: ACCOUNTS.adminGroup, onAuthRequest: () => (restarting = sim.control.restart()) });
+    const midLogin = tlsStartup({
+      port: sim.port,
+      user: ACCOUNTS.adminGroup,
+      onAuthRequest: () => {
+        restarting = sim.control.restart(); // awaited below, after the login
+      },
+    });
     const { messages } = await midLogin;
     await restarting;
     for (const e of await Promise.all(errors)) {
