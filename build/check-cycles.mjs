@@ -53,18 +53,31 @@ export function folderOf(file) {
 /** Tarjan's strongly connected components with more than one node (or a self-edge). */
 function cycles(nodes, edges) {
   let index = 0;
-  const idx = new Map(), low = new Map(), onStack = new Set(), stack = [], found = [];
+  const idx = new Map(),
+    low = new Map(),
+    onStack = new Set(),
+    stack = [],
+    found = [];
   const visit = (v) => {
-    idx.set(v, index); low.set(v, index); index++;
-    stack.push(v); onStack.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    onStack.add(v);
     for (const w of edges.get(v) ?? []) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-      else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), idx.get(w)));
     }
     if (low.get(v) === idx.get(v)) {
       const scc = [];
       let w;
-      do { w = stack.pop(); onStack.delete(w); scc.push(w); } while (w !== v);
+      do {
+        w = stack.pop();
+        onStack.delete(w);
+        scc.push(w);
+      } while (w !== v);
       if (scc.length > 1 || (edges.get(v) ?? new Set()).has(v)) found.push(scc.sort());
     }
   };
@@ -86,7 +99,10 @@ function loopThrough(scc, edges, start = scc[0]) {
         for (let x = v; x !== null; x = prev.get(x)) pathBack.unshift(x);
         return [...pathBack, start];
       }
-      if (!prev.has(w)) { prev.set(w, v); queue.push(w); }
+      if (!prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
     }
   }
   return scc;
@@ -102,7 +118,10 @@ for (const file of files) {
   for (const { fileName: spec } of info.importedFiles) {
     if (!spec.startsWith('.')) continue;
     const target = resolve(file, spec);
-    if (!target) { unresolved.push(`${file}: ${spec}`); continue; }
+    if (!target) {
+      unresolved.push(`${file}: ${spec}`);
+      continue;
+    }
     if (!fileEdges.has(target)) continue; // outside the product folders (none expected)
     fileEdges.get(file).add(target);
     const [a, b] = [folderOf(file), folderOf(target)];
@@ -124,11 +143,15 @@ if (process.argv.includes('--graph')) {
 for (const u of unresolved) console.log(`unresolved import: ${u}`);
 /** The shortest loop through each member of a group, each loop once (a group can hold several). */
 function loopsOf(scc, edges) {
-  const seen = new Set(), loops = [];
+  const seen = new Set(),
+    loops = [];
   for (const start of scc) {
     const loop = loopThrough(scc, edges, start);
     const key = [...loop.slice(0, -1)].sort().join('|');
-    if (!seen.has(key)) { seen.add(key); loops.push(loop); }
+    if (!seen.has(key)) {
+      seen.add(key);
+      loops.push(loop);
+    }
   }
   return loops;
 }
@@ -144,7 +167,9 @@ for (const scc of fileCycles) {
   if (scc.length > 2) console.log(`  (the whole group: ${scc.join(', ')})`);
 }
 const problems = folderCycles.length + fileCycles.length + unresolved.length;
-console.log(problems
-  ? `check-cycles: ${folderCycles.length} folder group(s) and ${fileCycles.length} file group(s) in cycles, ${unresolved.length} unresolved import(s) in ${files.length} files`
-  : `check-cycles: no import cycles among ${files.length} files in ${folders.length} folders`);
+console.log(
+  problems
+    ? `check-cycles: ${folderCycles.length} folder group(s) and ${fileCycles.length} file group(s) in cycles, ${unresolved.length} unresolved import(s) in ${files.length} files`
+    : `check-cycles: no import cycles among ${files.length} files in ${folders.length} folders`,
+);
 process.exit(problems ? 1 : 0);

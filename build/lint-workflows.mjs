@@ -16,7 +16,10 @@ const given = process.argv.slice(2);
 const files = given.length
   ? given.map((f) => path.resolve(f))
   : existsSync(dir)
-    ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f))
+    ? readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => path.join(dir, f))
     : [];
 if (files.length === 0) {
   console.error('lint-workflows: no workflow files found under .github/workflows');

@@ -130,7 +130,10 @@ async function main() {
     console.error('pgEntra: the build failed (see above); not starting.');
     process.exit(1);
   }
-  runApp(electron.path, argv.filter((a) => a !== '--real'));
+  runApp(
+    electron.path,
+    argv.filter((a) => a !== '--real'),
+  );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

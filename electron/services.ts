@@ -80,7 +80,13 @@ export class TokenExpiryIndex {
     const res = resource.replace(/\/+$/, '').toLowerCase();
     for (const t of parseCache(serializedCache).tokens) {
       if (t.home_account_id !== account.homeAccountId) continue;
-      if (!t.target.toLowerCase().split(/\s+/).some((scope) => scope.startsWith(`${res}/`))) continue;
+      if (
+        !t.target
+          .toLowerCase()
+          .split(/\s+/)
+          .some((scope) => scope.startsWith(`${res}/`))
+      )
+        continue;
       const expiresOn = new Date(Number(t.expires_on) * 1000);
       if (!Number.isNaN(expiresOn.getTime()) && (!best || expiresOn > best)) best = expiresOn;
     }
@@ -96,7 +102,6 @@ export interface ComposedServices {
   dispose(): Promise<void>;
 }
 
-
 /** The custom cloud file a raw profile input names, if any. */
 function customFileOf(raw: unknown): string | undefined {
   const cloud = typeof raw === 'object' && raw !== null && 'cloud' in raw ? (raw as { cloud: unknown }).cloud : undefined;
@@ -109,7 +114,12 @@ function cloudTrustFor(dataDir: string, file: string): { trusted: boolean; messa
     const status = cloudTrustStatus(dataDir, file);
     if (status.state === 'trusted') return { trusted: true, message: '' };
     const err = cloudConsentError(status);
-    return { trusted: false, message: `${err.message} ${CLOUD_TRUST_WARNING} ${describeCloudFacts(status.facts).map((l) => l.replace(/\s+/g, ' ')).join(' · ')}` };
+    return {
+      trusted: false,
+      message: `${err.message} ${CLOUD_TRUST_WARNING} ${describeCloudFacts(status.facts)
+        .map((l) => l.replace(/\s+/g, ' '))
+        .join(' · ')}`,
+    };
   } catch (e) {
     return { trusted: false, message: e instanceof Error ? e.message : String(e) };
   }
@@ -366,13 +376,9 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   // Background refreshes bypass `tokens`; their expiry still counts.
   const onRefreshed = (e: { cloud: string; account?: string; expiresOn: Date }): void => expiries.note(e.cloud, e.account, e.expiresOn);
   broker.on('token-refreshed', onRefreshed);
-  const unsubscribeStore = store.subscribe((change) =>
-    shell.events('profiles.changed', { type: change.type, ids: 'profile' in change ? [change.profile.id] : 'ids' in change ? change.ids : [] }),
-  );
+  const unsubscribeStore = store.subscribe((change) => shell.events('profiles.changed', { type: change.type, ids: 'profile' in change ? [change.profile.id] : 'ids' in change ? change.ids : [] }));
   // `cloud` is the request's cloud ref (what accounts.signIn takes), not the broker's cache key.
-  broker.on('sign-in-required', (e) =>
-    shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message }),
-  );
+  broker.on('sign-in-required', (e) => shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message }));
   const services: Services = {
     profiles: profilesService(store, shell.dataDir),
     accounts: accountsService(broker, store, shell, expiries),

@@ -48,7 +48,11 @@ const AccountUpn = z.string().min(1).max(256);
 /** Who asks ARM from the browse view; omitted cloud: the app's default cloud, as accounts.signIn. */
 const ArmCallerInput = { cloud: CloudRefSchema.optional(), account: AccountUpn };
 /** Subscription ids are GUIDs; bounded and URL-safe because they become part of an ARM path. */
-const SubscriptionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/, 'must be a subscription id like 00000000-0000-0000-0000-000000000000');
+const SubscriptionId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9-]+$/, 'must be a subscription id like 00000000-0000-0000-0000-000000000000');
 const Ipv4 = z.string().max(15).refine(isIPv4Literal, 'must be an IPv4 address like 203.0.113.7');
 const FirewallRuleName = z.string().regex(FIREWALL_RULE_NAME, 'must be 1–128 letters, digits, "-", "_" or "."');
 
@@ -84,10 +88,7 @@ const SignInInputSchema = z.strictObject({
 });
 
 const ProfileFieldErrorSchema = z.object({ path: z.string(), message: z.string(), code: z.enum(['invalid_input', 'confirmation_required']) });
-const ProfileValidationResultSchema = z.union([
-  z.object({ ok: z.literal(true), profile: ProfileSchema }),
-  z.object({ ok: z.literal(false), errors: z.array(ProfileFieldErrorSchema) }),
-]);
+const ProfileValidationResultSchema = z.union([z.object({ ok: z.literal(true), profile: ProfileSchema }), z.object({ ok: z.literal(false), errors: z.array(ProfileFieldErrorSchema) })]);
 
 export const TokenDescriptionSchema = z.object({
   account: z.string().nullable(),
@@ -180,7 +181,7 @@ export const CONTRACT = {
 
   // The only call that returns a token: the UI asks the person to confirm first.
   'tokens.copy': {
-    input: z.strictObject({ profileId: ProfileId, confirmed: z.literal(true, { error: 'copying a token needs the person\'s explicit confirmation' }) }),
+    input: z.strictObject({ profileId: ProfileId, confirmed: z.literal(true, { error: "copying a token needs the person's explicit confirmation" }) }),
     output: z.object({ token: z.string().min(1), expiresOn: z.iso.datetime() }),
   },
   'tokens.describe': { input: z.strictObject({ profileId: ProfileId }), output: TokenDescriptionSchema },
@@ -191,7 +192,10 @@ export const CONTRACT = {
   },
   'interop.importPgAdmin': {
     input: z.strictObject({
-      json: z.string().min(2).max(8 * 1024 * 1024),
+      json: z
+        .string()
+        .min(2)
+        .max(8 * 1024 * 1024),
       conflict: z.enum(['skip', 'rename', 'replace']).default('skip'),
       /**
        * Hosts outside the cloud's PostgreSQL domains the person confirmed one by one. Absent: a
@@ -235,7 +239,7 @@ export const CONTRACT = {
       profileId: ProfileId,
       ip: Ipv4,
       ruleName: FirewallRuleName,
-      confirmed: z.literal(true, { error: 'adding a firewall rule needs the person\'s explicit confirmation' }),
+      confirmed: z.literal(true, { error: "adding a firewall rule needs the person's explicit confirmation" }),
     }),
     output: z.object({ ruleName: z.string(), startIpAddress: z.string(), endIpAddress: z.string() }),
   },
@@ -291,4 +295,3 @@ const _callsCovered: Exactly<keyof typeof CONTRACT, CallName> = true;
 const _eventsCovered: Exactly<keyof typeof EVENTS, EventName> = true;
 void _callsCovered;
 void _eventsCovered;
-

@@ -17,15 +17,17 @@ export const CredentialSchema = z.discriminatedUnion('kind', [
     account: z.string().min(1).optional(),
     tenant: z.string().min(1).optional(),
   }),
-  z.object({
-    kind: z.literal('managed-identity'),
-    /** At most one of these: none = the system-assigned identity. */
-    clientId: guid.optional(),
-    objectId: guid.optional(),
-    resourceId: z.string().startsWith('/subscriptions/', 'must be an Azure resource id starting with /subscriptions/').optional(),
-  }).refine((c) => [c.clientId, c.objectId, c.resourceId].filter(Boolean).length <= 1, {
-    message: 'give at most one of client id, object id or resource id for a user-assigned identity',
-  }),
+  z
+    .object({
+      kind: z.literal('managed-identity'),
+      /** At most one of these: none = the system-assigned identity. */
+      clientId: guid.optional(),
+      objectId: guid.optional(),
+      resourceId: z.string().startsWith('/subscriptions/', 'must be an Azure resource id starting with /subscriptions/').optional(),
+    })
+    .refine((c) => [c.clientId, c.objectId, c.resourceId].filter(Boolean).length <= 1, {
+      message: 'give at most one of client id, object id or resource id for a user-assigned identity',
+    }),
   z.object({
     kind: z.literal('azure-cli'),
     tenant: z.string().min(1).optional(),

@@ -39,7 +39,16 @@ export const CALL_NAMES = [
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
-export const EVENT_NAMES = ['session.state', 'session.connectProgress', 'session.preflight', 'accounts.changed', 'profiles.changed', 'signIn.deviceCode', 'signIn.progress', 'auth.signInRequired'] as const;
+export const EVENT_NAMES = [
+  'session.state',
+  'session.connectProgress',
+  'session.preflight',
+  'accounts.changed',
+  'profiles.changed',
+  'signIn.deviceCode',
+  'signIn.progress',
+  'auth.signInRequired',
+] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The Electron IPC channel carrying a call (ipcRenderer.invoke / ipcMain.handle). */

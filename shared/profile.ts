@@ -101,10 +101,7 @@ const inputShape = {
 /** What a person creates or edits: everything but id and timestamps; defaults filled in. Strict. */
 export const ProfileInputSchema = z.strictObject(inputShape, unknownKeyError);
 /** A saved profile (profiles.json, IPC, exports). Strict: unknown keys — and so secrets — are refused. */
-export const ProfileSchema = z.strictObject(
-  { id: UuidSchema, ...inputShape, createdAt: IsoDateSchema, updatedAt: IsoDateSchema },
-  unknownKeyError,
-);
+export const ProfileSchema = z.strictObject({ id: UuidSchema, ...inputShape, createdAt: IsoDateSchema, updatedAt: IsoDateSchema }, unknownKeyError);
 
 export type Profile = z.infer<typeof ProfileSchema>;
 /** Input for create/update: optional where a default exists. */
@@ -139,10 +136,7 @@ export interface ProfileValidationOptions {
  * already-parsed fields, so callers can check a loaded profile again at connect time (e.g. with
  * a custom cloud's domains read from its file).
  */
-export function checkProfilePolicy(
-  p: { host: string; cloud: Cloud; sslmode: SslMode; confirmations: ProfileConfirmations },
-  customDomains?: readonly string[],
-): ProfileFieldError[] {
+export function checkProfilePolicy(p: { host: string; cloud: Cloud; sslmode: SslMode; confirmations: ProfileConfirmations }, customDomains?: readonly string[]): ProfileFieldError[] {
   return confirmationErrors(p, postgresDomainsFor(p.cloud, customDomains));
 }
 

@@ -16,7 +16,10 @@ if (process.env.PGENTRA_KEYRING_READY !== '1') {
 const projects = process.argv.slice(2).length ? process.argv.slice(2) : ['unit', 'integration', 'packaging', 'public-cloud', 'e2e'];
 const outDir = path.join(root, 'test-artifacts');
 mkdirSync(outDir, { recursive: true });
-let passed = 0, failed = 0, skipped = 0, runFailed = false;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  runFailed = false;
 for (const project of projects) {
   const report = path.join(outDir, `vitest-${project}.json`);
   const vitest = path.join(root, 'node_modules/vitest/vitest.mjs');

@@ -113,7 +113,9 @@ export async function getAzureCliToken(opts: AzureCliOptions): Promise<AccessTok
   if (r.code !== 0) {
     // Through cmd.exe a missing az is not ENOENT but this message.
     if (/is not recognized as an internal or external command/i.test(err)) {
-      throw new PgEntraError('azure_cli_missing', 'The Azure CLI (az) was not found on PATH.', { hint: 'Install the Azure CLI (https://aka.ms/azure-cli) and run `az login`, or use another credential kind.' });
+      throw new PgEntraError('azure_cli_missing', 'The Azure CLI (az) was not found on PATH.', {
+        hint: 'Install the Azure CLI (https://aka.ms/azure-cli) and run `az login`, or use another credential kind.',
+      });
     }
     if (/az login|not logged in|no subscription found|AADSTS70043|AADSTS700082|interaction_required|refresh token has expired/i.test(err)) {
       throw new PgEntraError('azure_cli_not_logged_in', `The Azure CLI is not signed in${opts.tenant ? ` to tenant ${opts.tenant}` : ''}.`, {
@@ -135,7 +137,8 @@ export async function getAzureCliToken(opts: AzureCliOptions): Promise<AccessTok
   const o = parsed.data;
   let expiresOn: Date;
   if (o.expires_on !== undefined) expiresOn = new Date(Number(o.expires_on) * 1000);
-  else if (o.expiresOn) expiresOn = new Date(o.expiresOn.replace(' ', 'T')); // local time: older CLIs only
+  else if (o.expiresOn)
+    expiresOn = new Date(o.expiresOn.replace(' ', 'T')); // local time: older CLIs only
   else throw new PgEntraError('azure_cli_failed', 'The Azure CLI output has no expiry (expires_on / expiresOn).');
   if (Number.isNaN(expiresOn.getTime())) throw new PgEntraError('azure_cli_failed', 'The Azure CLI output has an unreadable expiry.');
   return { token: o.accessToken, expiresOn, ...(o.tenant ? { tenantId: o.tenant } : {}) };

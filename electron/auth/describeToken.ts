@@ -137,7 +137,9 @@ export function describeToken(jwt: string, opts: DescribeOptions = {}): TokenFac
   };
 }
 
-function notesFor(f: { guest: boolean; guestUpn: string | undefined; homeUpn: string | undefined; tid: string | undefined; serverTenantId: string | undefined; kind: TokenFacts['kind'] }): { notes?: string[] } {
+function notesFor(f: { guest: boolean; guestUpn: string | undefined; homeUpn: string | undefined; tid: string | undefined; serverTenantId: string | undefined; kind: TokenFacts['kind'] }): {
+  notes?: string[];
+} {
   const notes: string[] = [];
   if (f.guest && f.guestUpn) {
     notes.push(`A guest account: its PostgreSQL role is the full guest UPN ${f.guestUpn} (with #EXT#; quote it in psql), not the home address.`);

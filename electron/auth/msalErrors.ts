@@ -69,7 +69,15 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
       cause: e,
     });
   }
-  if (m.errorCode === 'interaction_required' || m.errorCode === 'invalid_grant' || m.errorCode === 'consent_required' || m.errorCode === 'login_required' || m.errorCode === 'no_tokens_found' || m.errorCode === 'bad_token' || m.name === 'InteractionRequiredAuthError') {
+  if (
+    m.errorCode === 'interaction_required' ||
+    m.errorCode === 'invalid_grant' ||
+    m.errorCode === 'consent_required' ||
+    m.errorCode === 'login_required' ||
+    m.errorCode === 'no_tokens_found' ||
+    m.errorCode === 'bad_token' ||
+    m.name === 'InteractionRequiredAuthError'
+  ) {
     return new PgEntraError('sign_in_required', `Sign-in required${who}: ${aadsts ?? m.errorCode ?? 'the session expired'}${m.subError ? ` (${m.subError})` : ''}.`, {
       hint: `Run: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}`,
       details,

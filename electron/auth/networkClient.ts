@@ -59,30 +59,26 @@ export class NodeNetworkClient implements INetworkModule {
     const isHttps = target.protocol === 'https:';
     const limit = timeout ?? this.timeoutMs;
     return new Promise<NetworkResponse<T>>((resolve, reject) => {
-      const req = (isHttps ? https : http).request(
-        target,
-        { method, headers, ...(isHttps ? { agent: this.agent } : {}), timeout: limit },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => reject(new NetworkFailure(`Network request failed: ${e.message}`, { cause: e })));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = {};
-            if (text.trim()) {
-              try {
-                parsed = JSON.parse(text);
-              } catch {
-                // Gateways answer 502/503 with HTML; MSAL expects an object, the status says enough.
-                parsed = {};
-              }
+      const req = (isHttps ? https : http).request(target, { method, headers, ...(isHttps ? { agent: this.agent } : {}), timeout: limit }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (e) => reject(new NetworkFailure(`Network request failed: ${e.message}`, { cause: e })));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = {};
+          if (text.trim()) {
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              // Gateways answer 502/503 with HTML; MSAL expects an object, the status says enough.
+              parsed = {};
             }
-            const outHeaders: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-            resolve({ headers: outHeaders, body: parsed as T, status: res.statusCode ?? 0 });
-          });
-        },
-      );
+          }
+          const outHeaders: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({ headers: outHeaders, body: parsed as T, status: res.statusCode ?? 0 });
+        });
+      });
       const timer = setTimeout(() => req.destroy(new Error(`Request timeout after ${limit} ms`)), limit);
       req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {

@@ -43,8 +43,7 @@ export interface DeviceCodeSignInOptions {
 
 const SUCCESS_PAGE =
   '<!doctype html><meta charset="utf-8"><title>pgEntra</title><body style="font-family:sans-serif"><h1>Signed in to pgEntra</h1><p>You can close this tab and return to pgEntra.</p></body>';
-const ERROR_PAGE =
-  '<!doctype html><meta charset="utf-8"><title>pgEntra</title><body style="font-family:sans-serif"><h1>Sign-in did not complete</h1><p>Return to pgEntra for details.</p></body>';
+const ERROR_PAGE = '<!doctype html><meta charset="utf-8"><title>pgEntra</title><body style="font-family:sans-serif"><h1>Sign-in did not complete</h1><p>Return to pgEntra for details.</p></body>';
 
 export function toSignedInAccount(r: AuthenticationResult): SignedInAccount {
   if (!r.account) throw new PgEntraError('sign_in_failed', 'Entra returned no account for this sign-in.');

@@ -12,15 +12,7 @@ import https from 'node:https';
 import { PostgreSQLManagementFlexibleServerClient, type PostgreSQLManagementFlexibleServerClientOptionalParams } from '@azure/arm-postgresql-flexible';
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceClient } from '@azure/core-client';
-import {
-  RestError,
-  bearerTokenAuthenticationPolicyName,
-  createPipelineRequest,
-  type HttpClient,
-  type Pipeline,
-  type PipelinePolicy,
-  type PipelineRetryOptions,
-} from '@azure/core-rest-pipeline';
+import { RestError, bearerTokenAuthenticationPolicyName, createPipelineRequest, type HttpClient, type Pipeline, type PipelinePolicy, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
 import type { Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { managementEndpointOf } from '../base/cloudLoader.js';
@@ -41,7 +33,6 @@ export interface ArmClientOptions {
   retryOptions?: PipelineRetryOptions;
 }
 
-
 export function originGuardPolicy(endpoint: string, name: string): PipelinePolicy {
   const allowed = new URL(endpoint).origin;
   return {
@@ -55,9 +46,13 @@ export function originGuardPolicy(endpoint: string, name: string): PipelinePolic
         throw new PgEntraError('internal', 'Azure Resource Manager returned a link pgEntra cannot read; nothing was sent.');
       }
       if (protocol !== 'https:' || origin !== allowed) {
-        throw new PgEntraError('internal', `Azure Resource Manager pointed pgEntra to ${origin} (a next-page or operation-status link). pgEntra sends its Azure Resource Manager token only to ${allowed}, so it stopped there.`, {
-          details: { origin, allowed },
-        });
+        throw new PgEntraError(
+          'internal',
+          `Azure Resource Manager pointed pgEntra to ${origin} (a next-page or operation-status link). pgEntra sends its Azure Resource Manager token only to ${allowed}, so it stopped there.`,
+          {
+            details: { origin, allowed },
+          },
+        );
       }
       return next(request);
     },
@@ -113,9 +108,7 @@ export class ArmClient {
         userAgentOptions: { userAgentPrefix: 'pgEntra' },
         ...(this.opts.httpClient ? { httpClient: this.opts.httpClient } : {}),
       };
-      c = subscriptionId
-        ? new PostgreSQLManagementFlexibleServerClient(this.opts.credential, subscriptionId, options)
-        : new PostgreSQLManagementFlexibleServerClient(this.opts.credential, options);
+      c = subscriptionId ? new PostgreSQLManagementFlexibleServerClient(this.opts.credential, subscriptionId, options) : new PostgreSQLManagementFlexibleServerClient(this.opts.credential, options);
       securePipeline(c.pipeline, this.endpoint, this.agent);
       this.clients.set(subscriptionId, c);
     }

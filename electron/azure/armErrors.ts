@@ -16,7 +16,8 @@ export interface ArmCallContext {
   account?: string;
 }
 
-const TLS_CODES = /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+const TLS_CODES =
+  /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|ERR_TLS_CERT_ALTNAME_INVALID)$/;
 const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ESOCKETTIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|REQUEST_SEND_ERROR)$/;
 
 /** `does not have authorization to perform action 'X' over scope 'Y'` → X and Y. */
@@ -68,11 +69,15 @@ export function mapArmError(e: unknown, ctx: ArmCallContext): PgEntraError {
     );
   }
   if (status === 401) {
-    return new PgEntraError('azure_forbidden', `Azure Resource Manager did not accept the token of ${ctx.account ?? 'the account'} to ${ctx.action}${where} (401 ${armCode || 'Unauthorized'}): ${text}`, {
-      hint: 'The subscription may belong to another tenant than the one you signed in to: sign in with --tenant <its tenant> and pass that account with --account.',
-      details,
-      cause: e,
-    });
+    return new PgEntraError(
+      'azure_forbidden',
+      `Azure Resource Manager did not accept the token of ${ctx.account ?? 'the account'} to ${ctx.action}${where} (401 ${armCode || 'Unauthorized'}): ${text}`,
+      {
+        hint: 'The subscription may belong to another tenant than the one you signed in to: sign in with --tenant <its tenant> and pass that account with --account.',
+        details,
+        cause: e,
+      },
+    );
   }
   if (status === 404) {
     return new PgEntraError('not_found', `Could not ${ctx.action}${where}: Azure Resource Manager says it does not exist (404 ${armCode || 'NotFound'}): ${text}`, {

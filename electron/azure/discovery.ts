@@ -2,14 +2,7 @@
 // servers (every page, a few subscriptions at a time), one server by name / FQDN / resource id,
 // and its Entra admins. One subscription that cannot be read is a note, not a failure.
 import { z } from 'zod';
-import {
-  AzureSubscriptionSchema,
-  parseFlexibleServerId,
-  type AzureNote,
-  type AzureServer,
-  type AzureSubscription,
-  type EntraAdmin,
-} from '../../shared/azure.js';
+import { AzureSubscriptionSchema, parseFlexibleServerId, type AzureNote, type AzureServer, type AzureSubscription, type EntraAdmin } from '../../shared/azure.js';
 import { PgEntraError, type ErrorCode } from '../../shared/errors.js';
 import { SUBSCRIPTIONS_API_VERSION, type ArmClient } from './armClient.js';
 import { mapArmError } from './armErrors.js';
@@ -37,7 +30,8 @@ export async function listSubscriptions(arm: ArmClient, who: Who = {}): Promise<
     for (let page = 0; next && page < MAX_PAGES; page++) {
       const parsed = SubscriptionPage.safeParse(await arm.getJson(next, who.signal));
       if (!parsed.success) throw new PgEntraError('internal', `Azure Resource Manager's subscription list has an unexpected shape: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}.`);
-      for (const s of parsed.data.value) out.push(AzureSubscriptionSchema.parse({ subscriptionId: s.subscriptionId, displayName: s.displayName || s.subscriptionId, state: s.state, tenantId: s.tenantId ?? null }));
+      for (const s of parsed.data.value)
+        out.push(AzureSubscriptionSchema.parse({ subscriptionId: s.subscriptionId, displayName: s.displayName || s.subscriptionId, state: s.state, tenantId: s.tenantId ?? null }));
       next = parsed.data.nextLink;
     }
   } catch (e) {

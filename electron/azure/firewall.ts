@@ -57,13 +57,15 @@ export async function allowIp(
   const address = validateFirewallIp(ip);
   const ruleName = validateRuleName(opts.ruleName ?? firewallRuleNameFor(address));
   try {
-    const rule = await arm.flex(server.subscriptionId).firewallRules.beginCreateOrUpdateAndWait(
-      server.resourceGroup,
-      server.name,
-      ruleName,
-      { startIpAddress: address, endIpAddress: address },
-      { updateIntervalInMs: opts.pollIntervalMs ?? 1_000, ...(opts.signal ? { abortSignal: opts.signal } : {}) },
-    );
+    const rule = await arm
+      .flex(server.subscriptionId)
+      .firewallRules.beginCreateOrUpdateAndWait(
+        server.resourceGroup,
+        server.name,
+        ruleName,
+        { startIpAddress: address, endIpAddress: address },
+        { updateIntervalInMs: opts.pollIntervalMs ?? 1_000, ...(opts.signal ? { abortSignal: opts.signal } : {}) },
+      );
     return { ruleName, startIpAddress: rule.startIpAddress || address, endIpAddress: rule.endIpAddress || address, server };
   } catch (e) {
     throw mapArmError(e, { action: `add the firewall rule ${ruleName} (${address}) to ${server.name}`, subscriptionId: server.subscriptionId, ...(opts.account ? { account: opts.account } : {}) });

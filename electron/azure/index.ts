@@ -166,7 +166,10 @@ export function createAzureService(deps: AzureServiceDeps): AzureService {
         pgToken.catch(() => undefined);
         const { server } = await resolveServer(caller, arm, query);
         const [{ admins }, token] = await Promise.all([adminsOf(arm, server), pgToken]);
-        if (!server.fqdn) throw new PgEntraError('not_found', `Azure Resource Manager reports no host name for ${server.name} yet (state ${server.state ?? 'unknown'}).`, { hint: 'Try again once the server is created.' });
+        if (!server.fqdn)
+          throw new PgEntraError('not_found', `Azure Resource Manager reports no host name for ${server.name} yet (state ${server.state ?? 'unknown'}).`, {
+            hint: 'Try again once the server is created.',
+          });
         const account = token.account ?? arm.who.account;
         const usernameChoices = proposeUsernames(admins, claimsFromToken(token.token, account));
         const username = opts.username ?? usernameChoices[0]?.username;
@@ -219,9 +222,13 @@ export function createAzureService(deps: AzureServiceDeps): AzureService {
       return withArm(caller, async (arm): Promise<FirewallRuleResult> => {
         const server = await serverOfProfile(caller, arm, profile);
         if (!server) {
-          throw new PgEntraError('not_found', `No flexible server for ${profile.host} in the subscriptions ${arm.who.account ?? 'the account'} can read, so pgEntra cannot add a firewall rule to it.`, {
-            hint: 'Add the rule in the portal (the server → Networking), or recreate the profile with pgentra profiles add NAME --from-azure SERVER so it remembers the server.',
-          });
+          throw new PgEntraError(
+            'not_found',
+            `No flexible server for ${profile.host} in the subscriptions ${arm.who.account ?? 'the account'} can read, so pgEntra cannot add a firewall rule to it.`,
+            {
+              hint: 'Add the rule in the portal (the server → Networking), or recreate the profile with pgentra profiles add NAME --from-azure SERVER so it remembers the server.',
+            },
+          );
         }
         return putFirewallRule(arm.client, server, ip, { ...(opts.ruleName ? { ruleName: opts.ruleName } : {}), account: arm.who.account, signal: opts.signal });
       });

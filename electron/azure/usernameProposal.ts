@@ -37,10 +37,12 @@ export function proposeUsernames(admins: readonly EntraAdmin[] | null, claims: A
   const list = admins ?? [];
   const groups = claims.groups ? new Set(claims.groups.map((g) => g.toLowerCase())) : undefined;
   for (const a of list) {
-    if (a.principalType !== 'Group' && claims.oid && same(a.objectId, claims.oid)) add({ username: a.principalName, reason: 'admin-user', label: `${a.principalName} — you are a Microsoft Entra admin of this server` });
+    if (a.principalType !== 'Group' && claims.oid && same(a.objectId, claims.oid))
+      add({ username: a.principalName, reason: 'admin-user', label: `${a.principalName} — you are a Microsoft Entra admin of this server` });
   }
   for (const a of list) {
-    if (a.principalType === 'Group' && groups?.has(a.objectId.toLowerCase())) add({ username: a.principalName, reason: 'admin-group', label: `${a.principalName} — a Microsoft Entra admin group your account is in` });
+    if (a.principalType === 'Group' && groups?.has(a.objectId.toLowerCase()))
+      add({ username: a.principalName, reason: 'admin-group', label: `${a.principalName} — a Microsoft Entra admin group your account is in` });
   }
   if (claims.roleName) {
     add({

@@ -75,7 +75,10 @@ export async function removeLeftoverTemps(target: string): Promise<number> {
   let removed = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (name.startsWith(prefix) && name.endsWith('.tmp')) {
-      await unlink(path.join(dir, name)).then(() => removed++, () => undefined);
+      await unlink(path.join(dir, name)).then(
+        () => removed++,
+        () => undefined,
+      );
     }
   }
   return removed;

@@ -172,10 +172,14 @@ function statOrUndefined(p: string): { mtimeMs: number; size: number } | undefin
 /** The cloud's Azure Resource Manager origin, or cloud_file_invalid saying which key a custom cloud file lacks. */
 export function managementEndpointOf(cloud: Cloud): string {
   if (!cloud.managementEndpoint) {
-    throw new PgEntraError('cloud_file_invalid', `The cloud file ${cloud.source?.file ?? cloud.id} has no managementEndpoint, so pgEntra cannot ask Azure Resource Manager about servers in this cloud.`, {
-      hint: 'Add "managementEndpoint": "https://<Azure Resource Manager host>" to the custom cloud file (public Azure: https://management.azure.com), then trust the file again.',
-      details: { file: cloud.source?.file ?? cloud.id },
-    });
+    throw new PgEntraError(
+      'cloud_file_invalid',
+      `The cloud file ${cloud.source?.file ?? cloud.id} has no managementEndpoint, so pgEntra cannot ask Azure Resource Manager about servers in this cloud.`,
+      {
+        hint: 'Add "managementEndpoint": "https://<Azure Resource Manager host>" to the custom cloud file (public Azure: https://management.azure.com), then trust the file again.',
+        details: { file: cloud.source?.file ?? cloud.id },
+      },
+    );
   }
   return new URL(cloud.managementEndpoint).origin;
 }

@@ -120,11 +120,10 @@ export async function acquireFileLock(file: string, opts: LockOptions = {}): Pro
       }
     }
     if (Date.now() >= deadline) {
-      throw new PgEntraError(
-        'store_locked',
-        `The profile store is busy${holder ? ` (locked by process ${holder.pid} on ${holder.host} since ${holder.acquiredAt})` : ''}. Try again in a moment.`,
-        { hint: `If no pgEntra app or CLI is running, delete ${file}.`, details: { lockFile: file, ...(holder ? { pid: holder.pid } : {}) } },
-      );
+      throw new PgEntraError('store_locked', `The profile store is busy${holder ? ` (locked by process ${holder.pid} on ${holder.host} since ${holder.acquiredAt})` : ''}. Try again in a moment.`, {
+        hint: `If no pgEntra app or CLI is running, delete ${file}.`,
+        details: { lockFile: file, ...(holder ? { pid: holder.pid } : {}) },
+      });
     }
     // Short, jittered waits: saves take milliseconds, and jitter avoids lock-step retries.
     const wait = Math.min(5 + attempt * 5, 50) * (0.5 + Math.random());

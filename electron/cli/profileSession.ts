@@ -71,7 +71,10 @@ export async function openProfileSession(ctx: CliContext, nameOrId: string, opts
   });
   if (sessionId === undefined) {
     // Do not leave a half-open connection behind once the open finishes anyway.
-    opening.then(() => sessions.closeAll(), () => undefined);
+    opening.then(
+      () => sessions.closeAll(),
+      () => undefined,
+    );
     return undefined;
   }
   ctx.services.logger.debug('session open', { profile: profile.id, sessionId });
@@ -91,4 +94,3 @@ export function profileOperand(positionals: string[], commandName: string, usage
   if (extra.length > 0) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`, { hint: `See pgentra ${commandName} --help.` });
   return name;
 }
-

@@ -165,10 +165,7 @@ export function trustCommandFor(file: string): string {
 /** confirmation_required for a custom cloud file not (or no longer) confirmed on this machine. */
 export function cloudConsentError(status: CloudTrustStatus, what?: string): PgEntraError {
   const f = status.facts;
-  const why =
-    status.state === 'changed'
-      ? `The custom cloud file ${f.file} (or its CA file) changed since you trusted it.`
-      : `The custom cloud file ${f.file} has not been confirmed on this machine.`;
+  const why = status.state === 'changed' ? `The custom cloud file ${f.file} (or its CA file) changed since you trusted it.` : `The custom cloud file ${f.file} has not been confirmed on this machine.`;
   return new PgEntraError(
     'confirmation_required',
     `${what ? `${what}: ` : ''}${why} It sends your Entra token for ${f.resource} to ${f.postgresDomains.length ? f.postgresDomains.join(', ') : 'hosts you confirm'}${f.caFile ? ` and trusts the CA ${f.caFile}` : ''}. pgEntra uses it only after you confirm it.${status.storeProblem ? ` (${status.storeProblem}; nothing in it counts as trusted.)` : ''}`,

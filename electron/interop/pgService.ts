@@ -43,7 +43,11 @@ function serviceNames(profiles: readonly Profile[]): string[] {
 /** One line per setting; libpq takes the value verbatim to the end of the line (no quoting). */
 export function buildPgServiceConf(profiles: readonly Profile[], opts: PgServiceOptions): string {
   if (opts.dataDir !== undefined) for (const p of profiles) preflight(p, { dataDir: opts.dataDir });
-  const out: string[] = ['# pg_service.conf written by pgEntra. No passwords: put a fresh Entra token in PGPASSWORD, e.g.', '#   PGPASSWORD="$(pgentra token PROFILE)" psql "service=SERVICE"   (each section names its profile)', ''];
+  const out: string[] = [
+    '# pg_service.conf written by pgEntra. No passwords: put a fresh Entra token in PGPASSWORD, e.g.',
+    '#   PGPASSWORD="$(pgentra token PROFILE)" psql "service=SERVICE"   (each section names its profile)',
+    '',
+  ];
   const names = serviceNames(profiles);
   profiles.forEach((p, i) => {
     const name = names[i] as string;

@@ -4,15 +4,7 @@
 // tool's password command …). Storing is the profile store's job (importProfiles).
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
-import {
-  PROFILE_LIMITS,
-  SSL_MODES,
-  isHostInDomains,
-  postgresDomainsFor,
-  type Profile,
-  type ProfileInput,
-  type SslMode,
-} from '../../shared/profile.js';
+import { PROFILE_LIMITS, SSL_MODES, isHostInDomains, postgresDomainsFor, type Profile, type ProfileInput, type SslMode } from '../../shared/profile.js';
 import { DEFAULT_PGADMIN_GROUP } from './pgadminExport.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -42,7 +34,7 @@ const ServerSchema = z.looseObject(
 type PgAdminServerIn = z.infer<typeof ServerSchema>;
 
 const FileSchema = z.object(
-  { Servers: z.record(z.string(), ServerSchema, { error: (i) => (i.input === undefined ? "is required (pgAdmin's export has { \"Servers\": { \"1\": {…} } })" : 'must be an object') }) },
+  { Servers: z.record(z.string(), ServerSchema, { error: (i) => (i.input === undefined ? 'is required (pgAdmin\'s export has { "Servers": { "1": {…} } })' : 'must be an object') }) },
   { error: 'must be a JSON object like { "Servers": { "1": {…} } }' },
 );
 
@@ -139,7 +131,7 @@ function isTruthy(v: unknown): boolean {
 
 /** pgEntra's own command (any launcher, `token <id>`), which export regenerates. */
 export function isPgEntraPasswordCommand(cmd: string): boolean {
-  return /pgentra(\.cmd|\.mjs)?\b/i.test(cmd) && /\btoken\b/.test(cmd) || /electron[\\/]cli[\\/]bin\.mjs/.test(cmd);
+  return (/pgentra(\.cmd|\.mjs)?\b/i.test(cmd) && /\btoken\b/.test(cmd)) || /electron[\\/]cli[\\/]bin\.mjs/.test(cmd);
 }
 
 function sslFrom(s: PgAdminServerIn, opts: PgAdminImportOptions, notes: string[]): { sslmode: SslMode; weakerTls: boolean } {
@@ -220,10 +212,12 @@ export function planPgAdminImport(input: string | unknown, opts: PgAdminImportOp
     if (host && !isHostInDomains(host, domains)) {
       if (allowed.has(host)) {
         nonAzure = true;
-        notes.push(`${host} is outside ${domains.length ? domains.join(', ') : 'the cloud\'s PostgreSQL domains'}: imported because you confirmed this host`);
+        notes.push(`${host} is outside ${domains.length ? domains.join(', ') : "the cloud's PostgreSQL domains"}: imported because you confirmed this host`);
       } else {
         if (!plan.unconfirmedHosts.includes(host)) plan.unconfirmedHosts.push(host);
-        reasons.push(`${host} is not an Azure PostgreSQL host (${domains.length ? domains.map((d) => `*${d}`).join(', ') : 'no domains known for this cloud'}): pgEntra would send it your Entra token. Import it with --allow-host ${host} if you trust it`);
+        reasons.push(
+          `${host} is not an Azure PostgreSQL host (${domains.length ? domains.map((d) => `*${d}`).join(', ') : 'no domains known for this cloud'}): pgEntra would send it your Entra token. Import it with --allow-host ${host} if you trust it`,
+        );
       }
     }
     if (reasons.length) {

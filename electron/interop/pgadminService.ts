@@ -63,11 +63,7 @@ const NOTHING_IMPORTED: ImportResult = { created: [], replaced: [], skipped: [],
  * only from the caller's explicit choices (--allow-host per host, the app's per-host dialog),
  * hence trusted.
  */
-export async function importPgAdminJson(
-  store: ReturnType<typeof openProfileStore>,
-  text: string,
-  req: PgAdminImportRequest,
-): Promise<{ plan: PgAdminImportPlan; result: ImportResult }> {
+export async function importPgAdminJson(store: ReturnType<typeof openProfileStore>, text: string, req: PgAdminImportRequest): Promise<{ plan: PgAdminImportPlan; result: ImportResult }> {
   const customDomains = typeof req.cloud === 'string' ? undefined : customCloudDomains(req.cloud.customFile);
   const { confirmHostsFirst, onConflict: _onConflict, ...planOptions } = req;
   const plan = planPgAdminImport(text, { ...planOptions, ...(customDomains ? { customDomains } : {}) });

@@ -34,9 +34,46 @@ export function supportsSystemRootCert(v: PsqlVersion | undefined, platform: Nod
 // short options can be combined (-Atc SQL, -Xh HOST), a value can be attached (-hHOST) or the next
 // argument, long options take --name=value or --name value and may be abbreviated to any
 // unambiguous prefix (--hos HOST), and arguments that are not options are positionals anywhere.
-const SHORT_VALUE: Record<string, string> = { c: 'command', d: 'dbname', f: 'file', F: 'field-separator', h: 'host', L: 'log-file', o: 'output', p: 'port', P: 'pset', R: 'record-separator', T: 'table-attr', U: 'username', v: 'variable' };
+const SHORT_VALUE: Record<string, string> = {
+  c: 'command',
+  d: 'dbname',
+  f: 'file',
+  F: 'field-separator',
+  h: 'host',
+  L: 'log-file',
+  o: 'output',
+  p: 'port',
+  P: 'pset',
+  R: 'record-separator',
+  T: 'table-attr',
+  U: 'username',
+  v: 'variable',
+};
 const LONG_VALUE = new Set(['command', 'dbname', 'file', 'field-separator', 'host', 'log-file', 'output', 'port', 'pset', 'record-separator', 'table-attr', 'username', 'set', 'variable']);
-const LONG_FLAG = ['echo-all', 'no-align', 'echo-queries', 'echo-errors', 'echo-hidden', 'field-separator-zero', 'html', 'list', 'no-readline', 'single-transaction', 'quiet', 'record-separator-zero', 'single-step', 'single-line', 'tuples-only', 'version', 'no-password', 'password', 'expanded', 'no-psqlrc', 'csv', 'help'];
+const LONG_FLAG = [
+  'echo-all',
+  'no-align',
+  'echo-queries',
+  'echo-errors',
+  'echo-hidden',
+  'field-separator-zero',
+  'html',
+  'list',
+  'no-readline',
+  'single-transaction',
+  'quiet',
+  'record-separator-zero',
+  'single-step',
+  'single-line',
+  'tuples-only',
+  'version',
+  'no-password',
+  'password',
+  'expanded',
+  'no-psqlrc',
+  'csv',
+  'help',
+];
 const LONG_ALL = [...LONG_VALUE, ...LONG_FLAG];
 
 interface ParsedPsqlArgs {

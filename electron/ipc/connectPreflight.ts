@@ -58,20 +58,18 @@ export function createConnectPreflight({ azure, events, postgresDomainsOf }: Con
     events('session.preflight', { ...base, status: 'checking', server: null, findings: [] });
     const task = Promise.resolve()
       .then(() => azure.checkProfile(profile, { signal, ...(refusal === undefined ? {} : { refusal }) }))
-      .catch(
-        (e: unknown): ServerCheck => ({
-          server: null,
-          admins: null,
-          findings: [
-            {
-              id: 'azure_unavailable',
-              severity: 'info',
-              message: `Azure could not be asked about this server: ${e instanceof Error ? e.message : String(e)}`,
-              action: 'The connection does not depend on it; try again later to see the server’s settings.',
-            },
-          ],
-        }),
-      )
+      .catch((e: unknown): ServerCheck => ({
+        server: null,
+        admins: null,
+        findings: [
+          {
+            id: 'azure_unavailable',
+            severity: 'info',
+            message: `Azure could not be asked about this server: ${e instanceof Error ? e.message : String(e)}`,
+            action: 'The connection does not depend on it; try again later to see the server’s settings.',
+          },
+        ],
+      }))
       .then((result) => {
         // An aborted check is superseded (the connect succeeded, or the refusal check replaces it).
         if (signal.aborted) return;

@@ -165,7 +165,11 @@ export function fileSink(dir: string, name = 'pgentra', opts: FileSinkOptions = 
   const writeAsync = async (text: string): Promise<void> => {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const bytes = Buffer.byteLength(text);
-    const onDisk = async (): Promise<number> => stat(file).then((st) => st.size, () => 0);
+    const onDisk = async (): Promise<number> =>
+      stat(file).then(
+        (st) => st.size,
+        () => 0,
+      );
     size ??= await onDisk();
     if (size > 0 && size + bytes > maxBytes) {
       size = await onDisk();

@@ -2,8 +2,7 @@
 // refresh tokens and other long opaque credentials, wherever they appear (messages, stacks, JSON).
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 // key=value / "key":"value" pairs whose value is a secret, whatever the value looks like.
-const SECRET_FIELD =
-  /((?:"|')?(?:refresh_token|access_token|id_token|accessToken|refreshToken|idToken|secret|client_secret|device_code|password|PGPASSWORD)(?:"|')?\s*[:=]\s*"?)([^"&\s,}]{8,})/gi;
+const SECRET_FIELD = /((?:"|')?(?:refresh_token|access_token|id_token|accessToken|refreshToken|idToken|secret|client_secret|device_code|password|PGPASSWORD)(?:"|')?\s*[:=]\s*"?)([^"&\s,}]{8,})/gi;
 // Long opaque base64url-ish runs (Entra refresh tokens are ~1 kB "0.AX…" strings).
 const LONG_OPAQUE = /\b[A-Za-z0-9._~+/-]{120,}={0,2}/g;
 

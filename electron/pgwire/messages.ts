@@ -5,13 +5,9 @@ import { ProtocolError, cstring, frame, int32, readCString, type TypedMessage } 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC' | 'WARNING' | 'NOTICE' | 'DEBUG' | 'INFO' | 'LOG';
 
 /** Fields of an ErrorResponse/NoticeResponse; `severity`, `code`, `message` are always sent. */
-export type ErrorFields = { severity: ErrorSeverity | string; code: string; message: string } & Partial<
-  Record<Exclude<ErrorFieldName, 'severity' | 'code' | 'message'>, string>
->;
+export type ErrorFields = { severity: ErrorSeverity | string; code: string; message: string } & Partial<Record<Exclude<ErrorFieldName, 'severity' | 'code' | 'message'>, string>>;
 
-const codeToName = new Map<string, ErrorFieldName>(
-  (Object.entries(ErrorFieldCode) as [ErrorFieldName, string][]).map(([name, code]) => [code, name]),
-);
+const codeToName = new Map<string, ErrorFieldName>((Object.entries(ErrorFieldCode) as [ErrorFieldName, string][]).map(([name, code]) => [code, name]));
 
 function encodeFields(fields: ErrorFields): Buffer {
   const parts: Buffer[] = [];

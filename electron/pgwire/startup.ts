@@ -1,12 +1,6 @@
 // The untyped first packet of a connection, in both directions of use: a server parses what a
 // client opened with; a client (or proxy) builds it.
-import {
-  CANCEL_REQUEST_CODE,
-  GSSENC_REQUEST_CODE,
-  MAX_STARTUP_PACKET_LENGTH,
-  PROTOCOL_3_0,
-  SSL_REQUEST_CODE,
-} from './protocol.js';
+import { CANCEL_REQUEST_CODE, GSSENC_REQUEST_CODE, MAX_STARTUP_PACKET_LENGTH, PROTOCOL_3_0, SSL_REQUEST_CODE } from './protocol.js';
 import { ProtocolError, cstring, frameUntyped, int32, readCString } from './framing.js';
 
 export type StartupPacket =

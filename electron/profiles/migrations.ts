@@ -9,8 +9,7 @@ import { z } from 'zod';
 export const CURRENT_SCHEMA_VERSION = 1;
 
 export type MigrationResult =
-  | { ok: true; data: { schemaVersion: number; profiles: unknown[] }; fromVersion: number }
-  | { ok: false; reason: 'unrecognized' | 'newer'; message: string; version?: number };
+  { ok: true; data: { schemaVersion: number; profiles: unknown[] }; fromVersion: number } | { ok: false; reason: 'unrecognized' | 'newer'; message: string; version?: number };
 
 interface Migration {
   from: number;

@@ -2,14 +2,7 @@
 // timestamps dropped, its confirmations only when the importer trusts them), duplicates found by
 // host+port+username+database or by name, and the skip / rename / replace rules. Pure: the store
 // reads, locks and writes around it.
-import {
-  type Profile,
-  type ProfileFieldError,
-  PROFILE_LIMITS,
-  profileConnectionKey,
-  profileNameKey,
-  validateProfileInput,
-} from '../../shared/profile.js';
+import { type Profile, type ProfileFieldError, PROFILE_LIMITS, profileConnectionKey, profileNameKey, validateProfileInput } from '../../shared/profile.js';
 
 export type ImportConflictMode = 'skip' | 'rename' | 'replace';
 export interface ImportOptions {

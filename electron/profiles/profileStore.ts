@@ -5,30 +5,13 @@
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { PgEntraError } from '../../shared/errors.js';
-import {
-  type Profile,
-  type ProfileInput,
-  type ProfilePatch,
-  applyProfilePatch,
-  profileErrorsToError,
-  profileNameKey,
-  validateProfile,
-  validateProfileInput,
-} from '../../shared/profile.js';
+import { type Profile, type ProfileInput, type ProfilePatch, applyProfilePatch, profileErrorsToError, profileNameKey, validateProfile, validateProfileInput } from '../../shared/profile.js';
 import { ensurePrivateDir, removeLeftoverTemps, writeFileAtomic } from '../base/atomicFile.js';
 import { type CustomCloudDomains, type DomainsFor, domainsForAll, resolveDomains } from './cloudDomains.js';
 import { buildExport, parseExchange } from './exchange.js';
 import { acquireFileLock } from '../base/lock.js';
 import { CURRENT_SCHEMA_VERSION } from './migrations.js';
-import {
-  type InvalidEntry,
-  type ReadOutcome,
-  STORE_FILE_NAME,
-  backupBeforeMigration,
-  moveAside,
-  readStoreFile,
-  serializeStore,
-} from './storeFile.js';
+import { type InvalidEntry, type ReadOutcome, STORE_FILE_NAME, backupBeforeMigration, moveAside, readStoreFile, serializeStore } from './storeFile.js';
 import { type ImportOptions, type ImportResult, mergeImport, uniqueName } from './profileImport.js';
 
 export type { InvalidEntry } from './storeFile.js';
@@ -116,7 +99,10 @@ export class ProfileStore {
     const byId = new Map(profiles.map((p) => [p.id, p]));
     const missing = ids.filter((id) => !byId.has(id));
     if (missing.length) throw new PgEntraError('not_found', `No server profile with id ${missing.join(', ')}.`);
-    return buildExport([...new Set(ids)].map((id) => byId.get(id) as Profile), this.now());
+    return buildExport(
+      [...new Set(ids)].map((id) => byId.get(id) as Profile),
+      this.now(),
+    );
   }
 
   // ------------------------------------------------------------------------------- writing
@@ -382,4 +368,3 @@ export class ProfileStore {
     );
   }
 }
-

@@ -24,10 +24,7 @@ export interface StoreContents {
 }
 
 export type ReadOutcome =
-  | { kind: 'missing' }
-  | { kind: 'ok'; contents: StoreContents; signature: string }
-  | { kind: 'corrupt'; reason: string; signature: string }
-  | { kind: 'newer'; reason: string; signature: string };
+  { kind: 'missing' } | { kind: 'ok'; contents: StoreContents; signature: string } | { kind: 'corrupt'; reason: string; signature: string } | { kind: 'newer'; reason: string; signature: string };
 
 function errno(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | undefined)?.code;
@@ -116,7 +113,10 @@ export async function moveAside(file: string, label: string, now = new Date()): 
   for (let n = 0; ; n++) {
     const target = path.join(dir, `${base}.${label}-${stamp(now)}${n ? `-${n}` : ''}.json`);
     // link+unlink would be exclusive; a plain existence probe is enough under the store lock.
-    const exists = await open(target, 'r').then(async (h) => (await h.close(), true), () => false);
+    const exists = await open(target, 'r').then(
+      async (h) => (await h.close(), true),
+      () => false,
+    );
     if (exists) continue;
     await rename(file, target);
     return target;

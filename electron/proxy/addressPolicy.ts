@@ -8,7 +8,10 @@ export const DEFAULT_PROXY_ADDRESS = '127.0.0.1';
 
 /** 127.0.0.0/8, ::1 (and its IPv4-mapped form ::ffff:127.x.y.z), `localhost`. */
 export function isLoopbackAddress(address: string): boolean {
-  const a = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const a = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   if (a === 'localhost') return true;
   if (isIP(a) === 4) return a.startsWith('127.');
   if (isIP(a) === 6) {

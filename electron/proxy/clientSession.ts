@@ -200,7 +200,16 @@ export class ClientSession {
     const notOwner = await this.ownerRefusal;
     if (notOwner) return this.refuse(notOwner);
     if (env.scram) {
-      const password = await checkLocalPassword({ client, reader, verifier: env.scram, backoff: env.backoff, logger: env.logger, profile: route.profile.name, peer: this.peer, clientUser: startup.params.get('user') });
+      const password = await checkLocalPassword({
+        client,
+        reader,
+        verifier: env.scram,
+        backoff: env.backoff,
+        logger: env.logger,
+        profile: route.profile.name,
+        peer: this.peer,
+        clientUser: startup.params.get('user'),
+      });
       if (!password.ok) {
         if (password.refusal) this.refuse(password.refusal);
         return;

@@ -37,7 +37,7 @@ function loginCommand(account: string | undefined): string {
  * token was already tried. `authMethod`: the password method the server asked for.
  */
 export function upstreamAuthError(f: ErrorFields, ctx: AuthContext, retried: boolean, authMethod?: AuthMethod): ErrorFields {
-  const account = ctx.account ?? 'the profile\'s account';
+  const account = ctx.account ?? "the profile's account";
   const at = `${ctx.host}:${ctx.port}`;
   const refusal = classifyUpstreamAuthError(f, authMethod);
   const fresh = ctx.profile ? `run \`pgentra token ${ctx.profile} --fresh\`, then reconnect` : 'get a fresh token with `pgentra token PROFILE --fresh`, then reconnect';
@@ -77,16 +77,26 @@ export function tokenFailureError(e: unknown, ctx: AuthContext): ErrorFields {
   switch (code) {
     case 'sign_in_required':
     case 'mfa_required':
-      return { severity: 'FATAL', code: '28000', message: `pgEntra proxy: sign-in required for ${ctx.account ?? 'the profile\'s account'}: ${what}`, hint: `Run \`${login}\`, then reconnect (the proxy keeps running).` };
+      return {
+        severity: 'FATAL',
+        code: '28000',
+        message: `pgEntra proxy: sign-in required for ${ctx.account ?? "the profile's account"}: ${what}`,
+        hint: `Run \`${login}\`, then reconnect (the proxy keeps running).`,
+      };
     case 'network_unavailable':
       return { severity: 'FATAL', code: '08006', message: `pgEntra proxy: Microsoft Entra ID is unreachable and no valid token is cached: ${what}`, hint: 'Check the network/VPN, then reconnect.' };
     case 'keychain_unavailable':
-      return { severity: 'FATAL', code: '28000', message: `pgEntra proxy: the OS keychain is unavailable: ${what}`, hint: `Start a Secret Service (gnome-keyring), or run the proxy with --memory-cache and ${login}.` };
+      return {
+        severity: 'FATAL',
+        code: '28000',
+        message: `pgEntra proxy: the OS keychain is unavailable: ${what}`,
+        hint: `Start a Secret Service (gnome-keyring), or run the proxy with --memory-cache and ${login}.`,
+      };
     default:
       return {
         severity: 'FATAL',
         code: '28000',
-        message: `pgEntra proxy: could not get an access token for ${ctx.account ?? 'the profile\'s account'}: ${what}`,
+        message: `pgEntra proxy: could not get an access token for ${ctx.account ?? "the profile's account"}: ${what}`,
         hint: isPgEntraError(e) && e.hint ? e.hint : `Try \`${login}\`, then reconnect.`,
       };
   }

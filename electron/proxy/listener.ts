@@ -57,7 +57,9 @@ export async function preparePrivateDir(dir: string): Promise<void> {
   if (!st.isDirectory()) throw new PgEntraError('invalid_input', `${dir} is not a directory (a symbolic link is not accepted for the proxy's socket directory).`);
   if (process.platform === 'win32') return;
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
-    throw new PgEntraError('invalid_input', `${dir} belongs to another user; the proxy's socket directory must be your own.`, { hint: 'Choose a directory of your own, e.g. $XDG_RUNTIME_DIR/pgentra.' });
+    throw new PgEntraError('invalid_input', `${dir} belongs to another user; the proxy's socket directory must be your own.`, {
+      hint: 'Choose a directory of your own, e.g. $XDG_RUNTIME_DIR/pgentra.',
+    });
   }
   if ((st.mode & 0o077) !== 0) await chmod(dir, 0o700);
 }
@@ -98,7 +100,9 @@ export async function listen(spec: ListenSpec, onConnection: (s: net.Socket) => 
     if (spec.unixSocketDir) {
       unixSocketPath = unixSocketPathFor(spec.unixSocketDir, spec.port);
       if (Buffer.byteLength(unixSocketPath) > socketPathLimit()) {
-        throw new PgEntraError('invalid_input', `The socket path ${unixSocketPath} is longer than the ${socketPathLimit()} bytes a Unix socket name may have.`, { hint: 'Choose a shorter folder with --unix-socket DIR.' });
+        throw new PgEntraError('invalid_input', `The socket path ${unixSocketPath} is longer than the ${socketPathLimit()} bytes a Unix socket name may have.`, {
+          hint: 'Choose a shorter folder with --unix-socket DIR.',
+        });
       }
       await preparePrivateDir(spec.unixSocketDir);
       await removeStaleSocket(unixSocketPath);
@@ -112,14 +116,19 @@ export async function listen(spec: ListenSpec, onConnection: (s: net.Socket) => 
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
       // Never silently move to another port: saved connection strings would reach whoever holds it.
-      throw new PgEntraError('conflict', `Port ${spec.port} on ${spec.address} is already in use by another program — maybe another proxy or PostgreSQL, maybe another user waiting for your clients. Your clients' saved connection strings point there: do not use them until this is sorted out.`, {
-        hint: `Find the program (ss -ltnp 'sport = :${spec.port}') and stop it, or choose another port with --port N (it is remembered for this profile), or use the Unix socket (drop --tcp/--port).`,
-        details: { port: spec.port, address: spec.address },
-        cause: e,
-      });
+      throw new PgEntraError(
+        'conflict',
+        `Port ${spec.port} on ${spec.address} is already in use by another program — maybe another proxy or PostgreSQL, maybe another user waiting for your clients. Your clients' saved connection strings point there: do not use them until this is sorted out.`,
+        {
+          hint: `Find the program (ss -ltnp 'sport = :${spec.port}') and stop it, or choose another port with --port N (it is remembered for this profile), or use the Unix socket (drop --tcp/--port).`,
+          details: { port: spec.port, address: spec.address },
+          cause: e,
+        },
+      );
     }
     if (code === 'EADDRNOTAVAIL') throw new PgEntraError('invalid_input', `${spec.address} is not an address of this computer.`, { cause: e });
-    if (code === 'EACCES') throw new PgEntraError('invalid_input', `Not allowed to listen on ${spec.address}:${spec.port}${spec.port < 1024 ? ' (ports below 1024 need privileges)' : ''}.`, { cause: e });
+    if (code === 'EACCES')
+      throw new PgEntraError('invalid_input', `Not allowed to listen on ${spec.address}:${spec.port}${spec.port < 1024 ? ' (ports below 1024 need privileges)' : ''}.`, { cause: e });
     throw e;
   }
   server.on('error', () => undefined); // e.g. EMFILE on accept: keep serving the connections we have

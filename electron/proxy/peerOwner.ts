@@ -14,7 +14,10 @@ const LITTLE_ENDIAN = os.endianness() === 'LE';
 
 function hex32(bytes: readonly number[]): string {
   const b = LITTLE_ENDIAN ? [...bytes].reverse() : bytes;
-  return b.map((x) => x.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return b
+    .map((x) => x.toString(16).padStart(2, '0'))
+    .join('')
+    .toUpperCase();
 }
 
 function ipv6Bytes(ip: string): number[] {
@@ -55,7 +58,10 @@ export function findSocketUid(table: Buffer | string, local: string, remote: str
   if (at < 0) return undefined;
   const end = buf.indexOf(0x0a, at);
   // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-  const f = buf.toString('latin1', at, end < 0 ? buf.length : end).trim().split(/\s+/);
+  const f = buf
+    .toString('latin1', at, end < 0 ? buf.length : end)
+    .trim()
+    .split(/\s+/);
   const uid = Number(f[6]);
   return Number.isInteger(uid) ? uid : undefined;
 }

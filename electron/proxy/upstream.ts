@@ -39,11 +39,15 @@ const TLS_VERIFY_CODES = /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|INVALID_CA|E
 
 function tlsFailure(target: UpstreamTarget, cause: unknown): PgEntraError {
   const code = typeof cause === 'object' && cause !== null && 'code' in cause ? String((cause as { code: unknown }).code) : undefined;
-  return new PgEntraError('tls_verification_failed', `The TLS certificate of ${target.host}:${target.port} could not be verified (${code ?? (cause instanceof Error ? cause.message : String(cause))}); no token was sent.`, {
-    hint: "Check the host name matches the server's certificate. Private clouds need caFile in the custom cloud file.",
-    details: { host: target.host, port: target.port, ...(code ? { tlsError: code } : {}) },
-    cause,
-  });
+  return new PgEntraError(
+    'tls_verification_failed',
+    `The TLS certificate of ${target.host}:${target.port} could not be verified (${code ?? (cause instanceof Error ? cause.message : String(cause))}); no token was sent.`,
+    {
+      hint: "Check the host name matches the server's certificate. Private clouds need caFile in the custom cloud file.",
+      details: { host: target.host, port: target.port, ...(code ? { tlsError: code } : {}) },
+      cause,
+    },
+  );
 }
 
 function isTlsVerifyError(e: unknown): boolean {

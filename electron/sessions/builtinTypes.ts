@@ -1,5 +1,7 @@
 // Names of PostgreSQL's built-in types by oid (format_type spelling), so most result columns
 // need no catalog lookup. Oids of built-in types are fixed (src/include/catalog/pg_type.dat).
+// A lookup table, kept as a grid:
+// prettier-ignore
 export const BUILTIN_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
   [16, 'boolean'], [17, 'bytea'], [18, '"char"'], [19, 'name'], [20, 'bigint'], [21, 'smallint'], [23, 'integer'],
   [24, 'regproc'], [25, 'text'], [26, 'oid'], [28, 'xid'], [114, 'json'], [142, 'xml'], [194, 'pg_node_tree'],

@@ -31,10 +31,7 @@ export interface PrimaryConnectionHooks {
 }
 
 /** The connection half of SessionInfo. */
-export type ConnectionFacts = Pick<
-  SessionInfo,
-  'state' | 'currentUser' | 'sessionUser' | 'serverVersion' | 'backendPid' | 'tls' | 'account' | 'tokenExpiresOn' | 'connectedAt' | 'reconnects'
->;
+export type ConnectionFacts = Pick<SessionInfo, 'state' | 'currentUser' | 'sessionUser' | 'serverVersion' | 'backendPid' | 'tls' | 'account' | 'tokenExpiresOn' | 'connectedAt' | 'reconnects'>;
 
 export class ConnectionLifecycle {
   private readonly pool: pg.Pool;

@@ -109,7 +109,7 @@ export function serverUnreachable(ctx: Pick<ConnectContext, 'host' | 'port'>, ca
           ? 'the connection timed out'
           : 'the connection failed');
   return new PgEntraError('server_unreachable', `Cannot reach ${ctx.host}:${ctx.port}: ${reason}.`, {
-    hint: 'Check the host name and port, your network/VPN, and that the server\'s firewall rules allow your IP address.',
+    hint: "Check the host name and port, your network/VPN, and that the server's firewall rules allow your IP address.",
     details: { host: ctx.host, port: ctx.port, ...(code ? { errno: code } : {}) },
     cause,
   });
@@ -123,23 +123,27 @@ export function mapConnectError(e: unknown, ctx: ConnectContext): PgEntraError {
   const at = `${ctx.host}:${ctx.port}`;
   if (server || /password authentication failed|access token|AAD_AUTH_TOKENTYPE|no pg_hba\.conf entry/i.test(message)) {
     const refusal = classifyLoginRefusal({ code: server?.code, message }, { authMethod: ctx.authMethod });
-    const d = describeRefusal(refusal, { code: server?.code, message }, {
-      host: ctx.host,
-      port: ctx.port,
-      role: ctx.username,
-      database: ctx.database,
-      account: ctx.account,
-      credentialKind: ctx.credentialKind,
-      retriedFresh: ctx.retriedFresh,
-      freshHow: ctx.freshHow,
-    });
+    const d = describeRefusal(
+      refusal,
+      { code: server?.code, message },
+      {
+        host: ctx.host,
+        port: ctx.port,
+        role: ctx.username,
+        database: ctx.database,
+        account: ctx.account,
+        credentialKind: ctx.credentialKind,
+        retriedFresh: ctx.retriedFresh,
+        freshHow: ctx.freshHow,
+      },
+    );
     return new PgEntraError(d.code, d.message, { ...(d.hint ? { hint: d.hint } : {}), ...(d.details ? { details: d.details } : {}), cause: e });
   }
   if (isTlsError(e)) {
     return new PgEntraError('tls_verification_failed', `The TLS certificate of ${at} could not be verified (${errnoCode(e) ?? message}); no token was sent.`, {
       hint:
         ctx.sslmode === 'verify-full'
-          ? 'Check the host name matches the server\'s certificate. Azure servers chain to DigiCert Global Root G2 / Microsoft RSA Root CA 2017; private clouds need caFile in the custom cloud file.'
+          ? "Check the host name matches the server's certificate. Azure servers chain to DigiCert Global Root G2 / Microsoft RSA Root CA 2017; private clouds need caFile in the custom cloud file."
           : 'The certificate chain is not trusted: add the CA to the custom cloud file (caFile).',
       details: { host: ctx.host, port: ctx.port, sslmode: ctx.sslmode, tlsError: errnoCode(e) ?? null },
       cause: e,
@@ -165,10 +169,14 @@ export function mapQueryError(e: unknown, ctx: Pick<ConnectContext, 'host' | 'po
     return new PgEntraError('query_failed', server.message, { ...(server.hint ? { hint: server.hint } : {}), details, cause: e });
   }
   if (server && /^57P0[123]$/.test(server.code ?? '')) {
-    return new PgEntraError('server_restarting', `The server ${ctx.host}:${ctx.port} restarted or failed over while the statement ran (${server.message}) — it was not retried; check whether it completed, then run it again once reconnected.`, {
-      details: { sqlstate: server.code ?? null },
-      cause: e,
-    });
+    return new PgEntraError(
+      'server_restarting',
+      `The server ${ctx.host}:${ctx.port} restarted or failed over while the statement ran (${server.message}) — it was not retried; check whether it completed, then run it again once reconnected.`,
+      {
+        details: { sqlstate: server.code ?? null },
+        cause: e,
+      },
+    );
   }
   if (isConnectionLost(e)) {
     return serverUnreachable(ctx, e, 'the connection was lost while the statement ran — it was not retried; check whether it completed, then run it again');

@@ -12,17 +12,7 @@ import type { ErrorCode, ErrorPayload } from '../../shared/errors.js';
 export type RefusalDisposition = 'permanent' | 'transient' | 'retry-fresh';
 
 export type RefusalKind =
-  | 'firewall'
-  | 'expired'
-  | 'wrong_token_kind'
-  | 'wrong_audience'
-  | 'wrong_tenant'
-  | 'token_invalid'
-  | 'not_member'
-  | 'entra_disabled'
-  | 'server_restarting'
-  | 'server_busy'
-  | 'refused';
+  'firewall' | 'expired' | 'wrong_token_kind' | 'wrong_audience' | 'wrong_tenant' | 'token_invalid' | 'not_member' | 'entra_disabled' | 'server_restarting' | 'server_busy' | 'refused';
 
 export interface RefusalRule {
   kind: RefusalKind;
@@ -85,7 +75,7 @@ export const LOGIN_REFUSAL_RULES: readonly RefusalRule[] = [
     code: 'token_invalid',
     disposition: 'permanent',
     text: /access token|oid claim|invalid format/i,
-    summary: 'The access token has invalid format / doesn\'t have a valid oid claim …',
+    summary: "The access token has invalid format / doesn't have a valid oid claim …",
   },
   {
     kind: 'not_member',
@@ -152,8 +142,7 @@ export function classifyLoginRefusal(f: ServerRefusal, opts: { authMethod?: Auth
   if (opts.authMethod && opts.authMethod !== 'cleartext' && !/no pg_hba\.conf entry/i.test(f.message)) {
     return { ...base({ kind: 'entra_disabled', code: 'entra_auth_disabled', disposition: 'permanent', guess: true }), ...roleOf(f.message) };
   }
-  const rule =
-    LOGIN_REFUSAL_RULES.find((r) => r.text?.test(f.message)) ?? (sqlstate ? LOGIN_REFUSAL_RULES.find((r) => r.sqlstates?.includes(sqlstate)) : undefined);
+  const rule = LOGIN_REFUSAL_RULES.find((r) => r.text?.test(f.message)) ?? (sqlstate ? LOGIN_REFUSAL_RULES.find((r) => r.sqlstates?.includes(sqlstate)) : undefined);
   if (rule) {
     const out = { ...base(rule), ...roleOf(f.message) };
     if (rule.kind === 'firewall') {
@@ -230,7 +219,7 @@ export function describeRefusal(r: LoginRefusal, f: ServerRefusal, ctx: RefusalC
   const serverMessage = f.message;
   switch (r.kind) {
     case 'firewall': {
-      const ip = r.ip ?? 'this computer\'s IP address';
+      const ip = r.ip ?? "this computer's IP address";
       return {
         code: r.code,
         message: `The firewall of ${at} does not allow connections from ${ip}: the server refused it before any sign-in (no pg_hba.conf entry for host "${ip}").`,
@@ -241,12 +230,8 @@ export function describeRefusal(r: LoginRefusal, f: ServerRefusal, ctx: RefusalC
     case 'expired':
       return {
         code: r.code,
-        message: ctx.retriedFresh
-          ? `The server at ${at} refused a freshly fetched token as expired too.`
-          : `The server at ${at} refused an expired access token.`,
-        hint: ctx.retriedFresh
-          ? "Check this computer's clock, or sign in again."
-          : 'pgEntra fetches a fresh token and retries once; if this persists, sign in again.',
+        message: ctx.retriedFresh ? `The server at ${at} refused a freshly fetched token as expired too.` : `The server at ${at} refused an expired access token.`,
+        hint: ctx.retriedFresh ? "Check this computer's clock, or sign in again." : 'pgEntra fetches a fresh token and retries once; if this persists, sign in again.',
         details: { sqlstate, disposition: r.disposition },
       };
     case 'wrong_token_kind':
@@ -255,7 +240,7 @@ export function describeRefusal(r: LoginRefusal, f: ServerRefusal, ctx: RefusalC
         message: `The server at ${at} refused the token of ${account} for role "${role}": the role was created for another kind of principal (${/AAD_AUTH_TOKENTYPE_\w+/.exec(serverMessage)?.[0] ?? 'token type'}).`,
         hint:
           'A user token cannot log in as a role created for a service principal or managed identity, and a service principal or managed identity cannot log in as a role created for a user. ' +
-          'Use the credential that matches the role, or ask an Entra admin to recreate the role with the right type (pgaadauth_create_principal_with_oid … \'user\' or \'service\').',
+          "Use the credential that matches the role, or ask an Entra admin to recreate the role with the right type (pgaadauth_create_principal_with_oid … 'user' or 'service').",
         details: { role, account: ctx.account ?? null, sqlstate, serverMessage, disposition: r.disposition },
       };
     case 'wrong_audience':
@@ -269,8 +254,7 @@ export function describeRefusal(r: LoginRefusal, f: ServerRefusal, ctx: RefusalC
       return {
         code: r.code,
         message: `The server at ${at} refused the token of ${account}: it was issued by another tenant than the server's.`,
-        hint:
-          'Sign in to the server\'s tenant: pgentra login --tenant <tenant id or domain> (in the app: sign in with that tenant). Guests sign in to their home tenant by default; their role on the server is their …#EXT#… name in the server\'s tenant.',
+        hint: "Sign in to the server's tenant: pgentra login --tenant <tenant id or domain> (in the app: sign in with that tenant). Guests sign in to their home tenant by default; their role on the server is their …#EXT#… name in the server's tenant.",
         details: { serverMessage, sqlstate, guess: true, disposition: r.disposition },
       };
     case 'token_invalid':
@@ -279,7 +263,7 @@ export function describeRefusal(r: LoginRefusal, f: ServerRefusal, ctx: RefusalC
         message: `The server at ${at} refused the access token: ${serverMessage}`,
         hint: [
           "Check that the profile's credential matches the kind of role (a user token cannot log in as a managed identity or service principal).",
-          guestTenantAdvice(role, ctx.account) ?? 'If the server belongs to another tenant than your account\'s home tenant (for example as a guest), sign in with --tenant <server\'s tenant>.',
+          guestTenantAdvice(role, ctx.account) ?? "If the server belongs to another tenant than your account's home tenant (for example as a guest), sign in with --tenant <server's tenant>.",
         ].join(' '),
         details: { serverMessage, sqlstate, disposition: r.disposition },
       };

@@ -75,15 +75,18 @@ export class SessionManager {
     const session = new Session(target, { tokens: this.opts.tokens, ssl: checked.ssl, tuning: this.tuning });
     session.subscribe((e) => this.forward(e));
     try {
-      await session.open((stage) => {
-        for (const l of this.progressListeners) {
-          try {
-            l({ target, stage });
-          } catch {
-            // One broken subscriber must not stop the connect.
+      await session.open(
+        (stage) => {
+          for (const l of this.progressListeners) {
+            try {
+              l({ target, stage });
+            } catch {
+              // One broken subscriber must not stop the connect.
+            }
           }
-        }
-      }, opts.fresh ? { fresh: true } : {});
+        },
+        opts.fresh ? { fresh: true } : {},
+      );
     } catch (e) {
       await session.close();
       throw e;

@@ -135,7 +135,10 @@ export class StatementRunner {
           const cursor = page.cursor;
           const hasMore = !page.done;
           if (hasMore && !isLast) await cursor.close();
-          await this.typeNamesFor(page.fields.map((f) => f.dataTypeID), hasMore && isLast ? undefined : client);
+          await this.typeNamesFor(
+            page.fields.map((f) => f.dataTypeID),
+            hasMore && isLast ? undefined : client,
+          );
           results.push({
             ...base,
             status: 'ok',
@@ -178,7 +181,7 @@ export class StatementRunner {
   }
 
   /** Submits one statement and reads its first page; reports (not throws) a statement pg never sent. */
-  private async firstPage(text: string, pageSize: number, client: pg.PoolClient): Promise<CursorPage & { cursor: Cursor<Row>; neverSent?: undefined } | { neverSent: Error; cursor?: undefined }> {
+  private async firstPage(text: string, pageSize: number, client: pg.PoolClient): Promise<(CursorPage & { cursor: Cursor<Row>; neverSent?: undefined }) | { neverSent: Error; cursor?: undefined }> {
     const cursor = client.query(new Cursor<Row>(text, undefined, { rowMode: 'array', types: textTypes }));
     try {
       return { ...(await readPage(cursor, pageSize)), cursor };

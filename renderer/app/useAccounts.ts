@@ -68,9 +68,7 @@ export function useAccounts(notify: (text: string) => void): Accounts {
       }),
       on('signIn.progress', (e) => setSignIn((s) => (s ? { ...s, stage: e.stage } : s))),
       on('signIn.deviceCode', (e) => setSignIn((s) => (s ? { ...s, deviceCode: e, stage: 'waiting-for-device-code' } : s))),
-      on('auth.signInRequired', (e) =>
-        setBanners((b) => [...b.filter((x) => x.key !== (e.account ?? e.cloud)), { key: e.account ?? e.cloud, account: e.account, message: e.message, cloud: null }]),
-      ),
+      on('auth.signInRequired', (e) => setBanners((b) => [...b.filter((x) => x.key !== (e.account ?? e.cloud)), { key: e.account ?? e.cloud, account: e.account, message: e.message, cloud: null }])),
     ];
     return () => offs.forEach((off) => off());
   }, [refreshAccounts, mergeAccounts]);

@@ -68,7 +68,12 @@ export function useSessions(profileById: ReadonlyMap<string, Profile>): Sessions
           state: e.state === 'token-refreshed' ? t.info.state : e.state,
           ...(e.tokenExpiresOn ? { tokenExpiresOn: e.tokenExpiresOn } : {}),
         };
-        return { ...t, info, renewedAt: e.state === 'token-refreshed' ? Date.now() : t.renewedAt, attempt: e.error && e.state !== 'connected' ? { ...t.attempt, error: e.error } : { ...t.attempt, error: undefined } };
+        return {
+          ...t,
+          info,
+          renewedAt: e.state === 'token-refreshed' ? Date.now() : t.renewedAt,
+          attempt: e.error && e.state !== 'connected' ? { ...t.attempt, error: e.error } : { ...t.attempt, error: undefined },
+        };
       }),
     );
     if (e.state === 'connected' || e.state === 'token-refreshed') {

@@ -135,7 +135,10 @@ export const ConfirmationsSchema = z.strictObject(
      */
     customCloud: trueOnly('customCloud').optional(),
   },
-  { error: (iss) => (iss.code === 'unrecognized_keys' ? `only nonAzureHost, weakerTls and customCloud can be confirmed, not ${iss.keys.join(', ')}` : 'must be an object like { "nonAzureHost": true }') },
+  {
+    error: (iss) =>
+      iss.code === 'unrecognized_keys' ? `only nonAzureHost, weakerTls and customCloud can be confirmed, not ${iss.keys.join(', ')}` : 'must be an object like { "nonAzureHost": true }',
+  },
 );
 export type ProfileConfirmations = z.infer<typeof ConfirmationsSchema>;
 

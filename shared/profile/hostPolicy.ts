@@ -31,15 +31,10 @@ export function isHostInDomains(host: string, domains: readonly string[]): boole
  * The two safety confirmations, given the PostgreSQL domains of the profile's cloud: a host
  * outside them needs `nonAzureHost`, a mode weaker than verify-full needs `weakerTls`.
  */
-export function confirmationErrors(
-  p: { host: string; sslmode: SslMode; confirmations: ProfileConfirmations },
-  domains: readonly string[],
-): ProfileFieldError[] {
+export function confirmationErrors(p: { host: string; sslmode: SslMode; confirmations: ProfileConfirmations }, domains: readonly string[]): ProfileFieldError[] {
   const errors: ProfileFieldError[] = [];
   if (!isHostInDomains(p.host, domains) && p.confirmations.nonAzureHost !== true) {
-    const where = domains.length
-      ? `outside ${domains.map((d) => `*${d}`).join(', ')}`
-      : 'and the custom cloud file lists no PostgreSQL domains';
+    const where = domains.length ? `outside ${domains.map((d) => `*${d}`).join(', ')}` : 'and the custom cloud file lists no PostgreSQL domains';
     errors.push(
       fieldError(
         'host',

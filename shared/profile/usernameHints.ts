@@ -47,7 +47,7 @@ export function usernameHints(profileUsername: string, tokenFacts: UsernameToken
 
   // A guest whose token has no #EXT# upn: the only address it shows is the home one, which is
   // never the role name. Explain the #EXT# form and the tenant to sign in to instead.
-  const home = tokenFacts.guest ? (tokenFacts.homeUpn?.trim() || (upn && !isGuestUpn(upn) ? upn : undefined)) : undefined;
+  const home = tokenFacts.guest ? tokenFacts.homeUpn?.trim() || (upn && !isGuestUpn(upn) ? upn : undefined) : undefined;
   if (tokenFacts.guest && !(upn && isGuestUpn(upn))) {
     const example = guestRoleNameFor(home ?? 'name@home.example');
     if (home && u.trim().toLowerCase() === home.toLowerCase()) {
@@ -72,9 +72,7 @@ export function usernameHints(profileUsername: string, tokenFacts: UsernameToken
     } else if (u.toLowerCase() === upn.toLowerCase()) {
       hints.push(`"${u}" differs from your sign-in name ${upn} only in upper/lower case. Role names are case-sensitive: use ${upn} exactly.`);
     } else if (guest && home && u.toLowerCase() === home.toLowerCase()) {
-      hints.push(
-        `You are a guest in this tenant, so your role name is your full guest UPN ${upn}, not your home address ${u}. Use ${upn} as the username (quote it in psql because of the #).`,
-      );
+      hints.push(`You are a guest in this tenant, so your role name is your full guest UPN ${upn}, not your home address ${u}. Use ${upn} as the username (quote it in psql because of the #).`);
     } else {
       hints.push(`Your account signs in as ${upn}; use that UPN as the username, or the exact display name of an Entra group you belong to (case-sensitive).`);
       if (guest) {

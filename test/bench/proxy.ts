@@ -14,14 +14,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startProxy } from '../../electron/proxy/index.js';
 import type { ProxyProfile } from '../../electron/proxy/types.js';
-import {
-  MessageBuffer,
-  authenticationCleartextPassword,
-  authenticationOk,
-  backendKeyData,
-  parameterStatus,
-  readyForQuery,
-} from '../../electron/pgwire/index.js';
+import { MessageBuffer, authenticationCleartextPassword, authenticationOk, backendKeyData, parameterStatus, readyForQuery } from '../../electron/pgwire/index.js';
 import { createTlsMaterial } from '../sim/ca.js';
 import { startSimulatedAzure } from '../sim/index.js';
 
@@ -178,7 +171,13 @@ async function main(): Promise<void> {
     const s2d = await sh('/usr/bin/pgbench', ['-S', '-C', '-c', '4', '-T', T], env(direct), (duration + 60) * 1000);
     const s2p = await sh('/usr/bin/pgbench', ['-S', '-C', '-c', '4', '-T', T], env(viaProxy), (duration + 60) * 1000);
     results['pgbench -S -C -c 4'] = `direct ${tps(s2d.stdout).toFixed(0)} tps, proxy ${tps(s2p.stdout).toFixed(0)} tps, ratio ${(tps(s2p.stdout) / tps(s2d.stdout)).toFixed(2)} (target >= 0.80)`;
-    for (const [name, r] of [['s1d', s1d], ['s1p', s1p], ['s2d', s2d], ['s2p', s2p]] as const) if (r.code !== 0) results[`${name} failed`] = r.stderr.slice(0, 300);
+    for (const [name, r] of [
+      ['s1d', s1d],
+      ['s1p', s1p],
+      ['s2d', s2d],
+      ['s2p', s2p],
+    ] as const)
+      if (r.code !== 0) results[`${name} failed`] = r.stderr.slice(0, 300);
 
     const n = Math.max(500, duration * 100);
     const d = await latencies({ host, port, user: 'db-admins', password: token, database: 'postgres', ssl: { ca: caPem, servername: host } }, n);
@@ -195,7 +194,8 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 1000));
     const after = await rss();
-    results[`proxy RSS with ${idle} idle clients`] = `${(after.rss / 2 ** 20).toFixed(1)} MB (at start ${(atStart.rss / 2 ** 20).toFixed(1)} MB, after the pgbench runs ${(before.rss / 2 ** 20).toFixed(1)} MB, so +${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MB for the idle clients; relaying ${after.stats.relaying}; target < 150 MB; upstream = stub server, the simulator allows 60 backends)`;
+    results[`proxy RSS with ${idle} idle clients`] =
+      `${(after.rss / 2 ** 20).toFixed(1)} MB (at start ${(atStart.rss / 2 ** 20).toFixed(1)} MB, after the pgbench runs ${(before.rss / 2 ** 20).toFixed(1)} MB, so +${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MB for the idle clients; relaying ${after.stats.relaying}; target < 150 MB; upstream = stub server, the simulator allows 60 backends)`;
     await Promise.all(idleClients.map((c) => c.end().catch(() => undefined)));
 
     console.log(`\npgEntra proxy benchmark (duration ${duration} s, ${new Date().toISOString()})`);

@@ -87,7 +87,9 @@ try {
   const token = await timeRuns(['token', ...common], env);
   const m = median(list.times);
   const t = median(token.times);
-  console.log(`pgentra servers list (whole process, ${servers} servers, 3 readable subscriptions + one 403, pages of 50): median ${m.toFixed(1)} ms over ${RUNS} runs; ${perListing.toFixed(1)} ARM requests per listing`);
+  console.log(
+    `pgentra servers list (whole process, ${servers} servers, 3 readable subscriptions + one 403, pages of 50): median ${m.toFixed(1)} ms over ${RUNS} runs; ${perListing.toFixed(1)} ARM requests per listing`,
+  );
   console.log(`pgentra token (whole process, cached): median ${t.toFixed(1)} ms over ${RUNS} runs`);
   console.log(`ratio servers list / token: ${(m / t).toFixed(2)}`);
 } finally {

@@ -47,7 +47,9 @@ try {
   s.sim.control.resetCounters();
   const baseline = timeProcess(['-e', '0'], env, runs);
   const cli = timeProcess([path.join(root, 'electron/cli/bin.mjs'), 'token', '--account', ACCOUNTS.secondary, '--cloud', s.cloudFile], env, runs);
-  console.log(`pgentra token (whole process, cached): median ${median(cli).toFixed(1)} ms over ${runs} runs; node -e 0: median ${median(baseline).toFixed(1)} ms; token requests to Entra: ${s.sim.control.requestCount('token')}`);
+  console.log(
+    `pgentra token (whole process, cached): median ${median(cli).toFixed(1)} ms over ${runs} runs; node -e 0: median ${median(baseline).toFixed(1)} ms; token requests to Entra: ${s.sim.control.requestCount('token')}`,
+  );
 
   const broker = new TokenBroker({ dataDir: home, logger: silentLogger, backgroundRefresh: false });
   const req = { credential: { kind: 'interactive' as const, account: ACCOUNTS.secondary }, cloud: s.cloudFile };

@@ -63,7 +63,9 @@ try {
     const t = (n) => performance.getEntriesByName(n).at(-1)?.startTime ?? NaN;
     return { start: t('pgentra:query-start'), arrived: t('pgentra:results-arrived'), painted: t('pgentra:grid-painted') };
   })()`);
-  console.log(`1M-row query: first page (1,000 rows) over IPC in ${(marks.arrived - marks.start).toFixed(0)} ms; results arrived → first rows painted ${(marks.painted - marks.arrived).toFixed(1)} ms`);
+  console.log(
+    `1M-row query: first page (1,000 rows) over IPC in ${(marks.arrived - marks.start).toFixed(0)} ms; results arrived → first rows painted ${(marks.painted - marks.arrived).toFixed(1)} ms`,
+  );
 
   // ---- 2. scroll through 100k rows, recording long tasks
   await h.page.evaluate(`(() => {
@@ -112,7 +114,10 @@ try {
   const imported = await h.composed.store.importProfiles(JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, profiles: many }), { onConflict: 'skip' });
   if (imported.created.length < PROFILES) console.log(`(imported ${imported.created.length} of ${PROFILES}: ${imported.invalid[0]?.errors[0]?.message ?? ''})`);
   await h.page.getByRole('button', { name: 'Home' }).click();
-  await h.page.locator('[data-profile="srv-4999-dev"]').waitFor({ state: 'attached', timeout: 60_000 }).catch(() => undefined);
+  await h.page
+    .locator('[data-profile="srv-4999-dev"]')
+    .waitFor({ state: 'attached', timeout: 60_000 })
+    .catch(() => undefined);
   const search = h.page.getByLabel('Search profiles');
   await search.click();
   // React renders discrete input synchronously; the frame after the key shows the filtered list.

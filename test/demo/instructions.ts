@@ -94,9 +94,7 @@ export function demoInstructions(f: DemoFacts): string {
   }
   lines.push(
     `Tokens last ${lifetime(f.tokenLifetimeSeconds)} here; every command fetches a fresh one when needed.`,
-    f.keychain
-      ? 'The sign-in is in your OS keychain under a demo-only entry, deleted when the demo stops.'
-      : 'Nothing is written to your OS keychain.',
+    f.keychain ? 'The sign-in is in your OS keychain under a demo-only entry, deleted when the demo stops.' : 'Nothing is written to your OS keychain.',
     `Demo files: ${f.root} (removed on exit). Your own pgEntra profiles and sign-ins are not touched.`,
     '',
     READY_LINE,

@@ -68,7 +68,6 @@ function ensureCliBuilt(progress: DemoProgress): string {
   return bin;
 }
 
-
 /** --port, else the port `pgentra proxy` would use: remembered per profile, 6432 and up, skipping busy ones. */
 async function proxyPort(dataDir: string, profileId: string, requested: number | undefined): Promise<number> {
   if (requested !== undefined) return requested;

@@ -51,7 +51,10 @@ describe('Browse Azure', () => {
   });
 
   it('shows every server across ARM’s pages, the 403 note and the status badges', async () => {
-    const names = async (sub: string): Promise<string[]> => view().locator(`[data-subscription="${sub}"] button.server-item`).evaluateAll((els) => els.map((e) => e.getAttribute('data-server') ?? ''));
+    const names = async (sub: string): Promise<string[]> =>
+      view()
+        .locator(`[data-subscription="${sub}"] button.server-item`)
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-server') ?? ''));
     expect(await names('Contoso Production')).toEqual(['entraoffserver', 'lockedserver', 'myserver', 'otherserver', 'stoppedserver']);
     expect(await names('Contoso Dev')).toEqual(['devserver']);
     // Five servers at three per page: the listing followed nextLink.

@@ -188,7 +188,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       eventLog.push(name);
       if (!pageReady) return;
       delivery = delivery
-        .then(() => page.evaluate(([ch, p]) => (window as unknown as { __pgentraDeliver(c: string, v: unknown): void }).__pgentraDeliver(ch as string, p), [eventChannel(name as EventName), valid] as const))
+        .then(() =>
+          page.evaluate(([ch, p]) => (window as unknown as { __pgentraDeliver(c: string, v: unknown): void }).__pgentraDeliver(ch as string, p), [eventChannel(name as EventName), valid] as const),
+        )
         .catch(() => undefined);
     };
 
@@ -327,6 +329,9 @@ export async function captureFailure(page: Page, name: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const base = path.join(dir, name.replace(/[^\w.-]+/g, '_').slice(0, 120));
   await page.screenshot({ path: `${base}.png` }).catch(() => undefined);
-  const text = await page.locator('body').innerText().catch(() => '');
+  const text = await page
+    .locator('body')
+    .innerText()
+    .catch(() => '');
   writeFileSync(`${base}.txt`, text);
 }

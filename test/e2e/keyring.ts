@@ -20,7 +20,11 @@ export async function ensureKeyring(): Promise<() => Promise<void>> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     try {
-      const reply = execFileSync('dbus-send', ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'], { env, encoding: 'utf8' });
+      const reply = execFileSync(
+        'dbus-send',
+        ['--session', '--print-reply', '--dest=org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', 'string:org.freedesktop.secrets'],
+        { env, encoding: 'utf8' },
+      );
       if (reply.includes('boolean true')) break;
     } catch {
       // bus not ready yet

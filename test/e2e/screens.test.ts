@@ -75,14 +75,20 @@ describe('screens', () => {
     expect(rows.length).toBeGreaterThanOrEqual(1);
     await screenshotBoth(h.page, '15-entra-admin');
     axeFindings.push(...(await axeSerious(h.page, 'entra-admin')));
-    await dialog.getByRole('button', { name: /^Close/ }).first().click();
+    await dialog
+      .getByRole('button', { name: /^Close/ })
+      .first()
+      .click();
     await dialog.waitFor({ state: 'detached' });
   });
 
   it('the copy-token dialog asks first, and the token reaches only the clipboard', async () => {
     await h.page.getByRole('button', { name: 'Home' }).click();
     await app.profileInSidebar('contoso-prod').click();
-    await h.page.getByTestId('profile-detail').getByRole('button', { name: /Copy token/ }).click();
+    await h.page
+      .getByTestId('profile-detail')
+      .getByRole('button', { name: /Copy token/ })
+      .click();
     const dialog = app.dialog('copy-token');
     await dialog.waitFor();
     const copy = dialog.getByRole('button', { name: 'Copy token', exact: true });

@@ -92,7 +92,23 @@ export async function startSignedInApp(cliArgv, { name = 'sim' } = {}) {
     });
     if (login.code !== 0) throw new Error(`login failed (${login.code}): ${login.stderr}`);
     const port = String(sim.state.server.port || 5432);
-    const add = await cli(['profiles', 'add', name, '--host', sim.state.server.host, '--port', port, '--user', 'db-admins', '--account', SIGN_IN_AS, '--cloud', sim.stateFile, '--trust-cloud', '--allow-non-azure-host']);
+    const add = await cli([
+      'profiles',
+      'add',
+      name,
+      '--host',
+      sim.state.server.host,
+      '--port',
+      port,
+      '--user',
+      'db-admins',
+      '--account',
+      SIGN_IN_AS,
+      '--cloud',
+      sim.stateFile,
+      '--trust-cloud',
+      '--allow-non-azure-host',
+    ]);
     if (add.code !== 0) throw new Error(`profiles add failed (${add.code}): ${add.stderr}`);
   } catch (e) {
     await stop();

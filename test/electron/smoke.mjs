@@ -91,7 +91,9 @@ async function windowChecks() {
     const shape = await page.evaluate(() => {
       const api = window.pgentra;
       if (!api) return null;
-      const calls = Object.entries(api).filter(([ns]) => ns !== 'events').flatMap(([ns, g]) => Object.keys(g).map((m) => `${ns}.${m}`));
+      const calls = Object.entries(api)
+        .filter(([ns]) => ns !== 'events')
+        .flatMap(([ns, g]) => Object.keys(g).map((m) => `${ns}.${m}`));
       return { calls: calls.sort(), events: Object.keys(api.events ?? {}).length };
     });
     check(shape !== null, 'window.pgentra is present');
@@ -115,8 +117,19 @@ async function windowChecks() {
     );
     check(csp.ran === false, 'an inline script does not run');
     const header = csp.seen.find((v) => v.policy === CONTENT_SECURITY_POLICY);
-    check(header !== undefined && header.disposition === 'enforce' && header.directive === 'script-src-elem', `the enforced policy is exactly CONTENT_SECURITY_POLICY (saw: ${JSON.stringify(csp.seen.map((v) => v.policy))})`);
-    check(await page.evaluate(() => fetch(window.location.href).then(() => false, () => true)), "connect-src 'none': the page cannot fetch, not even its own origin");
+    check(
+      header !== undefined && header.disposition === 'enforce' && header.directive === 'script-src-elem',
+      `the enforced policy is exactly CONTENT_SECURITY_POLICY (saw: ${JSON.stringify(csp.seen.map((v) => v.policy))})`,
+    );
+    check(
+      await page.evaluate(() =>
+        fetch(window.location.href).then(
+          () => false,
+          () => true,
+        ),
+      ),
+      "connect-src 'none': the page cannot fetch, not even its own origin",
+    );
 
     const info = await page.evaluate(() => window.pgentra.app.info({}));
     check(info?.ok === true, 'app.info answers over IPC');
@@ -156,7 +169,10 @@ async function launchOverCdp() {
   const deadline = Date.now() + 60_000;
   let page;
   while (!page && Date.now() < deadline) {
-    page = browser.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith('app://'));
+    page = browser
+      .contexts()
+      .flatMap((c) => c.pages())
+      .find((p) => p.url().startsWith('app://'));
     if (!page) await new Promise((r) => setTimeout(r, 250));
   }
   if (!page) throw new Error('no app:// window within 60 s');
@@ -195,7 +211,10 @@ async function preloadWorldFacts(page) {
 /** `<app> --pgentra-cli --version` and `… token PROFILE` against the simulated Azure. */
 async function cliChecks() {
   const version = await run([...app.cli, '--version'], { env: appEnv });
-  check(version.code === 0 && version.stdout.trim() === `pgentra ${VERSION}`, `--pgentra-cli --version prints "pgentra ${VERSION}" (got ${version.code}: ${JSON.stringify(version.stdout.trim())} ${version.stderr.trim()})`);
+  check(
+    version.code === 0 && version.stdout.trim() === `pgentra ${VERSION}`,
+    `--pgentra-cli --version prints "pgentra ${VERSION}" (got ${version.code}: ${JSON.stringify(version.stdout.trim())} ${version.stderr.trim()})`,
+  );
   const session = await startSignedInApp(app.cli);
   try {
     // The sign-in ran in another app process: a token without a new Entra token request proves
@@ -203,8 +222,14 @@ async function cliChecks() {
     const before = session.sim.entra.control.requestCount('token');
     const token = await session.cli(['token', 'sim']);
     const requested = session.sim.entra.control.requestCount('token') - before;
-    check(requested === 0, `a second app process reads the signed-in token cache back (${process.platform === 'win32' ? 'DPAPI file' : 'OS keychain'}) without asking Entra (${requested} token requests)`);
-    check(token.code === 0 && /^eyJ[\w-]+\.[\w-]+\.[\w-]*\n$/.test(token.stdout) && token.stderr === '', `--pgentra-cli token PROFILE prints only a token (exit ${token.code}${token.stderr ? `, stderr: ${token.stderr.trim()}` : ''})`);
+    check(
+      requested === 0,
+      `a second app process reads the signed-in token cache back (${process.platform === 'win32' ? 'DPAPI file' : 'OS keychain'}) without asking Entra (${requested} token requests)`,
+    );
+    check(
+      token.code === 0 && /^eyJ[\w-]+\.[\w-]+\.[\w-]*\n$/.test(token.stdout) && token.stderr === '',
+      `--pgentra-cli token PROFILE prints only a token (exit ${token.code}${token.stderr ? `, stderr: ${token.stderr.trim()}` : ''})`,
+    );
     const json = await session.cli(['token', 'sim', '--json']);
     const left = json.code === 0 ? JSON.parse(json.stdout).expires_on - Date.now() / 1000 : -1;
     check(left >= 300, `the token has at least 5 minutes left (${Math.round(left)} s)`);

@@ -47,7 +47,6 @@ export function fuseWire(): Buffer {
   return Buffer.concat([Buffer.from(SENTINEL), Buffer.from([FUSE_WIRE_VERSION, count]), wire]);
 }
 
-
 export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,7 +107,6 @@ export function windowsStandIn(dir: string): void {
 export function readElectronVersion(): string {
   return (JSON.parse(readFileSync(requireFromRepo.resolve('electron/package.json'), 'utf8')) as { version: string }).version;
 }
-
 
 export function dirSize(p: string): number {
   if (!existsSync(p)) return 0;

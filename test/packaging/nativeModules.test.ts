@@ -265,7 +265,9 @@ describe('native modules and self-relative files, every platform and architectur
       ['win', winOut],
     ] as const) {
       const resources = path.join(out, 'resources');
-      console.log(`packaging (${label}): app.asar ${mb(statSync(path.join(resources, 'app.asar')).size)} MB, unpacked ${mb(dirSize(path.join(resources, 'app.asar.unpacked')))} MB, total ${mb(dirSize(resources))} MB`);
+      console.log(
+        `packaging (${label}): app.asar ${mb(statSync(path.join(resources, 'app.asar')).size)} MB, unpacked ${mb(dirSize(path.join(resources, 'app.asar.unpacked')))} MB, total ${mb(dirSize(resources))} MB`,
+      );
     }
   });
 
@@ -286,7 +288,10 @@ describe('native modules and self-relative files, every platform and architectur
       // Windows must load DPAPI for every Windows arch, from where the code that loads it lives.
       if (key !== 'linux') {
         for (const arch of ['x64', 'arm64', 'ia32']) {
-          expect(findings.some((f) => f.target === `win32-${arch}` && /dpapi\.node$/.test(f.file) && !f.problem), `${layout.label}: a DPAPI load for win32-${arch}`).toBe(true);
+          expect(
+            findings.some((f) => f.target === `win32-${arch}` && /dpapi\.node$/.test(f.file) && !f.problem),
+            `${layout.label}: a DPAPI load for win32-${arch}`,
+          ).toBe(true);
         }
       }
     });
@@ -304,7 +309,10 @@ describe('native modules and self-relative files, every platform and architectur
   it('the app ships no unused native runtime (msal-node-runtime broker binaries)', () => {
     for (const key of ['win', 'linux'] as const) {
       const shipped = nativeFiles(path.join(layoutFor(key).root, 'node_modules/@azure/msal-node-runtime'));
-      expect(shipped.map((f) => path.relative(layoutFor(key).root, f)), key).toEqual([]);
+      expect(
+        shipped.map((f) => path.relative(layoutFor(key).root, f)),
+        key,
+      ).toEqual([]);
     }
   });
 });
@@ -392,7 +400,9 @@ describe('Windows token cache (msal-node-extensions DPAPI persistence) with proc
         const r = spawnSync(process.execPath, [childFile], { env: { ...process.env, PGENTRA_DPAPI_CHECK: JSON.stringify(input) }, encoding: 'utf8', timeout: 60_000 });
         const result = JSON.parse(r.stdout || '{}') as { ok?: boolean; error?: string; tried?: string[] };
         const tried = (result.tried ?? []).map((f) => path.relative(layout.root, f));
-        expect(result, `${layout.label} win32-${arch}: ${result.error ?? r.stderr} (tried ${tried.join(', ') || 'nothing'}; expected ${path.relative(layout.root, expected)})`).toMatchObject({ ok: true });
+        expect(result, `${layout.label} win32-${arch}: ${result.error ?? r.stderr} (tried ${tried.join(', ') || 'nothing'}; expected ${path.relative(layout.root, expected)})`).toMatchObject({
+          ok: true,
+        });
         expect(result.tried, 'it loaded DPAPI from the expected file').toContain(expected);
         expect(existsSync(expected), expected).toBe(true);
         expect(kindProblem(expected, { platform: 'win32', arch })).toBeUndefined();

@@ -149,7 +149,10 @@ describe('the packaged app (electron-builder --linux dir, stand-in Electron)', (
     const offenders = list.filter((f) => /\.map$|\.(ts|mts|cts|tsx)$|\/(test|tests|__tests__|sim)\//.test(f));
     expect(offenders).toEqual([]);
     for (const dev of Object.keys(pkg.devDependencies)) {
-      expect(list.filter((f) => f === `/node_modules/${dev}` || f.startsWith(`/node_modules/${dev}/`)), `dev dependency ${dev}`).toEqual([]);
+      expect(
+        list.filter((f) => f === `/node_modules/${dev}` || f.startsWith(`/node_modules/${dev}/`)),
+        `dev dependency ${dev}`,
+      ).toEqual([]);
     }
     // Nothing from test/ was bundled into the main process (esbuild marks each module's path).
     const main = readFileSync(path.join(appDir, 'dist/electron/main.cjs'), 'utf8');

@@ -77,16 +77,26 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: the CLI journey w
     const out = path.join(az.dir, 'servers.json');
     const exp = await az.pgentra(['export', 'pgadmin', '--out', out]);
     expect(exp.code, exp.stderr).toBe(0);
-    const servers = JSON.parse(readFileSync(out, 'utf8')) as { Servers: Record<string, { Host: string; Port: number; Username: string; PasswordExecCommand: string; ConnectionParameters: Record<string, string> }> };
+    const servers = JSON.parse(readFileSync(out, 'utf8')) as {
+      Servers: Record<string, { Host: string; Port: number; Username: string; PasswordExecCommand: string; ConnectionParameters: Record<string, string> }>;
+    };
     const server = Object.values(servers.Servers)[0];
     if (!server) throw new Error('no server exported');
     expect(server.Host).toBe(PUBLIC_SERVER);
     expect(server.Port).toBe(5432);
     expect(server.PasswordExecCommand).not.toContain('--cloud');
     // pgAdmin: subprocess.run(cmd, shell=True, …), the password is the stripped stdout.
-    const py = await run('python3', ['-c', 'import subprocess,sys; r=subprocess.run(sys.argv[1], shell=True, capture_output=True, text=True, timeout=60); print(r.stdout.strip()); sys.stderr.write(r.stderr); sys.exit(r.returncode)', server.PasswordExecCommand], {
-      env: az.env(),
-    });
+    const py = await run(
+      'python3',
+      [
+        '-c',
+        'import subprocess,sys; r=subprocess.run(sys.argv[1], shell=True, capture_output=True, text=True, timeout=60); print(r.stdout.strip()); sys.stderr.write(r.stderr); sys.exit(r.returncode)',
+        server.PasswordExecCommand,
+      ],
+      {
+        env: az.env(),
+      },
+    );
     expect(py.stderr).toBe('');
     expect(py.code).toBe(0);
     const token = py.stdout.trim();

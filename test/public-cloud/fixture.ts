@@ -54,7 +54,11 @@ export async function startPublicAzure(opts: Omit<SimulatedAzureOptions, 'public
   const browser = path.join(dir, 'browser.sh');
   const log = path.join(dir, 'browser.log');
   const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-  writeFileSync(browser, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(loader)} ${JSON.stringify(path.join(ROOT, 'test/public-cloud/browser.ts'))} "$1" >>${JSON.stringify(log)} 2>&1\n`, { mode: 0o755 });
+  writeFileSync(
+    browser,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(loader)} ${JSON.stringify(path.join(ROOT, 'test/public-cloud/browser.ts'))} "$1" >>${JSON.stringify(log)} 2>&1\n`,
+    { mode: 0o755 },
+  );
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
     const e: NodeJS.ProcessEnv = { ...process.env };
     for (const k of FOREIGN) delete e[k];

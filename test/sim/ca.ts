@@ -22,7 +22,9 @@ export const RSA_SIGNING_ALGORITHM = {
 } as const;
 
 export function randomSerial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 function toPem(der: ArrayBuffer, label: string): string {
@@ -67,10 +69,7 @@ function authority(ca: x509.X509Certificate, caKeys: CryptoKeyPair, caKeyPem: st
           new x509.BasicConstraintsExtension(false, undefined, true),
           new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
           new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false),
-          new x509.SubjectAlternativeNameExtension([
-            ...names.dns.map((value) => ({ type: 'dns' as const, value })),
-            ...(names.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
-          ]),
+          new x509.SubjectAlternativeNameExtension([...names.dns.map((value) => ({ type: 'dns' as const, value })), ...(names.ip ?? []).map((value) => ({ type: 'ip' as const, value }))]),
           await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
         ],
       });

@@ -90,9 +90,7 @@ if (args['public-cloud'] && !currentNamespace()) {
       const pid = ns.child.pid;
       const inner = pid ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0] : undefined;
       if (inner) {
-        process.stdout.write(
-          `  Join from another terminal: sudo nsenter --target ${inner} --net --mount --pid -- env NODE_EXTRA_CA_CERTS=${ns.caFile} bash\n`,
-        );
+        process.stdout.write(`  Join from another terminal: sudo nsenter --target ${inner} --net --mount --pid -- env NODE_EXTRA_CA_CERTS=${ns.caFile} bash\n`);
       }
     }, 200);
   }

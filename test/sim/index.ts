@@ -12,18 +12,7 @@ import { createCertificateAuthority, loadCertificateAuthority, type TlsMaterial 
 import { startEntraSim, type EntraSim } from './entra/index.js';
 import { ServerPolicies, startFlexSim, type FlexSim } from './flex/index.js';
 import { startWatchdog } from './watchdog.js';
-import {
-  ENTRA_ADDRESS,
-  ENTRA_HOSTS,
-  ENTRA_PORT,
-  FLEX_ADDRESS,
-  FLEX_PORT,
-  IMDS_ADDRESS,
-  IMDS_PORT,
-  POSTGRES_CERT_NAME,
-  PUBLIC_SERVER,
-  currentNamespace,
-} from './publicCloud.js';
+import { ENTRA_ADDRESS, ENTRA_HOSTS, ENTRA_PORT, FLEX_ADDRESS, FLEX_PORT, IMDS_ADDRESS, IMDS_PORT, POSTGRES_CERT_NAME, PUBLIC_SERVER, currentNamespace } from './publicCloud.js';
 import { AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE, loadDirectory, SimStateSchema, type Directory, type SimState } from './types.js';
 
 export interface SimulatedAzureOptions {
@@ -123,7 +112,10 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
       });
     }
   } catch (e) {
-    await cleanUp(() => entra.close(), async () => armListener?.close());
+    await cleanUp(
+      () => entra.close(),
+      async () => armListener?.close(),
+    );
     throw e;
   }
 

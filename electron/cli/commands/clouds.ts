@@ -51,7 +51,9 @@ export const command: CommandDefinition = {
       case 'show': {
         const status = cloudTrustStatus(ctx.dataDir, need());
         for (const line of describeCloudFacts(status.facts)) ctx.stdout.write(`${line}\n`);
-        ctx.stdout.write(`Status:            ${status.state === 'trusted' ? 'trusted on this machine' : status.state === 'changed' ? 'CHANGED since you trusted it — check it, then: pgentra clouds trust FILE' : 'not trusted — pgentra clouds trust FILE'}\n`);
+        ctx.stdout.write(
+          `Status:            ${status.state === 'trusted' ? 'trusted on this machine' : status.state === 'changed' ? 'CHANGED since you trusted it — check it, then: pgentra clouds trust FILE' : 'not trusted — pgentra clouds trust FILE'}\n`,
+        );
         if (status.storeProblem) ctx.stderr.write(`pgentra clouds: ${status.storeProblem}\n`);
         return EXIT.ok;
       }

@@ -54,7 +54,10 @@ export const command: CommandDefinition = {
     }
     let text: string;
     try {
-      text = Object.entries(vars).map(([k, v]) => envAssignment(shell, k, v)).join('\n') + '\n';
+      text =
+        Object.entries(vars)
+          .map(([k, v]) => envAssignment(shell, k, v))
+          .join('\n') + '\n';
     } catch (e) {
       throw new PgEntraError('invalid_input', e instanceof Error ? e.message : String(e));
     }

@@ -145,8 +145,7 @@ async function exportPgAdmin(ctx: CliContext, values: OptionValues, names: strin
   }
   if (written) {
     ctx.stderr.write(
-      `Wrote ${profiles.length} server(s) to ${written}. In pgAdmin: Tools/File → Import Servers. ` +
-        `Leave "Save password" unticked: a saved password overrides the pgEntra command.\n`,
+      `Wrote ${profiles.length} server(s) to ${written}. In pgAdmin: Tools/File → Import Servers. ` + `Leave "Save password" unticked: a saved password overrides the pgEntra command.\n`,
     );
   }
   return EXIT.ok;
@@ -182,7 +181,6 @@ async function exportPgService(ctx: CliContext, values: OptionValues, names: str
   return EXIT.ok;
 }
 
-
 /**
  * Each profile's proxy port exactly as `pgentra proxy` picks it: the remembered one, else the
  * lowest free one from 6432 up, remembered now so the proxy started later uses the same.
@@ -190,5 +188,8 @@ async function exportPgService(ctx: CliContext, values: OptionValues, names: str
  */
 async function proxyPortsFor(dataDir: string, profiles: readonly Profile[]): Promise<Map<string, number>> {
   const [{ PortRegistry }, { DEFAULT_PROXY_ADDRESS }] = await Promise.all([import('../../proxy/portRegistry.js'), import('../../proxy/addressPolicy.js')]);
-  return new PortRegistry(dataDir).assignFree(profiles.map((p) => p.id), DEFAULT_PROXY_ADDRESS);
+  return new PortRegistry(dataDir).assignFree(
+    profiles.map((p) => p.id),
+    DEFAULT_PROXY_ADDRESS,
+  );
 }

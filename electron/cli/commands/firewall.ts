@@ -46,7 +46,9 @@ export const command: CommandDefinition = {
   async run(ctx, { values, positionals }) {
     const [sub, name, ...extra] = positionals;
     if (sub !== 'allow-my-ip') {
-      throw new PgEntraError('invalid_input', sub ? `Unknown firewall command "${sub}": use allow-my-ip.` : 'Say what to do: pgentra firewall allow-my-ip PROFILE', { hint: 'See pgentra firewall --help.' });
+      throw new PgEntraError('invalid_input', sub ? `Unknown firewall command "${sub}": use allow-my-ip.` : 'Say what to do: pgentra firewall allow-my-ip PROFILE', {
+        hint: 'See pgentra firewall --help.',
+      });
     }
     if (!name) throw new PgEntraError('invalid_input', 'Give the profile: pgentra firewall allow-my-ip PROFILE', { hint: 'Profiles: pgentra profiles list' });
     if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`, { hint: 'See pgentra firewall --help.' });
@@ -116,7 +118,9 @@ async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefi
   const azure = await azureServiceFor(ctx);
   const check = await azure.checkProfile(profile, { refusal: { code: 'firewall_blocked', message: `no pg_hba.conf entry for host "${ip}"`, details: { ip } }, signal: ctx.signal });
   if (!check.server) {
-    throw new PgEntraError('not_found', `pgEntra cannot find the Azure server of ${profile.host} to add the rule to.`, { hint: formatFindings(check.findings.filter((f: PreflightFinding) => f.id !== 'firewall_blocked')).trim() });
+    throw new PgEntraError('not_found', `pgEntra cannot find the Azure server of ${profile.host} to add the rule to.`, {
+      hint: formatFindings(check.findings.filter((f: PreflightFinding) => f.id !== 'firewall_blocked')).trim(),
+    });
   }
   const ruleName = firewallRuleNameFor(ip);
   ctx.stdout.write(
@@ -126,7 +130,9 @@ async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefi
   );
   if (!yes) {
     if (!process.stdin.isTTY) {
-      throw new PgEntraError('confirmation_required', 'pgEntra adds a firewall rule only after you confirm it, and there is no terminal to ask on.', { hint: 'Run it in a terminal, or pass --yes to confirm.' });
+      throw new PgEntraError('confirmation_required', 'pgEntra adds a firewall rule only after you confirm it, and there is no terminal to ask on.', {
+        hint: 'Run it in a terminal, or pass --yes to confirm.',
+      });
     }
     if (!(await askYesNo('Add this rule? [y/N] ', ctx))) {
       ctx.stderr.write('Nothing changed.\n');

@@ -65,7 +65,8 @@ export const command: CommandDefinition = {
     }
     if (!file) throw new PgEntraError('invalid_input', 'Give the pgAdmin export file: pgentra import pgadmin FILE');
     if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`);
-    if (values['allow-non-azure-host'] !== undefined) throw new PgEntraError('invalid_input', ALLOW_NON_AZURE_HOST_REMOVED, { hint: 'Example: pgentra import pgadmin servers.json --allow-host db.example.com --allow-host 10.0.0.5' });
+    if (values['allow-non-azure-host'] !== undefined)
+      throw new PgEntraError('invalid_input', ALLOW_NON_AZURE_HOST_REMOVED, { hint: 'Example: pgentra import pgadmin servers.json --allow-host db.example.com --allow-host 10.0.0.5' });
     const allowedHosts = allowHosts(values['allow-host']);
     const onConflict = conflictMode(str(values['on-conflict']));
     const abs = path.resolve(ctx.cwd, file);
@@ -104,9 +105,7 @@ export const command: CommandDefinition = {
       for (const p of plan.profiles) for (const n of p.notes) ctx.stdout.write(`server ${p.server} "${p.name}": ${n}\n`);
       for (const r of plan.rejected) for (const reason of r.reasons) ctx.stdout.write(`server ${r.server} "${r.name}": not imported: ${reason}\n`);
       for (const line of formatImportResult(res, serverLabel)) ctx.stdout.write(`${line}\n`);
-      ctx.stdout.write(
-        `${res.created.length} imported, ${res.replaced.length} replaced, ${res.skipped.length} skipped, ${plan.rejected.length + res.invalid.length} not imported.\n`,
-      );
+      ctx.stdout.write(`${res.created.length} imported, ${res.replaced.length} replaced, ${res.skipped.length} skipped, ${plan.rejected.length + res.invalid.length} not imported.\n`);
       if (res.created.length + res.replaced.length > 0 && !account) ctx.stdout.write('The imported profiles sign in interactively: choose the account when connecting, or pass --account UPN.\n');
     }
     return plan.rejected.length + res.invalid.length > 0 ? EXIT.dataError : EXIT.ok;

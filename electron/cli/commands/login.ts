@@ -42,9 +42,7 @@ export const command: CommandDefinition = {
           signal: ctx.signal,
           openBrowser: async (url) => {
             const opened = await ctx.services.openBrowser(url);
-            ctx.stderr.write(
-              opened ? `Opened your browser to sign in. If it did not open, visit:\n${url}\n` : `Open this URL in a browser to sign in:\n${url}\n`,
-            );
+            ctx.stderr.write(opened ? `Opened your browser to sign in. If it did not open, visit:\n${url}\n` : `Open this URL in a browser to sign in:\n${url}\n`);
           },
         });
     if (bool(values.json)) ctx.stdout.write(JSON.stringify({ account: signedIn.username, tenant: signedIn.tenantId, name: signedIn.name ?? null }) + '\n');

@@ -211,13 +211,25 @@ function credentialFromFlags(values: OptionValues): unknown {
   switch (kind) {
     case 'interactive':
     case 'device-code':
-      misplaced([['--client-id', clientId], ['--object-id', objectId], ['--resource-id', resourceId]]);
+      misplaced([
+        ['--client-id', clientId],
+        ['--object-id', objectId],
+        ['--resource-id', resourceId],
+      ]);
       return { kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}) };
     case 'managed-identity':
-      misplaced([['--account', account], ['--tenant', tenant]]);
+      misplaced([
+        ['--account', account],
+        ['--tenant', tenant],
+      ]);
       return { kind, ...(clientId ? { clientId } : {}), ...(objectId ? { objectId } : {}), ...(resourceId ? { resourceId } : {}) };
     default:
-      misplaced([['--account', account], ['--client-id', clientId], ['--object-id', objectId], ['--resource-id', resourceId]]);
+      misplaced([
+        ['--account', account],
+        ['--client-id', clientId],
+        ['--object-id', objectId],
+        ['--resource-id', resourceId],
+      ]);
       return { kind, ...(tenant ? { tenant } : {}) };
   }
 }
@@ -235,7 +247,11 @@ export function formatFieldError(e: ProfileFieldError): string {
   const top = e.path.split('.')[0] ?? '';
   const label = PROFILE_FIELD_LABELS[top];
   let msg = e.message;
-  if (label && msg.startsWith(`${label}`)) msg = msg.slice(label.length).replace(/^ \([^)]*\)/, '').replace(/^:\s*/, '');
+  if (label && msg.startsWith(`${label}`))
+    msg = msg
+      .slice(label.length)
+      .replace(/^ \([^)]*\)/, '')
+      .replace(/^:\s*/, '');
   const flag = e.code === 'confirmation_required' ? FLAG_FOR[top] : undefined;
   return `${e.path || 'profile'}: ${msg}${flag ? ` (to confirm: ${flag})` : ''}`;
 }

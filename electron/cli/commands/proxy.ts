@@ -117,11 +117,7 @@ export function createProxyCommand(deps: ProxyCommandDeps = {}): CommandDefiniti
       'shutdown-timeout': { type: 'string' },
     },
     async run(ctx, { values, positionals }) {
-      const [{ openProfileStore }, proxy, { readyLine }] = await Promise.all([
-        import('../../profiles/profileAccess.js'),
-        import('../../proxy/index.js'),
-        import('../../proxy/connectionString.js'),
-      ]);
+      const [{ openProfileStore }, proxy, { readyLine }] = await Promise.all([import('../../profiles/profileAccess.js'), import('../../proxy/index.js'), import('../../proxy/connectionString.js')]);
       if (positionals.length === 0) throw new PgEntraError('invalid_input', 'Name at least one server profile to proxy.', { hint: 'See pgentra proxy --help.' });
       const addressArg = str(values.address);
       const portArg = str(values.port);
@@ -180,7 +176,12 @@ export function createProxyCommand(deps: ProxyCommandDeps = {}): CommandDefiniti
       } else {
         const registry = new proxy.PortRegistry(ctx.dataDir);
         // A Unix socket is named after the port but takes no TCP port, so nothing can be busy.
-        ports = unixSocketDir ? await registry.assign(profiles.map((p) => p.id)) : await registry.assignFree(profiles.map((p) => p.id), decision.address);
+        ports = unixSocketDir
+          ? await registry.assign(profiles.map((p) => p.id))
+          : await registry.assignFree(
+              profiles.map((p) => p.id),
+              decision.address,
+            );
       }
 
       const sinks: LogSink[] = [fileSink(logsDir(ctx.dataDir), 'proxy'), ...(deps.logSinks ?? [])];

@@ -107,7 +107,16 @@ const onOff = (t: AzureServer['entraAuth']): string => (t === 'enabled' ? 'on' :
 
 export function formatTable(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 export function writeNotes(ctx: CliContext, notes: readonly AzureNote[]): void {
@@ -127,10 +136,16 @@ async function list(ctx: CliContext, caller: ArmCaller, subscriptionId: string |
     ctx.stdout.write(`No flexible servers in the ${listing.subscriptions.length} subscription(s) the account can read.\n`);
   } else {
     const subName = new Map(listing.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), s.displayName]));
-    const sorted = [...listing.servers].sort((a, b) => (subName.get(a.subscriptionId.toLowerCase()) ?? '').localeCompare(subName.get(b.subscriptionId.toLowerCase()) ?? '') || a.name.localeCompare(b.name));
+    const sorted = [...listing.servers].sort(
+      (a, b) => (subName.get(a.subscriptionId.toLowerCase()) ?? '').localeCompare(subName.get(b.subscriptionId.toLowerCase()) ?? '') || a.name.localeCompare(b.name),
+    );
     const rows = [
       ['NAME', 'RESOURCE GROUP', 'SUBSCRIPTION', 'LOCATION', 'VERSION', 'STATE', 'ENTRA', 'NETWORK', 'FQDN'],
-      ...sorted.map((s) => [s.name, s.resourceGroup, subName.get(s.subscriptionId.toLowerCase()) ?? s.subscriptionId, s.location, s.version ?? '', s.state ?? '', onOff(s.entraAuth), networkLabel(s), s.fqdn ?? ''].map(plain)),
+      ...sorted.map((s) =>
+        [s.name, s.resourceGroup, subName.get(s.subscriptionId.toLowerCase()) ?? s.subscriptionId, s.location, s.version ?? '', s.state ?? '', onOff(s.entraAuth), networkLabel(s), s.fqdn ?? ''].map(
+          plain,
+        ),
+      ),
     ];
     ctx.stdout.write(formatTable(rows));
   }

@@ -59,7 +59,12 @@ function credentialFrom(values: Record<string, unknown>, globalClientId: string 
   let raw: unknown;
   if (bool(v['managed-identity'])) {
     if (str(v.tenant)) throw new PgEntraError('invalid_input', '--tenant does not apply to --managed-identity.');
-    raw = { kind: 'managed-identity', ...(globalClientId ? { clientId: globalClientId } : {}), ...(str(v['object-id']) ? { objectId: str(v['object-id']) } : {}), ...(str(v['resource-id']) ? { resourceId: str(v['resource-id']) } : {}) };
+    raw = {
+      kind: 'managed-identity',
+      ...(globalClientId ? { clientId: globalClientId } : {}),
+      ...(str(v['object-id']) ? { objectId: str(v['object-id']) } : {}),
+      ...(str(v['resource-id']) ? { resourceId: str(v['resource-id']) } : {}),
+    };
   } else if (str(v['object-id']) || str(v['resource-id'])) {
     throw new PgEntraError('invalid_input', '--object-id and --resource-id need --managed-identity.');
   } else if (bool(v['azure-cli'])) {
@@ -135,7 +140,8 @@ export const command: CommandDefinition = {
     const mv = str(values['min-validity']);
     if (mv !== undefined) {
       minValiditySeconds = Number(mv);
-      if (!Number.isInteger(minValiditySeconds) || minValiditySeconds < 0 || minValiditySeconds > 86_400) throw new PgEntraError('invalid_input', '--min-validity must be a whole number of seconds (0–86400).');
+      if (!Number.isInteger(minValiditySeconds) || minValiditySeconds < 0 || minValiditySeconds > 86_400)
+        throw new PgEntraError('invalid_input', '--min-validity must be a whole number of seconds (0–86400).');
     }
     const broker = await ctx.services.broker();
     const fresh = bool(values.fresh) === true;
@@ -155,7 +161,8 @@ export const command: CommandDefinition = {
     }
     if (json) {
       ctx.stdout.write(
-        JSON.stringify({ accessToken: t.token, expiresOn: t.expiresOn.toISOString(), expires_on: Math.floor(t.expiresOn.getTime() / 1000), account: t.account ?? null, tenant: t.tenantId ?? null }) + '\n',
+        JSON.stringify({ accessToken: t.token, expiresOn: t.expiresOn.toISOString(), expires_on: Math.floor(t.expiresOn.getTime() / 1000), account: t.account ?? null, tenant: t.tenantId ?? null }) +
+          '\n',
       );
     } else {
       ctx.stdout.write(t.token + '\n');
@@ -171,12 +178,7 @@ function looksLikeJwt(s: string): boolean {
 function formatFacts(facts: object, json: boolean): string {
   if (json) return JSON.stringify(facts, null, 2) + '\n';
   const rows = Object.entries(facts).map(([k, v]) => {
-    const shown =
-      k === 'exp' && typeof v === 'number'
-        ? `${v} (${new Date(v * 1000).toISOString()})`
-        : Array.isArray(v)
-          ? v.map(String).join(`\n${' '.repeat(17)}`)
-          : String(v);
+    const shown = k === 'exp' && typeof v === 'number' ? `${v} (${new Date(v * 1000).toISOString()})` : Array.isArray(v) ? v.map(String).join(`\n${' '.repeat(17)}`) : String(v);
     return `${k.padEnd(17)}${shown}`;
   });
   return rows.join('\n') + '\n';

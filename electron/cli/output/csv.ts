@@ -14,7 +14,11 @@ export class CsvWriter implements StatementWriter {
   begin(columns: Column[], firstRows: Row[]): string {
     this.hasColumns = columns.length > 0;
     if (!this.hasColumns) return '';
-    return `${this.separated() ? '\n' : ''}${csvText(columns.map((c) => c.name), firstRows, '\n')}`;
+    return `${this.separated() ? '\n' : ''}${csvText(
+      columns.map((c) => c.name),
+      firstRows,
+      '\n',
+    )}`;
   }
 
   rows(rows: Row[]): string {

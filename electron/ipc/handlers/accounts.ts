@@ -5,10 +5,7 @@ import { PgEntraError } from '../../../shared/errors.js';
 import type { Handlers } from '../router.js';
 import type { Services } from '../services.js';
 
-type AccountHandlers = Pick<
-  Handlers,
-  'accounts.list' | 'accounts.signIn' | 'accounts.signInDeviceCode' | 'accounts.cancelSignIn' | 'accounts.signOut' | 'tokens.copy' | 'tokens.describe'
->;
+type AccountHandlers = Pick<Handlers, 'accounts.list' | 'accounts.signIn' | 'accounts.signInDeviceCode' | 'accounts.cancelSignIn' | 'accounts.signOut' | 'tokens.copy' | 'tokens.describe'>;
 
 export function accountHandlers(s: Pick<Services, 'accounts' | 'tokens' | 'profiles' | 'confirmTokenCopy'>): AccountHandlers {
   return {

@@ -32,10 +32,14 @@ export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultC
       // The contract required the renderer's confirmation; the address must also be one the server
       // reported when it refused this profile (never an address a renderer made up).
       if (!preflight.offered(profileId, ip, ruleName)) {
-        throw new PgEntraError('invalid_input', `pgEntra adds a firewall rule only for the address ${profile.host} reported when it refused this profile’s connection, and ${ip} (${ruleName}) was not one.`, {
-          details: { fields: 'ip', ip },
-          hint: 'Connect again: if the firewall refuses it, the diagnostics offer “Allow my IP…” with the address the server saw.',
-        });
+        throw new PgEntraError(
+          'invalid_input',
+          `pgEntra adds a firewall rule only for the address ${profile.host} reported when it refused this profile’s connection, and ${ip} (${ruleName}) was not one.`,
+          {
+            details: { fields: 'ip', ip },
+            hint: 'Connect again: if the firewall refuses it, the diagnostics offer “Allow my IP…” with the address the server saw.',
+          },
+        );
       }
       const r = await s.azure.allowIp(profile, ip, { ruleName });
       return { ruleName: r.ruleName, startIpAddress: r.startIpAddress, endIpAddress: r.endIpAddress };

@@ -38,8 +38,7 @@ export function sessionHandlers(s: Pick<Services, 'profiles' | 'sessions'>, pref
       return { closed: true };
     },
     'sessions.info': async ({ sessionId }) => s.sessions.info(sessionId),
-    'sessions.query': ({ sessionId, sql, pageSize, queryId }) =>
-      s.sessions.query(sessionId, sql, { ...(pageSize === undefined ? {} : { pageSize }), ...(queryId === undefined ? {} : { queryId }) }),
+    'sessions.query': ({ sessionId, sql, pageSize, queryId }) => s.sessions.query(sessionId, sql, { ...(pageSize === undefined ? {} : { pageSize }), ...(queryId === undefined ? {} : { queryId }) }),
     'sessions.fetchMore': ({ sessionId, queryId, count }) => s.sessions.fetchMore(sessionId, queryId, count),
     'sessions.cancel': async ({ sessionId, queryId }) => ({ cancelled: await s.sessions.cancel(sessionId, queryId) }),
     'sessions.history': async ({ sessionId }) => ({ entries: s.sessions.history(sessionId) }),

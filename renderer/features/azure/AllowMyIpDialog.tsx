@@ -56,7 +56,10 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
         </>
       }
     >
-      <p>pgEntra will add a firewall rule to the server in Azure so that connections from this address are let through. Anyone connecting from this address can then reach the server’s login (they still need to sign in).</p>
+      <p>
+        pgEntra will add a firewall rule to the server in Azure so that connections from this address are let through. Anyone connecting from this address can then reach the server’s login (they still
+        need to sign in).
+      </p>
       <dl className="facts">
         <dt>Server</dt>
         <dd>{serverName}</dd>

@@ -53,7 +53,17 @@ function Badges({ server }: { server: AzureServer }): ReactNode {
   );
 }
 
-function SubscriptionSection({ group, selectedId, subscriptionsNotes, onSelect }: { group: SubscriptionGroup; selectedId: string | null; subscriptionsNotes: string[]; onSelect: (id: string) => void }): ReactNode {
+function SubscriptionSection({
+  group,
+  selectedId,
+  subscriptionsNotes,
+  onSelect,
+}: {
+  group: SubscriptionGroup;
+  selectedId: string | null;
+  subscriptionsNotes: string[];
+  onSelect: (id: string) => void;
+}): ReactNode {
   const headingId = `sub-${group.subscription.subscriptionId}`;
   const { servers, total } = group;
   return (
@@ -200,7 +210,9 @@ export function BrowseAzure({ state, accounts, onSignIn: signIn, onCreateProfile
       <div className="home">
         <section className="card stack browse-signin" aria-labelledby="browse-signin-title" data-testid="browse-azure">
           <h1 id="browse-signin-title">Browse Azure</h1>
-          <p>Sign in with the account you use for your servers (e.g. your secondary admin ID) to list the flexible servers you can see in Azure. pgEntra uses the same sign-in for the database tokens.</p>
+          <p>
+            Sign in with the account you use for your servers (e.g. your secondary admin ID) to list the flexible servers you can see in Azure. pgEntra uses the same sign-in for the database tokens.
+          </p>
           <div>
             <button type="button" className="primary" onClick={onSignIn}>
               Sign in…
@@ -271,7 +283,13 @@ export function BrowseAzure({ state, accounts, onSignIn: signIn, onCreateProfile
           ))}
           {listing.data && groups.length === 0 ? <p className="muted">This account sees no subscriptions.</p> : null}
           {groups.map((g) => (
-            <SubscriptionSection key={g.subscription.subscriptionId} group={g} selectedId={state.selectedId} subscriptionsNotes={g.notes.map((n) => describeNote(n, subscriptions))} onSelect={state.select} />
+            <SubscriptionSection
+              key={g.subscription.subscriptionId}
+              group={g}
+              selectedId={state.selectedId}
+              subscriptionsNotes={g.notes.map((n) => describeNote(n, subscriptions))}
+              onSelect={state.select}
+            />
           ))}
         </div>
         <aside className="browse-details card" aria-label="Server details">

@@ -17,7 +17,8 @@ export function serverBadges(s: AzureServer): Badge[] {
   const badges: Badge[] = [];
   const state = s.state ?? 'Unknown';
   if (state === 'Ready') badges.push({ label: 'Ready', tone: 'ok', title: 'The server is running.' });
-  else if (state === 'Stopped' || state === 'Disabled' || state === 'Dropping') badges.push({ label: state, tone: 'bad', title: `The server is ${state.toLowerCase()}: start it in the Azure portal before connecting.` });
+  else if (state === 'Stopped' || state === 'Disabled' || state === 'Dropping')
+    badges.push({ label: state, tone: 'bad', title: `The server is ${state.toLowerCase()}: start it in the Azure portal before connecting.` });
   else badges.push({ label: state, tone: 'warn', title: `The server is ${state.toLowerCase()}.` });
 
   if (s.entraAuth === 'enabled') badges.push({ label: 'Entra on', tone: 'ok', title: 'Microsoft Entra authentication is enabled.' });

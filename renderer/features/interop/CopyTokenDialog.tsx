@@ -50,8 +50,8 @@ export function CopyTokenDialog({ profile, onClose }: { profile: Profile; onClos
       <div className="alert warning">
         <h3>This copies a live credential</h3>
         <p>
-          Anyone who gets this token can sign in as <strong>{accountOf(profile)}</strong> (for example as <strong>{profile.username}</strong>) to every Azure PostgreSQL server that
-          account can reach, until it expires. You rarely need it: pgEntra connects for you, and pgAdmin can fetch tokens itself (Export to pgAdmin).
+          Anyone who gets this token can sign in as <strong>{accountOf(profile)}</strong> (for example as <strong>{profile.username}</strong>) to every Azure PostgreSQL server that account can reach,
+          until it expires. You rarely need it: pgEntra connects for you, and pgAdmin can fetch tokens itself (Export to pgAdmin).
         </p>
       </div>
       <label className="check plain">

@@ -9,7 +9,17 @@ import { Dialog } from '../../ui/Dialog.js';
 import { saveTextFile } from '../../ui/saveFile.js';
 import { folderLabel } from '../profiles/profileTree.js';
 
-export function PgAdminDialog({ profiles, initialSelection, onClose, onImported }: { profiles: readonly Profile[]; initialSelection: readonly string[]; onClose: () => void; onImported: () => void }): ReactNode {
+export function PgAdminDialog({
+  profiles,
+  initialSelection,
+  onClose,
+  onImported,
+}: {
+  profiles: readonly Profile[];
+  initialSelection: readonly string[];
+  onClose: () => void;
+  onImported: () => void;
+}): ReactNode {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set(initialSelection));
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -133,8 +143,8 @@ export function PgAdminDialog({ profiles, initialSelection, onClose, onImported 
           <div className="alert warning stack tight" role="group" aria-labelledby="pgadmin-hosts" data-testid="pgadmin-host-confirmation">
             <h4 id="pgadmin-hosts">Confirm each host outside Azure Database for PostgreSQL</h4>
             <p>
-              These hosts are not Azure PostgreSQL servers. pgEntra would send your Microsoft Entra token to each one you tick, and whoever runs it could use the token against every server
-              you can reach. Servers on hosts you leave unticked are not imported.
+              These hosts are not Azure PostgreSQL servers. pgEntra would send your Microsoft Entra token to each one you tick, and whoever runs it could use the token against every server you can
+              reach. Servers on hosts you leave unticked are not imported.
             </p>
             {hostsToConfirm.map((h) => (
               <label key={h} className="check plain">

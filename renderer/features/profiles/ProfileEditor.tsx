@@ -59,7 +59,19 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
     return () => clearTimeout(t);
   }, [draft]);
 
-  const fieldMap: Record<string, keyof Draft> = { name: 'name', folder: 'folder', host: 'host', port: 'port', database: 'database', username: 'username', sslmode: 'sslmode', color: 'color', notes: 'notes', cloud: 'customFile', credential: 'account' };
+  const fieldMap: Record<string, keyof Draft> = {
+    name: 'name',
+    folder: 'folder',
+    host: 'host',
+    port: 'port',
+    database: 'database',
+    username: 'username',
+    sslmode: 'sslmode',
+    color: 'color',
+    notes: 'notes',
+    cloud: 'customFile',
+    credential: 'account',
+  };
   const errorFor = (path: string): string | undefined => {
     const key = fieldMap[path.split('.')[0] ?? ''];
     if (!showAll && (!key || !touched.has(key))) return undefined;
@@ -83,7 +95,10 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
     setShowAll(true);
     setSaveError(null);
     const input = toInput(draft);
-    const check = await call('profiles.validate', { profile: input }).catch((err: unknown) => ({ ok: false as const, errors: [{ path: '', message: errorPayloadOf(err).message, code: 'invalid_input' as const }] }));
+    const check = await call('profiles.validate', { profile: input }).catch((err: unknown) => ({
+      ok: false as const,
+      errors: [{ path: '', message: errorPayloadOf(err).message, code: 'invalid_input' as const }],
+    }));
     if (!check.ok) {
       setErrors(check.errors);
       return;
@@ -127,7 +142,8 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
       <form id={formId} className="stack" onSubmit={(e) => void submit(e)} noValidate>
         {seed.fromAzure && !profile ? (
           <p className="alert info">
-            Filled in from Azure for <strong>{seed.fromAzure.server.name}</strong> ({seed.fromAzure.server.resourceGroup}, {seed.fromAzure.server.location}). Check the username and save; nothing is saved until you do.
+            Filled in from Azure for <strong>{seed.fromAzure.server.name}</strong> ({seed.fromAzure.server.resourceGroup}, {seed.fromAzure.server.location}). Check the username and save; nothing is
+            saved until you do.
           </p>
         ) : null}
         <fieldset>
@@ -315,7 +331,10 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
         ) : null}
         {showAll && errors.some((e) => e.path === '') ? (
           <div className="alert error" role="alert">
-            {errors.filter((e) => e.path === '').map((e) => e.message).join(' ')}
+            {errors
+              .filter((e) => e.path === '')
+              .map((e) => e.message)
+              .join(' ')}
           </div>
         ) : null}
       </form>

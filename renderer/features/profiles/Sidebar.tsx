@@ -152,14 +152,7 @@ export function Sidebar(props: SidebarProps): ReactNode {
                 return (
                   <li key={v.key} style={common} data-index={v.index} ref={virtualizer.measureElement}>
                     <div className={`folder-head${dropFolder === row.folder ? ' drop-target' : ''}`} {...dropProps(row.folder)} data-folder={row.label}>
-                      <button
-                        type="button"
-                        className="icon"
-                        aria-expanded={!row.collapsed}
-                        data-row-index={v.index}
-                        onClick={() => toggle(row.folder)}
-                        onKeyDown={(e) => onRowKey(e, v.index, row)}
-                      >
+                      <button type="button" className="icon" aria-expanded={!row.collapsed} data-row-index={v.index} onClick={() => toggle(row.folder)} onKeyDown={(e) => onRowKey(e, v.index, row)}>
                         <span aria-hidden="true">{row.collapsed ? '▸' : '▾'}</span> {row.label}
                       </button>
                       <span className="spacer" />
@@ -192,9 +185,7 @@ export function Sidebar(props: SidebarProps): ReactNode {
                   >
                     <span className="swatch" style={p.color ? { background: p.color } : undefined} />
                     <span>
-                      <span className="name">
-                        {p.name}
-                      </span>
+                      <span className="name">{p.name}</span>
                       <span className="sub">
                         {p.username} · {accountOf(p)}
                       </span>

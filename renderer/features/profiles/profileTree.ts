@@ -5,9 +5,7 @@ import type { Profile } from '../../../shared/profile.js';
 
 export const DEFAULT_FOLDER_LABEL = 'Servers';
 
-export type TreeRow =
-  | { kind: 'folder'; folder: string; label: string; count: number; collapsed: boolean }
-  | { kind: 'profile'; profile: Profile; folder: string };
+export type TreeRow = { kind: 'folder'; folder: string; label: string; count: number; collapsed: boolean } | { kind: 'profile'; profile: Profile; folder: string };
 
 const haystacks = new WeakMap<Profile, string>();
 

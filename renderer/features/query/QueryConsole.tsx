@@ -67,7 +67,12 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
       const list: Message[] = r.notices.map((n) => ({ kind: 'notice', text: noticeText(n), at }));
       for (const s of r.statements) {
         const rows = s.rowCount ?? s.rows.length;
-        if (s.status === 'ok') list.push({ kind: 'info', text: `${s.command ?? 'OK'}${s.columns.length || s.rowCount !== null ? ` — ${rows}${s.hasMore ? '+' : ''} row${rows === 1 ? '' : 's'}` : ''} in ${formatElapsed(s.elapsedMs)}`, at });
+        if (s.status === 'ok')
+          list.push({
+            kind: 'info',
+            text: `${s.command ?? 'OK'}${s.columns.length || s.rowCount !== null ? ` — ${rows}${s.hasMore ? '+' : ''} row${rows === 1 ? '' : 's'}` : ''} in ${formatElapsed(s.elapsedMs)}`,
+            at,
+          });
         else if (s.status === 'cancelled') list.push({ kind: 'error', text: `Cancelled after ${formatElapsed(s.elapsedMs)}`, at });
       }
       if (r.error) list.push({ kind: 'error', text: `${r.error.message}${r.error.hint ? ` (hint: ${r.error.hint})` : ''}`, at });
@@ -147,7 +152,14 @@ export function QueryConsole({ sessionId, profileName, initialSql, toolbarExtra 
     setStatus('Fetching all rows for export…');
     try {
       await buffer.all((n) => setStatus(`Fetching all rows for export… ${n.toLocaleString()}`));
-      const saved = await saveTextFile(`${profileName.replace(/[^\w.-]+/g, '_')}-result.csv`, toCsv(buffer.columns.map((c) => c.name), buffer.rows), 'text/csv');
+      const saved = await saveTextFile(
+        `${profileName.replace(/[^\w.-]+/g, '_')}-result.csv`,
+        toCsv(
+          buffer.columns.map((c) => c.name),
+          buffer.rows,
+        ),
+        'text/csv',
+      );
       setStatus(saved.saved ? `Exported ${buffer.rows.length.toLocaleString()} rows to ${saved.path ?? 'CSV'}.` : 'Export cancelled.');
     } catch (e) {
       setStatus(`Export failed: ${errorPayloadOf(e).message}`);

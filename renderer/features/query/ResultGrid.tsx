@@ -139,7 +139,9 @@ export function ResultGrid({ buffer, label, onExportCsv, onStatus }: ResultGridP
 
   const cellId = (r: number, c: number): string => `${idPrefix}-r${r}-c${c}`;
   const activeRendered = items.some((v) => v.index === active.row);
-  const status = buffer.hasMore ? `${rows.length.toLocaleString()} rows loaded${buffer.fetching ? ', loading more…' : ' — scroll for more'}` : `${rows.length.toLocaleString()} row${rows.length === 1 ? '' : 's'}`;
+  const status = buffer.hasMore
+    ? `${rows.length.toLocaleString()} rows loaded${buffer.fetching ? ', loading more…' : ' — scroll for more'}`
+    : `${rows.length.toLocaleString()} row${rows.length === 1 ? '' : 's'}`;
 
   return (
     <>

@@ -23,8 +23,7 @@ export function statementRanges(text: string): Array<[number, number]> {
  */
 export function statementAt(text: string, pos: number): RunnableSql {
   const pieces = sqlPieces(text).filter((piece) => !piece.blank);
-  const hit =
-    pieces.find((piece) => pos >= piece.start && pos <= piece.end + 1) ?? pieces.filter((piece) => piece.start <= pos).at(-1) ?? pieces[0];
+  const hit = pieces.find((piece) => pos >= piece.start && pos <= piece.end + 1) ?? pieces.filter((piece) => piece.start <= pos).at(-1) ?? pieces[0];
   if (!hit) return { sql: '', offset: 0 };
   const { text: sql, offset } = pieceStatement(text, hit);
   return { sql, offset };

@@ -106,7 +106,10 @@ export function diagnose(profile: Profile, attempt: ConnectAttempt): { why: stri
     case 'tls_verification_failed':
       return { why: 'The server’s certificate could not be verified for this host name.', fixes: [...fixes, 'Use the server’s real *.postgres.database.azure.com name (not an IP or alias).'] };
     case 'server_unreachable':
-      return { why: `${profile.host}:${profile.port} did not answer.`, fixes: [...fixes, 'Check the server name, that the server is running, and its firewall rules / private endpoint for your network.'] };
+      return {
+        why: `${profile.host}:${profile.port} did not answer.`,
+        fixes: [...fixes, 'Check the server name, that the server is running, and its firewall rules / private endpoint for your network.'],
+      };
     case 'firewall_blocked':
       return { why: `The server’s firewall does not allow connections from this computer’s IP address${e.details?.ip ? ` (${String(e.details.ip)})` : ''}. pgEntra does not retry this.`, fixes };
     case 'server_restarting':
@@ -238,9 +241,7 @@ export function ConnectPanel({
                   {t.guest ? (
                     <>
                       <dt>Guest account</dt>
-                      <dd>
-                        yes{t.homeAccount ? ` — home address ${t.homeAccount}, which is not the role name` : ''}; the role is the guest’s #EXT# name in the server’s tenant
-                      </dd>
+                      <dd>yes{t.homeAccount ? ` — home address ${t.homeAccount}, which is not the role name` : ''}; the role is the guest’s #EXT# name in the server’s tenant</dd>
                     </>
                   ) : null}
                 </>
@@ -254,7 +255,12 @@ export function ConnectPanel({
             <p className="faint">The token itself is never shown here.</p>
             <div className="row">
               {offersFreshToken(attempt.error) ? (
-                <button type="button" className="primary" onClick={onRetryFresh} title="Ask Microsoft Entra ID for a new token instead of using the cached one (after activating a group membership in PIM, or a group change)">
+                <button
+                  type="button"
+                  className="primary"
+                  onClick={onRetryFresh}
+                  title="Ask Microsoft Entra ID for a new token instead of using the cached one (after activating a group membership in PIM, or a group change)"
+                >
                   Retry with a fresh token
                 </button>
               ) : null}

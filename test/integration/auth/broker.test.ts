@@ -98,7 +98,7 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
     b.close();
   });
 
-  it('two clouds on one keychain: using a second cloud does not break the first cloud\'s refreshes', async () => {
+  it("two clouds on one keychain: using a second cloud does not break the first cloud's refreshes", async () => {
     const home = s.newHome('two-clouds');
     const b = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: home, logger });
     await b.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.secondary) });
@@ -174,7 +174,11 @@ describe.skipIf(!keyring)('token broker (keychain cache)', () => {
   it('MFA demanded by Entra → mfa_required with the AADSTS code', async () => {
     const broker = new TokenBroker({ explicitCloudFiles: [s.cloudFile], dataDir: s.newHome('mfa'), logger });
     await broker.signInInteractive(s.cloudFile, { openBrowser: headless(ACCOUNTS.primary) });
-    s.sim.control.failNext('token', { error: 'interaction_required', aadsts: 50076, description: 'AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.' });
+    s.sim.control.failNext('token', {
+      error: 'interaction_required',
+      aadsts: 50076,
+      description: 'AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.',
+    });
     const e = await broker.getToken({ credential: { kind: 'interactive', account: ACCOUNTS.primary }, cloud: s.cloudFile, minValiditySeconds: 3_700 }).catch((x: unknown) => x);
     expect(isPgEntraError(e) && e.code).toBe('mfa_required');
     expect(isPgEntraError(e) && e.details?.aadsts).toBe('AADSTS50076');

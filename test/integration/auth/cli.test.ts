@@ -130,7 +130,7 @@ describe.skipIf(!keyring)('pgentra CLI with the keychain', () => {
     expect((await run(['token', '--account', ACCOUNTS.secondary], baseEnv(home))).code).toBe(EXIT.signInRequired);
   });
 
-  it('pgentra token PROFILE uses the saved profile\'s credential and cloud (what pgAdmin\'s password command runs)', async () => {
+  it("pgentra token PROFILE uses the saved profile's credential and cloud (what pgAdmin's password command runs)", async () => {
     const home = s.newHome('cli-profile');
     await signIn(home, ACCOUNTS.secondary);
     await trustCloudFile(home, s.cloudFile); // profiles need the owner's consent to their cloud file
@@ -245,7 +245,16 @@ describe('azure-cli credential (stand-in az on PATH)', () => {
     const j = JSON.parse(r.stdout) as { accessToken: string; expires_on: number };
     expect(j.accessToken).toBe(token);
     expect(j.expires_on).toBe(exp);
-    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual(['account', 'get-access-token', '--resource', 'https://ossrdbms-aad.database.windows.net', '--tenant', 'contoso.example', '--output', 'json']);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
+      'account',
+      'get-access-token',
+      '--resource',
+      'https://ossrdbms-aad.database.windows.net',
+      '--tenant',
+      'contoso.example',
+      '--output',
+      'json',
+    ]);
   });
 
   it('not logged in / missing az → clear errors, exit 78', async () => {

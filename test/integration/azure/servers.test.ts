@@ -156,7 +156,14 @@ describe.skipIf(!keyring)('pgentra profiles add --from-azure (simulated ARM)', (
     expect(r.out).toMatch(/Other choices \(pass --user\): adm-alice@contoso\.example — your own account/);
     const show = await cli(['profiles', 'show', 'az-prod', '--json']);
     const p = ProfileSchema.parse(JSON.parse(show.out));
-    expect(p).toMatchObject({ host: 'myserver.postgres.database.azure.com', port: 5432, database: 'postgres', username: 'db-admins', credential: { kind: 'interactive', account: ACCOUNTS.secondary }, azure: { resourceId: serverId('myserver') } });
+    expect(p).toMatchObject({
+      host: 'myserver.postgres.database.azure.com',
+      port: 5432,
+      database: 'postgres',
+      username: 'db-admins',
+      credential: { kind: 'interactive', account: ACCOUNTS.secondary },
+      azure: { resourceId: serverId('myserver') },
+    });
     expect(p.cloud).toEqual({ customFile: sim.stateFile });
   });
 

@@ -185,7 +185,22 @@ describe.skipIf(!keyring)('custom cloud consent (issue #11)', () => {
     // A copy of the cloud file, trusted, used by a new profile.
     const copy = path.join(work, 'own-cloud.json');
     copyFileSync(fixture!.sim.stateFile, copy);
-    const add = await cli(['--cloud', copy, 'profiles', 'add', 'Own', '--host', fixture!.sim.state.server.host, '--port', String(fixture!.sim.state.server.port), '--user', ACCOUNTS.adminGroup, '--account', ACCOUNTS.secondary, '--allow-non-azure-host']);
+    const add = await cli([
+      '--cloud',
+      copy,
+      'profiles',
+      'add',
+      'Own',
+      '--host',
+      fixture!.sim.state.server.host,
+      '--port',
+      String(fixture!.sim.state.server.port),
+      '--user',
+      ACCOUNTS.adminGroup,
+      '--account',
+      ACCOUNTS.secondary,
+      '--allow-non-azure-host',
+    ]);
     expect(add.code).toBe(EXIT.ok);
     expect(add.err).toMatch(/connects only after you trust its cloud file/);
     expect((await cli(['query', 'Own', '-c', 'select 1'])).err).toMatch(/has not been confirmed/);
@@ -203,7 +218,7 @@ describe.skipIf(!keyring)('custom cloud consent (issue #11)', () => {
     expect(changed.err).toMatch(/changed since you trusted it/);
   });
 
-  it('a second custom cloud with the same authority but another CA file cannot obtain the first one\'s token without its own sign-in', async () => {
+  it("a second custom cloud with the same authority but another CA file cannot obtain the first one's token without its own sign-in", async () => {
     const dir = mkdtempSync(path.join(work, 'second-'));
     const ca = path.join(dir, 'ca-copy.pem');
     copyFileSync(fixture!.sim.caFile, ca);

@@ -122,11 +122,23 @@ describe.skipIf(!keyring)('pgentra query', () => {
   });
 
   it('--json prints one parseable object per statement (JSON Lines)', async () => {
-    const r = await cli(['query', PROFILE, '--json', '-c', "select 1 as a, null::text as b; create temp table j(x int); insert into j values (1),(2)"]);
+    const r = await cli(['query', PROFILE, '--json', '-c', 'select 1 as a, null::text as b; create temp table j(x int); insert into j values (1),(2)']);
     expect(r.code).toBe(0);
-    const objs = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const objs = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(objs).toEqual([
-      { index: 0, columns: [{ name: 'a', type: 'integer', typeOid: 23 }, { name: 'b', type: 'text', typeOid: 25 }], rows: [['1', null]], rowCount: 1, command: 'SELECT' },
+      {
+        index: 0,
+        columns: [
+          { name: 'a', type: 'integer', typeOid: 23 },
+          { name: 'b', type: 'text', typeOid: 25 },
+        ],
+        rows: [['1', null]],
+        rowCount: 1,
+        command: 'SELECT',
+      },
       { index: 1, columns: [], rows: [], rowCount: null, command: 'CREATE' },
       { index: 2, columns: [], rows: [], rowCount: 2, command: 'INSERT' },
     ]);

@@ -84,7 +84,21 @@ export function filesUnder(dir: string): string[] {
 /** Environment of a user with an empty home: nothing of the real data folder can leak in or out. */
 export function isolatedEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), PGPASSFILE: '/nonexistent/pgentra-test-pgpass', LC_ALL: 'C', ...extra };
-  for (const k of ['PGENTRA_HOME', 'PGENTRA_CLOUD_FILE', 'PGPASSWORD', 'PGSERVICEFILE', 'PGHOST', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGSSLMODE', 'NODE_OPTIONS', 'VITEST', 'VITEST_WORKER_ID', 'VITEST_POOL_ID']) {
+  for (const k of [
+    'PGENTRA_HOME',
+    'PGENTRA_CLOUD_FILE',
+    'PGPASSWORD',
+    'PGSERVICEFILE',
+    'PGHOST',
+    'PGPORT',
+    'PGUSER',
+    'PGDATABASE',
+    'PGSSLMODE',
+    'NODE_OPTIONS',
+    'VITEST',
+    'VITEST_WORKER_ID',
+    'VITEST_POOL_ID',
+  ]) {
     if (!(k in extra)) delete env[k];
   }
   // Debian's psql first (the printed commands say plain `psql`).

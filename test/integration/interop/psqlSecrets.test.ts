@@ -129,7 +129,7 @@ describe.skipIf(!keyring)('pgentra psql: the token stays out of reach of psql sc
       expect(r.out.includes('LOGGED_IN_AS=db-admins'), JWT.test(r.err) ? 'psql failed' : r.err).toBe(true);
       const envDump = r.out.slice(r.out.indexOf('ENV-START'), r.out.indexOf('ENV-END'));
       expect(envDump.length).toBeGreaterThan(20);
-      expect(JWT.test(envDump), 'a JWT in psql\'s environment').toBe(false); // boolean: a failure must not print the token
+      expect(JWT.test(envDump), "a JWT in psql's environment").toBe(false); // boolean: a failure must not print the token
       expect(envDump).not.toMatch(/^PGPASSWORD=/m);
       expect(envDump).not.toContain(INHERITED);
       expect(envDump).toMatch(/^PGPASSFILE=/m);

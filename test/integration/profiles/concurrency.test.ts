@@ -35,9 +35,7 @@ describe('concurrent writers', () => {
   it('two stores in one process interleaving async calls lose nothing', async () => {
     const a = new ProfileStore({ dataDir: dir });
     const b = new ProfileStore({ dataDir: dir });
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).create({ name: `p${i}`, host: `p${i}.postgres.database.azure.com`, username: 'u' })),
-    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).create({ name: `p${i}`, host: `p${i}.postgres.database.azure.com`, username: 'u' })));
     expect((await a.list()).length).toBe(20);
     expect((await b.list()).length).toBe(20);
   });

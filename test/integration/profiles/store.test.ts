@@ -191,7 +191,27 @@ describe('corrupt and invalid files', () => {
   it('migrates a v0 file, backing up the original before the first save', async () => {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(store.dataDir, { recursive: true });
-    const v0 = JSON.stringify({ profiles: [{ id: '22222222-2222-4222-8222-222222222222', name: 'Old', host: 'old.postgres.database.azure.com', user: 'alice@contoso.example', group: 'Legacy', port: 5432, database: 'postgres', credential: { kind: 'interactive' }, cloud: 'public', sslmode: 'verify-full', applicationName: 'pgEntra', connectTimeoutSeconds: 15, confirmations: {}, createdAt: '2023-01-01T00:00:00.000Z', updatedAt: '2023-01-01T00:00:00.000Z' }] });
+    const v0 = JSON.stringify({
+      profiles: [
+        {
+          id: '22222222-2222-4222-8222-222222222222',
+          name: 'Old',
+          host: 'old.postgres.database.azure.com',
+          user: 'alice@contoso.example',
+          group: 'Legacy',
+          port: 5432,
+          database: 'postgres',
+          credential: { kind: 'interactive' },
+          cloud: 'public',
+          sslmode: 'verify-full',
+          applicationName: 'pgEntra',
+          connectTimeoutSeconds: 15,
+          confirmations: {},
+          createdAt: '2023-01-01T00:00:00.000Z',
+          updatedAt: '2023-01-01T00:00:00.000Z',
+        },
+      ],
+    });
     await writeFile(store.file, v0);
     expect(await store.get('Old')).toMatchObject({ username: 'alice@contoso.example', folder: 'Legacy' });
     await store.create(input('New'));

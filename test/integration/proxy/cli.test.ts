@@ -93,7 +93,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('pgentra proxy', () => {
-  it('by default: a private Unix socket; the ready line\'s connection string works in psql with no password; the port is remembered', async () => {
+  it("by default: a private Unix socket; the ready line's connection string works in psql with no password; the port is remembered", async () => {
     const first = startCli(['sim admins'], {});
     const conninfo = await readyConninfo(first);
     const dir = path.join(home, 'run');

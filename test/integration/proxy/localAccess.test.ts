@@ -122,7 +122,7 @@ function raw(port: number, chunks: Buffer[], waitMs = 5000): Promise<{ data: Buf
   });
 }
 
-describe('attack 1: another local OS user gets the owner\'s identity', () => {
+describe("attack 1: another local OS user gets the owner's identity", () => {
   it('default Unix socket: the owner connects with no password; nobody cannot even open the socket', async () => {
     const cli = startCli({});
     try {
@@ -161,7 +161,9 @@ describe('attack 2: a port squatter', () => {
     const first = startCli({ tcp: true });
     const port = Number(/port=(\d+)/.exec(await conninfoOf(first))?.[1]);
     expect(await first.stop()).toBe(0);
-    const squatter = spawn('/usr/bin/setpriv', [...AS_NOBODY, process.execPath, '-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const squatter = spawn('/usr/bin/setpriv', [...AS_NOBODY, process.execPath, '-e', `require('net').createServer().listen(${port}, '127.0.0.1', () => console.log('listening'))`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(squatter);
     await new Promise<void>((r) => squatter.stdout?.once('data', () => r()));
     const second = startCli({ tcp: true });

@@ -148,7 +148,11 @@ describe('upstream refusals', () => {
       getToken: async (req: Parameters<CachingSimTokenProvider['getToken']>[0]) => {
         if (first) {
           first = false;
-          return { token: azure.entra.control.mintAccessToken({ upn: 'adm-alice@contoso.example' }, { expired: true }), expiresOn: new Date(Date.now() + 60_000), account: 'adm-alice@contoso.example' };
+          return {
+            token: azure.entra.control.mintAccessToken({ upn: 'adm-alice@contoso.example' }, { expired: true }),
+            expiresOn: new Date(Date.now() + 60_000),
+            account: 'adm-alice@contoso.example',
+          };
         }
         return expiring.getToken(req);
       },

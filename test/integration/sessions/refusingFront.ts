@@ -46,10 +46,7 @@ export async function startRefusingFront(relayTo?: RelayTarget): Promise<Refusin
   const caFile = path.join(dir, 'ca.pem');
   writeFileSync(caFile, material.caCertPem);
   const cloudFile = path.join(dir, 'cloud.json');
-  writeFileSync(
-    cloudFile,
-    JSON.stringify({ authorityHost: 'https://login.example.invalid', resource: 'https://ossrdbms-aad.database.windows.net', caFile, postgresDomains: ['localhost'] }),
-  );
+  writeFileSync(cloudFile, JSON.stringify({ authorityHost: 'https://login.example.invalid', resource: 'https://ossrdbms-aad.database.windows.net', caFile, postgresDomains: ['localhost'] }));
   const context = tls.createSecureContext({ cert: material.certPem, key: material.keyPem });
   const sockets = new Set<net.Socket>();
   const relayed = new Map<tls.TLSSocket, tls.TLSSocket>();
@@ -73,7 +70,13 @@ export async function startRefusingFront(relayTo?: RelayTarget): Promise<Refusin
     switch (mode) {
       case 'firewall':
         // Azure's firewall refusal: after TLS, before any authentication request.
-        sock.end(errorResponse({ severity: 'FATAL', code: '28000', message: `no pg_hba.conf entry for host "${raw.remoteAddress?.replace(/^::ffff:/, '') ?? ''}", user "${user}", database "${database}", SSL encryption` }));
+        sock.end(
+          errorResponse({
+            severity: 'FATAL',
+            code: '28000',
+            message: `no pg_hba.conf entry for host "${raw.remoteAddress?.replace(/^::ffff:/, '') ?? ''}", user "${user}", database "${database}", SSL encryption`,
+          }),
+        );
         return;
       case 'starting':
         sock.end(errorResponse({ severity: 'FATAL', code: '57P03', message: 'the database system is starting up' }));

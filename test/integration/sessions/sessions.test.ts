@@ -31,7 +31,6 @@ function target(overrides: Partial<SessionTarget> = {}): SessionTarget {
   return simSessionTarget(azure, overrides);
 }
 
-
 function manager(tokens: SimTokenProvider, tuning: ConstructorParameters<typeof SessionManager>[0]['tuning'] = {}): SessionManager {
   return new SessionManager({ tokens, dataDir: trusted.dataDir, tuning: { reconnectInitialDelayMs: 100, ...tuning } });
 }
@@ -105,7 +104,7 @@ describe('opening a session', () => {
     expect(tokens.calls).toBe(0);
   });
 
-  it('a custom-cloud host outside the cloud file\'s postgresDomains without confirmation → confirmation_required, no token asked for', async () => {
+  it("a custom-cloud host outside the cloud file's postgresDomains without confirmation → confirmation_required, no token asked for", async () => {
     // The same simulated cloud, but its file now lists only Azure's domains (a changed or
     // hand-edited cloud file): the simulator's localhost is outside them.
     const dir = mkdtempSync(path.join(tmpdir(), 'pgentra-cloud-'));
@@ -138,7 +137,7 @@ describe('opening a session', () => {
     }
   });
 
-  it('refuses weaker TLS modes without the profile\'s confirmation', async () => {
+  it("refuses weaker TLS modes without the profile's confirmation", async () => {
     const tokens = new SimTokenProvider(azure.entra);
     const err = await rejection(manager(tokens).open(target({ sslmode: 'require' })));
     expect(err.code).toBe('confirmation_required');

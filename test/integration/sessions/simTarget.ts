@@ -29,15 +29,14 @@ export function simSessionTarget(azure: SimulatedAzure, overrides: Partial<Sessi
  * A pgEntra data folder in which `cloudFile` — the simulator's state file, or a copy with other
  * `caFile`/`postgresDomains` — is trusted the way a user trusts one (`pgentra clouds trust`).
  */
-export async function trustedSimCloud(
-  azure: SimulatedAzure,
-  overrides: { caFile?: string; postgresDomains?: string[] } = {},
-): Promise<{ dataDir: string; cloudFile: string; cleanup(): void }> {
+export async function trustedSimCloud(azure: SimulatedAzure, overrides: { caFile?: string; postgresDomains?: string[] } = {}): Promise<{ dataDir: string; cloudFile: string; cleanup(): void }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pgentra-trust-'));
   let cloudFile = azure.stateFile;
   if (overrides.caFile || overrides.postgresDomains) {
     cloudFile = path.join(dataDir, 'cloud.json');
-    writeFileSync(cloudFile, JSON.stringify({ ...azure.state, caFile: overrides.caFile ?? azure.caFile, ...(overrides.postgresDomains ? { postgresDomains: overrides.postgresDomains } : {}) }), { mode: 0o600 });
+    writeFileSync(cloudFile, JSON.stringify({ ...azure.state, caFile: overrides.caFile ?? azure.caFile, ...(overrides.postgresDomains ? { postgresDomains: overrides.postgresDomains } : {}) }), {
+      mode: 0o600,
+    });
   }
   await trustCloudFile(dataDir, cloudFile);
   return { dataDir, cloudFile, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };

@@ -21,10 +21,7 @@ export class SimTokenProvider implements TokenProvider {
   async getToken(req: TokenRequest): Promise<AccessToken> {
     this.requests.push({ kind: req.credential.kind, cloud: req.cloud, ...(req.minValiditySeconds !== undefined ? { minValiditySeconds: req.minValiditySeconds } : {}) });
     const c = req.credential;
-    const subject =
-      c.kind === 'managed-identity'
-        ? { managedIdentity: c.clientId ?? c.objectId ?? c.resourceId ?? 'vm-app-01' }
-        : { upn: ('account' in c && c.account) || DEFAULT_UPN };
+    const subject = c.kind === 'managed-identity' ? { managedIdentity: c.clientId ?? c.objectId ?? c.resourceId ?? 'vm-app-01' } : { upn: ('account' in c && c.account) || DEFAULT_UPN };
     const opts: MintOptions = { lifetimeSeconds: this.lifetimeSeconds, ...this.nextMints.shift() };
     const token = this.entra.control.mintAccessToken(subject, opts);
     const lifetime = opts.expired ? -60 : (opts.lifetimeSeconds ?? this.lifetimeSeconds);

@@ -47,8 +47,16 @@ describe('authentication', () => {
 
   it('expired, wrong audience, bad signature, malformed', async () => {
     const cases: [string, string, RegExp][] = [
-      [sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience: 'https://management.azure.com', expired: true }), 'ExpiredAuthenticationToken', /^The access token expiry UTC time '.+ [AP]M' is earlier than current UTC time '.+'\.$/],
-      [sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }), 'InvalidAuthenticationTokenAudience', new RegExp(`wrong audience or resource '${POSTGRES_RESOURCE}'.*'https://management.azure.com'`)],
+      [
+        sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience: 'https://management.azure.com', expired: true }),
+        'ExpiredAuthenticationToken',
+        /^The access token expiry UTC time '.+ [AP]M' is earlier than current UTC time '.+'\.$/,
+      ],
+      [
+        sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }),
+        'InvalidAuthenticationTokenAudience',
+        new RegExp(`wrong audience or resource '${POSTGRES_RESOURCE}'.*'https://management.azure.com'`),
+      ],
       [sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience: 'https://management.azure.com', signWithForeignKey: true }), 'InvalidAuthenticationToken', /invalid/],
       [sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience: 'https://management.azure.com', tamper: true }), 'InvalidAuthenticationToken', /invalid/],
       ['not-a-jwt', 'InvalidAuthenticationToken', /invalid/],
@@ -284,7 +292,9 @@ describe('controls', () => {
     await get(`${PROD}/${FLEX}?${V}`);
     await get(`${PROD}/resourceGroups/rg-data/${FLEX}/myserver?${V}`);
     await get(`${PROD}/resourceGroups/rg-data/${FLEX}/myserver/administrators?${V}`);
-    expect([sim.arm.control.requestCount('subscriptions'), sim.arm.control.requestCount('servers'), sim.arm.control.requestCount('server'), sim.arm.control.requestCount('administrators')]).toEqual([1, 1, 1, 1]);
+    expect([sim.arm.control.requestCount('subscriptions'), sim.arm.control.requestCount('servers'), sim.arm.control.requestCount('server'), sim.arm.control.requestCount('administrators')]).toEqual([
+      1, 1, 1, 1,
+    ]);
     expect(sim.arm.control.requestCount()).toBe(4);
   });
 

@@ -70,7 +70,11 @@ export class ArmAuthenticator {
     if (!authorization) {
       return {
         ok: false,
-        failure: { code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing.", description: "The authentication failed because of missing 'Authorization' header." },
+        failure: {
+          code: 'AuthenticationFailed',
+          message: "Authentication failed. The 'Authorization' header is missing.",
+          description: "The authentication failed because of missing 'Authorization' header.",
+        },
       };
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);

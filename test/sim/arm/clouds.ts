@@ -15,7 +15,11 @@ const both = (...uris: string[]): string[] => uris.flatMap((u) => [`${u}/`, u]);
 
 export const ARM_CLOUDS: readonly ArmCloud[] = [
   { host: 'management.azure.com', audiences: both('https://management.core.windows.net', 'https://management.azure.com'), postgresSuffix: '.postgres.database.azure.com' },
-  { host: 'management.usgovcloudapi.net', audiences: both('https://management.core.usgovcloudapi.net', 'https://management.usgovcloudapi.net'), postgresSuffix: '.postgres.database.usgovcloudapi.net' },
+  {
+    host: 'management.usgovcloudapi.net',
+    audiences: both('https://management.core.usgovcloudapi.net', 'https://management.usgovcloudapi.net'),
+    postgresSuffix: '.postgres.database.usgovcloudapi.net',
+  },
   { host: 'management.chinacloudapi.cn', audiences: both('https://management.core.chinacloudapi.cn', 'https://management.chinacloudapi.cn'), postgresSuffix: '.postgres.database.chinacloudapi.cn' },
 ];
 

@@ -8,11 +8,25 @@ const ROLES: Record<RoleName, { actions: string[]; notActions: string[] }> = {
   Owner: { actions: ['*'], notActions: [] },
   Contributor: {
     actions: ['*'],
-    notActions: ['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write', 'Microsoft.Authorization/elevateAccess/Action', 'Microsoft.Subscription/cancel/action', 'Microsoft.Subscription/enable/action'],
+    notActions: [
+      'Microsoft.Authorization/*/Delete',
+      'Microsoft.Authorization/*/Write',
+      'Microsoft.Authorization/elevateAccess/Action',
+      'Microsoft.Subscription/cancel/action',
+      'Microsoft.Subscription/enable/action',
+    ],
   },
   Reader: { actions: ['*/read'], notActions: [] },
   'Billing Reader': {
-    actions: ['Microsoft.Authorization/*/read', 'Microsoft.Billing/*/read', 'Microsoft.Commerce/*/read', 'Microsoft.Consumption/*/read', 'Microsoft.Management/managementGroups/read', 'Microsoft.CostManagement/*/read', 'Microsoft.Support/*'],
+    actions: [
+      'Microsoft.Authorization/*/read',
+      'Microsoft.Billing/*/read',
+      'Microsoft.Commerce/*/read',
+      'Microsoft.Consumption/*/read',
+      'Microsoft.Management/managementGroups/read',
+      'Microsoft.CostManagement/*/read',
+      'Microsoft.Support/*',
+    ],
     notActions: [],
   },
 };
@@ -29,7 +43,13 @@ export const ACTIONS = {
 
 /** RBAC wildcards: `*` matches any run of characters, `/` included; case-insensitive. */
 function matches(pattern: string, action: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`, 'i');
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  );
   return re.test(action);
 }
 

@@ -60,8 +60,7 @@ function resourceNotFound(type: string, rg: string): Refusal {
   });
 }
 
-const methodNotAllowed = (method: string): Refusal =>
-  new Refusal(405, { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` });
+const methodNotAllowed = (method: string): Refusal => new Refusal(405, { code: 'MethodNotAllowed', message: `The requested resource does not support http method '${method}'.` });
 
 function serverError(status: number): ArmError {
   if (status === 503) return { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please try again later.' };
@@ -129,7 +128,11 @@ class Handler {
     if (!sub) throw new Refusal(404, { code: 'SubscriptionNotFound', message: `The subscription '${id}' could not be found.` });
     if (sub.tenantId.toLowerCase() !== this.caller.tenantId.toLowerCase()) {
       const message = `The access token is from the wrong issuer 'https://sts.windows.net/${this.caller.tenantId}/'. It must match the tenant 'https://sts.windows.net/${sub.tenantId}/' associated with this subscription. Please use the authority (URL) 'https://login.windows.net/${sub.tenantId}' to get the token. Note, if the subscription is transferred to another tenant there is no impact to the services, but information about new tenant could take time to propagate (up to an hour). If you just transferred your subscription and see this error message, please try back later.`;
-      throw new Refusal(401, { code: 'InvalidAuthenticationTokenTenant', message }, { 'www-authenticate': wwwAuthenticate({ code: '', message: '', description: 'The access token is from the wrong issuer.' }) });
+      throw new Refusal(
+        401,
+        { code: 'InvalidAuthenticationTokenTenant', message },
+        { 'www-authenticate': wwwAuthenticate({ code: '', message: '', description: 'The access token is from the wrong issuer.' }) },
+      );
     }
     return sub;
   }
@@ -148,7 +151,9 @@ class Handler {
     const l = segs.map((s) => s.toLowerCase());
     if (segs.length === 1) {
       this.only('GET');
-      const mine = this.state.subscriptions.filter((s) => s.tenantId.toLowerCase() === this.caller.tenantId.toLowerCase() && hasAnyRoleIn(this.state.assignments, this.caller, subscriptionScope(s.subscriptionId)));
+      const mine = this.state.subscriptions.filter(
+        (s) => s.tenantId.toLowerCase() === this.caller.tenantId.toLowerCase() && hasAnyRoleIn(this.state.assignments, this.caller, subscriptionScope(s.subscriptionId)),
+      );
       const p = this.pageOf(mine.map(subscriptionJson));
       return this.ok({ ...p, count: { type: 'Total', value: mine.length } });
     }
@@ -207,13 +212,7 @@ class Handler {
     }
     if (more.length > 0 || (childType !== 'administrators' && childType !== 'firewallrules')) throw invalidResourceType(`flexibleServers/${child}`, this.apiVersion);
     const action =
-      childType === 'administrators'
-        ? ACTIONS.administratorsRead
-        : this.method === 'PUT'
-          ? ACTIONS.firewallWrite
-          : this.method === 'DELETE'
-            ? ACTIONS.firewallDelete
-            : ACTIONS.firewallRead;
+      childType === 'administrators' ? ACTIONS.administratorsRead : this.method === 'PUT' ? ACTIONS.firewallWrite : this.method === 'DELETE' ? ACTIONS.firewallDelete : ACTIONS.firewallRead;
     if (childName === undefined || childType === 'administrators') this.only('GET');
     else this.only('GET', 'PUT', 'DELETE');
     this.authorize(action, scope);
@@ -342,7 +341,12 @@ export async function handleArm(r: ArmRequest, req: IncomingMessage, res: Server
   } catch {
     return sendError(req, res, 400, { code: 'InvalidRequestUri', message: 'The request URI is invalid.' });
   }
-  r.state.count(kindOf(method, segs.map((s) => s.toLowerCase())));
+  r.state.count(
+    kindOf(
+      method,
+      segs.map((s) => s.toLowerCase()),
+    ),
+  );
   // Nothing but /subscriptions… is served (so Entra's paths on an ARM host are plainly absent).
   if (segs[0]?.toLowerCase() !== 'subscriptions') return sendError(req, res, 404, notFound(url.pathname).error);
   const authorization = req.headers.authorization;
@@ -357,7 +361,10 @@ export async function handleArm(r: ArmRequest, req: IncomingMessage, res: Server
       req,
       res,
       429,
-      { code: 'TooManyRequests', message: `The request is being throttled as the limit has been reached for operation type - ${method === 'GET' ? 'Read' : 'Write'}_ObservationWindow_00:05:00. For more information, refer to - https://aka.ms/srpthrottlinglimits` },
+      {
+        code: 'TooManyRequests',
+        message: `The request is being throttled as the limit has been reached for operation type - ${method === 'GET' ? 'Read' : 'Write'}_ObservationWindow_00:05:00. For more information, refer to - https://aka.ms/srpthrottlinglimits`,
+      },
       { 'retry-after': String(retryAfter), [`x-ms-ratelimit-remaining-subscription-${kind}`]: '0' },
     );
   }
@@ -370,4 +377,3 @@ export async function handleArm(r: ArmRequest, req: IncomingMessage, res: Server
     sendError(req, res, e.status, e.error, e.headers);
   }
 }
-

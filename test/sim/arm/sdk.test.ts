@@ -75,7 +75,13 @@ describe('@azure/arm-postgresql-flexible against the simulator', () => {
     sim.arm.control.setAsyncPolls(2);
     sim.arm.control.resetCounters();
     try {
-      const rule = await client.firewallRules.beginCreateOrUpdateAndWait('rg-data', 'lockedserver', 'ClientIPAddress_2025', { startIpAddress: '192.0.2.10', endIpAddress: '192.0.2.10' }, { updateIntervalInMs: 10 });
+      const rule = await client.firewallRules.beginCreateOrUpdateAndWait(
+        'rg-data',
+        'lockedserver',
+        'ClientIPAddress_2025',
+        { startIpAddress: '192.0.2.10', endIpAddress: '192.0.2.10' },
+        { updateIntervalInMs: 10 },
+      );
       expect(rule).toMatchObject({ name: 'ClientIPAddress_2025', startIpAddress: '192.0.2.10', endIpAddress: '192.0.2.10', type: 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules' });
       expect(sim.arm.control.requestCount('firewallRules:write')).toBe(1);
       expect(sim.arm.control.requestCount('operations')).toBe(3);

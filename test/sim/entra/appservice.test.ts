@@ -17,7 +17,10 @@ describe('managed identity via App Service', () => {
     process.env.IDENTITY_HEADER = sim.appService.header;
   });
   afterAll(async () => {
-    for (const [k, v] of [['IDENTITY_ENDPOINT', saved.endpoint], ['IDENTITY_HEADER', saved.header]] as const) {
+    for (const [k, v] of [
+      ['IDENTITY_ENDPOINT', saved.endpoint],
+      ['IDENTITY_HEADER', saved.header],
+    ] as const) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }

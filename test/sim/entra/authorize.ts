@@ -105,7 +105,11 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
     const account = upn ? findAccount(ctx.directory, upn) : undefined;
     if (!account) {
       const msg = upn
-        ? describe({ error: 'invalid_request', aadsts: 50034, description: `The user account ${upn} does not exist in the directory. To sign into this application, the account must be added to the directory.` })
+        ? describe({
+            error: 'invalid_request',
+            aadsts: 50034,
+            description: `The user account ${upn} does not exist in the directory. To sign into this application, the account must be added to the directory.`,
+          })
         : 'Enter a user principal name.';
       return showChooser(ctx, res, action, form.data.ctx, params, msg, upn);
     }
@@ -118,12 +122,25 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
   const q = AuthorizeQuery.parse(queryObject(url));
   if (!q.client_id) return errorHtml(res, { error: 'invalid_request', aadsts: 900144, description: "The request body must contain the following parameter: 'client_id'." });
   if (!clientName(ctx.directory, q.client_id)) {
-    return errorHtml(res, { error: 'unauthorized_client', aadsts: 700016, description: `Application with identifier '${q.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.` });
+    return errorHtml(res, {
+      error: 'unauthorized_client',
+      aadsts: 700016,
+      description: `Application with identifier '${q.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.`,
+    });
   }
   if (!q.redirect_uri || !LOOPBACK.test(q.redirect_uri)) {
-    return errorHtml(res, { error: 'invalid_request', aadsts: 50011, description: `The redirect URI '${q.redirect_uri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${q.client_id}'.` });
+    return errorHtml(res, {
+      error: 'invalid_request',
+      aadsts: 50011,
+      description: `The redirect URI '${q.redirect_uri ?? ''}' specified in the request does not match the redirect URIs configured for the application '${q.client_id}'.`,
+    });
   }
-  if (q.response_type !== 'code') return errorHtml(res, { error: 'unsupported_response_type', aadsts: 70005, description: `response_type '${q.response_type ?? ''}' is not enabled for the application (the simulator supports 'code').` });
+  if (q.response_type !== 'code')
+    return errorHtml(res, {
+      error: 'unsupported_response_type',
+      aadsts: 70005,
+      description: `response_type '${q.response_type ?? ''}' is not enabled for the application (the simulator supports 'code').`,
+    });
   if (q.response_mode !== 'form_post') {
     return errorHtml(res, { error: 'invalid_request', aadsts: 900144, description: `response_mode '${q.response_mode ?? ''}' is not supported by the simulator; use form_post.` });
   }

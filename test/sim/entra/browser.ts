@@ -20,7 +20,11 @@ export interface ConnectTo {
  * goes there but keeps its Host header and SNI (the simulator answers as that host); the
  * certificate is then checked as the simulator's own (issued for localhost).
  */
-export function httpsOptions(u: URL, caCertPem: string, connectTo?: ConnectTo): RequestOptions & { ca: string; servername?: string; checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined } {
+export function httpsOptions(
+  u: URL,
+  caCertPem: string,
+  connectTo?: ConnectTo,
+): RequestOptions & { ca: string; servername?: string; checkServerIdentity?: (host: string, cert: PeerCertificate) => Error | undefined } {
   if (!connectTo) return { ca: caCertPem };
   return {
     ca: caCertPem,
@@ -145,7 +149,10 @@ export async function signInWithChromium(authorizeUrl: string, upn: string, opts
     try {
       if ((await Promise.race([reached, clicked])) === 'clicked') await reached;
     } catch (e) {
-      const text = await page.locator('body').innerText().catch(() => '');
+      const text = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '');
       throw new Error(`Chromium sign-in did not reach ${redirect}: ${e instanceof Error ? e.message : String(e)}\nPage: ${text.slice(0, 500)}`, { cause: e });
     }
   } finally {

@@ -92,7 +92,11 @@ export async function handleDeviceCode(ctx: SimContext, req: IncomingMessage, re
   if (!tenant) return sendEntraError(res, { error: 'invalid_request', aadsts: 90002 }, corr);
   if (!body.client_id) return sendEntraError(res, { error: 'invalid_request', aadsts: 900144, description: "The request body must contain the following parameter: 'client_id'." }, corr);
   if (!clientName(ctx.directory, body.client_id)) {
-    return sendEntraError(res, { error: 'unauthorized_client', aadsts: 700016, description: `Application with identifier '${body.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.` }, corr);
+    return sendEntraError(
+      res,
+      { error: 'unauthorized_client', aadsts: 700016, description: `Application with identifier '${body.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.` },
+      corr,
+    );
   }
   const scope = parseScope(ctx.directory, body.scope ?? '', { extraResources: ctx.extraResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);

@@ -22,7 +22,8 @@ export interface EntraErrorBody {
 
 /** Texts of the codes the simulator emits itself; injected codes may bring their own. */
 const DEFAULT_TEXT: Record<number, string> = {
-  700016: "Application with identifier was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
+  700016:
+    'Application with identifier was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.',
   90002: 'Tenant not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.',
   50011: 'The redirect URI specified in the request does not match the redirect URIs configured for the application.',
   900144: 'The request body must contain the following parameter.',
@@ -32,7 +33,8 @@ const DEFAULT_TEXT: Record<number, string> = {
   700082: 'The refresh token has expired due to inactivity. The token was issued on a previous date and was inactive for the configured lifetime.',
   50173: 'The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.',
   9002313: 'Invalid request. Request is malformed or invalid.',
-  500011: 'The resource principal was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.',
+  500011:
+    'The resource principal was not found in the tenant. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.',
   50020: 'User account from identity provider does not exist in tenant and cannot access the application in that tenant. The account needs to be added as an external user in the tenant first.',
   50049: 'Unknown or invalid instance.',
   70000: 'The provided value for the input parameter is not valid.',
@@ -40,7 +42,7 @@ const DEFAULT_TEXT: Record<number, string> = {
   70011: "The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid.",
   70016: 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
   70019: 'Verification code expired.',
-  70020: 'The provided value for the input parameter \'device_code\' is not valid. Device codes are valid for 15 minutes.',
+  70020: "The provided value for the input parameter 'device_code' is not valid. Device codes are valid for 15 minutes.",
   50034: 'The user account does not exist in the directory. To sign into this application, the account must be added to the directory.',
   50076: 'Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access the resource.',
   65004: 'User declined to consent to access the app.',
@@ -65,7 +67,10 @@ const DEFAULT_SUBERROR: Record<number, string> = {
 };
 
 export function entraTimestamp(d = new Date()): string {
-  return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function entraErrorBody(spec: EntraErrorSpec, correlationId?: string): EntraErrorBody {

@@ -86,7 +86,9 @@ describe('managed identity via IMDS', () => {
 
   it('issues managed-identity tokens for about 24 h, independent of the user-token lifetime', async () => {
     const get = async (): Promise<Record<string, unknown>> =>
-      (await (await fetch(`${sim.imdsEndpoint}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(POSTGRES_RESOURCE)}`, { headers: { Metadata: 'true' } })).json()) as Record<string, unknown>;
+      (await (
+        await fetch(`${sim.imdsEndpoint}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent(POSTGRES_RESOURCE)}`, { headers: { Metadata: 'true' } })
+      ).json()) as Record<string, unknown>;
     sim.control.setTokenLifetime(60);
     try {
       const day = await get();

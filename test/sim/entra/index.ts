@@ -175,14 +175,11 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
   const routeOptions = { jwks: [key.jwk], deviceCodeIntervalSeconds: opts.deviceCodeIntervalSeconds ?? 5 };
   const https: Listener = new Listener(
     () =>
-      createHttpsServer(
-        { cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' },
-        (req, res) => {
-          const other = mounted.get(hostOnly(req.headers.host));
-          if (other) return other(req, res);
-          guarded((q, r) => route({ ...ctx, origin: names.originOf(q.headers.host) }, routeOptions, q, r))(req, res);
-        },
-      ),
+      createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, (req, res) => {
+        const other = mounted.get(hostOnly(req.headers.host));
+        if (other) return other(req, res);
+        guarded((q, r) => route({ ...ctx, origin: names.originOf(q.headers.host) }, routeOptions, q, r))(req, res);
+      }),
     await httpsBindPlan(opts.listen?.https),
   );
   const names = new HostNames(opts.listen?.https, () => https.port);

@@ -102,7 +102,9 @@ describe('token lifetimes and refresh-token grace', () => {
     const r = await refresh(rt);
     expect(r.status).toBe(400);
     expect(r.json).toMatchObject({ error: 'invalid_grant', error_codes: [50173], suberror: 'bad_token' });
-    expect(String(r.json.error_description)).toMatch(/^AADSTS50173: The provided grant has expired due to it being revoked, .* issued on '\S+Z' and the TokensValidFrom date .* is '\S+Z'\. Trace ID: /);
+    expect(String(r.json.error_description)).toMatch(
+      /^AADSTS50173: The provided grant has expired due to it being revoked, .* issued on '\S+Z' and the TokensValidFrom date .* is '\S+Z'\. Trace ID: /,
+    );
     const garbage = await refresh('not-a-token');
     expect(garbage.json).toMatchObject({ error: 'invalid_grant', error_codes: [9002313] });
   });

@@ -88,7 +88,11 @@ describe('public host mode (built-in clouds)', () => {
     const config = async (host: string): Promise<Record<string, unknown>> =>
       JSON.parse((await httpsText(`https://login.microsoftonline.com/${sim.tenantId}/v2.0/.well-known/openid-configuration`, ca, { connectTo, host })).body) as Record<string, unknown>;
     const windowsNet = await config('login.windows.net');
-    expect(windowsNet).toMatchObject({ issuer: `https://login.windows.net/${sim.tenantId}/v2.0`, token_endpoint: `https://login.windows.net/${sim.tenantId}/oauth2/v2.0/token`, cloud_instance_name: 'microsoftonline.com' });
+    expect(windowsNet).toMatchObject({
+      issuer: `https://login.windows.net/${sim.tenantId}/v2.0`,
+      token_endpoint: `https://login.windows.net/${sim.tenantId}/oauth2/v2.0/token`,
+      cloud_instance_name: 'microsoftonline.com',
+    });
     expect(await config('login.microsoftonline.us')).toMatchObject({ cloud_instance_name: 'microsoftonline.us', msgraph_host: 'graph.microsoft.us' });
     expect((await config('evil.example')).issuer).toBe(`https://login.microsoftonline.com/${sim.tenantId}/v2.0`);
   });
@@ -99,7 +103,11 @@ describe('public host mode (built-in clouds)', () => {
     expect(ok.status).toBe(200);
     const body = JSON.parse(ok.body) as { tenant_discovery_endpoint: string; metadata: { preferred_network: string; preferred_cache: string; aliases: string[] }[] };
     expect(body.tenant_discovery_endpoint).toBe('https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration');
-    expect(body.metadata[0]).toEqual({ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] });
+    expect(body.metadata[0]).toEqual({
+      preferred_network: 'login.microsoftonline.com',
+      preferred_cache: 'login.windows.net',
+      aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
+    });
     const unknown = await httpsText(url('https://login.contoso.example/organizations/oauth2/v2.0/authorize'), ca, { connectTo });
     expect(unknown.status).toBe(400);
     expect(JSON.parse(unknown.body)).toMatchObject({ error: 'invalid_instance', error_codes: [50049] });

@@ -124,7 +124,11 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
   if (!b.client_id) return sendEntraError(res, missing('client_id'), corr);
   const clientId = b.client_id.toLowerCase();
   if (!clientName(ctx.directory, clientId)) {
-    return sendEntraError(res, { error: 'unauthorized_client', aadsts: 700016, description: `Application with identifier '${b.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.` }, corr);
+    return sendEntraError(
+      res,
+      { error: 'unauthorized_client', aadsts: 700016, description: `Application with identifier '${b.client_id}' was not found in the directory '${ctx.directory.tenant.displayName}'.` },
+      corr,
+    );
   }
   let outcome: Outcome;
   if (grantName === 'authorization_code') outcome = redeemCode(ctx, b, clientId);

@@ -76,7 +76,17 @@ describe('discovery and tokens', () => {
   it('mints the v1 claim sets for users, managed identities and service principals', () => {
     const user = decodeJwt(sim.control.mintAccessToken({ upn: ACCOUNTS.secondary })).payload;
     const u = dir.users.find((x) => x.upn === ACCOUNTS.secondary);
-    expect(user).toMatchObject({ aud: POSTGRES_RESOURCE, iss: sim.issuerV1, tid: sim.tenantId, oid: u?.objectId, upn: ACCOUNTS.secondary, unique_name: ACCOUNTS.secondary, ver: '1.0', scp: 'user_impersonation', name: u?.displayName });
+    expect(user).toMatchObject({
+      aud: POSTGRES_RESOURCE,
+      iss: sim.issuerV1,
+      tid: sim.tenantId,
+      oid: u?.objectId,
+      upn: ACCOUNTS.secondary,
+      unique_name: ACCOUNTS.secondary,
+      ver: '1.0',
+      scp: 'user_impersonation',
+      name: u?.displayName,
+    });
     expect(user.amr).toEqual(['pwd', 'mfa']);
     for (const c of ['iat', 'nbf', 'exp', 'sub', 'appid', 'groups']) expect(user[c]).toBeDefined();
     const sp = dir.servicePrincipals[0];

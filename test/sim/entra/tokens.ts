@@ -8,10 +8,7 @@ import type { SigningKey } from './keys.js';
 type ManagedIdentity = Directory['managedIdentities'][number];
 type ServicePrincipal = Directory['servicePrincipals'][number];
 
-export type TokenSubject =
-  | { kind: 'user'; principal: Principal }
-  | { kind: 'managedIdentity'; identity: ManagedIdentity }
-  | { kind: 'servicePrincipal'; principal: ServicePrincipal };
+export type TokenSubject = { kind: 'user'; principal: Principal } | { kind: 'managedIdentity'; identity: ManagedIdentity } | { kind: 'servicePrincipal'; principal: ServicePrincipal };
 
 export interface AccessTokenOptions {
   resource: string;

@@ -8,16 +8,7 @@ import { createTlsMaterial, type TlsMaterial } from '../ca.js';
 import { loadDirectory, ACCOUNTS } from '../types.js';
 import { startFlexSim, type FlexSim, type FlexSimInternals } from './index.js';
 import { MESSAGES } from './login.js';
-import {
-  decodeServerMessages,
-  gssencRequest,
-  plainExchange,
-  processesMatching,
-  psql,
-  startFakeIssuer,
-  writeCaFile,
-  type FakeIssuer,
-} from './test-support.js';
+import { decodeServerMessages, gssencRequest, plainExchange, processesMatching, psql, startFakeIssuer, writeCaFile, type FakeIssuer } from './test-support.js';
 
 const directory = loadDirectory();
 let tls: TlsMaterial;
@@ -99,17 +90,11 @@ describe('psql with an access token (verify-full TLS)', () => {
 
   // The texts are spelled out (not taken from MESSAGES) so a typo in the sim fails here.
   const expired = 'The access token has expired. Acquire a new token and try again.';
-  const audience =
-    'The access token does not have a valid audience claim. Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".';
-  const format =
-    'The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.';
+  const audience = 'The access token does not have a valid audience claim. Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".';
+  const format = 'The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.';
   const cases: [string, () => { user: string; password: string }, string][] = [
     ['expired token', () => ({ user: ACCOUNTS.adminGroup, password: issuer.mint(ACCOUNTS.secondary, { expired: true }) }), expired],
-    [
-      'wrong audience',
-      () => ({ user: ACCOUNTS.adminGroup, password: issuer.mint(ACCOUNTS.secondary, { audience: 'https://management.azure.com' }) }),
-      audience,
-    ],
+    ['wrong audience', () => ({ user: ACCOUNTS.adminGroup, password: issuer.mint(ACCOUNTS.secondary, { audience: 'https://management.azure.com' }) }), audience],
     ['tampered token', () => ({ user: ACCOUNTS.adminGroup, password: issuer.mint(ACCOUNTS.secondary, { tamper: true }) }), format],
     ['token signed by an unknown key', () => ({ user: ACCOUNTS.adminGroup, password: issuer.mint(ACCOUNTS.secondary, { foreignKey: true }) }), format],
     ['not a token at all', () => ({ user: ACCOUNTS.adminGroup, password: 'hunter2' }), format],
@@ -191,18 +176,16 @@ describe('pgaadauth functions and pg logins', () => {
   });
 
   it('creates a principal by object id', async () => {
-    const r = await asAdmin((c) =>
-      c.query("select pgaadauth_create_principal_with_oid('db-readers', '05db66c2-81d4-40fe-ac34-43cb5fd19d29', 'group', false, false) as r"),
-    );
+    const r = await asAdmin((c) => c.query("select pgaadauth_create_principal_with_oid('db-readers', '05db66c2-81d4-40fe-ac34-43cb5fd19d29', 'group', false, false) as r"));
     expect(r.rows[0]).toEqual({ r: 'Created role for "db-readers"' });
     // The guest is a member of db-readers.
     const guest = client(ACCOUNTS.readerGroup, issuer.mint(ACCOUNTS.guest));
     await guest.connect();
     expect((await guest.query('select current_user as u')).rows[0]).toEqual({ u: 'db-readers' });
     await guest.end();
-    await expect(
-      asAdmin((c) => c.query("select pgaadauth_create_principal_with_oid('ghost', '00000000-0000-4000-8000-000000000000', 'user', false, false)")),
-    ).rejects.toThrow('Could not validate AAD user 00000000-0000-4000-8000-000000000000 because its name is not found in the tenant.');
+    await expect(asAdmin((c) => c.query("select pgaadauth_create_principal_with_oid('ghost', '00000000-0000-4000-8000-000000000000', 'user', false, false)"))).rejects.toThrow(
+      'Could not validate AAD user 00000000-0000-4000-8000-000000000000 because its name is not found in the tenant.',
+    );
   });
 
   it('a user token for a service role gets the token-type error', async () => {
@@ -267,7 +250,10 @@ describe('relay', () => {
     const c = client(ACCOUNTS.adminGroup, issuer.mint(ACCOUNTS.secondary));
     await c.connect();
     const q1 = c.query('select pg_sleep(30)');
-    const r1 = q1.then(() => undefined, (e: { code?: string }) => e.code);
+    const r1 = q1.then(
+      () => undefined,
+      (e: { code?: string }) => e.code,
+    );
     await new Promise((r) => setTimeout(r, 300));
     // pg's (untyped) cancel: a fresh Connection to the same host/port sends CancelRequest.
     const canceller = new pg.Client({ host: sim.host, port: sim.port }) as unknown as { cancel(victim: pg.Client, q: unknown): void };
@@ -275,7 +261,10 @@ describe('relay', () => {
     expect(await r1).toBe('57014');
 
     const keys = c as unknown as { processID: number; secretKey: number };
-    const r2 = c.query('select pg_sleep(30)').then(() => undefined, (e: { code?: string }) => e.code);
+    const r2 = c.query('select pg_sleep(30)').then(
+      () => undefined,
+      (e: { code?: string }) => e.code,
+    );
     await new Promise((r) => setTimeout(r, 300));
     await new Promise<void>((resolve, reject) => {
       const raw = netConnect(sim.port, '127.0.0.1', () => raw.write(serialize.requestSsl()));
@@ -336,9 +325,11 @@ describe('transport and control', () => {
     expect(sim.control.connectionCount()).toBe(0);
     await expect(clients[0]!.query('select 1')).rejects.toThrow();
     // The backends go away too.
-    await expect.poll(async () => asAdmin(async (c) => (await c.query("select count(*)::int as n from pg_stat_activity where usename = 'db-admins'")).rows[0]), {
-      timeout: 5000,
-    }).toEqual({ n: 0 });
+    await expect
+      .poll(async () => asAdmin(async (c) => (await c.query("select count(*)::int as n from pg_stat_activity where usename = 'db-admins'")).rows[0]), {
+        timeout: 5000,
+      })
+      .toEqual({ n: 0 });
   });
 
   it('setOutage refuses connections on the same port (dropping open ones), then recovers', async () => {

@@ -13,16 +13,7 @@ import { clientAddress, firewallAllows } from './firewall.js';
 import { MESSAGES, checkPrincipal, tokenRejection, type LoginRejection, type Principal } from './login.js';
 import type { ServerPolicies } from './policy.js';
 import type { TokenValidator } from './tokens.js';
-import {
-  ClientGoneError,
-  MAX_PASSWORD_LENGTH,
-  WireProtocolError,
-  WireReader,
-  authCleartextPassword,
-  errorResponse,
-  passwordFromMessage,
-  type StartupPacket,
-} from './wire.js';
+import { ClientGoneError, MAX_PASSWORD_LENGTH, WireProtocolError, WireReader, authCleartextPassword, errorResponse, passwordFromMessage, type StartupPacket } from './wire.js';
 
 export interface FrontendDeps {
   tls: TlsMaterial;

@@ -103,10 +103,7 @@ export async function startFlexSim(opts: FlexSimOptions): Promise<FlexSim & { in
     await pool.query(SCHEMA_SQL);
     await pool.query('SELECT pgaadauth.create_password_admin($1, $2)', [ADMIN_USER, adminPassword]);
     await pool.query('INSERT INTO pgaadauth.settings VALUES ($1)', [opts.entra.tenantId]);
-    await pool.query(
-      'INSERT INTO pgaadauth.directory SELECT * FROM json_populate_recordset(NULL::pgaadauth.directory, $1::json)',
-      [JSON.stringify(directoryRows(opts.directory))],
-    );
+    await pool.query('INSERT INTO pgaadauth.directory SELECT * FROM json_populate_recordset(NULL::pgaadauth.directory, $1::json)', [JSON.stringify(directoryRows(opts.directory))]);
     // The portal's "Microsoft Entra admin" step.
     for (const g of opts.directory.groups.filter((x) => x.entraAdmin)) {
       await pool.query('SELECT pg_catalog.pgaadauth_create_principal($1, true, false)', [g.displayName]);

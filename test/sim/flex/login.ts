@@ -17,14 +17,11 @@ export interface LoginRejection {
 // Texts seen from real flexible servers (shared/reference/azure-entra-postgres.md).
 export const MESSAGES = {
   expired: 'The access token has expired. Acquire a new token and try again.',
-  audience: (resource: string): string =>
-    `The access token does not have a valid audience claim. Please acquire a new token for the resource "${resource}".`,
-  format:
-    'The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.',
+  audience: (resource: string): string => `The access token does not have a valid audience claim. Please acquire a new token for the resource "${resource}".`,
+  format: 'The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.',
   oid: "The access token doesn't have a valid oid claim. Acquire a new token and try again",
   passwordFailed: (user: string): string => `password authentication failed for user "${user}"`,
-  userTokenForService: (role: string): string =>
-    `Microsoft Entra user token for role "${role}" is neither an AAD_AUTH_TOKENTYPE_APP_USER or an AAD_AUTH_TOKENTYPE_APP_OBO token.`,
+  userTokenForService: (role: string): string => `Microsoft Entra user token for role "${role}" is neither an AAD_AUTH_TOKENTYPE_APP_USER or an AAD_AUTH_TOKENTYPE_APP_OBO token.`,
   // MicrosoftDocs/azure-docs#120133: a managed identity / service principal token for a user role.
   appTokenForUser: (role: string): string => `Service Principals cannot generate AAD_AUTH_TOKENTYPE_APP_USER tokens for role[${role}]`,
   // Plain PostgreSQL's pg_hba text: flexible servers enforce TLS through hostssl-only rules, and

@@ -70,15 +70,23 @@ export async function startBackend(parentDir: string | undefined, superuser: str
     createPostgresUser: ids !== undefined,
     initdbFlags: ['--no-sync', '--no-instructions', '--encoding=UTF8'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${socketDir}`,
-      '-c', 'unix_socket_permissions=0700',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${socketDir}`,
+      '-c',
+      'unix_socket_permissions=0700',
       // A test database: durability is irrelevant, start-up and speed are not.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'max_connections=60',
-      '-c', 'shared_buffers=16MB',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=60',
+      '-c',
+      'shared_buffers=16MB',
     ],
     onLog,
     onError: onLog,
@@ -98,10 +106,7 @@ export async function startBackend(parentDir: string | undefined, superuser: str
   };
   try {
     await pg.initialise();
-    await writeFile(
-      join(dataDir, 'pg_hba.conf'),
-      '# written by the flexible-server simulator\nlocal all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n',
-    );
+    await writeFile(join(dataDir, 'pg_hba.conf'), '# written by the flexible-server simulator\nlocal all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
     await pg.start().catch((e: unknown) => {
       throw new Error(`PostgreSQL failed to start: ${e instanceof Error ? e.message : ''}\n${log.join('')}`);
     });

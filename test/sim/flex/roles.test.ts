@@ -164,9 +164,7 @@ describe('admins are not superusers', () => {
       PGSSLROOTCERT: ca.caFile,
     };
     const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-      execFile('/usr/bin/pgbench', ['-i', '-s', '1', '-q'], { env, timeout: 120_000 }, (err, _out, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }),
-      );
+      execFile('/usr/bin/pgbench', ['-i', '-s', '1', '-q'], { env, timeout: 120_000 }, (err, _out, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stderr }));
     });
     expect(r.stderr).toContain('done in');
     expect(r.code).toBe(0);
@@ -183,9 +181,7 @@ describe('pgaadauth functions, schema-qualified as Microsoft documents them', ()
   it('pg_catalog.pgaadauth_create_principal and unqualified both work', async () => {
     expect(await asAdmin("select pg_catalog.pgaadauth_create_principal('id-reporting', false, false) as r")).toEqual([{ r: 'Created role for "id-reporting"' }]);
     expect(await asAdmin("select pgaadauth_create_principal('vm-app-01', false, false) as r")).toEqual([{ r: 'Created role for "vm-app-01"' }]);
-    const [fn] = await asAdmin<{ nspname: string }>(
-      "select n.nspname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.proname = 'pgaadauth_create_principal'",
-    );
+    const [fn] = await asAdmin<{ nspname: string }>("select n.nspname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where p.proname = 'pgaadauth_create_principal'");
     expect(fn).toEqual({ nspname: 'pg_catalog' });
   });
 
@@ -199,9 +195,7 @@ describe('pgaadauth functions, schema-qualified as Microsoft documents them', ()
     });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe(`db-admins|group|${directory.groups.find((g) => g.entraAdmin)?.objectId ?? ''}|${directory.tenant.id}|0|1`);
-    const cols = await asAdmin<{ name: string }>(
-      "select unnest(proargnames) as name from pg_proc where proname = 'pgaadauth_list_principals' and pronamespace = 'pg_catalog'::regnamespace",
-    );
+    const cols = await asAdmin<{ name: string }>("select unnest(proargnames) as name from pg_proc where proname = 'pgaadauth_list_principals' and pronamespace = 'pg_catalog'::regnamespace");
     expect(cols.map((c) => c.name)).toEqual(['isadminvalue', 'rolename', 'principaltype', 'objectid', 'tenantid', 'ismfa', 'isadmin']);
   });
 });

@@ -73,12 +73,7 @@ describe('WireReader reads what pg-protocol writes', () => {
 
 describe('pg-protocol reads what the front end writes', () => {
   it('AuthenticationCleartextPassword and ErrorResponse', async () => {
-    const msgs = await decodeServerMessages(
-      Buffer.concat([authCleartextPassword(), errorResponse({ severity: 'FATAL', sqlstate: '28P01', message: 'password authentication failed for user "ü"' })]),
-    );
-    expect(msgs).toMatchObject([
-      { name: 'authenticationCleartextPassword' },
-      { name: 'error', severity: 'FATAL', code: '28P01', message: 'password authentication failed for user "ü"' },
-    ]);
+    const msgs = await decodeServerMessages(Buffer.concat([authCleartextPassword(), errorResponse({ severity: 'FATAL', sqlstate: '28P01', message: 'password authentication failed for user "ü"' })]));
+    expect(msgs).toMatchObject([{ name: 'authenticationCleartextPassword' }, { name: 'error', severity: 'FATAL', code: '28P01', message: 'password authentication failed for user "ü"' }]);
   });
 });

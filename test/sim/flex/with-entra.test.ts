@@ -30,8 +30,7 @@ afterAll(async () => {
   ca?.remove();
 });
 
-const FORMAT =
-  'The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.';
+const FORMAT = 'The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.';
 
 describe('with the Entra simulator', () => {
   it('psql: a db-admins member logs in with the group name', async () => {
@@ -88,7 +87,7 @@ describe('with the Entra simulator', () => {
     await admin.connect();
     const mi = directory.managedIdentities.find((m) => m.name === ACCOUNTS.systemIdentity);
     await admin.query("select pg_catalog.pgaadauth_create_principal_with_oid('nightly export', $1, 'service', false, false)", [mi?.objectId]);
-    await admin.query("select pg_catalog.pgaadauth_create_principal($1, false, false)", [ACCOUNTS.primary]);
+    await admin.query('select pg_catalog.pgaadauth_create_principal($1, false, false)', [ACCOUNTS.primary]);
     await admin.end();
     const login = async (user: string, password: string): Promise<string> => {
       const c = new pg.Client({ host: flex.host, port: flex.port, user, password, database: 'postgres', ssl: { ca: tls.caCertPem } });

@@ -27,7 +27,14 @@ describe('describeToken', () => {
     expect(f.expectedUsername).toBe('bob_fabrikam.example#EXT#@contoso.example');
   });
   it('managed identity: name from xms_mirid', () => {
-    const f = describeToken(jwt({ oid: 'o', appid: '7ac1b52d-0cd2-4540-8b9e-cbd682c73d8c', idtyp: 'app', xms_mirid: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-reporting' }));
+    const f = describeToken(
+      jwt({
+        oid: 'o',
+        appid: '7ac1b52d-0cd2-4540-8b9e-cbd682c73d8c',
+        idtyp: 'app',
+        xms_mirid: '/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-reporting',
+      }),
+    );
     expect(f).toMatchObject({ expectedUsername: 'id-reporting', kind: 'managed-identity' });
   });
   it('app without identity name: appid', () => {
@@ -98,7 +105,10 @@ describe('paths', () => {
 
 describe('MSAL error mapping', () => {
   it('interaction_required / invalid_grant → sign_in_required; 50076 → mfa_required; network → network_unavailable', () => {
-    expect(mapMsalError({ errorCode: 'invalid_grant', errorMessage: 'AADSTS70043: expired', errorNo: '70043' }, { account: 'a@b' })).toMatchObject({ code: 'sign_in_required', details: { aadsts: 'AADSTS70043' } });
+    expect(mapMsalError({ errorCode: 'invalid_grant', errorMessage: 'AADSTS70043: expired', errorNo: '70043' }, { account: 'a@b' })).toMatchObject({
+      code: 'sign_in_required',
+      details: { aadsts: 'AADSTS70043' },
+    });
     expect(mapMsalError({ errorCode: 'interaction_required', errorMessage: 'AADSTS50076: mfa' }).code).toBe('mfa_required');
     expect(mapMsalError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).code).toBe('network_unavailable');
     expect(mapMsalError({ errorCode: 'weird', errorMessage: 'x' }).code).toBe('sign_in_failed');
@@ -110,8 +120,26 @@ describe('cache reader', () => {
     const cache = JSON.stringify({
       Account: { k: { home_account_id: 'h', environment: 'login.microsoftonline.com', realm: 't1', username: 'Adm@Contoso.com', local_account_id: 'o' } },
       AccessToken: {
-        a: { home_account_id: 'h', environment: 'login.microsoftonline.com', credential_type: 'AccessToken', client_id: 'c', secret: 'TOKEN', realm: 't1', target: 'https://ossrdbms-aad.database.windows.net/.default', expires_on: '2000000000' },
-        b: { home_account_id: 'h', environment: 'login.microsoftonline.com', credential_type: 'AccessToken', client_id: 'c', secret: 'GRAPH', realm: 't1', target: 'https://graph.microsoft.com/.default', expires_on: '2100000000' },
+        a: {
+          home_account_id: 'h',
+          environment: 'login.microsoftonline.com',
+          credential_type: 'AccessToken',
+          client_id: 'c',
+          secret: 'TOKEN',
+          realm: 't1',
+          target: 'https://ossrdbms-aad.database.windows.net/.default',
+          expires_on: '2000000000',
+        },
+        b: {
+          home_account_id: 'h',
+          environment: 'login.microsoftonline.com',
+          credential_type: 'AccessToken',
+          client_id: 'c',
+          secret: 'GRAPH',
+          realm: 't1',
+          target: 'https://graph.microsoft.com/.default',
+          expires_on: '2100000000',
+        },
       },
     });
     const q = { clientId: 'c', environments: ['login.microsoftonline.com'], resource: 'https://ossrdbms-aad.database.windows.net', username: 'adm@contoso.com' };
@@ -143,7 +171,18 @@ describe('exit codes and CLI arguments', () => {
   }
 
   it('argument errors exit 64 with one line', async () => {
-    for (const args of [['token'], ['token', '--bogus'], ['token', '--account'], ['logout'], ['logout', '--all', '--account', 'x'], ['nope'], ['token', '--account', 'a', '--managed-identity'], ['token', '--managed-identity', '--client-id', 'not-a-guid'], ['token', '--object-id', '00000000-0000-0000-0000-000000000000'], ['token', '--account', 'a', '--min-validity', 'x']]) {
+    for (const args of [
+      ['token'],
+      ['token', '--bogus'],
+      ['token', '--account'],
+      ['logout'],
+      ['logout', '--all', '--account', 'x'],
+      ['nope'],
+      ['token', '--account', 'a', '--managed-identity'],
+      ['token', '--managed-identity', '--client-id', 'not-a-guid'],
+      ['token', '--object-id', '00000000-0000-0000-0000-000000000000'],
+      ['token', '--account', 'a', '--min-validity', 'x'],
+    ]) {
       const r = await cli(args);
       expect(r.code, args.join(' ')).toBe(EXIT.usage);
       expect(r.out).toBe('');

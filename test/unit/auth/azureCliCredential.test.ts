@@ -21,7 +21,16 @@ describe('Azure CLI credential', () => {
   });
 
   it('refuses a resource with shell metacharacters, a path, query or another scheme', () => {
-    for (const r of ['https://x.example/&calc.exe', 'https://x.example/?a=1|whoami', 'https://x.example^&calc', 'https://x.example/path', 'http://x.example', 'https://user@x.example', 'https://x.example:80a', 'https://x.example/ "&calc"']) {
+    for (const r of [
+      'https://x.example/&calc.exe',
+      'https://x.example/?a=1|whoami',
+      'https://x.example^&calc',
+      'https://x.example/path',
+      'http://x.example',
+      'https://user@x.example',
+      'https://x.example:80a',
+      'https://x.example/ "&calc"',
+    ]) {
       const e = errorOf(() => assertSafeAzArgs(r, undefined));
       expect(isPgEntraError(e) && e.code, r).toBe('cloud_file_invalid');
     }

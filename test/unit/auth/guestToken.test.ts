@@ -18,7 +18,15 @@ const base = { aud: 'https://ossrdbms-aad.database.windows.net', exp: 2_000_000_
 describe('describeToken and guests', () => {
   it('a guest token without #EXT# upn: guest, the home address as homeUpn, no expected username, a note with the #EXT# form', () => {
     const f = describeToken(
-      jwt({ ...base, tid: CONTOSO, iss: `https://sts.windows.net/${CONTOSO}/`, idp: `https://sts.windows.net/${FABRIKAM}/`, unique_name: 'bob@fabrikam.example', email: 'bob@fabrikam.example', idtyp: 'user' }),
+      jwt({
+        ...base,
+        tid: CONTOSO,
+        iss: `https://sts.windows.net/${CONTOSO}/`,
+        idp: `https://sts.windows.net/${FABRIKAM}/`,
+        unique_name: 'bob@fabrikam.example',
+        email: 'bob@fabrikam.example',
+        idtyp: 'user',
+      }),
     );
     expect(f).toMatchObject({ kind: 'user', guest: true, homeUpn: 'bob@fabrikam.example', idp: `https://sts.windows.net/${FABRIKAM}/` });
     expect(f.expectedUsername).toBeUndefined();
@@ -43,7 +51,7 @@ describe('describeToken and guests', () => {
     expect(member.notes).toBeUndefined();
   });
 
-  it('a token from another tenant than the server\'s says to sign in with --tenant', () => {
+  it("a token from another tenant than the server's says to sign in with --tenant", () => {
     const home = describeToken(jwt({ ...base, tid: FABRIKAM, upn: 'bob@fabrikam.example' }), { serverTenantId: CONTOSO });
     expect(home.notes?.join(' ')).toContain(`--tenant ${CONTOSO}`);
     expect(describeToken(jwt({ ...base, tid: CONTOSO, upn: 'alice@contoso.example' }), { serverTenantId: CONTOSO }).notes).toBeUndefined();
@@ -63,7 +71,7 @@ describe('usernameHints for guests', () => {
     expect(group.join('\n')).toContain('never their home address');
   });
 
-  it('guestRoleNameFor builds Entra\'s #EXT# name', () => {
+  it("guestRoleNameFor builds Entra's #EXT# name", () => {
     expect(guestRoleNameFor('bob@fabrikam.example', 'contoso.example')).toBe('bob_fabrikam.example#EXT#@contoso.example');
   });
 });

@@ -65,7 +65,7 @@ describe('refresh lock', () => {
     expect(await withRefreshLock(dir, async () => 'ran', { timeoutMs: 3_000, staleMs: 2_000 })).toBe('ran');
   });
 
-  it('concurrent stealers of a dead holder\'s lock never both hold it', { timeout: 60_000 }, async () => {
+  it("concurrent stealers of a dead holder's lock never both hold it", { timeout: 60_000 }, async () => {
     const dead = deadPid();
     for (let i = 0; i < 60; i++) {
       const dir = tmp();

@@ -55,13 +55,17 @@ function servers(pages: Record<string, unknown>): Route {
   };
 }
 
-const both = (...routes: Route[]): Route => (m, u, b) => routes.map((r) => r(m, u, b)).find((x) => x !== undefined);
+const both =
+  (...routes: Route[]): Route =>
+  (m, u, b) =>
+    routes.map((r) => r(m, u, b)).find((x) => x !== undefined);
 
 describe('ARM pipeline', () => {
   it('lists every page of every subscription, waits out one 429, makes a 403 subscription a note, and sends the ARM token only with the trust agent', async () => {
     let throttled = 0;
     const throttle: Route = (method, url) => {
-      if (url.pathname.endsWith('/flexibleServers') && url.pathname.includes(SUB2) && throttled++ === 0) return { status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } };
+      if (url.pathname.endsWith('/flexibleServers') && url.pathname.includes(SUB2) && throttled++ === 0)
+        return { status: 429, headers: { 'retry-after': '0' }, body: { error: { code: 'TooManyRequests', message: 'slow down' } } };
       return undefined;
     };
     const http = fakeArm(
@@ -69,7 +73,10 @@ describe('ARM pipeline', () => {
         subscriptions(),
         throttle,
         servers({
-          [SUB]: { value: [serverModel('myserver'), serverModel('otherserver')], nextLink: `${PUBLIC}/subscriptions/${SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers?api-version=2025-08-01&page=2` },
+          [SUB]: {
+            value: [serverModel('myserver'), serverModel('otherserver')],
+            nextLink: `${PUBLIC}/subscriptions/${SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers?api-version=2025-08-01&page=2`,
+          },
           [`${SUB}#2`]: { value: [serverModel('lockedserver')] },
           [SUB2]: { value: [serverModel('devserver', {}, SUB2, 'rg-dev')] },
           [SUB3]: 'forbidden',
@@ -115,7 +122,12 @@ describe('ARM pipeline', () => {
     const gov = 'https://management.usgovcloudapi.net';
     const http = fakeArm(both(subscriptions(gov), servers({})));
     const tokens = fakeTokens();
-    const arm = new ArmClient({ cloud: BUILTIN_CLOUDS.usgov, credential: armCredential(tokens, { cloud: 'usgov', credential: caller.credential }, `${gov}/.default`), scope: `${gov}/.default`, httpClient: http });
+    const arm = new ArmClient({
+      cloud: BUILTIN_CLOUDS.usgov,
+      credential: armCredential(tokens, { cloud: 'usgov', credential: caller.credential }, `${gov}/.default`),
+      scope: `${gov}/.default`,
+      httpClient: http,
+    });
     expect(arm.flex(SUB).$host).toBe(gov);
     arm.close();
     const azure = createAzureService({ tokens, dataDir: '/nonexistent', httpClient: http });
@@ -174,7 +186,18 @@ describe('firewall rule (long-running PUT)', () => {
     return (method, url) => {
       if (method === 'GET' && url.pathname === serverPath) return { status: 200, body: serverModel('lockedserver') };
       if (url.pathname === `${serverPath}/firewallRules/pgentra-203-0-113-7`) {
-        if (method === 'PUT') return putStatus === 403 ? { status: 403, body: { error: { code: 'AuthorizationFailed', message: `The client 'alice@contoso.example' with object id 'y' does not have authorization to perform action 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write' over scope '${serverPath}/firewallRules/pgentra-203-0-113-7' or the scope is invalid.` } } } : { status: putStatus, headers: { 'azure-asyncoperation': operationUrl } };
+        if (method === 'PUT')
+          return putStatus === 403
+            ? {
+                status: 403,
+                body: {
+                  error: {
+                    code: 'AuthorizationFailed',
+                    message: `The client 'alice@contoso.example' with object id 'y' does not have authorization to perform action 'Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write' over scope '${serverPath}/firewallRules/pgentra-203-0-113-7' or the scope is invalid.`,
+                  },
+                },
+              }
+            : { status: putStatus, headers: { 'azure-asyncoperation': operationUrl } };
         if (method === 'GET') return { status: 200, body: rule };
       }
       if (method === 'GET' && url.pathname === '/op/1') return { status: 200, body: { status: polled++ === 0 ? 'InProgress' : 'Succeeded' } };

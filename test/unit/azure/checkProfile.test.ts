@@ -43,7 +43,12 @@ function arm(opts: { server?: Record<string, unknown>; adminsStatus?: number } =
     if (url.pathname === `/subscriptions/${SUB}/providers/Microsoft.DBforPostgreSQL/flexibleServers`) return { status: 200, body: { value: [opts.server ?? serverModel('myserver')] } };
     if (url.pathname === serverPath('myserver')) return { status: 200, body: opts.server ?? serverModel('myserver') };
     if (url.pathname === `${serverPath('myserver')}/administrators`) {
-      return opts.adminsStatus === 403 ? { status: 403, body: { error: { code: 'AuthorizationFailed', message: "does not have authorization to perform action 'Microsoft.DBforPostgreSQL/flexibleServers/administrators/read' over scope 'x'" } } } : { status: 200, body: admins };
+      return opts.adminsStatus === 403
+        ? {
+            status: 403,
+            body: { error: { code: 'AuthorizationFailed', message: "does not have authorization to perform action 'Microsoft.DBforPostgreSQL/flexibleServers/administrators/read' over scope 'x'" } },
+          }
+        : { status: 200, body: admins };
     }
     return undefined;
   };

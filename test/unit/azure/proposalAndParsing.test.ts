@@ -50,7 +50,7 @@ describe('username proposal', () => {
   });
 
   it('admins unknown (403): the account alone, saying so; a guest is proposed by its #EXT# name', () => {
-    expect(proposeUsernames(null, { roleName: 'a@b.example' })).toEqual([{ username: 'a@b.example', reason: 'account', label: expect.stringContaining("admins are unknown") }]);
+    expect(proposeUsernames(null, { roleName: 'a@b.example' })).toEqual([{ username: 'a@b.example', reason: 'account', label: expect.stringContaining('admins are unknown') }]);
     const guest = claimsFromToken(jwt({ idtyp: 'user', upn: 'bob_fabrikam.example#EXT#@contoso.example', oid: ME }));
     expect(guest.roleName).toBe('bob_fabrikam.example#EXT#@contoso.example');
   });
@@ -81,7 +81,11 @@ describe('firewall addresses', () => {
   });
 
   it('reads the permission and scope of an AuthorizationFailed text', () => {
-    expect(parseAuthorizationFailed("The client 'a' with object id 'b' does not have authorization to perform action 'Microsoft.DBforPostgreSQL/flexibleServers/read' over scope '/subscriptions/x' or the scope is invalid.")).toEqual({
+    expect(
+      parseAuthorizationFailed(
+        "The client 'a' with object id 'b' does not have authorization to perform action 'Microsoft.DBforPostgreSQL/flexibleServers/read' over scope '/subscriptions/x' or the scope is invalid.",
+      ),
+    ).toEqual({
       permission: 'Microsoft.DBforPostgreSQL/flexibleServers/read',
       scope: '/subscriptions/x',
     });
@@ -94,7 +98,16 @@ describe('server mapping', () => {
 
   it('maps a full model (as the SDK deserializes it) and takes name and place from the resource id', () => {
     const s = toAzureServer(flat(serverModel('myserver', { network: { publicNetworkAccess: 'Disabled', delegatedSubnetResourceId: '/subscriptions/x/…/subnets/s' } })));
-    expect(AzureServerSchema.parse(s)).toMatchObject({ name: 'myserver', subscriptionId: SUB, resourceGroup: 'rg-data', fqdn: 'myserver.postgres.database.azure.com', entraAuth: 'enabled', publicNetworkAccess: 'disabled', privateNetwork: true, sku: 'Standard_D2ds_v5' });
+    expect(AzureServerSchema.parse(s)).toMatchObject({
+      name: 'myserver',
+      subscriptionId: SUB,
+      resourceGroup: 'rg-data',
+      fqdn: 'myserver.postgres.database.azure.com',
+      entraAuth: 'enabled',
+      publicNetworkAccess: 'disabled',
+      privateNetwork: true,
+      sku: 'Standard_D2ds_v5',
+    });
   });
 
   it('odd inputs: missing or foreign ids are skipped; wrong types and unknown enums read as unknown/null', () => {
@@ -113,12 +126,29 @@ describe('server mapping', () => {
       network: 'public',
       sku: [],
     });
-    expect(s).toMatchObject({ name: 'Odd', resourceGroup: 'RG', location: '', fqdn: null, state: null, version: null, entraAuth: 'unknown', passwordAuth: 'disabled', publicNetworkAccess: 'unknown', privateNetwork: false, sku: null });
+    expect(s).toMatchObject({
+      name: 'Odd',
+      resourceGroup: 'RG',
+      location: '',
+      fqdn: null,
+      state: null,
+      version: null,
+      entraAuth: 'unknown',
+      passwordAuth: 'disabled',
+      publicNetworkAccess: 'unknown',
+      privateNetwork: false,
+      sku: null,
+    });
     expect(toAzureServer({ id: `/subscriptions/${SUB}/resourceGroups/r/providers/Microsoft.DBforPostgreSQL/flexibleServers/bare` })).toMatchObject({ entraAuth: 'unknown', fqdn: null });
   });
 
   it('admins need a name and an object id', () => {
-    expect(toEntraAdmin({ principalType: 'Group', principalName: 'db-admins', objectId: GROUP, tenantId: 't' })).toEqual({ principalType: 'Group', principalName: 'db-admins', objectId: GROUP, tenantId: 't' });
+    expect(toEntraAdmin({ principalType: 'Group', principalName: 'db-admins', objectId: GROUP, tenantId: 't' })).toEqual({
+      principalType: 'Group',
+      principalName: 'db-admins',
+      objectId: GROUP,
+      tenantId: 't',
+    });
     expect(toEntraAdmin({ principalName: 'x' })).toBeUndefined();
     expect(toEntraAdmin({ principalName: 'x', objectId: 'o' })?.principalType).toBe('Unknown');
     expect(toEntraAdmin(7)).toBeUndefined();

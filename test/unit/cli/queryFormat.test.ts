@@ -35,11 +35,20 @@ describe('table output', () => {
   });
 
   it('multi-line cells continue with "+", NULL is empty, control characters are escaped', () => {
-    const out = render(new TableWriter(), [text('name'), int('n')], [[['a\nbb', null], ['\u001b[31mred\t', '10']]]);
+    const out = render(
+      new TableWriter(),
+      [text('name'), int('n')],
+      [
+        [
+          ['a\nbb', null],
+          ['\u001b[31mred\t', '10'],
+        ],
+      ],
+    );
     expect(out).toBe('     name      | n\n---------------+----\n a            +|\n bb            |\n \\x1b[31mred\\t | 10\n(2 rows)\n\n');
   });
 
-  it('later pages keep the first page\'s widths (streamed)', () => {
+  it("later pages keep the first page's widths (streamed)", () => {
     const out = render(new TableWriter(), [text('t'), text('u')], [[['a', 'b']], [['longer', 'c']]]);
     expect(out).toBe(' t | u\n---+---\n a | b\n longer | c\n(2 rows)\n\n');
   });
@@ -92,7 +101,10 @@ describe('JSON Lines output', () => {
         { name: 'a', type: 'integer', typeOid: 23 },
         { name: 'b', type: 'text', typeOid: 25 },
       ],
-      rows: [['1', null], ['2', 'x"y']],
+      rows: [
+        ['1', null],
+        ['2', 'x"y'],
+      ],
       rowCount: 2,
       command: 'SELECT',
     });

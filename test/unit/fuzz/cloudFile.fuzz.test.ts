@@ -60,25 +60,30 @@ describe('fuzz: custom cloud files', () => {
       const file = path.join(dir, 'cloud.json');
       writeFileSync(path.join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\n', { mode: 0o600 });
       const codes = new Map<string, number>();
-      await runFuzz('cloud-file-load', [hostileJson(VALID_CLOUD)], (h) => {
-        writeFileSync(file, h.kind === 'text' ? String(h.doc) : (JSON.stringify(h.doc) ?? ''), { mode: 0o600 });
-        try {
-          const cloud = loadCloudFile(file);
-          codes.set('ok', (codes.get('ok') ?? 0) + 1);
-          expect(cloud.id).toBe(`custom:${file}`);
-          expect(cloud.authorityHost.startsWith('https://')).toBe(true);
-          expect(cloud.source?.file).toBe(file);
-        } catch (e) {
-          if (!isPgEntraError(e)) throw e;
-          codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
-          if (e.code === 'cloud_file_unsafe') {
-            // Only a CA path on a network share can make a file in our own 0700 folder unsafe.
-            expect(e.message).toMatch(/CA file named by the cloud file/);
-            return;
+      await runFuzz(
+        'cloud-file-load',
+        [hostileJson(VALID_CLOUD)],
+        (h) => {
+          writeFileSync(file, h.kind === 'text' ? String(h.doc) : (JSON.stringify(h.doc) ?? ''), { mode: 0o600 });
+          try {
+            const cloud = loadCloudFile(file);
+            codes.set('ok', (codes.get('ok') ?? 0) + 1);
+            expect(cloud.id).toBe(`custom:${file}`);
+            expect(cloud.authorityHost.startsWith('https://')).toBe(true);
+            expect(cloud.source?.file).toBe(file);
+          } catch (e) {
+            if (!isPgEntraError(e)) throw e;
+            codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
+            if (e.code === 'cloud_file_unsafe') {
+              // Only a CA path on a network share can make a file in our own 0700 folder unsafe.
+              expect(e.message).toMatch(/CA file named by the cloud file/);
+              return;
+            }
+            expect(e.code).toBe('cloud_file_invalid');
           }
-          expect(e.code).toBe('cloud_file_invalid');
-        }
-      }, fuzzRuns(LOAD_RUNS));
+        },
+        fuzzRuns(LOAD_RUNS),
+      );
       console.log(`fuzz: cloud-file-load outcomes: ${JSON.stringify(Object.fromEntries(codes))}`);
     },
     FUZZ_TIMEOUT_MS,

@@ -130,7 +130,7 @@ export function applyEdits(valid: Json, edits: readonly JsonEdit[]): Json {
         doc = setAt(doc, p, [node]);
         break;
       case 'swapType':
-        doc = setAt(doc, p, typeof node === 'string' ? Number(node) || node.length : typeof node === 'number' ? String(node) : node === null ? {} : JSON.stringify(node) ?? null);
+        doc = setAt(doc, p, typeof node === 'string' ? Number(node) || node.length : typeof node === 'number' ? String(node) : node === null ? {} : (JSON.stringify(node) ?? null));
         break;
     }
   }

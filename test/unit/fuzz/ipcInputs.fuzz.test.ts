@@ -102,9 +102,7 @@ describe('fuzz: IPC inputs', () => {
         fuzzRuns(13_200),
       );
       for (const name of CALL_NAMES) expect(perCall.get(name) ?? 0, name).toBeGreaterThan(0);
-      console.log(
-        `fuzz: ipc-inputs outcomes: ${JSON.stringify(outcome)}; ${CALL_NAMES.length} calls, ${Math.min(...perCall.values())}–${Math.max(...perCall.values())} cases each`,
-      );
+      console.log(`fuzz: ipc-inputs outcomes: ${JSON.stringify(outcome)}; ${CALL_NAMES.length} calls, ${Math.min(...perCall.values())}–${Math.max(...perCall.values())} cases each`);
     },
     FUZZ_TIMEOUT_MS,
   );

@@ -102,8 +102,13 @@ describe('fuzz: profile files', () => {
           } catch (e) {
             if (!isPgEntraError(e) || e.code !== 'store_corrupt') throw e;
             // Never overwritten or deleted: the bytes are kept (in place, or moved aside).
-            const kept = readdirSync(dir).filter((f) => f.startsWith('profiles') && f.endsWith('.json')).map((f) => readFileSync(path.join(dir, f)));
-            expect(kept.some((k) => k.equals(bytes)), 'the refused file was not kept byte for byte').toBe(true);
+            const kept = readdirSync(dir)
+              .filter((f) => f.startsWith('profiles') && f.endsWith('.json'))
+              .map((f) => readFileSync(path.join(dir, f)));
+            expect(
+              kept.some((k) => k.equals(bytes)),
+              'the refused file was not kept byte for byte',
+            ).toBe(true);
           }
         },
         fuzzRuns(STORE_RUNS),

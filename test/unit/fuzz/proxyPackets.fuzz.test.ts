@@ -58,14 +58,36 @@ const startupPacket = fc.oneof(
 );
 const passwordPacket = fc.oneof(
   protoString.map((p) => typed('p', cstr(p))),
-  fc.tuple(fc.constantFrom(SCRAM_MECHANISM, 'SCRAM-SHA-256-PLUS', ''), fc.constantFrom('n,,n=,r=abcdefghijkl', 'y,,n=,r=x', 'p=tls-server-end-point,,n=,r=x', 'n,a=x,n=,r=x', 'n,,m=x', ''), fc.integer({ min: -2, max: 40 })).map(([mech, data, lenDelta]) =>
-    typed('p', Buffer.concat([cstr(mech), int32(data.length === 0 && lenDelta < 0 ? -1 : Buffer.byteLength(data) + (lenDelta % 3 === 0 ? 0 : lenDelta)), Buffer.from(data)])),
-  ),
+  fc
+    .tuple(
+      fc.constantFrom(SCRAM_MECHANISM, 'SCRAM-SHA-256-PLUS', ''),
+      fc.constantFrom('n,,n=,r=abcdefghijkl', 'y,,n=,r=x', 'p=tls-server-end-point,,n=,r=x', 'n,a=x,n=,r=x', 'n,,m=x', ''),
+      fc.integer({ min: -2, max: 40 }),
+    )
+    .map(([mech, data, lenDelta]) =>
+      typed('p', Buffer.concat([cstr(mech), int32(data.length === 0 && lenDelta < 0 ? -1 : Buffer.byteLength(data) + (lenDelta % 3 === 0 ? 0 : lenDelta)), Buffer.from(data)])),
+    ),
   fc.constantFrom('c=biws,r=abcdefghijkl,p=AAAA', 'c=biws,r=x', 'r=x,c=biws,p=' + 'A'.repeat(44), '').map((s) => typed('p', Buffer.from(s))),
   fc.tuple(fc.constantFrom('Q', 'X', 'p', '\0', 'E'), fc.uint8Array({ maxLength: 40 })).map(([t, b]) => typed(t, Buffer.from(b))),
 );
 
-const INTERESTING_LENGTHS = [-1, 0, 3, 4, 5, 7, 8, 9, MAX_STARTUP_PACKET_LENGTH - 1, MAX_STARTUP_PACKET_LENGTH, MAX_STARTUP_PACKET_LENGTH + 1, MAX_AUTH_MESSAGE_LENGTH, MAX_AUTH_MESSAGE_LENGTH + 1, 0x7fffffff, -0x80000000];
+const INTERESTING_LENGTHS = [
+  -1,
+  0,
+  3,
+  4,
+  5,
+  7,
+  8,
+  9,
+  MAX_STARTUP_PACKET_LENGTH - 1,
+  MAX_STARTUP_PACKET_LENGTH,
+  MAX_STARTUP_PACKET_LENGTH + 1,
+  MAX_AUTH_MESSAGE_LENGTH,
+  MAX_AUTH_MESSAGE_LENGTH + 1,
+  0x7fffffff,
+  -0x80000000,
+];
 
 const mutation = fc.record({
   at: fc.nat(),
@@ -107,9 +129,23 @@ function mutate(stream: Buffer, ms: readonly Mutation[]): Buffer {
 
 /** A client's byte stream: structure-aware (valid packets, then mutated) or plain random bytes. */
 const clientStream = fc.oneof(
-  { weight: 5, arbitrary: fc.tuple(fc.array(startupPacket, { minLength: 1, maxLength: 3 }), fc.array(passwordPacket, { maxLength: 3 }), fc.array(mutation, { maxLength: 3 })).map(([s, p, ms]) => mutate(Buffer.concat([...s, ...p]), ms)) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(fc.array(startupPacket, { minLength: 1, maxLength: 3 }), fc.array(passwordPacket, { maxLength: 3 }), fc.array(mutation, { maxLength: 3 }))
+      .map(([s, p, ms]) => mutate(Buffer.concat([...s, ...p]), ms)),
+  },
   // Well-formed conversations (a startup packet, then password/SASL messages), cut at random points only.
-  { weight: 3, arbitrary: fc.tuple(fc.array(fc.constantFrom(untyped(int32(SSL_REQUEST_CODE)), untyped(int32(GSSENC_REQUEST_CODE))), { maxLength: 2 }), fc.constant(untyped(Buffer.concat([int32(PROTOCOL_3_0), cstr('user'), cstr('alice'), Buffer.from([0])]))), fc.array(passwordPacket, { minLength: 1, maxLength: 3 })).map(([neg, st, p]) => Buffer.concat([...neg, st, ...p])) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(
+        fc.array(fc.constantFrom(untyped(int32(SSL_REQUEST_CODE)), untyped(int32(GSSENC_REQUEST_CODE))), { maxLength: 2 }),
+        fc.constant(untyped(Buffer.concat([int32(PROTOCOL_3_0), cstr('user'), cstr('alice'), Buffer.from([0])]))),
+        fc.array(passwordPacket, { minLength: 1, maxLength: 3 }),
+      )
+      .map(([neg, st, p]) => Buffer.concat([...neg, st, ...p])),
+  },
   { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)) },
   // A declared length then much data: the reader must refuse on the length, not buffer it.
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...INTERESTING_LENGTHS), fc.integer({ min: 0, max: 70_000 })).map(([len, n]) => Buffer.concat([int32(len), Buffer.alloc(n, 0x41)])) },

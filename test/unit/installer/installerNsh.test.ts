@@ -97,7 +97,10 @@ describe('build/installer.nsh', () => {
 
   it('keeps every register it uses', () => {
     for (const name of ['customInstall', 'customUnInstall']) {
-      const body = macro(name).trim().split('\n').map((l) => l.trim());
+      const body = macro(name)
+        .trim()
+        .split('\n')
+        .map((l) => l.trim());
       expect(body[0]).toBe('!insertmacro _pgentraSaveRegisters');
       expect(body.at(-1)).toBe('!insertmacro _pgentraRestoreRegisters');
     }

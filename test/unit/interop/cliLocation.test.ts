@@ -21,8 +21,14 @@ function notFound(run: () => unknown): string {
 
 describe('cliLocation: source checkout and override', () => {
   it('plain Node: the running node binary and the checkout bin.mjs', () => {
-    expect(locateCli({ os: 'linux', execPath: '/usr/bin/node', packaged: false, sourceRoot: '/src/pgentra' })).toEqual({ kind: 'source', argv: ['/usr/bin/node', '/src/pgentra/electron/cli/bin.mjs'] });
-    expect(locateCli({ os: 'windows', execPath: 'C:\\node\\node.exe', packaged: false, sourceRoot: 'D:\\src\\pgentra' }).argv).toEqual(['C:\\node\\node.exe', 'D:\\src\\pgentra\\electron\\cli\\bin.mjs']);
+    expect(locateCli({ os: 'linux', execPath: '/usr/bin/node', packaged: false, sourceRoot: '/src/pgentra' })).toEqual({
+      kind: 'source',
+      argv: ['/usr/bin/node', '/src/pgentra/electron/cli/bin.mjs'],
+    });
+    expect(locateCli({ os: 'windows', execPath: 'C:\\node\\node.exe', packaged: false, sourceRoot: 'D:\\src\\pgentra' }).argv).toEqual([
+      'C:\\node\\node.exe',
+      'D:\\src\\pgentra\\electron\\cli\\bin.mjs',
+    ]);
     expect(locateCli({ os: 'macos', execPath: '/opt/homebrew/bin/node', packaged: false, electron: false, sourceRoot: '/Users/a/src/pg entra' }).argv).toEqual([
       '/opt/homebrew/bin/node',
       '/Users/a/src/pg entra/electron/cli/bin.mjs',
@@ -31,7 +37,15 @@ describe('cliLocation: source checkout and override', () => {
 
   it('development Electron (resourcesPath set, not packaged): the Electron binary runs the checkout in CLI mode', () => {
     const electron = '/src/pgentra/node_modules/electron/dist/electron';
-    const facts = { os: 'linux' as const, execPath: electron, packaged: false, electron: true, resourcesPath: '/src/pgentra/node_modules/electron/dist/resources', sourceRoot: '/src/pgentra', exists: () => true };
+    const facts = {
+      os: 'linux' as const,
+      execPath: electron,
+      packaged: false,
+      electron: true,
+      resourcesPath: '/src/pgentra/node_modules/electron/dist/resources',
+      sourceRoot: '/src/pgentra',
+      exists: () => true,
+    };
     expect(locateCli(facts)).toEqual({ kind: 'source', argv: [electron, '/src/pgentra', '--pgentra-cli'] });
     expect(locateCli({ os: 'windows', execPath: 'D:\\src\\pgentra\\node_modules\\electron\\dist\\electron.exe', packaged: false, electron: true, sourceRoot: 'D:\\src\\pgentra' }).argv).toEqual([
       'D:\\src\\pgentra\\node_modules\\electron\\dist\\electron.exe',
@@ -42,7 +56,10 @@ describe('cliLocation: source checkout and override', () => {
 
   it('an explicit launcher wins everywhere, without an existence check (it may be for another machine), and must be absolute', () => {
     expect(locateCli({ os: 'linux', execPath: '/usr/bin/node', packaged: false, override: '/usr/local/bin/pgentra', sourceRoot: '/src' }).argv).toEqual(['/usr/local/bin/pgentra']);
-    expect(locateCli({ os: 'linux', execPath: '/opt/pgEntra/pgentra-app', packaged: true, resourcesPath: '/opt/pgEntra/resources', override: '/usr/local/bin/pgentra' })).toEqual({ kind: 'override', argv: ['/usr/local/bin/pgentra'] });
+    expect(locateCli({ os: 'linux', execPath: '/opt/pgEntra/pgentra-app', packaged: true, resourcesPath: '/opt/pgEntra/resources', override: '/usr/local/bin/pgentra' })).toEqual({
+      kind: 'override',
+      argv: ['/usr/local/bin/pgentra'],
+    });
     expect(() => locateCli({ os: 'linux', execPath: '/usr/bin/node', packaged: false, override: 'pgentra' })).toThrow(/absolute/);
     expect(() => locateCli({ os: 'linux', execPath: 'node', packaged: false, sourceRoot: '/src' })).toThrow(/absolute/);
     expect(() => locateCli({ os: 'linux', execPath: '/usr/bin/node', packaged: false })).toThrow(/Cannot tell where/);
@@ -89,16 +106,30 @@ describe('cliLocation: installed app (resources/bin launcher)', () => {
   });
 
   it('Windows: resources\\bin\\pgentra.cmd (install folder on PATH would find pgEntra.exe first)', () => {
-    const facts = { os: 'windows' as const, execPath: 'C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\pgEntra.exe', packaged: true, electron: true, resourcesPath: 'C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\resources' };
+    const facts = {
+      os: 'windows' as const,
+      execPath: 'C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\pgEntra.exe',
+      packaged: true,
+      electron: true,
+      resourcesPath: 'C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\resources',
+    };
     expect(locateCli({ ...facts, exists: only('C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\resources\\bin\\pgentra.cmd') }).argv).toEqual([
       'C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\resources\\bin\\pgentra.cmd',
     ]);
     expect(notFound(() => locateCli({ ...facts, exists: only('C:\\Users\\a\\AppData\\Local\\Programs\\pgEntra\\pgentra.cmd') }))).toBe(MISSING);
-    expect(notFound(() => locateCli({ os: 'windows', execPath: 'C:\\pgEntra\\RESOURCES\\BIN\\PGENTRA.CMD', packaged: true, resourcesPath: 'C:\\pgEntra\\resources', exists: () => true }))).toBe(MISSING);
+    expect(notFound(() => locateCli({ os: 'windows', execPath: 'C:\\pgEntra\\RESOURCES\\BIN\\PGENTRA.CMD', packaged: true, resourcesPath: 'C:\\pgEntra\\resources', exists: () => true }))).toBe(
+      MISSING,
+    );
   });
 
   it('packaged is the truth, not resourcesPath: a checkout never gets the installed launcher and vice versa', () => {
-    const dev = { os: 'macos' as const, execPath: '/src/node_modules/electron/dist/Electron.app/Contents/MacOS/Electron', electron: true, resourcesPath: '/src/node_modules/electron/dist/Electron.app/Contents/Resources', exists: () => true };
+    const dev = {
+      os: 'macos' as const,
+      execPath: '/src/node_modules/electron/dist/Electron.app/Contents/MacOS/Electron',
+      electron: true,
+      resourcesPath: '/src/node_modules/electron/dist/Electron.app/Contents/Resources',
+      exists: () => true,
+    };
     expect(locateCli({ ...dev, packaged: false, sourceRoot: '/src' }).kind).toBe('source');
     expect(locateCli({ ...dev, packaged: true, sourceRoot: '/src' }).kind).toBe('installed');
   });

@@ -105,7 +105,10 @@ export function pythonShellArgs(cmd: string): string {
 /** cmd's parse of the line it runs (after the /c rule). */
 export function parseCmdLine(line: string, env: Record<string, string> = {}): CmdParse {
   const p = caretPhase(expandPercent(line, env));
-  const program = p.text.slice(0, p.programEnd).replace(/^[ \t]+/, '').replace(/"/g, '');
+  const program = p.text
+    .slice(0, p.programEnd)
+    .replace(/^[ \t]+/, '')
+    .replace(/"/g, '');
   return { program, rest: p.text.slice(p.programEnd).replace(/^[ \t]+/, ''), operators: p.operators };
 }
 
@@ -121,7 +124,7 @@ export function msvcrtSplit(s: string): string[] {
   let cur = '';
   let inArg = false;
   let quoted = false;
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const ch = s[i] as string;
     if (!quoted && (ch === ' ' || ch === '\t')) {
       if (inArg) args.push(cur);
@@ -169,11 +172,7 @@ export function msvcrtSplit(s: string): string[] {
  * End to end, as pgAdmin runs its password command — subprocess.run(cmd, shell=True), i.e.
  * `cmd.exe /c "<cmd>"` — the argv a program (or a batch file's `%*`) ends up with.
  */
-export function windowsArgv(
-  line: string,
-  env: Record<string, string> = {},
-  opts: { isExecutable?: (name: string) => boolean } = {},
-): { program: string; args: string[]; operators: string[] } {
+export function windowsArgv(line: string, env: Record<string, string> = {}, opts: { isExecutable?: (name: string) => boolean } = {}): { program: string; args: string[]; operators: string[] } {
   const first = parseCmdLine(cmdSlashC(pythonShellArgs(line), opts), env);
   let rest = first.rest;
   const operators = [...first.operators];

@@ -6,12 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  PASSWORD_EXEC_SAFETY_MARGIN_SECONDS,
-  PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS,
-  TOKEN_COMMAND_MIN_VALIDITY_SECONDS,
-  reuseOutlivesToken,
-} from '../../../electron/interop/passwordExecTiming.js';
+import { PASSWORD_EXEC_SAFETY_MARGIN_SECONDS, PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS, TOKEN_COMMAND_MIN_VALIDITY_SECONDS, reuseOutlivesToken } from '../../../electron/interop/passwordExecTiming.js';
 import { buildPgAdminExport } from '../../../electron/interop/pgadminExport.js';
 import { exportPgAdminJson } from '../../../electron/interop/pgadminService.js';
 import { DEFAULT_MIN_VALIDITY_SECONDS } from '../../../electron/auth/tokenBroker.js';

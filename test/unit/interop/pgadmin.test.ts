@@ -68,7 +68,9 @@ describe('pgAdmin export', () => {
   it('never contains a token, for any profile data', () => {
     fc.assert(
       fc.property(fc.constantFrom(...sample()), fc.constantFrom<'linux' | 'macos' | 'windows'>('linux', 'macos', 'windows'), fc.nat({ max: 3600 }), (p, osName, exp) => {
-        const text = serializePgAdminExport(buildPgAdminExport([p], { os: osName, launcher: osName === 'windows' ? ['C:\\Program Files\\pgEntra\\pgentra.cmd'] : launcher, passwordExecExpiration: exp, sslRootCertFor: roots }));
+        const text = serializePgAdminExport(
+          buildPgAdminExport([p], { os: osName, launcher: osName === 'windows' ? ['C:\\Program Files\\pgEntra\\pgentra.cmd'] : launcher, passwordExecExpiration: exp, sslRootCertFor: roots }),
+        );
         expect(text).not.toMatch(JWT);
         expect(text).not.toMatch(/"(Password|SavePassword|PassFile)"/);
       }),
@@ -92,7 +94,18 @@ describe('pgAdmin export', () => {
       if (!r.ok) throw new Error(JSON.stringify(r.errors));
       return r.profile;
     });
-    const key = (p: Profile) => ({ name: p.name, folder: p.folder, host: p.host, port: p.port, database: p.database, username: p.username, sslmode: p.sslmode, connectTimeoutSeconds: p.connectTimeoutSeconds, notes: p.notes, color: p.color });
+    const key = (p: Profile) => ({
+      name: p.name,
+      folder: p.folder,
+      host: p.host,
+      port: p.port,
+      database: p.database,
+      username: p.username,
+      sslmode: p.sslmode,
+      connectTimeoutSeconds: p.connectTimeoutSeconds,
+      notes: p.notes,
+      color: p.color,
+    });
     expect(back.map(key)).toEqual(originals.map(key));
     // Our own password command is regenerated, not reported as foreign.
     expect(plan.profiles.flatMap((p) => p.notes).filter((n) => /PasswordExec/.test(n))).toEqual([]);
@@ -102,9 +115,48 @@ describe('pgAdmin export', () => {
 // A pgAdmin 8 export as people have them: groups, SSL params, a tunnel, a shared server, Kerberos, a service.
 const REAL = {
   Servers: {
-    '1': { Name: 'prod-eu', Group: 'Azure', Host: 'prod-eu.postgres.database.azure.com', Port: 5432, MaintenanceDB: 'postgres', Username: 'adm-alice@contoso.com', ConnectionParameters: { sslmode: 'require', connect_timeout: 10, sslrootcert: '/home/alice/DigiCertGlobalRootG2.crt.pem' }, Comment: 'EU primary', BGColor: '#FF8800', KerberosAuthentication: false, Shared: false, UseSSHTunnel: 0 },
-    '2': { Name: 'behind bastion', Group: 'Azure', Host: 'private.postgres.database.azure.com', Port: 5432, MaintenanceDB: 'postgres', Username: 'db-admins', ConnectionParameters: { sslmode: 'prefer', connect_timeout: '10' }, UseSSHTunnel: 1, TunnelHost: 'bastion.contoso.com', TunnelPort: '22', TunnelUsername: 'alice', TunnelAuthentication: 1, TunnelIdentityFile: '/home/alice/.ssh/id_ed25519' },
-    '3': { Name: 'team shared', Group: 'Servers', Host: 'team.postgres.database.azure.com', Port: 5432, MaintenanceDB: 'postgres', Username: 'db-readers', Shared: true, SharedUsername: 'bob', DBRestriction: 'app', PasswordExecCommand: 'az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv', PasswordExecExpiration: 3000 },
+    '1': {
+      Name: 'prod-eu',
+      Group: 'Azure',
+      Host: 'prod-eu.postgres.database.azure.com',
+      Port: 5432,
+      MaintenanceDB: 'postgres',
+      Username: 'adm-alice@contoso.com',
+      ConnectionParameters: { sslmode: 'require', connect_timeout: 10, sslrootcert: '/home/alice/DigiCertGlobalRootG2.crt.pem' },
+      Comment: 'EU primary',
+      BGColor: '#FF8800',
+      KerberosAuthentication: false,
+      Shared: false,
+      UseSSHTunnel: 0,
+    },
+    '2': {
+      Name: 'behind bastion',
+      Group: 'Azure',
+      Host: 'private.postgres.database.azure.com',
+      Port: 5432,
+      MaintenanceDB: 'postgres',
+      Username: 'db-admins',
+      ConnectionParameters: { sslmode: 'prefer', connect_timeout: '10' },
+      UseSSHTunnel: 1,
+      TunnelHost: 'bastion.contoso.com',
+      TunnelPort: '22',
+      TunnelUsername: 'alice',
+      TunnelAuthentication: 1,
+      TunnelIdentityFile: '/home/alice/.ssh/id_ed25519',
+    },
+    '3': {
+      Name: 'team shared',
+      Group: 'Servers',
+      Host: 'team.postgres.database.azure.com',
+      Port: 5432,
+      MaintenanceDB: 'postgres',
+      Username: 'db-readers',
+      Shared: true,
+      SharedUsername: 'bob',
+      DBRestriction: 'app',
+      PasswordExecCommand: 'az account get-access-token --resource-type oss-rdbms --query accessToken -o tsv',
+      PasswordExecExpiration: 3000,
+    },
     '4': { Name: 'kerberos', Group: 'Servers', Host: 'krb.postgres.database.azure.com', Port: 5432, MaintenanceDB: 'postgres', Username: 'alice', KerberosAuthentication: true, SSLMode: 'disable' },
     '5': { Name: 'via service', Group: 'Servers', Service: 'prod', MaintenanceDB: 'postgres' },
     '6': { Name: 'on-prem', Group: 'Lab', Host: 'pg.lab.contoso.local', Port: 5433, MaintenanceDB: 'lab', Username: 'alice' },
@@ -115,7 +167,18 @@ describe('pgAdmin import mapping', () => {
   it('maps and reports per server', () => {
     const plan = planPgAdminImport(JSON.stringify(REAL), { cloud: 'public', allowNonAzureHost: false, allowWeakerTls: false });
     const by = Object.fromEntries(plan.profiles.map((p) => [p.server, p]));
-    expect(by['1']?.input).toMatchObject({ name: 'prod-eu', folder: 'Azure', host: 'prod-eu.postgres.database.azure.com', port: 5432, username: 'adm-alice@contoso.com', sslmode: 'verify-full', connectTimeoutSeconds: 10, notes: 'EU primary', color: '#ff8800', credential: { kind: 'interactive' } });
+    expect(by['1']?.input).toMatchObject({
+      name: 'prod-eu',
+      folder: 'Azure',
+      host: 'prod-eu.postgres.database.azure.com',
+      port: 5432,
+      username: 'adm-alice@contoso.com',
+      sslmode: 'verify-full',
+      connectTimeoutSeconds: 10,
+      notes: 'EU primary',
+      color: '#ff8800',
+      credential: { kind: 'interactive' },
+    });
     expect(by['1']?.notes.join('\n')).toMatch(/sslmode require changed to verify-full/);
     expect(by['1']?.notes.join('\n')).toMatch(/sslrootcert .*DigiCertGlobalRootG2.* not kept/);
     expect(by['1']?.notes.join('\n')).not.toMatch(/Kerberos|shared|SSH/i); // false/0 defaults are not noise
@@ -196,15 +259,35 @@ describe('pgAdmin import: fuzzed input never crashes and never touches stored pr
     const file = path.join(dir, 'profiles.json');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const serverArb = fc.dictionary(
-      fc.constantFrom('Name', 'Group', 'Host', 'Port', 'MaintenanceDB', 'Username', 'Service', 'ConnectionParameters', 'SSLMode', 'Comment', 'BGColor', 'PasswordExecCommand', 'UseSSHTunnel', 'Shared', 'x'),
+      fc.constantFrom(
+        'Name',
+        'Group',
+        'Host',
+        'Port',
+        'MaintenanceDB',
+        'Username',
+        'Service',
+        'ConnectionParameters',
+        'SSLMode',
+        'Comment',
+        'BGColor',
+        'PasswordExecCommand',
+        'UseSSHTunnel',
+        'Shared',
+        'x',
+      ),
       fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.object())), fc.array(fc.anything())),
     );
-    const fileArb = fc.oneof(fc.anything(), fc.record({ Servers: fc.dictionary(fc.string(), fc.oneof(serverArb, fc.anything())) }), fc.string().map((s) => `{"Servers":${s}`));
+    const fileArb = fc.oneof(
+      fc.anything(),
+      fc.record({ Servers: fc.dictionary(fc.string(), fc.oneof(serverArb, fc.anything())) }),
+      fc.string().map((s) => `{"Servers":${s}`),
+    );
     await fc.assert(
       fc.asyncProperty(fileArb, async (input) => {
         let plan;
         try {
-          plan = planPgAdminImport(typeof input === 'string' ? input : JSON.stringify(input) ?? 'undefined', { cloud: 'public', allowNonAzureHost: false, allowWeakerTls: false });
+          plan = planPgAdminImport(typeof input === 'string' ? input : (JSON.stringify(input) ?? 'undefined'), { cloud: 'public', allowNonAzureHost: false, allowWeakerTls: false });
         } catch (e) {
           expect(isPgEntraError(e), String(e)).toBe(true);
           return;
@@ -234,4 +317,3 @@ describe('pg_service.conf', () => {
     expect(text).not.toMatch(/^password/m);
   });
 });
-

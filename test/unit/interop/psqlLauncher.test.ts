@@ -12,7 +12,7 @@ describe('sslrootcert=system', () => {
     expect(supportsSystemRootCert(v15, 'linux')).toBe(false);
     expect(supportsSystemRootCert(undefined, 'linux')).toBe(false);
   });
-  it('never on Windows, where OpenSSL\'s default store is usually empty: the PEM bundle is used', () => {
+  it("never on Windows, where OpenSSL's default store is usually empty: the PEM bundle is used", () => {
     expect(supportsSystemRootCert(v16, 'win32')).toBe(false);
     expect(supportsSystemRootCert(parsePsqlVersion('psql (PostgreSQL) 17.2'), 'win32')).toBe(false);
   });

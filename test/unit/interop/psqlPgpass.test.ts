@@ -73,7 +73,11 @@ describe('runPsql', () => {
 
   it('gives psql PGPASSFILE, not PGPASSWORD (also not an inherited one), and removes the file when psql exits', async () => {
     const out: string[] = [];
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/runPsql.ts'), fakePsql, tmp], { cwd: repoRoot, env: { ...process.env, FAKE_PSQL_QUICK: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/runPsql.ts'), fakePsql, tmp], {
+      cwd: repoRoot,
+      env: { ...process.env, FAKE_PSQL_QUICK: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout.on('data', (d: Buffer) => out.push(d.toString()));
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(3);

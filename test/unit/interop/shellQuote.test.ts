@@ -20,7 +20,34 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const AWKWARD = ['', ' ', 'plain', 'two words', "it's", '"dq"', '$HOME', '`id`', '$(id)', 'a&b', 'a;b', 'a|b', '>x', '*', '?', '~', '%PATH%', '^', '!', '\\', 'back\\slash\\', 'new\nline', 'tab\tx', 'ünïcødé', '--cloud', '-c'];
+const AWKWARD = [
+  '',
+  ' ',
+  'plain',
+  'two words',
+  "it's",
+  '"dq"',
+  '$HOME',
+  '`id`',
+  '$(id)',
+  'a&b',
+  'a;b',
+  'a|b',
+  '>x',
+  '*',
+  '?',
+  '~',
+  '%PATH%',
+  '^',
+  '!',
+  '\\',
+  'back\\slash\\',
+  'new\nline',
+  'tab\tx',
+  'ünïcødé',
+  '--cloud',
+  '-c',
+];
 
 describe('POSIX sh', () => {
   it('sh -c "<command>" gives the program exactly these arguments (as pgAdmin runs it)', () => {
@@ -30,10 +57,16 @@ describe('POSIX sh', () => {
   });
   it('property: any string survives sh -c', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'binary', minLength: 0, maxLength: 12 }).map((s) => s.replace(/\0/g, '')), { maxLength: 4 }), (args) => {
-        const out = execFileSync('/bin/sh', ['-c', posixCommandLine([echo, ...args])], { encoding: 'utf8' });
-        expect(JSON.parse(out)).toEqual(args);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ unit: 'binary', minLength: 0, maxLength: 12 }).map((s) => s.replace(/\0/g, '')),
+          { maxLength: 4 },
+        ),
+        (args) => {
+          const out = execFileSync('/bin/sh', ['-c', posixCommandLine([echo, ...args])], { encoding: 'utf8' });
+          expect(JSON.parse(out)).toEqual(args);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -141,13 +174,21 @@ describe('Windows cmd.exe', () => {
 
   it('property: any program path (without a double quote) and arguments arrive intact', () => {
     const env = { A: 'EXPANDED', PATH: 'EXPANDED', X: 'EXPANDED' };
-    const seg = fc.array(fc.constantFrom(...' ()&%!^;,=@|<>~.\'-_aAX1'.split('')), { maxLength: 10 }).map((a) => a.join(''));
+    const seg = fc.array(fc.constantFrom(..." ()&%!^;,=@|<>~.'-_aAX1".split('')), { maxLength: 10 }).map((a) => a.join(''));
     fc.assert(
-      fc.property(seg, fc.boolean(), fc.array(fc.string({ maxLength: 8 }).filter((x) => !/[\r\n\0]/.test(x)), { maxLength: 3 }), (dir, batch, args) => {
-        const program = `C:\\${dir}\\${batch ? 'pgentra.cmd' : 'node.exe'}`;
-        const parsed = windowsArgv(cmdCommandLine([program, ...args]), env);
-        expect(parsed).toEqual({ program, args, operators: [] });
-      }),
+      fc.property(
+        seg,
+        fc.boolean(),
+        fc.array(
+          fc.string({ maxLength: 8 }).filter((x) => !/[\r\n\0]/.test(x)),
+          { maxLength: 3 },
+        ),
+        (dir, batch, args) => {
+          const program = `C:\\${dir}\\${batch ? 'pgentra.cmd' : 'node.exe'}`;
+          const parsed = windowsArgv(cmdCommandLine([program, ...args]), env);
+          expect(parsed).toEqual({ program, args, operators: [] });
+        },
+      ),
       { numRuns: 500 },
     );
   });

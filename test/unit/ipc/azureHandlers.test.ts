@@ -152,7 +152,14 @@ describe('browse calls', () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value).toMatchObject({
-      profile: { host: 'prod.postgres.database.azure.com', port: 5432, database: 'postgres', username: 'db-admins', sslmode: 'verify-full', credential: { kind: 'interactive', account: 'adm-alice@contoso.example' } },
+      profile: {
+        host: 'prod.postgres.database.azure.com',
+        port: 5432,
+        database: 'postgres',
+        username: 'db-admins',
+        sslmode: 'verify-full',
+        credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
+      },
       usernameChoices: [{ username: 'db-admins', reason: 'admin-group' }],
       server: { name: 'prod' },
     });

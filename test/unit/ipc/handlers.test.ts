@@ -106,7 +106,7 @@ describe('handlers', () => {
     expect((await router.dispatch('app.info', {}, TRUSTED)).ok).toBe(true);
   });
 
-  it('issue #11: tokens.copy hands out a token only after the main process\'s own confirmation, whatever the renderer says', async () => {
+  it("issue #11: tokens.copy hands out a token only after the main process's own confirmation, whatever the renderer says", async () => {
     const asked: TokenCopyRequest[] = [];
     const calls: unknown[] = [];
     const declining = createRouter(createHandlers(fakeServices([], calls, async (req) => (asked.push(req), false))), { validateOutput: true });

@@ -39,7 +39,10 @@ const { appMenuTemplate, createMainWindow, installAppMenu, isDevToolsShortcut } 
 const { createTokenCopyConfirmation, tokenCopyDialogOptions } = await import('../../../electron/shell/tokenCopyConfirmation.js');
 const { createSaveFile } = await import('../../../electron/shell/saveFile.js');
 
-const roles = (menu: unknown): string[] => JSON.stringify(menu).match(/"role":"[^"]+"/g)?.map((r) => r.slice(8, -1)) ?? [];
+const roles = (menu: unknown): string[] =>
+  JSON.stringify(menu)
+    .match(/"role":"[^"]+"/g)
+    ?.map((r) => r.slice(8, -1)) ?? [];
 
 describe('developer tools', () => {
   beforeEach(() => {

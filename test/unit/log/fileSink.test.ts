@@ -29,7 +29,10 @@ describe('fileSink', () => {
     const sink = fileSink(dir, 'order');
     for (let i = 0; i < 2000; i++) sink(line(i));
     await sink.close();
-    const got = readFileSync(path.join(dir, 'order.log'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    const got = readFileSync(path.join(dir, 'order.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { i: number }).i);
     expect(got).toEqual([...Array(2000).keys()]);
   });
 
@@ -50,7 +53,11 @@ describe('fileSink', () => {
     await sink.close();
     expect(readdirSync(dir).sort()).toEqual(['rot.log', 'rot.log.1', 'rot.log.2']);
     for (const f of readdirSync(dir)) expect(statSync(path.join(dir, f)).size).toBeLessThanOrEqual(1000);
-    const ids = (f: string): number[] => readFileSync(path.join(dir, f), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { i: number }).i);
+    const ids = (f: string): number[] =>
+      readFileSync(path.join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { i: number }).i);
     // Newest in rot.log, older generations behind it, contiguous; the oldest were dropped.
     const all = [...ids('rot.log.2'), ...ids('rot.log.1'), ...ids('rot.log')];
     expect(all.at(-1)).toBe(59);

@@ -58,11 +58,20 @@ describe('startup-phase packets', () => {
   it('round-trips startup parameters in order', () => {
     const param = fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !s.includes('\0'));
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(param, fc.string({ maxLength: 30 }).filter((s) => !s.includes('\0'))), { selector: ([k]) => k, maxLength: 8 }), (pairs) => {
-        const params = new Map<string, string>([['user', 'alice@contoso.example'], ...pairs.filter(([k]) => k !== 'user')]);
-        const parsed = parseStartupPacket(untyped(buildStartupMessage(params)));
-        expect(parsed).toEqual({ kind: 'startup', majorVersion: 3, minorVersion: 0, params });
-      }),
+      fc.property(
+        fc.uniqueArray(
+          fc.tuple(
+            param,
+            fc.string({ maxLength: 30 }).filter((s) => !s.includes('\0')),
+          ),
+          { selector: ([k]) => k, maxLength: 8 },
+        ),
+        (pairs) => {
+          const params = new Map<string, string>([['user', 'alice@contoso.example'], ...pairs.filter(([k]) => k !== 'user')]);
+          const parsed = parseStartupPacket(untyped(buildStartupMessage(params)));
+          expect(parsed).toEqual({ kind: 'startup', majorVersion: 3, minorVersion: 0, params });
+        },
+      ),
     );
   });
 

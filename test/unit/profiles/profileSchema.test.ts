@@ -113,7 +113,10 @@ describe('invalid fields are rejected with a message naming the field', () => {
   it.each(cases)('%s = %j', (field, value, message) => {
     const errs = errorsOf(validateProfileInput({ ...base, [field]: value }));
     expect(errs.length).toBeGreaterThan(0);
-    expect(errs.some((e) => e.path.split('.')[0] === field && message.test(e.message)), JSON.stringify(errs)).toBe(true);
+    expect(
+      errs.some((e) => e.path.split('.')[0] === field && message.test(e.message)),
+      JSON.stringify(errs),
+    ).toBe(true);
   });
 
   it('reports every problem at once, not just the first', () => {

@@ -54,7 +54,12 @@ describe('parseStoreText', () => {
     const r = parseStoreText(JSON.stringify({ schemaVersion: 1, profiles: [good, bad, 'junk', secret, dupId] }));
     if (r.kind !== 'ok') throw new Error(r.reason);
     expect(r.contents.profiles).toEqual([good]);
-    expect(r.contents.invalid.map((e) => [e.index, e.name])).toEqual([[1, 'Bad'], [2, undefined], [3, 'Secret'], [4, 'Dup']]);
+    expect(r.contents.invalid.map((e) => [e.index, e.name])).toEqual([
+      [1, 'Bad'],
+      [2, undefined],
+      [3, 'Secret'],
+      [4, 'Dup'],
+    ]);
     expect(r.contents.invalid[0]?.errors[0]?.message).toMatch(/Port/);
     expect(r.contents.invalid[3]?.errors[0]?.message).toMatch(/used by an earlier profile/);
     const again = parseStoreText(serializeStore(r.contents.profiles, r.contents.invalid));

@@ -10,9 +10,7 @@ describe('usernameHints', () => {
 
   it('names the UPN to use, or a group the user belongs to', () => {
     const [h] = usernameHints('alice@contoso.example', { upn: 'adm-alice@contoso.example' });
-    expect(h).toBe(
-      'Your account signs in as adm-alice@contoso.example; use that UPN as the username, or the exact display name of an Entra group you belong to (case-sensitive).',
-    );
+    expect(h).toBe('Your account signs in as adm-alice@contoso.example; use that UPN as the username, or the exact display name of an Entra group you belong to (case-sensitive).');
     expect(usernameHints('db-admins', { upn: 'adm-alice@contoso.example' })[0]).toMatch(/Entra group you belong to/);
   });
 

@@ -95,7 +95,10 @@ describe('error mapping', () => {
     // The shared table (sessions/loginRefusal.ts): kind and whether the proxy may retry.
     expect(classifyUpstreamAuthError({ code: '28000', message: 'The access token has expired. Acquire a new token and try again.' })).toMatchObject({ kind: 'expired', disposition: 'retry-fresh' });
     expect(classifyUpstreamAuthError({ code: '28P01', message: 'password authentication failed for user "db-admins"' })).toMatchObject({ kind: 'not_member', disposition: 'permanent' });
-    expect(classifyUpstreamAuthError({ code: '28000', message: 'The access token does not have a valid audience claim. Please acquire …' })).toMatchObject({ kind: 'wrong_audience', disposition: 'permanent' });
+    expect(classifyUpstreamAuthError({ code: '28000', message: 'The access token does not have a valid audience claim. Please acquire …' })).toMatchObject({
+      kind: 'wrong_audience',
+      disposition: 'permanent',
+    });
     expect(classifyUpstreamAuthError({ code: '28000', message: 'The access token has invalid format. Please ensure …' })).toMatchObject({ kind: 'token_invalid', disposition: 'permanent' });
     expect(classifyUpstreamAuthError({ code: '53300', message: 'sorry, too many clients already' })).toMatchObject({ kind: 'server_busy', disposition: 'transient' });
   });

@@ -38,7 +38,11 @@ describe('SCRAM-SHA-256', () => {
 
   it('a wrong password gives no server signature; round trip with random nonces and salt', () => {
     const v = scramVerifier('correct horse');
-    for (const [pw, ok] of [['correct horse', true], ['correct hors', false], ['', false]] as const) {
+    for (const [pw, ok] of [
+      ['correct horse', true],
+      ['correct hors', false],
+      ['', false],
+    ] as const) {
       const server = new ScramServerExchange(v);
       const client = new ScramClientExchange(pw);
       const first = server.clientFirst(Buffer.from(client.clientFirst()));

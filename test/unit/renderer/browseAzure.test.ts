@@ -39,7 +39,11 @@ const labels = (s: AzureServer): string[] => serverBadges(s).map((b) => b.label)
 describe('server badges', () => {
   it('say Ready, Entra on, public network, the version and the location of a healthy server', () => {
     expect(labels(server('myserver', PROD))).toEqual(['Ready', 'Entra on', 'Public network', 'PostgreSQL 16', 'westeurope']);
-    expect(serverBadges(server('myserver', PROD)).slice(0, 3).map((b) => b.tone)).toEqual(['ok', 'ok', 'info']);
+    expect(
+      serverBadges(server('myserver', PROD))
+        .slice(0, 3)
+        .map((b) => b.tone),
+    ).toEqual(['ok', 'ok', 'info']);
   });
 
   it('flag a stopped server, Entra off and a private network', () => {
@@ -116,7 +120,13 @@ describe('pre-flight events of a connect attempt', () => {
     findings: [],
     ...over,
   });
-  const fw = { id: 'firewall_blocked' as const, severity: 'error' as const, message: 'blocked', action: 'allow', fix: { kind: 'allow-my-ip' as const, ip: '127.0.0.1', ruleName: 'pgentra-127-0-0-1' } };
+  const fw = {
+    id: 'firewall_blocked' as const,
+    severity: 'error' as const,
+    message: 'blocked',
+    action: 'allow',
+    fix: { kind: 'allow-my-ip' as const, ip: '127.0.0.1', ruleName: 'pgentra-127-0-0-1' },
+  };
 
   it('applies only to the attempt it names', () => {
     const attempt: ConnectAttempt = { id: 'a1', stage: 'tls' };

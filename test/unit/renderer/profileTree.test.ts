@@ -16,8 +16,7 @@ const profile = (name: string, over: Partial<Profile> = {}): Profile => ({
 });
 
 /** Rows in a compact form: "[Folder] count" / "[Folder] count (collapsed)" / "  name". */
-const show = (rows: readonly TreeRow[]): string[] =>
-  rows.map((r) => (r.kind === 'folder' ? `[${r.label}] ${r.count}${r.collapsed ? ' (collapsed)' : ''}` : `  ${r.profile.name}`));
+const show = (rows: readonly TreeRow[]): string[] => rows.map((r) => (r.kind === 'folder' ? `[${r.label}] ${r.count}${r.collapsed ? ' (collapsed)' : ''}` : `  ${r.profile.name}`));
 
 const NONE = new Set<string>();
 
@@ -103,18 +102,7 @@ describe('buildTree', () => {
   ];
 
   it('puts the default folder first as Servers, then folders and the profiles in each by name', () => {
-    expect(show(buildTree(profiles, [], '', NONE))).toEqual([
-      '[Servers] 2',
-      '  Local dev',
-      '  scratch',
-      '[Analytics] 1',
-      '  beta',
-      '[Production] 2',
-      '  Alpha',
-      '  zeta',
-      '[staging] 1',
-      '  gamma',
-    ]);
+    expect(show(buildTree(profiles, [], '', NONE))).toEqual(['[Servers] 2', '  Local dev', '  scratch', '[Analytics] 1', '  beta', '[Production] 2', '  Alpha', '  zeta', '[staging] 1', '  gamma']);
   });
 
   it('gives each row its folder, and the folder row its raw name', () => {
@@ -125,7 +113,7 @@ describe('buildTree', () => {
     expect(alpha).toEqual({ kind: 'profile', profile: profiles[1], folder: 'Production' });
   });
 
-  it('does not reorder the caller\'s array', () => {
+  it("does not reorder the caller's array", () => {
     const input = [...profiles];
     buildTree(input, [], '', NONE);
     expect(input).toEqual(profiles);
@@ -153,14 +141,7 @@ describe('buildTree', () => {
   });
 
   it('a collapsed folder keeps its count but not its profile rows; others stay open', () => {
-    expect(show(buildTree(profiles, [], '', new Set(['Production', ''])))).toEqual([
-      '[Servers] 2 (collapsed)',
-      '[Analytics] 1',
-      '  beta',
-      '[Production] 2 (collapsed)',
-      '[staging] 1',
-      '  gamma',
-    ]);
+    expect(show(buildTree(profiles, [], '', new Set(['Production', ''])))).toEqual(['[Servers] 2 (collapsed)', '[Analytics] 1', '  beta', '[Production] 2 (collapsed)', '[staging] 1', '  gamma']);
   });
 
   it('while searching: only matching profiles, folders without hits hidden (extra ones too), counts of hits', () => {

@@ -22,8 +22,14 @@ describe('classifyLoginRefusal', () => {
     ['password authentication failed for user "db-admins"', '28P01', 'not_member', 'role_not_found_or_not_member', 'permanent'],
     ['Service Principals cannot generate AAD_AUTH_TOKENTYPE_APP_USER tokens for role[app-role]', '28000', 'wrong_token_kind', 'token_wrong_kind', 'permanent'],
     ['Microsoft Entra user token for role "vm-app-01" is neither an AAD_AUTH_TOKENTYPE_APP_USER or an AAD_AUTH_TOKENTYPE_APP_OBO token.', '28000', 'wrong_token_kind', 'token_wrong_kind', 'permanent'],
-    ['The access token does not have a valid audience claim. Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".', '28000', 'wrong_audience', 'token_wrong_audience', 'permanent'],
-    ['The access token was issued by another tenant than the server\'s', '28000', 'wrong_tenant', 'token_wrong_tenant', 'permanent'],
+    [
+      'The access token does not have a valid audience claim. Please acquire a new token for the resource "https://ossrdbms-aad.database.windows.net".',
+      '28000',
+      'wrong_audience',
+      'token_wrong_audience',
+      'permanent',
+    ],
+    ["The access token was issued by another tenant than the server's", '28000', 'wrong_tenant', 'token_wrong_tenant', 'permanent'],
     ['The access token has invalid format. Please ensure the token is passed exactly as returned by the authentication endpoint and retry.', '28000', 'token_invalid', 'token_invalid', 'permanent'],
     ["The access token doesn't have a valid oid claim. Acquire a new token and try again", '28000', 'token_invalid', 'token_invalid', 'permanent'],
     ['terminating connection due to administrator command', '57P01', 'server_restarting', 'server_restarting', 'transient'],
@@ -90,7 +96,7 @@ describe('mapConnectError: what sessions and the CLI report', () => {
       code: 'token_wrong_kind',
       details: expect.objectContaining({ role: 'alice@contoso.example' }),
     });
-    const tenant = mapConnectError(dbError('The access token is from a tenant that is not the server\'s tenant', '28000'), ctx);
+    const tenant = mapConnectError(dbError("The access token is from a tenant that is not the server's tenant", '28000'), ctx);
     expect(tenant.code).toBe('token_wrong_tenant');
     expect(tenant.hint).toContain('--tenant');
   });

@@ -89,7 +89,7 @@ describe('csvField: the one field rule', () => {
     expect(csvField('crlf\r\n')).toBe('"crlf\r\n"');
   });
 
-  it('quotes an exact \\. (COPY\'s end-of-data marker) but not text that merely contains it', () => {
+  it("quotes an exact \\. (COPY's end-of-data marker) but not text that merely contains it", () => {
     expect(csvField('\\.')).toBe('"\\."');
     expect(csvField('a\\.')).toBe('a\\.');
     expect(csvField('\\')).toBe('\\');
@@ -112,23 +112,30 @@ describe('csvField: the one field rule', () => {
 });
 
 describe('csvText: header and lines', () => {
-  it('a header line (same quoting) then one line per row, every line ending with the caller\'s line end', () => {
-    expect(csvText(['id', 'name, full', 'say "x"'], [['1', 'Ann', null], ['2', '', 'q"']], '\r\n')).toBe(
-      'id,"name, full","say ""x"""\r\n1,Ann,\r\n2,"","q"""\r\n',
-    );
+  it("a header line (same quoting) then one line per row, every line ending with the caller's line end", () => {
+    expect(
+      csvText(
+        ['id', 'name, full', 'say "x"'],
+        [
+          ['1', 'Ann', null],
+          ['2', '', 'q"'],
+        ],
+        '\r\n',
+      ),
+    ).toBe('id,"name, full","say ""x"""\r\n1,Ann,\r\n2,"","q"""\r\n');
     expect(csvText(['a'], [['1']], '\n')).toBe('a\n1\n');
     expect(csvText(null, [['1', null]], '\n')).toBe('1,\n');
     expect(csvText(['a'], [], '\r\n')).toBe('a\r\n');
     expect(csvText(null, [], '\n')).toBe('');
   });
 
-  it('a value\'s own line breaks stay inside its quotes, whatever the line end', () => {
+  it("a value's own line breaks stay inside its quotes, whatever the line end", () => {
     expect(csvText(['v'], [['x\r\ny']], '\n')).toBe('v\n"x\r\ny"\n');
     expect(parseCsv(csvText(['v'], [['x\r\ny'], ['z\n']], '\r\n'), '\r\n')).toEqual([['v'], ['x\r\ny'], ['z\n']]);
   });
 });
 
-describe('the app\'s CSV and pgentra query --csv agree', () => {
+describe("the app's CSV and pgentra query --csv agree", () => {
   const header = ['id', 'x,y', 'note'];
   const rows: Row[] = [
     ['1', null, ''],
@@ -147,7 +154,7 @@ describe('the app\'s CSV and pgentra query --csv agree', () => {
     expect(parseCsv(cli, '\n')).toEqual([header, ...rows]);
   });
 
-  it('both read back to exactly the rows they were given, NULL and \'\' kept apart (property, fixed seed)', () => {
+  it("both read back to exactly the rows they were given, NULL and '' kept apart (property, fixed seed)", () => {
     // Cells drawn from the characters that matter (quote, comma, CR, LF, spaces, backslash, dot,
     // non-ASCII) plus arbitrary unicode; a row of one NULL cell is left out: as in COPY … CSV it
     // is an empty line, which a reader cannot tell from the end of the data.

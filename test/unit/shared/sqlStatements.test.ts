@@ -15,7 +15,7 @@ describe('splitSql', () => {
     expect(splitSql(sql).map((s) => s.offset)).toEqual([0, 11, 22]);
   });
   it('ignores semicolons in strings, identifiers, dollar quotes and comments', () => {
-    expect(texts("select 'a;b', \"c;d\" from t; select 2")).toEqual(["select 'a;b', \"c;d\" from t", 'select 2']);
+    expect(texts('select \'a;b\', "c;d" from t; select 2')).toEqual(['select \'a;b\', "c;d" from t', 'select 2']);
     expect(texts("select 'it''s; fine'; select 2")).toEqual(["select 'it''s; fine'", 'select 2']);
     expect(texts("select E'a\\';b'; select 2")).toEqual(["select E'a\\';b'", 'select 2']);
     expect(texts('do $$ begin perform 1; end $$; select 2')).toEqual(['do $$ begin perform 1; end $$', 'select 2']);
@@ -52,7 +52,7 @@ describe('psql rules for what hides a semicolon', () => {
   });
   it("B'…', X'…', N'…' and U&'…' strings and U&\"…\" identifiers take no backslash escapes", () => {
     expect(texts("select x'1\\'; select 2")).toEqual(["select x'1\\'", 'select 2']);
-    expect(texts("select U&'a\\'; select U&\"b\\\"; select 3")).toEqual(["select U&'a\\'", 'select U&"b\\"', 'select 3']);
+    expect(texts('select U&\'a\\\'; select U&"b\\"; select 3')).toEqual(["select U&'a\\'", 'select U&"b\\"', 'select 3']);
     expect(texts("select n'a;b'; select 2")).toEqual(["select n'a;b'", 'select 2']);
   });
   it('a $ inside an identifier (letters, digits, _, $, non-ASCII) is part of it, not a dollar quote', () => {
