@@ -9,7 +9,10 @@ import { formatReport, runSoak } from './soak.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 if (process.env.PGENTRA_KEYRING_READY !== '1') {
-  const r = spawnSync(path.join(root, 'test/support/with-keyring.sh'), [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(path.join(root, 'test/support/with-keyring.sh'), [process.execPath, '--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   process.exit(r.status ?? 1);
 }
 

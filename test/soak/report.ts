@@ -98,7 +98,10 @@ export function formatReport(r: SoakReport): string {
     `  after idle: ${r.afterIdle.map((i) => `proxy ${i.proxyOk ? 'ok' : 'FAILED'} in ${i.proxyMs} ms, sessions ${i.sessionsOk ? 'ok' : 'FAILED'} in ${i.sessionMs} ms`).join(', ') || 'n/a'}`,
     `  proxy fds ${r.footprint.before.fds} → ${r.footprint.after.fds}, sockets ${r.footprint.before.sockets} → ${r.footprint.after.sockets}, RSS ${kib(r.footprint.before.rssKiB)} → ${kib(r.footprint.after.rssKiB)} (highest per minute: ${r.footprint.rssByMinuteKiB.map((k) => (k / 1024).toFixed(0)).join(', ')} MiB)`,
     `  Entra refresh-token requests: ${r.entraTokenRequests}; tokens in proxy output/logs: ${r.tokensInOutput}; processes left: ${r.leftoverProcesses.length}`,
-    ...r.faults.map((f) => `  +${String(f.atS).padStart(4)} s ${f.kind.padEnd(14)} ${f.proxyFailed} proxy connections, ${f.sessionFailed} session queries failed${f.errors.length ? `: ${f.errors.join(' | ')}` : ''}`),
+    ...r.faults.map(
+      (f) =>
+        `  +${String(f.atS).padStart(4)} s ${f.kind.padEnd(14)} ${f.proxyFailed} proxy connections, ${f.sessionFailed} session queries failed${f.errors.length ? `: ${f.errors.join(' | ')}` : ''}`,
+    ),
     r.problems.length ? `  PROBLEMS:\n${r.problems.map((p) => `   - ${p}`).join('\n')}` : '  result: passed',
   ].join('\n');
 }

@@ -372,9 +372,18 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
           await sleep(f.durationMs);
           const p = await probe('soak-after-idle');
           const s0 = Date.now();
-          const results = await Promise.all(sessionIds.map((id, i) => sessions.query(id, sessionSql[i] ?? 'select 1').catch((e: unknown) => ({ status: 'error' as const, error: { message: message(e) } }))));
+          const results = await Promise.all(
+            sessionIds.map((id, i) => sessions.query(id, sessionSql[i] ?? 'select 1').catch((e: unknown) => ({ status: 'error' as const, error: { message: message(e) } }))),
+          );
           const sessionsOk = results.every((r) => r.status === 'ok');
-          afterIdle.push({ proxyOk: p.ok, proxyMs: p.ms, sessionsOk, sessionMs: Date.now() - s0, ...(p.error ? { error: p.error } : {}), ...(sessionsOk ? {} : { error: results.map((r) => r.error?.message).join('; ') }) });
+          afterIdle.push({
+            proxyOk: p.ok,
+            proxyMs: p.ms,
+            sessionsOk,
+            sessionMs: Date.now() - s0,
+            ...(p.error ? { error: p.error } : {}),
+            ...(sessionsOk ? {} : { error: results.map((r) => r.error?.message).join('; ') }),
+          });
           paused = false;
           w.end = Date.now();
           pausedIntervals.push([idleFrom, w.end]);
@@ -393,7 +402,10 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     if (stuck) {
       const rel = (t: number): string => `+${((t - t0) / 1000).toFixed(1)} s`;
       const sessionTrail = sessionIds.map((id, i) => {
-        const events = sessionEvents.filter((e) => e.sessionId === id).slice(-6).map((e) => `${e.state}@${rel(e.t)}${e.error ? ` (${e.error.code})` : ''}`);
+        const events = sessionEvents
+          .filter((e) => e.sessionId === id)
+          .slice(-6)
+          .map((e) => `${e.state}@${rel(e.t)}${e.error ? ` (${e.error.code})` : ''}`);
         return `session ${i} is ${sessions.info(id).state ?? '?'}; last events ${events.join(', ')}`;
       });
       problems.push(`traffic did not stop: ${[...phase].map(([k, v]) => `${k} ${v.what} since ${rel(v.since)}`).join(', ')}; ${sessionTrail.join('; ')}`);
@@ -434,7 +446,12 @@ export async function runSoak(opts: SoakOptions): Promise<SoakReport> {
     if (code !== 0) problems.push(`the proxy exited with ${code ?? 'a signal'} on SIGTERM`);
     await manager.closeAll();
     manager = undefined;
-    const output = proxy.output() + filesUnder(home).filter((f) => f.endsWith('.log')).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const output =
+      proxy.output() +
+      filesUnder(home)
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => readFileSync(f, 'utf8'))
+        .join('\n');
     const tokensInOutput = (output.match(/eyJ[\w-]{10,}\.eyJ[\w-]{10,}/g) ?? []).length;
 
     const distinct = (xs: (string | undefined)[]): string[] => [...new Set(xs.map((x) => x ?? '?'))].slice(0, 5);
