@@ -166,59 +166,44 @@ export class SessionManager {
     const checked = this.preflight(session.target);
     const base = { sql: SQL.whoAmI, params: [], roleName: input.roleName };
     let account: string | undefined;
-    const client = new pg.Client(
-      session.connectionConfig({
-        user: input.roleName,
-        ...(input.database ? { database: input.database } : {}),
-        password: async () => {
-          const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: checked.cloudRef });
-          account = t.account;
-          return t.token;
-        },
-      }),
-    );
-    client.on('error', () => undefined);
-    try {
-      try {
-        await client.connect();
-        forgetPassword(client);
-      } catch (e) {
-        const t = session.target;
-        const err = mapConnectError(e, { host: t.host, port: t.port, username: input.roleName, sslmode: t.sslmode, ...(account ? { account } : {}) });
-        // Refusals that do not depend on the role (network, TLS, firewall, restart) are errors, not results.
-        if (['server_unreachable', 'tls_verification_failed', 'firewall_blocked', 'server_restarting'].includes(err.code)) throw err;
-        return { ...base, granted: false, currentUser: null, sessionUser: null, error: err.toPayload() };
-      }
+    const config = session.connectionConfig({
+      user: input.roleName,
+      ...(input.database ? { database: input.database } : {}),
+      password: async () => {
+        const t = await this.opts.tokens.getToken({ credential: input.credential, cloud: checked.cloudRef });
+        account = t.account;
+        return t.token;
+      },
+    });
+    const refused = (e: unknown): VerifyAccessResult => {
+      const t = session.target;
+      const err = mapConnectError(e, { host: t.host, port: t.port, username: input.roleName, sslmode: t.sslmode, ...(account ? { account } : {}) });
+      // Refusals that do not depend on the role (network, TLS, firewall, restart) are errors, not results.
+      if (['server_unreachable', 'tls_verification_failed', 'firewall_blocked', 'server_restarting'].includes(err.code)) throw err;
+      return { ...base, granted: false, currentUser: null, sessionUser: null, error: err.toPayload() };
+    };
+    return withOneConnection(config, refused, async (client) => {
       const who = await whoAmI(client).catch((e: unknown) => {
         throw mapQueryError(e, session.target);
       });
       return { ...base, granted: true, currentUser: who.currentUser, sessionUser: who.sessionUser };
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    });
   }
 
   private async withAdminConnection<T>(sessionId: string, run: (db: pg.Client) => Promise<T>): Promise<T> {
     const session = this.get(sessionId);
     const t = session.target;
     this.preflight(t);
-    const client = new pg.Client(session.connectionConfig({ database: ADMIN_DATABASE }));
-    client.on('error', () => undefined);
-    try {
-      try {
-        await client.connect();
-        forgetPassword(client);
-      } catch (e) {
-        throw mapConnectError(e, { host: t.host, port: t.port, username: t.username, sslmode: t.sslmode });
-      }
+    const refused = (e: unknown): never => {
+      throw mapConnectError(e, { host: t.host, port: t.port, username: t.username, sslmode: t.sslmode });
+    };
+    return withOneConnection(session.connectionConfig({ database: ADMIN_DATABASE }), refused, async (client) => {
       try {
         return await run(client);
       } catch (e) {
         throw mapQueryError(e, t);
       }
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+    });
   }
 
   /** The shared pre-flight: consent, host policy, TLS — the same rules as the CLI, the proxy and the exports. */
@@ -235,5 +220,22 @@ export class SessionManager {
         // One broken subscriber must not stop the others.
       }
     }
+  }
+}
+
+/** A short-lived extra connection: connected (its password forgotten at once), used, always ended. */
+async function withOneConnection<T>(config: pg.ClientConfig, onConnectError: (e: unknown) => T, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  client.on('error', () => undefined);
+  try {
+    try {
+      await client.connect();
+      forgetPassword(client);
+    } catch (e) {
+      return onConnectError(e);
+    }
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@
 import type { ReactNode } from 'react';
 import type { Account } from '../../../shared/contract.js';
 import { describeExpiry, useNow } from '../../ui/time.js';
+import { ErrorAlert } from '../../ui/Alert.js';
 
 export interface AccountsPanelProps {
   accounts: readonly Account[];
@@ -24,11 +25,7 @@ export function AccountsPanel({ accounts, onSignIn, onSignOut, error }: Accounts
   return (
     <section className="card" aria-labelledby="accounts-title" data-testid="accounts-panel">
       <h2 id="accounts-title">Accounts</h2>
-      {error ? (
-        <div className="alert error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
       {accounts.length === 0 ? (
         <p className="muted">No account is signed in. Sign in with your secondary (admin) ID — the one that is a member of the server’s Entra admin group.</p>
       ) : (

@@ -6,6 +6,7 @@ import type { CreatePrincipalInput, ListPrincipalsResult, VerifyAccessResult } f
 import { call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { Field } from '../../ui/Field.js';
+import { ErrorAlert } from '../../ui/Alert.js';
 
 type PrincipalKind = 'user' | 'group' | 'service-principal' | 'managed-identity';
 const OBJECT_TYPE: Record<PrincipalKind, 'user' | 'group' | 'service'> = { user: 'user', group: 'group', 'service-principal': 'service', 'managed-identity': 'service' };
@@ -94,11 +95,7 @@ export function EntraAdminDialog({ sessionId, serverName, onClose }: { sessionId
             Refresh
           </button>
         </div>
-        {listError ? (
-          <div className="alert error" role="alert">
-            {listError}
-          </div>
-        ) : null}
+        {listError ? <ErrorAlert>{listError}</ErrorAlert> : null}
         {list ? (
           <>
             <table className="principals">
@@ -202,11 +199,7 @@ export function EntraAdminDialog({ sessionId, serverName, onClose }: { sessionId
             <SqlBlock sql={verify.sql} params={verify.params} />
           </div>
         ) : null}
-        {verifyError ? (
-          <div className="alert error" role="alert">
-            {verifyError}
-          </div>
-        ) : null}
+        {verifyError ? <ErrorAlert>{verifyError}</ErrorAlert> : null}
       </form>
     </Dialog>
   );

@@ -6,6 +6,7 @@ import type { CallOutput } from '../../../shared/contract.js';
 import type { Profile } from '../../../shared/profile.js';
 import { call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
+import { ErrorAlert } from '../../ui/Alert.js';
 
 export interface AllowMyIpDialogProps {
   profile: Profile;
@@ -76,11 +77,7 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
           <span className="spinner" aria-hidden="true" /> Adding the firewall rule (this can take a minute)…
         </p>
       ) : null}
-      {error ? (
-        <div className="alert error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
     </Dialog>
   );
 }

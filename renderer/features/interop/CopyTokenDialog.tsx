@@ -8,6 +8,7 @@ import { copyText } from '../../ui/clipboard.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useNow } from '../../ui/time.js';
 import { accountOf } from '../profiles/profileTree.js';
+import { ErrorAlert } from '../../ui/Alert.js';
 
 export const CLIPBOARD_CLEAR_MS = 60_000;
 
@@ -63,11 +64,7 @@ export function CopyTokenDialog({ profile, onClose }: { profile: Profile; onClos
           {left > 0 ? `Token copied. The clipboard will be cleared in ${left} s.` : 'The clipboard was cleared.'}
         </p>
       ) : null}
-      {error ? (
-        <div className="alert error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
     </Dialog>
   );
 }

@@ -8,6 +8,7 @@ import { call, errorPayloadOf } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { saveTextFile } from '../../ui/saveFile.js';
 import { folderLabel } from '../profiles/profileTree.js';
+import { ErrorAlert } from '../../ui/Alert.js';
 
 export function PgAdminDialog({
   profiles,
@@ -182,11 +183,7 @@ export function PgAdminDialog({
           {result}
         </div>
       ) : null}
-      {error ? (
-        <div className="alert error" role="alert">
-          {error}
-        </div>
-      ) : null}
+      {error ? <ErrorAlert>{error}</ErrorAlert> : null}
     </Dialog>
   );
 }

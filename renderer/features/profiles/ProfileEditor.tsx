@@ -14,6 +14,7 @@ import { Dialog } from '../../ui/Dialog.js';
 import { Field } from '../../ui/Field.js';
 import { type CloudKind, type Draft, type ProfileSeed, draftFrom, linkedServer, toInput } from './profileDraft.js';
 import { DEFAULT_FOLDER_LABEL } from './profileTree.js';
+import { ErrorAlert } from '../../ui/Alert.js';
 
 export { linkedServer, type ProfileSeed } from './profileDraft.js';
 
@@ -324,11 +325,7 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
             </span>
           </label>
         ) : null}
-        {saveError ? (
-          <div className="alert error" role="alert">
-            {saveError}
-          </div>
-        ) : null}
+        {saveError ? <ErrorAlert>{saveError}</ErrorAlert> : null}
         {showAll && errors.some((e) => e.path === '') ? (
           <div className="alert error" role="alert">
             {errors
