@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the composition root wires every service to the IPC interfaces in one place.
 // Composition root of the desktop app's services (no `electron` import: main.ts passes in the
 // few Electron capabilities — opening the browser, the save dialog, app info, the event sink). Wires the token
 // broker, the profile store and the session manager to the interfaces the IPC handlers use.

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one client connection's whole life (startup, local auth, upstream login with its retries, relay) in the order it happens.
 // One client connection through the proxy: answer the client's startup (no TLS on loopback),
 // make sure the client may use the proxy at all — its OS user (Linux, TCP) and the optional local
 // password (SCRAM-SHA-256, localPassword.ts), both before anything else is answered — then check
