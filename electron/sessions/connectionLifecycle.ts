@@ -14,7 +14,7 @@ import type { ConnectStage, Notice, SessionEventKind, SessionInfo, SessionState,
 import { ConnectionTokens, type IssuedToken } from './connectionTokens.js';
 import { isTransientConnectError, mapConnectError, serverErrorFields, type ConnectContext } from './errors.js';
 import { classifyLoginRefusal, describeRefusal } from './loginRefusal.js';
-import { AuthWatchingClient, authMethodOf, forgetPassword, isSocketOpen, tlsFactsOf } from './pgInternals.js';
+import { AuthWatchingClient, authMethodOf, forgetPassword, isSocketOpen, onServerFatal, tlsFactsOf } from './pgInternals.js';
 import type { SessionDeps } from './sessionDeps.js';
 import type { SessionTarget } from './types.js';
 
@@ -240,6 +240,9 @@ export class ConnectionLifecycle {
       throw new PgEntraError('session_closed', 'The session was closed while connecting.');
     }
     client.on('error', (e: unknown) => this.onPrimaryLost(client, e));
+    // A FATAL (57P01 on a restart) means the backend is exiting: the connection is lost now, not
+    // when its socket closes (pg reports nothing until then when a statement swallowed the error).
+    onServerFatal(client, (e) => this.onPrimaryLost(client, e));
     client.on('end', () => this.onPrimaryLost(client));
     client.on('notice', (n) => this.hooks.onNotice(noticeOf(n)));
     try {

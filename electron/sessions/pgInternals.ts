@@ -68,3 +68,57 @@ export class AuthWatchingClient extends pg.Client {
 export function authMethodOf(client: unknown): WatchedAuthMethod | undefined {
   return client instanceof AuthWatchingClient ? client[AUTH_METHOD] : undefined;
 }
+
+/**
+ * Calls `onLost` once when the client's connection is gone: already (`isConnectionGone`), or later
+ * when the server sends a FATAL error (a restart's 57P01: the backend exits), the client fails or
+ * its connection ends. Returns the function that stops watching.
+ *
+ * pg hands a connection's end to the query it is running, but pg-cursor ignores it once it thinks
+ * itself done (after CommandComplete, or once close() was called) while it still waits for a
+ * ReadyForQuery that a dead connection never sends: a read or close would never settle.
+ */
+export function watchConnectionLoss(client: pg.ClientBase, onLost: (cause: unknown) => void): () => void {
+  let done = false;
+  const lost = (cause: unknown): void => {
+    if (done) return;
+    stop();
+    onLost(cause);
+  };
+  const onError = (e: unknown): void => lost(e);
+  const onEnd = (): void => lost(new Error('Connection terminated unexpectedly'));
+  const stopFatal = onServerFatal(client, lost);
+  client.on('error', onError);
+  client.on('end', onEnd);
+  function stop(): void {
+    done = true;
+    stopFatal();
+    client.removeListener('error', onError);
+    client.removeListener('end', onEnd);
+  }
+  if (isConnectionGone(client)) lost(new Error('Connection terminated unexpectedly'));
+  return stop;
+}
+
+/** True once pg gave the client up (failed or ended) or its socket is closed. */
+export function isConnectionGone(client: pg.ClientBase): boolean {
+  const c = client as unknown as { _ended?: unknown; _ending?: unknown; _queryable?: unknown };
+  return c._ended === true || c._ending === true || c._queryable === false || !isSocketOpen(client);
+}
+
+/**
+ * Calls `onFatal` with each FATAL (or PANIC) error the server sends on the client's connection: the
+ * backend is exiting (57P01 on a restart or failover). pg's own listener runs first, so a statement
+ * still waiting has its error already; one pg-cursor considers done does not, and pg does not fail
+ * the client until the socket closes. Returns the function that stops listening.
+ */
+export function onServerFatal(client: pg.ClientBase, onFatal: (msg: Error) => void): () => void {
+  const connection = (client as unknown as { connection?: unknown }).connection;
+  if (!(connection instanceof EventEmitter)) return () => undefined;
+  const onMessage = (msg: unknown): void => {
+    const severity = (msg as { severity?: unknown } | undefined)?.severity;
+    if (severity === 'FATAL' || severity === 'PANIC') onFatal(msg instanceof Error ? msg : new Error(String((msg as { message?: unknown }).message)));
+  };
+  connection.on('errorMessage', onMessage);
+  return () => connection.removeListener('errorMessage', onMessage);
+}

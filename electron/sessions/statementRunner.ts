@@ -15,7 +15,7 @@ import { splitSql } from '../../shared/sqlStatements.js';
 import { BUILTIN_TYPE_NAMES } from './builtinTypes.js';
 import { sendCancelRequest } from './cancelRequest.js';
 import { mapQueryError } from './errors.js';
-import { backendKeyOf, wasNeverSent } from './pgInternals.js';
+import { backendKeyOf, isConnectionGone, wasNeverSent, watchConnectionLoss } from './pgInternals.js';
 import { STATEMENT_TEXT_LIMIT, type QueryHistory } from './queryHistory.js';
 import type { SessionTarget } from './types.js';
 
@@ -46,6 +46,8 @@ export interface StatementRunnerOptions {
 interface OpenCursor {
   queryId: string;
   cursor: Cursor<Row>;
+  /** The connection the portal lives on. */
+  client: pg.ClientBase;
   history: HistoryEntry;
   rowsSoFar: number;
 }
@@ -134,7 +136,7 @@ export class StatementRunner {
           if (page.neverSent) throw page.neverSent;
           const cursor = page.cursor;
           const hasMore = !page.done;
-          if (hasMore && !isLast) await cursor.close();
+          if (hasMore && !isLast) await closeCursor(cursor, client);
           await this.typeNamesFor(
             page.fields.map((f) => f.dataTypeID),
             hasMore && isLast ? undefined : client,
@@ -149,7 +151,7 @@ export class StatementRunner {
             hasMore: hasMore && isLast,
             elapsedMs: performance.now() - stmtStarted,
           });
-          if (hasMore && isLast) this.openCursor = { queryId, cursor, history, rowsSoFar: page.rows.length };
+          if (hasMore && isLast) this.openCursor = { queryId, cursor, client, history, rowsSoFar: page.rows.length };
           history.rowCount = page.done ? completedRowCount(page, page.rows.length) : page.rows.length;
         } catch (e) {
           const err = withScriptPosition(mapQueryError(e, this.opts.target), stmt.offset);
@@ -182,9 +184,11 @@ export class StatementRunner {
 
   /** Submits one statement and reads its first page; reports (not throws) a statement pg never sent. */
   private async firstPage(text: string, pageSize: number, client: pg.PoolClient): Promise<(CursorPage & { cursor: Cursor<Row>; neverSent?: undefined }) | { neverSent: Error; cursor?: undefined }> {
+    // A connection already gone never gets the statement (pg may not have noticed yet).
+    if (isConnectionGone(client)) return { neverSent: new Error('Client has encountered a connection error and is not queryable') };
     const cursor = client.query(new Cursor<Row>(text, undefined, { rowMode: 'array', types: textTypes }));
     try {
-      return { ...(await readPage(cursor, pageSize)), cursor };
+      return { ...(await unlessLost(client, readPage(cursor, pageSize))), cursor };
     } catch (e) {
       if (wasNeverSent(e)) return { neverSent: e as Error };
       throw e;
@@ -204,7 +208,7 @@ export class StatementRunner {
     this.noticeSink = notices;
     const started = performance.now();
     try {
-      const page = await readPage(open.cursor, count ?? this.opts.tuning.pageSize);
+      const page = await unlessLost(open.client, readPage(open.cursor, count ?? this.opts.tuning.pageSize));
       open.rowsSoFar += page.rows.length;
       open.history.rowCount = open.rowsSoFar;
       if (page.done) {
@@ -272,7 +276,7 @@ export class StatementRunner {
     this.openCursor = undefined;
     this.opts.history.finish(open.history, status, open.rowsSoFar, status === 'cancelled' ? 'query_cancelled' : undefined);
     try {
-      await open.cursor.close();
+      await closeCursor(open.cursor, open.client);
     } catch {
       // The connection may be gone; the reconnect logic handles that.
     }
@@ -315,6 +319,36 @@ function withScriptPosition(err: PgEntraError, offset: number): PgEntraError {
  */
 function completedRowCount(page: CursorPage, rowsSeen: number): number | null {
   return page.fields.length > 0 ? rowsSeen : page.rowCount;
+}
+
+/**
+ * Settles with `op`, or rejects with the cause (a restart's FATAL 57P01, or the connection's end)
+ * as soon as the connection is lost: pg-cursor alone may wait forever for a dead connection (see
+ * watchConnectionLoss).
+ */
+function unlessLost<T>(client: pg.ClientBase, op: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = watchConnectionLoss(client, (cause) => reject(asError(cause)));
+    op.then(
+      (value) => {
+        stop();
+        resolve(value);
+      },
+      (e: unknown) => {
+        stop();
+        reject(asError(e));
+      },
+    );
+  });
+}
+
+/** Closes the cursor's portal; rejects when the connection is (or gets) lost instead of waiting forever. */
+function closeCursor(cursor: Cursor<Row>, client: pg.ClientBase): Promise<void> {
+  return unlessLost(client, isConnectionGone(client) ? Promise.resolve() : cursor.close());
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 function readPage(cursor: Cursor<Row>, count: number): Promise<CursorPage> {

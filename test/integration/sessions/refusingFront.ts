@@ -29,6 +29,15 @@ export interface RefusingFront {
   passwords: number;
   /** Every relayed session gets FATAL 57P01 and is closed. */
   terminateAll(): void;
+  /**
+   * Arms a restart at an exact point of every relayed session (call it while the sessions are
+   * idle): the server's messages are relayed up to and including the next one of type `after`
+   * ('C' CommandComplete, 's' PortalSuspended), nothing of the server's after that; the client's
+   * next message (Close/Sync, Execute) is answered with FATAL 57P01 and the connection closed —
+   * as when the backend is terminated while it waits for the client. `null`: at the client's
+   * next message. Resolves when it fired.
+   */
+  terminateAfterNext(after: 'C' | 's' | null): Promise<void>;
   /** Every connection is cut without a word. */
   dropAll(): void;
   close(): Promise<void>;
@@ -145,6 +154,45 @@ export async function startRefusingFront(relayTo?: RelayTarget): Promise<Refusin
         s.unpipe(up);
         s.end(errorResponse({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }));
       }
+    },
+    terminateAfterNext(after) {
+      const fired: Array<Promise<void>> = [];
+      for (const [s, up] of relayed) {
+        up.unpipe(s);
+        s.unpipe(up);
+        fired.push(
+          new Promise<void>((resolve) => {
+            let pending = Buffer.alloc(0);
+            let seen = after === null;
+            up.on('data', (chunk: Buffer) => {
+              if (seen) return;
+              pending = Buffer.concat([pending, chunk]);
+              while (pending.length >= 5) {
+                const len = pending.readInt32BE(1) + 1;
+                if (pending.length < len) break;
+                const type = String.fromCharCode(pending[0] as number);
+                s.write(pending.subarray(0, len));
+                pending = pending.subarray(len);
+                if (type === after) {
+                  seen = true;
+                  break;
+                }
+              }
+            });
+            s.on('data', (chunk: Buffer) => {
+              if (!seen) return void up.write(chunk);
+              if (s.writableEnded) return;
+              s.end(errorResponse({ severity: 'FATAL', code: '57P01', message: 'terminating connection due to administrator command' }));
+              up.destroy();
+              resolve();
+            });
+            // unpipe() left both paused.
+            up.resume();
+            s.resume();
+          }),
+        );
+      }
+      return Promise.all(fired).then(() => undefined);
     },
     dropAll() {
       for (const s of sockets) s.destroy();
