@@ -19,8 +19,9 @@ import { openProfileStore } from '../../electron/profiles/profileAccess.js';
 import { SessionManager } from '../../electron/sessions/manager.js';
 import type { SessionTarget } from '../../electron/sessions/types.js';
 import type { SessionStateEvent } from '../../shared/ipcSessions.js';
+import { adminQuery } from '../integration/proxy/helpers.js';
 import { completeSignInHeadless } from '../sim/entra/index.js';
-import { startSimulatedAzure, type SimulatedAzure } from '../sim/index.js';
+import { startSimulatedAzure } from '../sim/index.js';
 import { ACCOUNTS } from '../sim/types.js';
 import { startWatchdog } from '../sim/watchdog.js';
 import { startFaultRelay, type FaultRelay } from './faultRelay.js';
@@ -98,23 +99,6 @@ function stopProcess(child: ChildProcess, signal: NodeJS.Signals, timeoutMs: num
     child.kill('SIGCONT'); // a stopped process cannot handle SIGTERM
     child.kill(signal);
   });
-}
-
-async function adminQuery(azure: SimulatedAzure, sql: string): Promise<void> {
-  const c = new pg.Client({
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    user: azure.state.server.adminUser,
-    password: azure.state.server.adminPassword,
-    database: 'postgres',
-    ssl: { ca: readFileSync(azure.caFile, 'utf8'), servername: azure.state.server.host },
-  });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
 }
 
 function filesUnder(dir: string): string[] {
