@@ -6,6 +6,7 @@
 // token if the server says it expired), give the client a proxy-made BackendKeyData, then relay
 // bytes both ways with backpressure.
 import type net from 'node:net';
+import { isPgEntraError } from '../../shared/errors.js';
 import type { AccessToken, TokenProvider } from '../auth/tokenProvider.js';
 import type { Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
@@ -290,6 +291,14 @@ export class ClientSession {
       } catch (e) {
         conn.socket.destroy();
         if (tokenFailure) {
+          // Entra unreachable and nothing valid cached: often a request cut short (the machine slept
+          // while it ran, a Wi-Fi roam), so it is asked again like a momentary server refusal.
+          const unreachable = isPgEntraError(tokenFailure.error) && tokenFailure.error.code === 'network_unavailable';
+          this.upstream = undefined;
+          if (unreachable && (await this.waitToRetry(tokenFailure.error, transientRetries, true))) {
+            transientRetries++;
+            continue;
+          }
           env.logger.warn('proxy could not get a token', { profile: route.profile.name, error: redactError(tokenFailure.error) });
           return this.refuse(tokenFailureError(tokenFailure.error, ctx), 'failed');
         }
@@ -338,9 +347,9 @@ export class ClientSession {
    * connection before the login completed is tried again after the transient delays, while the
    * client still waits. Certificate, DNS and timeout failures are not: retrying cannot fix them.
    */
-  private async waitToRetry(e: unknown, retriesSoFar: number): Promise<boolean> {
+  private async waitToRetry(e: unknown, retriesSoFar: number, momentary = isMomentaryUpstreamFailure(e)): Promise<boolean> {
     const delay = TRANSIENT_RETRY_DELAYS_MS[retriesSoFar];
-    if (delay === undefined || !isMomentaryUpstreamFailure(e) || this.client.destroyed) return false;
+    if (delay === undefined || !momentary || this.client.destroyed) return false;
     this.env.stats.transientRetries++;
     this.env.logger.info('server not accepting connections for now; retrying', { profile: this.env.route.profile.name, error: redactError(e), attempt: retriesSoFar + 1 });
     await new Promise((r) => setTimeout(r, delay));

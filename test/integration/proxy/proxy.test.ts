@@ -176,6 +176,23 @@ describe('upstream refusals', () => {
     expect(e.hint).toContain('pgentra login --account adm-alice@contoso.example');
   });
 
+  it('Entra unreachable for a moment (a token request cut short by sleep) → asked again, the client gets in', async () => {
+    const flaky = new CachingSimTokenProvider(azure);
+    let failures = 1;
+    const provider = {
+      getToken: async (req: Parameters<CachingSimTokenProvider['getToken']>[0]) => {
+        if (failures-- > 0) throw new PgEntraError('network_unavailable', 'Microsoft Entra ID could not be reached.');
+        return flaky.getToken(req);
+      },
+    };
+    const p = await proxy({ tokenProvider: provider });
+    const c = await pgClient(p);
+    expect((await c.query('select current_user as u')).rows[0]).toEqual({ u: 'db-admins' });
+    await c.end();
+    expect(p.stats().transientRetries).toBe(1);
+    expect(p.stats().failed).toBe(0);
+  });
+
   it('Entra unreachable → FATAL 08006', async () => {
     const failing = new CachingSimTokenProvider(azure);
     failing.failWith = new PgEntraError('network_unavailable', 'Microsoft Entra ID could not be reached.');
