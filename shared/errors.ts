@@ -15,10 +15,16 @@ export const ERROR_CODES = [
   'sign_in_required', // interaction_required / invalid_grant: sign in again
   'sign_in_cancelled',
   'sign_in_failed',
-  'mfa_required',
+  'mfa_required', // MFA or another claims challenge: sign in interactively for the scope that failed (the step-up)
+  'access_blocked', // a Conditional Access policy refused the sign-in (blocked, device not compliant, location, token protection)
+  'app_not_permitted', // the tenant does not let this app (client id) sign the user in: not assigned, consent, app unknown or disabled
+  'account_not_in_tenant', // the account does not exist in the tenant asked for (guests: not invited)
   'keychain_unavailable', // no OS keychain; opt into a memory-only cache or start a Secret Service
   'keychain_error',
   'network_unavailable', // Entra or IMDS unreachable and no valid cached token
+  'proxy_auth_required', // the HTTP proxy answered 407: its credentials are missing or wrong
+  'proxy_failed', // the HTTP proxy could not be reached or refused the tunnel
+  'tls_untrusted', // an HTTPS server's certificate does not chain to a trusted root (TLS inspection without its root trusted)
   'managed_identity_unavailable',
   'azure_cli_missing',
   'azure_cli_not_logged_in',

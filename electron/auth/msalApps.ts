@@ -100,6 +100,9 @@ export class MsalApps {
             authority: authorityFor(cloud),
             // Custom clouds: trust the host so MSAL does no instance discovery (works offline).
             ...(builtin ? {} : { knownAuthorities: cloud.knownAuthorities }),
+            // pgEntra answers claims challenges (MFA step-up, Continuous Access Evaluation): Entra may
+            // then send them instead of refusing outright.
+            clientCapabilities: ['CP1'],
           },
           ...(cachePlugin ? { cache: { cachePlugin } } : {}),
           system: { networkClient: this.networkClient(cloud), loggerOptions: this.msalLogger() },

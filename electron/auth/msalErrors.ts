@@ -2,6 +2,7 @@
 // (AADSTS code, MSAL error code, correlation id) go into details; MSAL messages are redacted.
 import { PgEntraError } from '../../shared/errors.js';
 import { redact } from '../log/redact.js';
+import { networkCauseOf } from '../net/networkErrors.js';
 
 interface MsalLikeError {
   errorCode?: string;
@@ -51,6 +52,9 @@ export interface MapContext {
 
 export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
   if (e instanceof PgEntraError) return e;
+  // A proxy or certificate problem says so itself ("cannot reach Entra" would send people looking elsewhere).
+  const net = networkCauseOf(e);
+  if (net) return net;
   const m = asMsal(e);
   const aadsts = aadstsCode(m);
   const details: Record<string, string> = {};

@@ -14,9 +14,9 @@ export const EXIT = {
   keychainUnavailable: 69,
   /** Entra / IMDS unreachable and no valid cached token (EX_TEMPFAIL: retry later). */
   networkUnavailable: 75,
-  /** Sign-in (or MFA) needed: run `pgentra login` (EX_NOPERM). */
+  /** Sign-in (or MFA) needed: run `pgentra login`; or a tenant policy refused the sign-in (EX_NOPERM). */
   signInRequired: 77,
-  /** Azure CLI missing or not logged in, managed identity not available on this host. */
+  /** Azure CLI missing or not logged in, managed identity not available on this host; proxy credentials or a trusted root missing (EX_CONFIG). */
   credentialUnavailable: 78,
   /** Interrupted (Ctrl+C) or cancelled. */
   cancelled: 130,
@@ -34,13 +34,19 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
     case 'keychain_unavailable':
       return EXIT.keychainUnavailable;
     case 'network_unavailable':
+    case 'proxy_failed':
       return EXIT.networkUnavailable;
     case 'sign_in_required':
     case 'mfa_required':
+    case 'access_blocked':
+    case 'app_not_permitted':
+    case 'account_not_in_tenant':
       return EXIT.signInRequired;
     case 'azure_cli_missing':
     case 'azure_cli_not_logged_in':
     case 'managed_identity_unavailable':
+    case 'proxy_auth_required':
+    case 'tls_untrusted':
       return EXIT.credentialUnavailable;
     case 'sign_in_cancelled':
       return EXIT.cancelled;
@@ -55,7 +61,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   64   bad arguments or unknown command
   65   invalid input data (cloud file, token to decode)
   69   OS keychain unavailable (start a Secret Service such as gnome-keyring, or use --memory-cache)
-  75   network unavailable: Entra ID / IMDS unreachable and no valid cached token
-  77   sign-in required (run: pgentra login)
-  78   credential unavailable (Azure CLI missing / not logged in, no managed identity)
+  75   network unavailable: Entra ID / IMDS / the HTTP proxy unreachable and no valid cached token
+  77   sign-in required (run: pgentra login), or refused by a tenant policy (the message says which)
+  78   credential or configuration unavailable (Azure CLI missing / not logged in, no managed
+       identity, proxy credentials, a certificate root that is not trusted)
   130  cancelled`;
