@@ -99,7 +99,8 @@ export const TokenDescriptionSchema = z.object({
   kind: z.enum(['user', 'managed-identity', 'app']),
   /** The PostgreSQL role name this token logs in as, when it implies one. */
   expectedUsername: z.string().nullable(),
-  groupsCount: z.number().int().nonnegative(),
+  /** Groups the token lists; null when it has no `groups` claim (membership unknown). */
+  groupsCount: z.number().int().nonnegative().nullable(),
   groupsOverage: z.boolean(),
   /** The account is a guest (external) in the token's tenant. */
   guest: z.boolean().optional(),

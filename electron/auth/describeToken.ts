@@ -41,7 +41,8 @@ export interface TokenFacts {
   aud?: string;
   /** Expiry, epoch seconds. */
   exp?: number;
-  groupsCount: number;
+  /** Group ids the token lists; null when it lists none at all (no `groups` claim: membership unknown, not "none"). */
+  groupsCount: number | null;
   /** True when groups overflowed into _claim_names (more than 200). */
   groupsOverage: boolean;
   appid?: string;
@@ -96,8 +97,9 @@ export function describeToken(jwt: string, opts: DescribeOptions = {}): TokenFac
   const external = c.idp !== undefined && c.idp !== c.iss && !ownIssuer.includes(c.idp);
   const guestUpn = [c.upn, c.unique_name, c.preferred_username].find((v) => v !== undefined && GUEST_UPN.test(v));
   const guest = guestUpn !== undefined || c.acct === 1 || external || /^[\w.-]+#/.test(c.unique_name ?? '');
-  // A guest's unique_name/email is the home address: never the role name.
-  const upn = guest ? guestUpn : (c.upn ?? c.unique_name);
+  // A guest's unique_name/email is the home address: never the role name. v2 tokens have no upn,
+  // only preferred_username (the sign-in name); the app id is never a user's role.
+  const upn = guest ? guestUpn : (c.upn ?? c.unique_name ?? c.preferred_username);
   const homeUpn = guest && !guestUpn ? homeAddressOf(c.unique_name ?? c.email ?? c.preferred_username) : undefined;
   const appid = c.appid ?? c.azp;
   const aud = Array.isArray(c.aud) ? c.aud[0] : c.aud;
@@ -124,7 +126,9 @@ export function describeToken(jwt: string, opts: DescribeOptions = {}): TokenFac
     ...(c.tid ? { tid: c.tid } : {}),
     ...(aud ? { aud } : {}),
     ...(c.exp !== undefined ? { exp: c.exp } : {}),
-    groupsCount: c.groups?.length ?? 0,
+    // Whether a token for the PostgreSQL resource carries `groups` depends on how the resource is
+    // configured: an absent claim says nothing about membership.
+    groupsCount: c.groups ? c.groups.length : null,
     groupsOverage: c._claim_names !== undefined && 'groups' in c._claim_names,
     ...(appid ? { appid } : {}),
     ...(c.idtyp ? { idtyp: c.idtyp } : {}),

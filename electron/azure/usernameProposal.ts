@@ -8,8 +8,10 @@ import { decodeJwtPayload, describeToken } from '../auth/describeToken.js';
 
 export interface AccountClaims {
   oid?: string;
-  /** Group object ids from the token; undefined when it does not say (overage, no claim). */
+  /** Group object ids from the token; undefined when it does not say (overage, or no `groups` claim at all). */
   groups?: string[];
+  /** Why `groups` is undefined: more groups than a token carries, or none listed (the resource emits no groups claim). */
+  groupsUnknown?: 'overage' | 'absent';
   /** The account's own role name (UPN; a guest's #EXT# UPN; an identity's name), when known. */
   roleName?: string;
 }
@@ -21,9 +23,11 @@ export function claimsFromToken(jwt: string, fallbackName?: string): AccountClai
   const facts = describeToken(jwt);
   const raw = GroupClaims.safeParse(decodeJwtPayload(jwt));
   const overage = facts.groupsOverage || (raw.success && raw.data._claim_names !== undefined && 'groups' in raw.data._claim_names);
-  const groups = raw.success && !overage ? (raw.data.groups ?? []) : undefined;
+  // No claim is not "member of nothing": whether database tokens carry groups is the resource's configuration.
+  const groups = raw.success && !overage ? raw.data.groups : undefined;
+  const groupsUnknown = overage ? ('overage' as const) : groups === undefined ? ('absent' as const) : undefined;
   const roleName = facts.expectedUsername ?? fallbackName;
-  return { ...(facts.oid ? { oid: facts.oid } : {}), ...(groups ? { groups } : {}), ...(roleName ? { roleName } : {}) };
+  return { ...(facts.oid ? { oid: facts.oid } : {}), ...(groups ? { groups } : {}), ...(groupsUnknown ? { groupsUnknown } : {}), ...(roleName ? { roleName } : {}) };
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -53,7 +57,11 @@ export function proposeUsernames(admins: readonly EntraAdmin[] | null, claims: A
   }
   for (const a of list) {
     if (a.principalType === 'Group' && !groups?.has(a.objectId.toLowerCase())) {
-      const why = groups ? 'your token does not show you as a member' : 'your token lists too many groups to tell whether you are a member';
+      const why = groups
+        ? 'your token does not show you as a member'
+        : claims.groupsUnknown === 'overage'
+          ? 'your token lists too many groups to tell whether you are a member'
+          : 'your token does not list groups, so pgEntra cannot tell whether you are a member';
       add({ username: a.principalName, reason: 'admin-group-unverified', label: `${a.principalName} — a Microsoft Entra admin group; ${why}` });
     }
   }

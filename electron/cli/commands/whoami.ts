@@ -96,7 +96,7 @@ export function formatWhoAmI(w: WhoAmI, now = Date.now()): string {
     claim('aud', t.aud);
     claim('appid', t.appid);
     claim('idtyp', t.idtyp);
-    claim('groups', t.groupsOverage ? `${t.groupsCount} (overage: more than the token can list)` : t.groupsCount);
+    claim('groups', t.groupsOverage ? `${t.groupsCount ?? 0} (overage: more than the token can list)` : (t.groupsCount ?? 'not in the token (membership unknown)'));
     claim('logs in as', t.expectedUsername);
   }
   return out;

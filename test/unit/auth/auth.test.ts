@@ -39,6 +39,14 @@ describe('describeToken', () => {
   });
   it('app without identity name: appid', () => {
     expect(describeToken(jwt({ appid: 'abc', idtyp: 'app' })).expectedUsername).toBe('abc');
+    // v2 user tokens carry preferred_username instead of upn: that is the role, never the app id.
+    expect(describeToken(jwt({ preferred_username: 'adm-alice@contoso.example', azp: 'app', oid: 'o', ver: '2.0' }))).toMatchObject({
+      kind: 'user',
+      upn: 'adm-alice@contoso.example',
+      expectedUsername: 'adm-alice@contoso.example',
+    });
+    // No groups claim: unknown (null), not zero.
+    expect(describeToken(jwt({ upn: 'a@b.example', idtyp: 'user' })).groupsCount).toBeNull();
   });
   it('garbage → token_decode_failed', () => {
     expect(() => describeToken('nope')).toThrow(PgEntraError);

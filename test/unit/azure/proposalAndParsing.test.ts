@@ -49,6 +49,19 @@ describe('username proposal', () => {
     expect(c.find((x) => x.username === 'db-admins')?.label).toMatch(/too many groups/);
   });
 
+  it('no groups claim at all is "unknown", never "member of no group": admin groups stay choices, saying why', () => {
+    const claims = claimsFromToken(jwt({ idtyp: 'user', upn: 'adm-alice@contoso.example', oid: ME }));
+    expect(claims.groups).toBeUndefined();
+    expect(claims.groupsUnknown).toBe('absent');
+    const c = proposeUsernames(admins, claims);
+    expect(c.map((x) => x.reason)).toEqual(['account', 'admin-group-unverified', 'admin-group-unverified']);
+    expect(c.find((x) => x.username === 'db-admins')?.label).toMatch(/does not list groups/);
+    expect(c.find((x) => x.username === 'db-admins')?.label).not.toMatch(/not show you as a member/);
+    // An empty list is a statement: not a member.
+    const none = proposeUsernames(admins, claimsFromToken(jwt({ idtyp: 'user', upn: 'carol@contoso.example', oid: ME, groups: [] })));
+    expect(none.find((x) => x.username === 'db-admins')?.label).toMatch(/does not show you as a member/);
+  });
+
   it('admins unknown (403): the account alone, saying so; a guest is proposed by its #EXT# name', () => {
     expect(proposeUsernames(null, { roleName: 'a@b.example' })).toEqual([{ username: 'a@b.example', reason: 'account', label: expect.stringContaining('admins are unknown') }]);
     const guest = claimsFromToken(jwt({ idtyp: 'user', upn: 'bob_fabrikam.example#EXT#@contoso.example', oid: ME }));
