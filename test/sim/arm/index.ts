@@ -63,6 +63,8 @@ export interface ArmControl {
    *  'firewallRules:write', 'firewallRules:delete', 'operations', 'other'); total when omitted. */
   requestCount(kind?: RequestKind): number;
   resetCounters(): void;
+  /** See ArmServiceOptions.requireMfaForWrites. */
+  setRequireMfaForWrites(on: boolean): void;
 }
 
 export interface ArmService {
@@ -79,6 +81,8 @@ export interface ArmServiceOptions {
   signingKeys: readonly Jwk[];
   /** Default: defaults.ts. */
   seed?: ArmSeed;
+  /** Azure's mandatory MFA for create/update/delete: a user token without MFA gets ARM's claims challenge. Default false. */
+  requireMfaForWrites?: boolean;
 }
 
 const positiveInt = (n: number, what: string): number => {
@@ -89,6 +93,7 @@ const positiveInt = (n: number, what: string): number => {
 export function createArmService(opts: ArmServiceOptions): ArmService {
   const dir = opts.directory;
   const state = new ArmState(opts.seed ?? defaultArmSeed(dir), opts.policies);
+  state.requireMfaForWrites = opts.requireMfaForWrites ?? false;
   const auth = new ArmAuthenticator(opts.signingKeys, [dir.tenant.id, ...dir.externalTenants.map((t) => t.id)]);
   const userId = (name: string): string => {
     const u = dir.users.find((x) => x.upn.toLowerCase() === name.toLowerCase());
@@ -148,6 +153,7 @@ export function createArmService(opts: ArmServiceOptions): ArmService {
     firewallRules: (name) => state.firewallRules(state.serverOrThrow(name)),
     requestCount: (kind) => state.requestCount(kind),
     resetCounters: () => state.resetCounters(),
+    setRequireMfaForWrites: (on) => void (state.requireMfaForWrites = on),
   };
 
   return {

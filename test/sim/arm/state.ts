@@ -32,6 +32,8 @@ export class ArmState {
   readonly operations = new Map<string, Operation>();
   pageSize = 3;
   asyncPolls = 1;
+  /** Azure's mandatory MFA for writes (phase 2): off unless a test or `--mfa-for-arm-writes` asks. */
+  requireMfaForWrites = false;
   private throttled: { count: number; retryAfterSeconds: number } = { count: 0, retryAfterSeconds: 1 };
   private failures: { count: number; status: number } = { count: 0, status: 500 };
   private readonly counters = new Map<string, number>();

@@ -38,6 +38,11 @@ export interface EntraSimOptions {
   listen?: EntraListenOptions;
   /** More resource URIs the tenant issues tokens for (a custom cloud's Resource Manager endpoint). */
   extraResources?: string[];
+  /**
+   * Every user sign-in does MFA (tokens carry `amr: ["pwd","mfa"]`). Default true. Off: a sign-in does
+   * MFA only when the request's `claims`, a Conditional Access policy or the person asks for it.
+   */
+  mfaByDefault?: boolean;
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -87,6 +92,8 @@ export interface EntraControl {
   /** How long a used refresh token stays redeemable; 0 = strict rotation. */
   setRefreshTokenGrace(seconds: number): void;
   setAutoApprove(upn: string | null): void;
+  /** See EntraSimOptions.mfaByDefault; applies to sign-ins from now on (grants keep what they did). */
+  setMfaByDefault(on: boolean): void;
   /** Next `count` requests to that endpoint fail as specified. `suberror` overrides Entra's default for the code. */
   failNext(endpoint: FailEndpoint, failure: { error: string; aadsts: number; description?: string; suberror?: string } | { status: number }, count?: number): void;
   /** 'refused': the listeners are closed (connection refused) until set back; '503': every request answers 503. */
@@ -155,6 +162,7 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     managedIdentityTokenLifetimeSeconds: positive(opts.managedIdentityTokenLifetimeSeconds ?? DAY, 'managed identity token lifetime'),
     refreshTokenGraceSeconds: Math.max(0, opts.refreshTokenGraceSeconds ?? DAY),
     autoApprove: opts.autoApprove ?? null,
+    mfaByDefault: opts.mfaByDefault ?? true,
   });
   const identityHeader = randomBytes(16).toString('hex');
   const issuerV1 = `https://sts.windows.net/${tenantId}/`;
@@ -208,6 +216,9 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     setAutoApprove(upn) {
       if (upn !== null) accountOrThrow(directory, upn);
       state.autoApprove = upn;
+    },
+    setMfaByDefault(on) {
+      state.mfaByDefault = on;
     },
     failNext(endpoint, failure: Failure, count = 1) {
       state.failNext(endpoint, failure, count);

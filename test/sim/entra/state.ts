@@ -17,6 +17,8 @@ export interface SimSettings {
   managedIdentityTokenLifetimeSeconds: number;
   refreshTokenGraceSeconds: number;
   autoApprove: string | null;
+  /** Every user sign-in does MFA without asking (the simulator's historical behaviour). */
+  mfaByDefault: boolean;
 }
 
 export class SimState implements SimSettings {
@@ -24,6 +26,7 @@ export class SimState implements SimSettings {
   managedIdentityTokenLifetimeSeconds: number;
   refreshTokenGraceSeconds: number;
   autoApprove: string | null;
+  mfaByDefault: boolean;
   outage: OutageMode = 'none';
   private readonly failures = new Map<FailEndpoint, { failure: Failure; remaining: number }[]>();
   private readonly counts = new Map<string, number>();
@@ -33,6 +36,7 @@ export class SimState implements SimSettings {
     this.managedIdentityTokenLifetimeSeconds = settings.managedIdentityTokenLifetimeSeconds;
     this.refreshTokenGraceSeconds = settings.refreshTokenGraceSeconds;
     this.autoApprove = settings.autoApprove;
+    this.mfaByDefault = settings.mfaByDefault;
   }
 
   /** Lifetime for the next user access token. */
