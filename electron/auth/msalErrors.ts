@@ -1,8 +1,10 @@
-// MSAL (and network) failures → PgEntraError with an actionable message. Only safe facts
-// (AADSTS code, MSAL error code, correlation id) go into details; MSAL messages are redacted.
+// MSAL (and network) failures → PgEntraError with an actionable message: Entra's refusals through
+// the one table (entraRefusals.ts), a cancel only when someone cancelled. Only safe facts (AADSTS
+// code, MSAL error code, correlation id) go into details; MSAL messages are redacted.
 import { PgEntraError } from '../../shared/errors.js';
 import { redact } from '../log/redact.js';
 import { networkCauseOf } from '../net/networkErrors.js';
+import { refusalFor } from './entraRefusals.js';
 
 interface MsalLikeError {
   errorCode?: string;
@@ -48,7 +50,18 @@ export interface MapContext {
   account?: string;
   tenant?: string;
   authorityHost?: string;
+  /** The client id signed in with (named in app refusals). */
+  clientId?: string;
+  /** What the token was for, in words: `Azure Resource Manager` (default: the PostgreSQL resource, unnamed). */
+  resourceName?: string;
+  /** The `pgentra login` flag that signs in for that resource: `--scope management`. */
+  scopeFlag?: string;
+  /** pgEntra itself cancelled the flow (its Cancel button, Ctrl+C): a cancel, whatever Entra answered. */
+  cancelledHere?: boolean;
 }
+
+/** MSAL's own "the user closed or cancelled" codes; `access_denied` is Entra's and may be a policy. */
+const USER_CANCEL_CODES = new Set(['user_cancelled', 'user_canceled']);
 
 export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
   if (e instanceof PgEntraError) return e;
@@ -65,10 +78,28 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
   if (ctx.account) details.account = ctx.account;
   const who = ctx.account ? ` for ${ctx.account}` : '';
   const raw = redact(m.errorMessage || m.message || String(e)).split('\n')[0] ?? '';
+  const login = `pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}${ctx.scopeFlag ? ` ${ctx.scopeFlag}` : ''}`;
 
-  if (aadsts === 'AADSTS50076' || aadsts === 'AADSTS50079') {
-    return new PgEntraError('mfa_required', `Multi-factor authentication is required${who} (${aadsts}).`, {
-      hint: `Sign in again interactively: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}`,
+  if (ctx.cancelledHere || (m.errorCode && USER_CANCEL_CODES.has(m.errorCode))) {
+    return new PgEntraError('sign_in_cancelled', 'Sign-in was cancelled.', { details, cause: e });
+  }
+  // The table first: a Conditional Access block must never read as "cancelled" or "sign in again".
+  const refusal = refusalFor(aadsts);
+  if (refusal) {
+    return new PgEntraError(refusal.code, refusal.message(ctx), { hint: refusal.hint(ctx), details: { ...details, transient: refusal.transient }, cause: e });
+  }
+  if (m.errorCode === 'access_denied' || m.subError === 'cancel') {
+    // Entra answers access_denied (subcode cancel) both when a person cancels on its pages (AADSTS65004:
+    // declined) and when a policy refuses (Azure/azure-cli#30575): only the former is a cancel.
+    if (aadsts === 'AADSTS65004' || aadsts === undefined) {
+      return new PgEntraError('sign_in_cancelled', `The sign-in was cancelled in the browser${aadsts ? ` (${aadsts})` : ''}.`, {
+        hint: `If you did not cancel it, the browser page shows why Entra refused (for example a device that is not compliant); otherwise sign in again: ${login}.`,
+        details,
+        cause: e,
+      });
+    }
+    return new PgEntraError('access_blocked', `Microsoft Entra ID refused the sign-in${who} (${aadsts}: ${raw}).`, {
+      hint: 'The browser page shows the reason. Ask your Entra administrator, with the code, the time and the correlation id.',
       details,
       cause: e,
     });
@@ -82,21 +113,29 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
     m.errorCode === 'bad_token' ||
     m.name === 'InteractionRequiredAuthError'
   ) {
-    return new PgEntraError('sign_in_required', `Sign-in required${who}: ${aadsts ?? m.errorCode ?? 'the session expired'}${m.subError ? ` (${m.subError})` : ''}.`, {
-      hint: `Run: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}`,
+    return new PgEntraError('sign_in_required', `Sign-in required${who}${ctx.resourceName ? ` for ${ctx.resourceName}` : ''}: ${aadsts ?? m.errorCode ?? 'the session expired'}${m.subError ? ` (${m.subError})` : ''}.`, {
+      hint: `Run: ${login}`,
       details,
       cause: e,
     });
   }
   if (isNetworkFailure(e)) {
     return new PgEntraError('network_unavailable', `Cannot reach Microsoft Entra ID${ctx.authorityHost ? ` at ${ctx.authorityHost}` : ''} and no valid cached token is available: ${raw}`, {
-      hint: 'Check the network connection or proxy; pgEntra retries automatically when it returns.',
+      hint: 'Check the network connection or proxy (HTTPS_PROXY); pgEntra retries automatically when it returns.',
       details,
       cause: e,
     });
   }
-  if (m.errorCode === 'user_cancelled' || m.errorCode === 'access_denied' || m.subError === 'cancel') {
-    return new PgEntraError('sign_in_cancelled', 'Sign-in was cancelled.', { details, cause: e });
-  }
   return new PgEntraError('sign_in_failed', `Sign-in failed${who}: ${raw}`, { details, cause: e });
+}
+
+/** The claims an Entra refusal asked for (`InteractionRequiredAuthError.claims`), when it carried any. */
+export function claimsOf(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let i = 0; i < 4 && cur !== null && typeof cur === 'object'; i++) {
+    const claims = (cur as { claims?: unknown }).claims;
+    if (typeof claims === 'string' && claims.trim()) return claims;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -1,11 +1,14 @@
 // Explicit, user-driven sign-in: system browser + loopback redirect + PKCE (MSAL), or device
 // code. `prompt=select_account` shows the account chooser so the secondary (admin) ID can be
-// picked; several accounts can be signed in at once. Both flows are cancellable.
+// picked; several accounts can be signed in at once. Both flows are cancellable. A step-up signs
+// in again for the scope that failed (the database's, or Azure Resource Manager's) carrying the
+// claims a challenge asked for, so Entra runs the MFA (or other check) that scope needs.
 import type { AuthenticationResult, PublicClientApplication } from '@azure/msal-node';
 import { scopeFor, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
-import { authorityFor, type MsalApps } from './msalApps.js';
-import { mapMsalError } from './msalErrors.js';
+import { isAllowedExternalUrl } from '../base/externalUrl.js';
+import { authorityFor, clientIdFor, type MsalApps } from './msalApps.js';
+import { mapMsalError, type MapContext } from './msalErrors.js';
 
 export interface SignedInAccount {
   username: string;
@@ -23,10 +26,20 @@ export interface InteractiveSignInOptions {
   loginHint?: string;
   /** Electron: shell.openExternal; CLI: the OS opener. */
   openBrowser: (url: string) => Promise<void>;
-  /** Default select_account; `login` forces credentials, `none` for tests. */
+  /** Default select_account (none with a claims step-up: the account is known); `login` forces credentials. */
   prompt?: 'select_account' | 'login' | 'consent' | 'none';
   signal?: AbortSignal;
+  /** The scope to sign in for; default the cloud's PostgreSQL resource (`<resource>/.default`). */
+  scope?: string;
+  /** Claims (JSON) a challenge asked for: MFA, an authentication context. */
+  claims?: string;
+  /** Called once when the browser has not come back after `slowAfterMs` (default 3 min): say what may be wrong. */
+  onSlow?: () => void;
+  slowAfterMs?: number;
 }
+
+/** A sign-in page that says nothing for this long probably shows an error that never redirects back. */
+export const DEFAULT_SLOW_SIGN_IN_MS = 3 * 60_000;
 
 export interface DeviceCodeInfo {
   userCode: string;
@@ -39,6 +52,8 @@ export interface DeviceCodeSignInOptions {
   tenant?: string;
   onCode: (info: DeviceCodeInfo) => void;
   signal?: AbortSignal;
+  scope?: string;
+  claims?: string;
 }
 
 const SUCCESS_PAGE =
@@ -104,16 +119,32 @@ async function cancelLoopback(authorizeUrl: string | undefined): Promise<void> {
   }
 }
 
-export async function signInInteractive(apps: MsalApps, cloud: Cloud, opts: InteractiveSignInOptions): Promise<SignedInAccount> {
+function errContext(apps: MsalApps, cloud: Cloud, opts: { tenant?: string | undefined; loginHint?: string | undefined; scope?: string | undefined }, cancelledHere: boolean): MapContext {
+  const arm = opts.scope !== undefined && opts.scope !== scopeFor(cloud);
+  return {
+    ...(opts.loginHint ? { account: opts.loginHint } : {}),
+    ...(opts.tenant ? { tenant: opts.tenant } : {}),
+    authorityHost: cloud.authorityHost,
+    clientId: clientIdFor(cloud, apps.settings),
+    ...(arm ? { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' } : {}),
+    cancelledHere,
+  };
+}
+
+/** The interactive flow itself; MSAL's result (token included) for a step-up, the account for a sign-in. */
+export async function acquireInteractive(apps: MsalApps, cloud: Cloud, opts: InteractiveSignInOptions): Promise<AuthenticationResult> {
   if (opts.signal?.aborted) throw cancelled();
   const pca: PublicClientApplication = await apps.publicClient(cloud);
   let authorizeUrl: string | undefined;
   let aborted = false;
+  let slowTimer: NodeJS.Timeout | undefined;
   const flow = pca.acquireTokenInteractive({
-    scopes: [scopeFor(cloud)],
+    scopes: [opts.scope ?? scopeFor(cloud)],
     authority: authorityFor(cloud, opts.tenant),
-    prompt: opts.prompt ?? 'select_account',
+    // A step-up is for an account already known: no chooser, straight to its check.
+    prompt: opts.prompt ?? (opts.claims && opts.loginHint ? undefined : 'select_account'),
     ...(opts.loginHint ? { loginHint: opts.loginHint } : {}),
+    ...(opts.claims ? { claims: opts.claims } : {}),
     successTemplate: SUCCESS_PAGE,
     errorTemplate: ERROR_PAGE,
     openBrowser: async (url: string) => {
@@ -122,39 +153,73 @@ export async function signInInteractive(apps: MsalApps, cloud: Cloud, opts: Inte
         void cancelLoopback(url);
         return;
       }
+      // The app and the CLI open only the cloud's own sign-in hosts (MSAL may use an alias of the
+      // authority host: China's login.partner.microsoftonline.cn) — never what a cloud file or a
+      // redirect made up.
+      if (!isAllowedExternalUrl(url, cloud.signInHosts)) {
+        throw new PgEntraError('sign_in_failed', `The sign-in page is not on one of the cloud's sign-in hosts (${cloud.signInHosts.join(', ')}), so pgEntra did not open it.`, {
+          details: { host: safeHost(url) },
+        });
+      }
       await opts.openBrowser(url);
+      if (opts.onSlow) {
+        const onSlow = opts.onSlow;
+        slowTimer = setTimeout(onSlow, opts.slowAfterMs ?? DEFAULT_SLOW_SIGN_IN_MS);
+        slowTimer.unref();
+      }
     },
   });
   try {
-    const result = await raceAbort(flow, opts.signal, () => {
+    return await raceAbort(flow, opts.signal, () => {
       aborted = true;
       void cancelLoopback(authorizeUrl);
       flow.catch(() => undefined);
     });
-    return toSignedInAccount(result);
   } catch (e) {
-    throw mapMsalError(e, { ...(opts.loginHint ? { account: opts.loginHint } : {}), ...(opts.tenant ? { tenant: opts.tenant } : {}), authorityHost: cloud.authorityHost });
+    throw mapMsalError(e, errContext(apps, cloud, opts, aborted));
+  } finally {
+    if (slowTimer) clearTimeout(slowTimer);
   }
 }
 
-export async function signInWithDeviceCode(apps: MsalApps, cloud: Cloud, opts: DeviceCodeSignInOptions): Promise<SignedInAccount> {
+function safeHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+export async function signInInteractive(apps: MsalApps, cloud: Cloud, opts: InteractiveSignInOptions): Promise<SignedInAccount> {
+  return toSignedInAccount(await acquireInteractive(apps, cloud, opts));
+}
+
+/** The device code flow; MSAL's result (token included). */
+export async function acquireWithDeviceCode(apps: MsalApps, cloud: Cloud, opts: DeviceCodeSignInOptions & { loginHint?: string }): Promise<AuthenticationResult> {
   if (opts.signal?.aborted) throw cancelled();
   const pca = await apps.publicClient(cloud);
   const request = {
-    scopes: [scopeFor(cloud)],
+    scopes: [opts.scope ?? scopeFor(cloud)],
     authority: authorityFor(cloud, opts.tenant),
+    ...(opts.claims ? { claims: opts.claims } : {}),
     cancel: false,
     deviceCodeCallback: (r: DeviceCodeInfo) => opts.onCode({ userCode: r.userCode, verificationUri: r.verificationUri, message: r.message, expiresIn: r.expiresIn }),
   };
   const flow = pca.acquireTokenByDeviceCode(request);
+  let aborted = false;
   try {
     const result = await raceAbort(flow, opts.signal, () => {
+      aborted = true;
       request.cancel = true; // MSAL checks this flag before each poll
       flow.catch(() => undefined);
     });
     if (!result) throw new PgEntraError('sign_in_failed', 'Device code sign-in returned no result.');
-    return toSignedInAccount(result);
+    return result;
   } catch (e) {
-    throw mapMsalError(e, { ...(opts.tenant ? { tenant: opts.tenant } : {}), authorityHost: cloud.authorityHost });
+    throw mapMsalError(e, errContext(apps, cloud, opts, aborted));
   }
+}
+
+export async function signInWithDeviceCode(apps: MsalApps, cloud: Cloud, opts: DeviceCodeSignInOptions): Promise<SignedInAccount> {
+  return toSignedInAccount(await acquireWithDeviceCode(apps, cloud, opts));
 }

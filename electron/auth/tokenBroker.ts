@@ -11,15 +11,25 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Credential } from '../../shared/credential.js';
-import { isBuiltinCloudName, type Cloud } from '../../shared/clouds.js';
+import { isBuiltinCloudName, scopeFor, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { silentLogger } from '../log/logger.js';
 import { listAccounts, signOut, type AccountSummary } from './accounts.js';
 import { assertCloudTrusted } from '../connect/cloudTrust.js';
 import { managementEndpointOf, resolveCloud } from '../base/cloudLoader.js';
 import { MsalApps, clientIdFor, type AuthSettings } from './msalApps.js';
-import { mapMsalError } from './msalErrors.js';
-import { signInInteractive, signInWithDeviceCode, type DeviceCodeSignInOptions, type InteractiveSignInOptions, type SignedInAccount } from './signIn.js';
+import { claimsOf, mapMsalError } from './msalErrors.js';
+import {
+  acquireInteractive,
+  acquireWithDeviceCode,
+  signInInteractive,
+  signInWithDeviceCode,
+  toSignedInAccount,
+  type DeviceCodeSignInOptions,
+  type InteractiveSignInOptions,
+  type SignedInAccount,
+} from './signIn.js';
+import { StepUpRequired, type ClaimsChallenge } from './stepUp.js';
 import type { AccessToken, TokenProvider, TokenRequest, TokenResource } from './tokenProvider.js';
 import { remainingMs, tokenFromSource, validDuringOutage, type AccessTokenWithSource, type SourceContext } from './tokenSources.js';
 
@@ -49,8 +59,17 @@ export interface SignInRequiredEvent {
   kind: Credential['kind'];
   account?: string;
   tenant?: string;
+  /** The scope that needs the sign-in: signing in for another one would not help (and may loop). */
+  resource: TokenResource;
+  /** For user credentials: what a step-up must satisfy (broker.stepUp). */
+  challenge?: ClaimsChallenge;
   error: PgEntraError;
 }
+
+/** How a step-up reaches the person: the system browser, or a device code. */
+export type StepUpVia =
+  | (Pick<InteractiveSignInOptions, 'openBrowser' | 'onSlow' | 'slowAfterMs'> & { signal?: AbortSignal })
+  | { deviceCode: DeviceCodeSignInOptions['onCode']; signal?: AbortSignal };
 
 export interface TokenBrokerEvents {
   'token-refreshed': [TokenRefreshedEvent];
@@ -193,7 +212,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cloud = this.tokenCloud(this.usableCloud(req.cloud), req.resource);
     const key = this.keyFor(req.credential, cloud, req.resource);
     const minMs = (req.minValiditySeconds ?? this.minValiditySeconds) * 1000;
-    if (req.fresh) return this.getFreshToken(key, req, cloud, minMs);
+    if (req.fresh || req.claims) return this.getFreshToken(key, req, cloud, minMs);
     let needOwn = false;
     for (let round = 1; ; round++) {
       const hot = this.hot.get(key);
@@ -227,7 +246,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   /** A token from Entra, never from a cache; joins only a fresh flight, which started no earlier than this call. */
   private async getFreshToken(key: string, req: TokenRequest, cloud: Cloud, minMs: number): Promise<AccessTokenWithSource> {
     const running = this.inFlight.get(key);
-    const flight = running?.fresh && running.generation === this.generation(key) ? running : this.startFlight(key, req, cloud, minMs, false);
+    // A claims request never joins: the running flight did not ask Entra for those claims.
+    const flight = !req.claims && running?.fresh && running.generation === this.generation(key) ? running : this.startFlight(key, req, cloud, minMs, false);
     const result = await flight.promise;
     if (flight.generation !== this.generation(key)) throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
     return result;
@@ -242,7 +262,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const promise = this.acquire(key, req, cloud, minMs, background, generation).finally(() => {
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
     });
-    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true };
+    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true || req.claims !== undefined };
     this.inFlight.set(key, flight);
     return flight;
   }
@@ -252,7 +272,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cred = req.credential;
     let result: AccessTokenWithSource;
     try {
-      result = await tokenFromSource(this.sources, cloud, cred, { minMs, fresh: req.fresh === true, signal: req.signal });
+      result = await tokenFromSource(this.sources, cloud, cred, { minMs, fresh: req.fresh === true, signal: req.signal, claims: req.claims });
       if (result.source === 'keychain') this.counters.keychainHits++;
     } catch (e) {
       const err = isPgEntraError(e) ? e : mapMsalError(e, { authorityHost: cloud.authorityHost });
@@ -266,8 +286,18 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       if (err.code === 'sign_in_required' || err.code === 'mfa_required') {
         const account = 'account' in cred ? cred.account : undefined;
         const tenant = 'tenant' in cred ? cred.tenant : undefined;
-        this.emit('sign-in-required', { key, cloud: req.cloud, kind: cred.kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), error: err });
+        const resource = req.resource ?? 'postgres';
+        const userCred = cred.kind === 'interactive' || cred.kind === 'device-code';
+        const claims = claimsOf(e) ?? req.claims;
+        const challenge: ClaimsChallenge | undefined = userCred
+          ? { cloud: req.cloud, resource, credential: cred, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), ...(claims ? { claims } : {}) }
+          : undefined;
+        this.emit('sign-in-required', { key, cloud: req.cloud, kind: cred.kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), resource, ...(challenge ? { challenge } : {}), error: err });
         this.forget(key);
+        this.logger.warn('token request failed', { key, code: err.code, message: err.message });
+        // The caller (app, CLI) can answer it with a step-up for exactly this scope.
+        if (challenge) throw new StepUpRequired(err, challenge);
+        throw err;
       }
       this.logger.warn('token request failed', { key, code: err.code, message: err.message });
       throw err;
@@ -344,6 +374,41 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const cloud = this.usableCloud(cloudName);
     const account = await signInInteractive(this.apps, cloud, opts);
     this.signedOut.get(this.cloudKey(cloud))?.delete(account.username.toLowerCase());
+    return account;
+  }
+
+  /**
+   * The step-up a challenge asks for: an interactive sign-in (or device code) as the challenged
+   * account, for the scope that failed, carrying the challenge's claims. Its token replaces the
+   * refused one, so the operation retried next gets it.
+   */
+  async stepUp(challenge: ClaimsChallenge, via: StepUpVia): Promise<SignedInAccount> {
+    const baseCloud = this.usableCloud(challenge.cloud);
+    const cloud = this.tokenCloud(baseCloud, challenge.resource);
+    const common = {
+      scope: scopeFor(cloud),
+      ...(challenge.claims ? { claims: challenge.claims } : {}),
+      ...(challenge.tenant ? { tenant: challenge.tenant } : {}),
+      ...(challenge.account ? { loginHint: challenge.account } : {}),
+      ...(via.signal ? { signal: via.signal } : {}),
+    };
+    // MSAL's app (and cache) is the base cloud's; only the scope names Resource Manager.
+    const r =
+      'deviceCode' in via
+        ? await acquireWithDeviceCode(this.apps, baseCloud, { ...common, onCode: via.deviceCode })
+        : await acquireInteractive(this.apps, baseCloud, {
+            ...common,
+            openBrowser: via.openBrowser,
+            ...(via.onSlow ? { onSlow: via.onSlow } : {}),
+            ...(via.slowAfterMs ? { slowAfterMs: via.slowAfterMs } : {}),
+          });
+    const account = toSignedInAccount(r);
+    this.signedOut.get(this.cloudKey(baseCloud))?.delete(account.username.toLowerCase());
+    if (r.expiresOn) {
+      const req: TokenRequest = { credential: challenge.credential, cloud: challenge.cloud, resource: challenge.resource };
+      const key = this.keyFor(challenge.credential, cloud, challenge.resource);
+      this.remember(key, req, { token: r.accessToken, expiresOn: r.expiresOn, account: account.username, tenantId: r.tenantId || account.tenantId, source: 'network' }, false);
+    }
     return account;
   }
 

@@ -30,6 +30,12 @@ export interface TokenRequest {
    * activation or a group change, a cached token predates the membership the server checks.
    */
   fresh?: boolean;
+  /**
+   * Claims (JSON) a challenge asked for (ARM's 401 insufficient_claims, Conditional Access): the
+   * token comes from Entra with them, never from a cache. When that needs a person, the request
+   * fails with a StepUpRequired (electron/auth/stepUp.ts) naming this scope.
+   */
+  claims?: string;
   signal?: AbortSignal;
 }
 

@@ -38,6 +38,8 @@ export interface SourceRequest {
   /** Skip every cached access token: the token comes from Entra. */
   fresh: boolean;
   signal: AbortSignal | undefined;
+  /** Claims (JSON) a challenge asked for: sent with the refresh, never answered from a cache. */
+  claims?: string | undefined;
 }
 
 type UserCredential = Extract<Credential, { kind: 'interactive' | 'device-code' }>;
@@ -53,14 +55,22 @@ export async function tokenFromSource(ctx: SourceContext, cloud: Cloud, cred: Cr
   switch (cred.kind) {
     case 'interactive':
     case 'device-code':
-      return req.fresh ? freshFromMsal(ctx, cloud, cred, req.signal) : acquireForUser(ctx, cloud, cred, req.minMs, req.signal);
+      return req.fresh || req.claims ? freshFromMsal(ctx, cloud, cred, req.signal, req.claims) : acquireForUser(ctx, cloud, cred, req.minMs, req.signal);
     case 'managed-identity': {
       const id = { ...(cred.clientId ? { clientId: cred.clientId } : {}), ...(cred.objectId ? { objectId: cred.objectId } : {}), ...(cred.resourceId ? { resourceId: cred.resourceId } : {}) };
-      let t = await getManagedIdentityToken(ctx.apps, cloud, id, req.fresh);
-      if (remainingMs(t) < req.minMs && !req.fresh) t = await getManagedIdentityToken(ctx.apps, cloud, id, true);
+      // An identity cannot do MFA; a claims challenge (revocation) only needs a token newer than the cached one.
+      const fresh = req.fresh || req.claims !== undefined;
+      let t = await getManagedIdentityToken(ctx.apps, cloud, id, fresh);
+      if (remainingMs(t) < req.minMs && !fresh) t = await getManagedIdentityToken(ctx.apps, cloud, id, true);
       return { ...t, source: 'network' };
     }
     case 'azure-cli': {
+      if (req.claims) {
+        // az cannot be handed claims through get-access-token; its own login can (--claims-challenge).
+        throw new PgEntraError('mfa_required', 'Azure asks the Azure CLI sign-in for more (multi-factor authentication or another check) than it has.', {
+          hint: `Sign in again with the Azure CLI: az login${cred.tenant ? ` --tenant ${cred.tenant}` : ''} --scope ${cloud.resource.replace(/\/+$/, '')}/.default --claims-challenge ${Buffer.from(req.claims).toString('base64')}`,
+        });
+      }
       const t = await getAzureCliToken({
         resource: cloud.resource,
         ...(cred.tenant ? { tenant: cred.tenant } : {}),
@@ -153,19 +163,19 @@ async function acquireForUser(ctx: SourceContext, cloud: Cloud, cred: UserCreden
   );
 }
 
-/** The refresh-token grant under the cross-process lock, skipping every cached access token. */
-async function freshFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCredential, signal?: AbortSignal): Promise<AccessTokenWithSource> {
-  if (ctx.options.memoryCache) return silentFromMsal(ctx, cloud, cred, 0, true);
+/** The refresh-token grant under the cross-process lock, skipping every cached access token (with a challenge's claims, if any). */
+async function freshFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCredential, signal?: AbortSignal, claims?: string): Promise<AccessTokenWithSource> {
+  if (ctx.options.memoryCache) return silentFromMsal(ctx, cloud, cred, 0, true, claims);
   const { withRefreshLock } = await import('../keychain/refreshLock.js');
-  return withRefreshLock(path.dirname(tokenCachePath(ctx.options.dataDir)), () => silentFromMsal(ctx, cloud, cred, 0, true), signal ? { signal } : {});
+  return withRefreshLock(path.dirname(tokenCachePath(ctx.options.dataDir)), () => silentFromMsal(ctx, cloud, cred, 0, true, claims), signal ? { signal } : {});
 }
 
-async function silentFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCredential, minMs: number, forceRefresh = false): Promise<AccessTokenWithSource> {
+async function silentFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCredential, minMs: number, forceRefresh = false, claims?: string): Promise<AccessTokenWithSource> {
   const pca = await ctx.apps.publicClient(cloud);
   const account = await pickAccount(ctx, cloud, cred);
-  const errCtx = { account: account.username, ...(cred.tenant ? { tenant: cred.tenant } : {}), authorityHost: cloud.authorityHost };
+  const errCtx = { account: account.username, ...(cred.tenant ? { tenant: cred.tenant } : {}), ...errorScope(cloud), authorityHost: cloud.authorityHost, clientId: clientIdFor(cloud, ctx.options) };
   const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : account.tenantId;
-  const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant) };
+  const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant), ...(claims ? { claims } : {}) };
   let r: AuthenticationResult;
   try {
     r = await pca.acquireTokenSilent(forceRefresh ? { ...request, forceRefresh: true } : request);
@@ -176,6 +186,11 @@ async function silentFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCreden
   }
   if (!r.expiresOn) throw new PgEntraError('sign_in_failed', 'Entra returned a token without expiry.');
   return { token: r.accessToken, expiresOn: r.expiresOn, account: r.account?.username ?? account.username, tenantId: r.tenantId || tenant, source: r.fromCache ? 'msal-cache' : 'network' };
+}
+
+/** For messages: a token for Resource Manager is asked for with `login --scope management`. */
+function errorScope(cloud: Cloud): { resourceName?: string; scopeFlag?: string } {
+  return cloud.managementEndpoint && cloud.resource === cloud.managementEndpoint ? { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' } : {};
 }
 
 async function pickAccount(ctx: SourceContext, cloud: Cloud, cred: UserCredential): Promise<AccountInfo> {

@@ -1,7 +1,10 @@
 // The Azure SDK's TokenCredential over pgEntra's token broker: the same account and MSAL cache
 // as the database token, asked for Azure Resource Manager (`resource: 'management'`). It hands
 // out tokens for the one management scope only, so no SDK policy can turn it into a token for
-// another resource, and it never logs or stores the token.
+// another resource, and it never logs or stores the token. A claims challenge (ARM's 401
+// insufficient_claims: MFA for writes) reaches it as `options.claims` from the SDK's bearer policy:
+// it asks for a token with those claims, and when that needs a person the StepUpRequired error
+// goes up to whoever runs the operation (electron/auth/stepUp.ts).
 import type { AccessToken as SdkAccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import type { Credential } from '../../shared/credential.js';
 import { PgEntraError } from '../../shared/errors.js';
@@ -30,14 +33,23 @@ export function armCredential(tokens: TokenProvider, who: { cloud: string; crede
         throw new PgEntraError('internal', `pgEntra hands out Azure Resource Manager tokens for ${scope} only, not for ${asked.join(' ')}.`);
       }
       const signal = who.signal ?? (options?.abortSignal instanceof AbortSignal ? options.abortSignal : undefined);
+      const claims = options?.claims;
       let t: AccessToken;
       try {
-        t = await tokens.getToken({ credential: who.credential, cloud: who.cloud, resource: 'management', minValiditySeconds: MIN_VALIDITY_SECONDS, ...(signal ? { signal } : {}) });
+        t = await tokens.getToken({
+          credential: who.credential,
+          cloud: who.cloud,
+          resource: 'management',
+          minValiditySeconds: MIN_VALIDITY_SECONDS,
+          ...(claims ? { claims } : {}),
+          ...(signal ? { signal } : {}),
+        });
       } catch (e) {
         // core-rest-pipeline's token cycler starts background renewals without handling their
         // rejection (an unhandled rejection ends a CLI process). While the token handed out
         // before is still good, answer with it; the next request that needs a new one fails.
-        if (handedOut && handedOut.expiresOnTimestamp - Date.now() > FALLBACK_MARGIN_MS) return handedOut;
+        // Never for a challenge: the token handed out before is the one ARM just refused.
+        if (!claims && handedOut && handedOut.expiresOnTimestamp - Date.now() > FALLBACK_MARGIN_MS) return handedOut;
         throw e;
       }
       last = { ...(t.account ? { account: t.account } : {}), ...(t.tenantId ? { tenantId: t.tenantId } : {}) };

@@ -1,6 +1,7 @@
-// The one rule for opening a URL in the system browser: https to the configured Entra authority
-// host (the sign-in page), nothing else. Pure and unit-tested; electron/shell/openExternal.ts is
-// its only caller of shell.openExternal.
+// The one rule for opening a URL in the system browser: https to one of the cloud's Entra sign-in
+// hosts (the authority host and the aliases MSAL may send the browser to), nothing else. Pure and
+// unit-tested; the sign-in flow (electron/auth/signIn.ts) checks every URL with it before any
+// browser sees it, and electron/shell/openExternal.ts checks again before shell.openExternal.
 
 // eslint-disable-next-line no-control-regex
 const UNSAFE_CHARS = /[\u0000-\u0020\u007f-\u009f\\]/;

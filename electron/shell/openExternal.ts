@@ -1,6 +1,6 @@
 // The only place pgEntra calls shell.openExternal: guarded by isAllowedExternalUrl.
 import { shell } from 'electron';
-import { isAllowedExternalUrl } from './externalUrl.js';
+import { isAllowedExternalUrl } from '../base/externalUrl.js';
 
 /** Opens `url` in the system browser when it is https on an allowed authority; returns whether it did. */
 export async function safeOpenExternal(url: string, allowedAuthorities: readonly string[]): Promise<boolean> {

@@ -1,6 +1,6 @@
 // shell.openExternal is only ever called for https URLs on the configured authority host.
 import { describe, expect, it } from 'vitest';
-import { isAllowedExternalUrl } from '../../../electron/shell/externalUrl.js';
+import { isAllowedExternalUrl } from '../../../electron/base/externalUrl.js';
 
 const AUTH = ['https://login.microsoftonline.com'];
 
