@@ -50,7 +50,11 @@ export interface AzureService {
    * `refusal`: the error of a failed login, so firewall refusals get the "Allow my IP" fix.
    * Never throws for ARM trouble: that becomes an `azure_unavailable` finding.
    */
-  checkProfile(profile: Profile, opts?: { refusal?: unknown; signal?: AbortSignal }): Promise<ServerCheck>;
+  /**
+   * `stepUp: 'throw'`: a claims challenge (MFA for Resource Manager) is thrown (StepUpRequired) for
+   * a caller that can answer it, instead of becoming a finding.
+   */
+  checkProfile(profile: Profile, opts?: { refusal?: unknown; signal?: AbortSignal; stepUp?: 'throw' }): Promise<ServerCheck>;
   /** Creates or updates the one-address rule on the profile's server and waits for the operation to finish. */
   allowIp(profile: Profile, ip: string, opts?: { ruleName?: string; signal?: AbortSignal }): Promise<FirewallRuleResult>;
 }

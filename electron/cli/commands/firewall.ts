@@ -12,9 +12,10 @@ import { bool, str, type CommandDefinition } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exitCodes.js';
 import { openProfileSession } from '../profileSession.js';
+import { withCliStepUp } from '../signInUi.js';
 import { azureServiceFor, formatFindings, plain } from './servers.js';
 
-const HELP = `Usage: pgentra firewall allow-my-ip PROFILE [--ip A.B.C.D] [--yes]
+const HELP = `Usage: pgentra firewall allow-my-ip PROFILE [--ip A.B.C.D] [--yes] [--device-code]
 
 Adds a firewall rule for your IP address to the profile's flexible server, through Azure
 Resource Manager with the profile's account. Without --ip, pgEntra first tries to log in: when
@@ -27,11 +28,15 @@ It shows the server, the rule name (pgentra-A-B-C-D) and the address range first
 --yes. Then it waits until Azure has applied the rule and tries the login again.
 
 The account needs permission to write firewall rules on the server
-(Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write, e.g. Contributor).
+(Microsoft.DBforPostgreSQL/flexibleServers/firewallRules/write, e.g. Contributor). Azure requires
+multi-factor authentication to change resources: when the account's sign-in has none, pgEntra
+says so, signs in again for Azure Resource Manager (your browser, or a device code) and then adds
+the rule.
 
 Options:
   --ip A.B.C.D   the IPv4 address to allow, instead of the one the server reports
   --yes          add the rule without asking
+  --device-code  for that sign-in (MFA), use a code on another device instead of the browser
 
 Examples:
   pgentra firewall allow-my-ip prod
@@ -42,7 +47,7 @@ export const command: CommandDefinition = {
   summary: "Allow your IP address through a server's firewall (after confirmation)",
   help: HELP,
   allowPositionals: true,
-  options: { ip: { type: 'string' }, yes: { type: 'boolean' } },
+  options: { ip: { type: 'string' }, yes: { type: 'boolean' }, 'device-code': { type: 'boolean' } },
   async run(ctx, { values, positionals }) {
     const [sub, name, ...extra] = positionals;
     if (sub !== 'allow-my-ip') {
@@ -52,7 +57,7 @@ export const command: CommandDefinition = {
     }
     if (!name) throw new PgEntraError('invalid_input', 'Give the profile: pgentra firewall allow-my-ip PROFILE', { hint: 'Profiles: pgentra profiles list' });
     if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`, { hint: 'See pgentra firewall --help.' });
-    return allowMyIp(ctx, name, str(values.ip), bool(values.yes));
+    return allowMyIp(ctx, name, str(values.ip), bool(values.yes), bool(values['device-code']));
   },
 };
 
@@ -102,7 +107,7 @@ async function addressFromLogin(ctx: CliContext, profile: Profile): Promise<stri
   return ip;
 }
 
-async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefined, yes: boolean): Promise<number> {
+async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefined, yes: boolean, deviceCode: boolean): Promise<number> {
   const profile = await openProfileStore(ctx.dataDir).get(name);
   let ip: string;
   if (givenIp !== undefined) ip = validateFirewallIp(givenIp);
@@ -116,7 +121,9 @@ async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefi
     ip = validateFirewallIp(found);
   }
   const azure = await azureServiceFor(ctx);
-  const check = await azure.checkProfile(profile, { refusal: { code: 'firewall_blocked', message: `no pg_hba.conf entry for host "${ip}"`, details: { ip } }, signal: ctx.signal });
+  const refusal = { code: 'firewall_blocked', message: `no pg_hba.conf entry for host "${ip}"`, details: { ip } };
+  // Reading the server needs no MFA under Azure's mandatory MFA, but a Conditional Access policy may ask for it.
+  const check = await withCliStepUp(ctx, 'read the server', deviceCode, () => azure.checkProfile(profile, { refusal, signal: ctx.signal, stepUp: 'throw' }));
   if (!check.server) {
     throw new PgEntraError('not_found', `pgEntra cannot find the Azure server of ${profile.host} to add the rule to.`, {
       hint: formatFindings(check.findings.filter((f: PreflightFinding) => f.id !== 'firewall_blocked')).trim(),
@@ -140,7 +147,8 @@ async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefi
     }
   }
   ctx.stderr.write('Adding the rule and waiting for Azure to apply it…\n');
-  const rule = await azure.allowIp(profile, ip, { ruleName, signal: ctx.signal });
+  // Azure's mandatory MFA for writes: a sign-in without it gets a claims challenge, answered here once.
+  const rule = await withCliStepUp(ctx, 'change firewall rules', deviceCode, () => azure.allowIp(profile, ip, { ruleName, signal: ctx.signal }));
   ctx.stdout.write(`Added firewall rule ${rule.ruleName} (${rule.startIpAddress} – ${rule.endIpAddress}) to ${plain(rule.server.name)}.\n`);
   return reportLogin(ctx, profile, ip);
 }

@@ -300,7 +300,11 @@ async function azureInput(ctx: CliContext, name: string, server: string, values:
   const credential: Credential = parsed.data;
   const user = str(values.user);
   const azure = await azureServiceFor(ctx);
-  const p = await azure.proposeProfile(armCallerFrom(ctx, undefined, credential), server, { name, ...(user !== undefined ? { username: user } : {}) });
+  const { withCliStepUp } = await import('../signInUi.js');
+  // A claims challenge (Conditional Access asking MFA for Resource Manager) is answered as the profile's credential signs in.
+  const p = await withCliStepUp(ctx, 'read the server', credential.kind === 'device-code', () =>
+    azure.proposeProfile(armCallerFrom(ctx, undefined, credential), server, { name, ...(user !== undefined ? { username: user } : {}) }),
+  );
   const chosen = p.usernameChoices.find((c) => c.username === p.profile.username);
   const pinned = p.profile.credential && 'account' in p.profile.credential ? p.profile.credential.account : undefined;
   ctx.stdout.write(`Server: ${plain(p.server.name)} (${plain(p.server.resourceGroup)}, subscription ${p.server.subscriptionId}) at ${plain(p.profile.host)}\n`);

@@ -13,10 +13,11 @@ import type { ArmCaller, AzureService } from '../../azure/azureService.js';
 import { bool, str, type CommandDefinition } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
+import { withCliStepUp } from '../signInUi.js';
 
 const HELP = `Usage:
-  pgentra servers list [--subscription ID] [--account UPN] [--json]
-  pgentra servers show NAME|FQDN|RESOURCE_ID [--account UPN] [--json]
+  pgentra servers list [--subscription ID] [--account UPN] [--device-code] [--json]
+  pgentra servers show NAME|FQDN|RESOURCE_ID [--account UPN] [--device-code] [--json]
 
 Asks Azure Resource Manager, with the same sign-in as your database tokens, which Azure
 Database for PostgreSQL flexible servers the account can see: every subscription it can read,
@@ -35,6 +36,8 @@ Options:
   --subscription ID   list only this subscription
   --account UPN       the signed-in account to ask with (default: the only one signed in to
                       the cloud; with several, pass this)
+  --device-code       when Azure asks for more (MFA for Resource Manager), sign in with a code
+                      instead of the browser
   --json              list: {"subscriptions":[…],"servers":[…],"notes":[…]};
                       show: {"server":{…},"admins":[…]|null,"findings":[…],"notes":[…]}
 
@@ -55,22 +58,23 @@ export const command: CommandDefinition = {
   summary: 'List the flexible servers an account can see in Azure, or show one with its Entra admins',
   help: HELP,
   allowPositionals: true,
-  options: { subscription: { type: 'string' }, account: { type: 'string' }, json: { type: 'boolean' } },
+  options: { subscription: { type: 'string' }, account: { type: 'string' }, 'device-code': { type: 'boolean' }, json: { type: 'boolean' } },
   async run(ctx, { values, positionals }) {
     const [sub, ...rest] = positionals;
     const caller = armCallerFrom(ctx, str(values.account));
     const json = bool(values.json);
+    const deviceCode = bool(values['device-code']);
     switch (sub) {
       case 'list':
       case 'ls':
         if (rest.length) throw new PgEntraError('invalid_input', `Unexpected argument "${rest[0]}".`, { hint: 'See pgentra servers --help.' });
-        return list(ctx, caller, str(values.subscription), json);
+        return withCliStepUp(ctx, 'list your servers', deviceCode, () => list(ctx, caller, str(values.subscription), json));
       case 'show': {
         const [server, ...extra] = rest;
         if (!server) throw new PgEntraError('invalid_input', 'Give the server: pgentra servers show NAME|FQDN|RESOURCE_ID', { hint: 'pgentra servers list shows them.' });
         if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`, { hint: 'See pgentra servers --help.' });
         if (str(values.subscription) !== undefined) throw new PgEntraError('invalid_input', '--subscription goes with servers list; show takes a name, host name or resource id.');
-        return show(ctx, caller, server, json);
+        return withCliStepUp(ctx, 'read the server', deviceCode, () => show(ctx, caller, server, json));
       }
       case undefined:
         throw new PgEntraError('invalid_input', 'Say what to do: list or show.', { hint: 'See pgentra servers --help.' });
@@ -88,8 +92,8 @@ export function armCallerFrom(ctx: CliContext, account: string | undefined, cred
 
 /** The Azure service over this command's broker (the SDK loads only here). */
 export async function azureServiceFor(ctx: CliContext): Promise<AzureService> {
-  const [{ createAzureService }, tokens] = await Promise.all([import('../../azure/index.js'), ctx.services.broker()]);
-  return createAzureService({ tokens, dataDir: ctx.dataDir, logger: ctx.services.logger });
+  const [{ createAzureService }, { envProxyResolver }, tokens] = await Promise.all([import('../../azure/index.js'), import('../../net/proxyConfig.js'), ctx.services.broker()]);
+  return createAzureService({ tokens, dataDir: ctx.dataDir, logger: ctx.services.logger, resolveProxy: envProxyResolver(ctx.env) });
 }
 
 /** ARM's text may hold anything: no control characters reach the terminal. */
