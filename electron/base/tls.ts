@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { PgEntraError } from '../../shared/errors.js';
 import { readSmallFile } from './boundedRead.js';
-import { trustedRoots } from './trustedRoots.js';
+import { trustGeneration, trustedRoots } from './trustedRoots.js';
 import type { Profile } from '../../shared/profile.js';
 
 export interface TlsInputs {
@@ -43,14 +43,21 @@ export function buildSslOptions(input: TlsInputs): ConnectionOptions {
 }
 
 const contexts = new Map<string, SecureContext>();
+let contextsGeneration = trustGeneration();
 
 /**
- * Node's bundled roots include DigiCert Global Root G2, DigiCert Global Root CA and Microsoft
- * RSA Root CA 2017 — the roots Azure's certificates chain to (intermediates are never pinned) —
- * plus the CAs an administrator added (NODE_EXTRA_CA_CERTS) and a custom cloud's CA. Parsing ~140 roots costs tens of milliseconds, so the context is
- * built once per CA set and shared by every connection.
+ * pgEntra's trust list (trustedRoots.ts: Node's bundled roots — DigiCert Global Root G2, DigiCert
+ * Global Root CA and Microsoft RSA Root CA 2017, the roots Azure's certificates chain to;
+ * intermediates are never pinned — NODE_EXTRA_CA_CERTS and the OS store when trusted) plus a
+ * custom cloud's CA. Parsing a few hundred roots costs tens of milliseconds, so the context is
+ * built once per CA set and shared by every connection (sessions, Entra, ARM) until the trust
+ * settings change.
  */
 export function trustContext(extraCaPem?: string): SecureContext {
+  if (contextsGeneration !== trustGeneration()) {
+    contexts.clear();
+    contextsGeneration = trustGeneration();
+  }
   const key = extraCaPem ?? '';
   let ctx = contexts.get(key);
   if (!ctx) {

@@ -1,8 +1,9 @@
-// A PEM file of Node's built-in root certificates in the data dir. Clients that cannot use
+// A PEM file of pgEntra's trusted roots in the data dir. Clients that cannot use
 // `sslrootcert=system` need a file: libpq < 16 (Debian 12's psql 15), and pgAdmin, which drops an
 // sslrootcert that is not an existing file (get_complete_file_path) — so "system" never reaches libpq.
-// The Azure roots (DigiCert Global Root G2/CA, Microsoft RSA Root CA 2017) are all in Node's list;
-// CAs an administrator added with NODE_EXTRA_CA_CERTS are included, as Node itself trusts them.
+// psql/pgAdmin's CA bundle follows the same list as pgEntra's own connections (base/trustedRoots.ts):
+// Node's roots (the Azure roots DigiCert Global Root G2/CA and Microsoft RSA Root CA 2017 among
+// them), NODE_EXTRA_CA_CERTS, and the OS store while the trust-os-certificates setting is on.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { trustedRoots } from '../base/trustedRoots.js';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Profile } from '../../shared/profile.js';
 import { isPackagedApp } from '../base/cliMode.js';
+import { osCertificatesTrusted } from '../base/trustedRoots.js';
 import { ensureCaBundle } from './caBundle.js';
 import { customCaFileFor } from './cloudFacts.js';
 import type { CliLocationFacts } from './cliLocation.js';
@@ -45,12 +46,14 @@ export function currentCliFacts(os: TargetOs, env: NodeJS.ProcessEnv, override?:
 
 /**
  * The root certificate for a profile: the custom cloud's CA file when it names one, else
- * `system` where the client's libpq understands it, else a PEM bundle of Node's roots in the data dir.
+ * `system` where the client's libpq understands it and pgEntra trusts the OS store too, else a PEM
+ * bundle of pgEntra's trusted roots in the data dir (with trust-os-certificates off, `system`
+ * would trust what pgEntra does not).
  */
 export async function sslRootCertFor(profile: Profile, dataDir: string, systemOk: boolean): Promise<string> {
   const ca = customCaFileFor(profile);
   if (ca) return ca;
-  return systemOk ? 'system' : ensureCaBundle(dataDir);
+  return systemOk && osCertificatesTrusted() ? 'system' : ensureCaBundle(dataDir);
 }
 
 /** Re-checks the host/TLS confirmations before a token is sent (custom-cloud profiles load without them). */
