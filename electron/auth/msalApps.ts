@@ -4,6 +4,7 @@
 import type { Configuration, ICachePlugin, ManagedIdentityApplication, PublicClientApplication } from '@azure/msal-node';
 import { AZURE_CLI_CLIENT_ID, DEFAULT_TENANT, type Cloud } from '../../shared/clouds.js';
 import type { Logger } from '../log/logger.js';
+import type { ProxyResolver } from '../net/proxyConfig.js';
 import { NodeNetworkClient } from './networkClient.js';
 
 export interface AuthSettings {
@@ -16,6 +17,8 @@ export interface AuthSettings {
   logger: Logger;
   /** Network timeout per request, ms. */
   networkTimeoutMs?: number;
+  /** Direct or through which proxy, per HTTPS connection to Entra (default: direct). */
+  resolveProxy?: ProxyResolver;
 }
 
 export interface ManagedIdentitySelector {
@@ -51,7 +54,11 @@ export class MsalApps {
     const key = cloud.caFile ?? '';
     let c = this.networkClients.get(key);
     if (!c) {
-      c = new NodeNetworkClient({ ...(cloud.caFile ? { caFile: cloud.caFile } : {}), timeoutMs: this.settings.networkTimeoutMs ?? 15_000 });
+      c = new NodeNetworkClient({
+        ...(cloud.caFile ? { caFile: cloud.caFile } : {}),
+        timeoutMs: this.settings.networkTimeoutMs ?? 15_000,
+        ...(this.settings.resolveProxy ? { resolveProxy: this.settings.resolveProxy } : {}),
+      });
       this.networkClients.set(key, c);
     }
     return c;

@@ -1,17 +1,23 @@
-// MSAL's HTTP client, on node:https/http instead of fetch, so a custom cloud's CA file can be
-// trusted next to the system roots (NODE_EXTRA_CA_CERTS is read only at process start) and so
-// tests and diagnostics can count requests per endpoint.
+// MSAL's HTTP client, on node:https/http instead of fetch, so pgEntra's trust list (its roots, the
+// OS store, a custom cloud's CA) and its proxy choice (net/httpsTransport.ts) apply to Entra, and
+// so tests and diagnostics can count requests per endpoint. Plain-http requests (IMDS, App
+// Service's and Cloud Shell's identity endpoints, all on this machine or its link) go directly.
 import http from 'node:http';
 import https from 'node:https';
-import { trustedRoots } from '../base/trustedRoots.js';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { readSmallFile } from '../base/boundedRead.js';
+import type { PgEntraError } from '../../shared/errors.js';
+import { readCaFile } from '../base/tls.js';
+import { HttpsTransport } from '../net/httpsTransport.js';
+import { networkCauseOf } from '../net/networkErrors.js';
+import type { ProxyResolver } from '../net/proxyConfig.js';
 
 export interface NetworkClientOptions {
   /** PEM file with an extra CA to trust (custom/test clouds). */
   caFile?: string;
   /** Per-request timeout (connect + response), ms. */
   timeoutMs?: number;
+  /** Direct or through which proxy, per HTTPS connection (default: direct). */
+  resolveProxy?: ProxyResolver;
 }
 
 export interface RequestCounts {
@@ -29,16 +35,30 @@ export class NetworkFailure extends Error {
   }
 }
 
+/**
+ * MSAL turns anything its network module throws that is not one of its own AuthErrors into a
+ * bare `network_error` (msal-common's sendPostRequest), losing the cause. A proxy or certificate
+ * failure must reach the person as itself (mapMsalError finds it through `cause`), so it travels
+ * inside an AuthError — MSAL's own class, taken from the module already loaded (MSAL is calling us).
+ */
+async function asMsalError(e: PgEntraError): Promise<Error> {
+  const { AuthError } = await import('@azure/msal-node');
+  return Object.assign(new AuthError(e.code, e.message), { cause: e });
+}
+
 export class NodeNetworkClient implements INetworkModule {
-  private readonly agent: https.Agent;
+  private readonly agent: HttpsTransport;
   private readonly timeoutMs: number;
   readonly counts: RequestCounts = { total: 0, byPath: {} };
 
   constructor(opts: NetworkClientOptions = {}) {
-    // No caFile: Node's default store (bundled roots + NODE_EXTRA_CA_CERTS) applies as it is.
-    const ca = opts.caFile ? [...trustedRoots(), readSmallFile(opts.caFile).toString('utf8')] : undefined;
-    this.agent = new https.Agent({ keepAlive: false, ...(ca ? { ca } : {}) });
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.agent = new HttpsTransport({
+      keepAlive: false,
+      connectTimeoutMs: this.timeoutMs,
+      ...(opts.caFile ? { extraCaPem: readCaFile(opts.caFile) } : {}),
+      ...(opts.resolveProxy ? { resolveProxy: opts.resolveProxy } : {}),
+    });
   }
 
   sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
@@ -59,7 +79,13 @@ export class NodeNetworkClient implements INetworkModule {
     const isHttps = target.protocol === 'https:';
     const limit = timeout ?? this.timeoutMs;
     return new Promise<NetworkResponse<T>>((resolve, reject) => {
-      const req = (isHttps ? https : http).request(target, { method, headers, ...(isHttps ? { agent: this.agent } : {}), timeout: limit }, (res) => {
+      const fail = (e: Error): void => {
+        const typed = networkCauseOf(e);
+        if (typed) void asMsalError(typed).then(reject, () => reject(typed));
+        else reject(new NetworkFailure(`Network request to ${target.host} failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e }));
+      };
+      // https through pgEntra's transport (its trust list and proxy); http (identity endpoints on this machine or its link) directly.
+      const req = (isHttps ? https : http).request(target, { method, headers, agent: isHttps ? this.agent : undefined, timeout: limit }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', (e) => reject(new NetworkFailure(`Network request failed: ${e.message}`, { cause: e })));
@@ -83,7 +109,7 @@ export class NodeNetworkClient implements INetworkModule {
       req.on('close', () => clearTimeout(timer));
       req.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(new NetworkFailure(`Network request to ${target.host} failed: ${e.code ?? e.message}`, { cause: e }));
+        fail(e);
       });
       if (body !== undefined) req.write(body);
       req.end();

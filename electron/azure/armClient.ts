@@ -5,18 +5,30 @@
 //   origin guard — next-page and Azure-AsyncOperation links come from the server: a request to any
 //                  origin but the cloud's management endpoint (or not https) is refused before the
 //                  bearer policy can attach the ARM token, and again right before sending;
-//   TLS trust    — every request uses an agent trusting pgEntra's roots (bundled +
-//                  NODE_EXTRA_CA_CERTS) plus the custom cloud's CA file, as the Entra client does.
-//                  Like that client it does not go through HTTPS_PROXY.
-import https from 'node:https';
+//   transport    — every request uses pgEntra's own agent (net/httpsTransport.ts), as the Entra
+//                  client does: pgEntra's trust list (bundled roots, NODE_EXTRA_CA_CERTS, the OS
+//                  store when trusted) plus the custom cloud's CA file, and the proxy pgEntra's
+//                  resolver picks. The SDK's own proxy policy is removed: a proxy agent of its
+//                  own would bring Node's default trust list and its own reading of HTTPS_PROXY.
 import { PostgreSQLManagementFlexibleServerClient, type PostgreSQLManagementFlexibleServerClientOptionalParams } from '@azure/arm-postgresql-flexible';
 import type { TokenCredential } from '@azure/core-auth';
 import { ServiceClient } from '@azure/core-client';
-import { RestError, bearerTokenAuthenticationPolicyName, createPipelineRequest, type HttpClient, type Pipeline, type PipelinePolicy, type PipelineRetryOptions } from '@azure/core-rest-pipeline';
+import {
+  RestError,
+  bearerTokenAuthenticationPolicyName,
+  createPipelineRequest,
+  proxyPolicyName,
+  type HttpClient,
+  type Pipeline,
+  type PipelinePolicy,
+  type PipelineRetryOptions,
+} from '@azure/core-rest-pipeline';
 import type { Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { managementEndpointOf } from '../base/cloudLoader.js';
-import { readCaFile, trustContext } from '../base/tls.js';
+import { readCaFile } from '../base/tls.js';
+import { HttpsTransport } from '../net/httpsTransport.js';
+import type { ProxyResolver } from '../net/proxyConfig.js';
 
 export const SUBSCRIPTIONS_API_VERSION = '2022-12-01';
 /** Few, quick retries: a person is waiting. 429 waits as long as Retry-After says. */
@@ -31,6 +43,8 @@ export interface ArmClientOptions {
   /** Tests: a stand-in transport. */
   httpClient?: HttpClient;
   retryOptions?: PipelineRetryOptions;
+  /** Direct or through which proxy, per connection (default: direct). */
+  resolveProxy?: ProxyResolver;
 }
 
 export function originGuardPolicy(endpoint: string, name: string): PipelinePolicy {
@@ -59,27 +73,33 @@ export function originGuardPolicy(endpoint: string, name: string): PipelinePolic
   };
 }
 
-export function tlsTrustPolicy(agent: https.Agent): PipelinePolicy {
+export function tlsTrustPolicy(agent: HttpsTransport): PipelinePolicy {
   return {
     name: 'pgentraTlsTrust',
-    sendRequest(request, next) {
+    async sendRequest(request, next) {
       request.agent = agent; // always ours: no proxy agent or default store replaces the trust list
-      return next(request);
+      try {
+        return await next(request);
+      } catch (e) {
+        // The SDK re-wraps a request error keeping only its message and code: give back the proxy or certificate error itself.
+        throw agent.explain(e, request.url) ?? e;
+      }
     },
   };
 }
 
 /**
- * pgEntra's trust list, plus the custom cloud's CA (a private or test cloud's ARM): the same
- * secure context database connections use, built once per CA set (base/tls.ts) — given as `ca`,
- * Node would parse the ~150 roots again for every ARM call's connection.
+ * pgEntra's transport for one cloud's ARM: its trust list plus the custom cloud's CA (a private
+ * or test cloud's ARM), and the proxy resolver. The secure context is the one database
+ * connections use, built once per CA set (base/tls.ts).
  */
-export function trustAgent(cloud: Pick<Cloud, 'caFile'>): https.Agent {
-  return new https.Agent({ keepAlive: true, secureContext: trustContext(cloud.caFile ? readCaFile(cloud.caFile) : undefined) });
+export function trustAgent(cloud: Pick<Cloud, 'caFile'>, resolveProxy?: ProxyResolver): HttpsTransport {
+  return new HttpsTransport({ keepAlive: true, ...(cloud.caFile ? { extraCaPem: readCaFile(cloud.caFile) } : {}), ...(resolveProxy ? { resolveProxy } : {}) });
 }
 
 /** Adds pgEntra's policies to an SDK pipeline (before the bearer policy, and last before sending). */
-export function securePipeline(pipeline: Pipeline, endpoint: string, agent: https.Agent): void {
+export function securePipeline(pipeline: Pipeline, endpoint: string, agent: HttpsTransport): void {
+  pipeline.removePolicy({ name: proxyPolicyName });
   pipeline.addPolicy(originGuardPolicy(endpoint, 'pgentraOriginGuard'), { beforePolicies: [bearerTokenAuthenticationPolicyName] });
   pipeline.addPolicy(originGuardPolicy(endpoint, 'pgentraOriginGuardOnSend'), { afterPhase: 'Sign' });
   pipeline.addPolicy(tlsTrustPolicy(agent), { afterPhase: 'Sign' });
@@ -87,12 +107,12 @@ export function securePipeline(pipeline: Pipeline, endpoint: string, agent: http
 
 export class ArmClient {
   readonly endpoint: string;
-  private readonly agent: https.Agent;
+  private readonly agent: HttpsTransport;
   private readonly clients = new Map<string, PostgreSQLManagementFlexibleServerClient>();
 
   constructor(private readonly opts: ArmClientOptions) {
     this.endpoint = managementEndpointOf(opts.cloud);
-    this.agent = trustAgent(opts.cloud);
+    this.agent = trustAgent(opts.cloud, opts.resolveProxy);
   }
 
   /** The flexible-server SDK client for one subscription ('' = none: raw requests only). */

@@ -3,7 +3,8 @@
 // missing, transport failures say the network. Used by every ARM call, so the CLI and the app
 // say the same thing. Messages carry ARM's own text (never a token: ARM does not echo it).
 import { isRestError } from '@azure/core-rest-pipeline';
-import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { PgEntraError, isPgEntraError, type ErrorCode } from '../../shared/errors.js';
+import { NETWORK_ERROR_CODES, networkCauseOf } from '../net/networkErrors.js';
 
 /** What the failed call was for, in words and where: "list the flexible servers of Contoso Production". */
 export interface ArmCallContext {
@@ -34,6 +35,10 @@ function firstLine(s: string): string {
 /** Any failure of an ARM call → a PgEntraError that says what to do. PgEntraErrors pass through. */
 export function mapArmError(e: unknown, ctx: ArmCallContext): PgEntraError {
   if (isPgEntraError(e)) return e;
+  // A proxy or certificate failure (net/httpsTransport.ts) says so itself, never "ARM is unreachable".
+  const net = networkCauseOf(e);
+  if (net) return net;
+  if (isRestError(e) && e.statusCode === undefined && NETWORK_ERROR_CODES.has(e.code as ErrorCode)) return new PgEntraError(e.code as ErrorCode, e.message, { cause: e });
   if (e instanceof Error && e.name === 'AbortError') return new PgEntraError('sign_in_cancelled', `Cancelled: ${ctx.action}.`, { cause: e });
   const who = ctx.account ?? 'The account';
   const where = ctx.subscriptionId ? ` in subscription ${ctx.subscriptionName ? `${ctx.subscriptionName} (${ctx.subscriptionId})` : ctx.subscriptionId}` : '';
@@ -44,7 +49,7 @@ export function mapArmError(e: unknown, ctx: ArmCallContext): PgEntraError {
   if (status === undefined) {
     if (TLS_CODES.test(armCode)) {
       return new PgEntraError('tls_verification_failed', `Could not ${ctx.action}: the TLS certificate of Azure Resource Manager could not be verified (${armCode}); no token was sent.`, {
-        hint: 'A TLS-inspecting proxy needs its CA in NODE_EXTRA_CA_CERTS; a private cloud needs caFile in its custom cloud file.',
+        hint: 'A TLS-inspecting proxy needs its root in the OS certificate store (pgentra settings set trust-os-certificates on) or in NODE_EXTRA_CA_CERTS; a private cloud needs caFile in its custom cloud file.',
         details: { armCode },
         cause: e,
       });

@@ -11,8 +11,10 @@ import { cloudFromRef, cloudRef, type Profile, type ProfileInput } from '../../s
 import { managementEndpointOf, resolveCloud } from '../base/cloudLoader.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import type { ProxyResolver } from '../net/proxyConfig.js';
 import { ArmClient } from './armClient.js';
 import { armCredential, type ArmCredential } from './armCredential.js';
+import { stepUpOf } from '../auth/stepUp.js';
 import type { ArmCaller, AzureService, FirewallRuleResult, ProfileProposal, ServerDetails } from './azureService.js';
 import { findServers, getServerById, listAdmins, listServersAcross, listSubscriptions, noteFor, type Who } from './discovery.js';
 import { allowIp as putFirewallRule } from './firewall.js';
@@ -29,6 +31,8 @@ export interface AzureServiceDeps {
   httpClient?: HttpClient;
   /** How long a server listing answers name/host lookups (default 2 min). */
   listingTtlMs?: number;
+  /** Direct or through which proxy, per connection to Resource Manager (default: direct). */
+  resolveProxy?: ProxyResolver;
 }
 
 /** One call's view of ARM: the clients, the credential adapter (for the account's name), the cloud. */
@@ -56,7 +60,7 @@ export function createAzureService(deps: AzureServiceDeps): AzureService {
     managementEndpointOf(cloud); // a custom cloud without managementEndpoint: say so before anything else
     const scope = managementScopeFor(cloud) as string;
     const credential = armCredential(deps.tokens, caller, scope);
-    const client = new ArmClient({ cloud, credential, scope, ...(deps.httpClient ? { httpClient: deps.httpClient } : {}) });
+    const client = new ArmClient({ cloud, credential, scope, ...(deps.httpClient ? { httpClient: deps.httpClient } : {}), ...(deps.resolveProxy ? { resolveProxy: deps.resolveProxy } : {}) });
     const account = 'account' in caller.credential ? caller.credential.account : undefined;
     const who: Who = {
       get account() {
@@ -210,6 +214,7 @@ export function createAzureService(deps: AzureServiceDeps): AzureService {
           return { server, admins, findings };
         });
       } catch (e) {
+        if (opts.stepUp === 'throw' && stepUpOf(e)) throw e;
         // Never a failure: ARM trouble (403, network, no managementEndpoint, sign-in) is one finding.
         const err = isPgEntraError(e) ? e : new PgEntraError('internal', e instanceof Error ? e.message : String(e));
         log.debug('pre-flight check without ARM', { code: err.code, message: err.message });
