@@ -15,6 +15,45 @@ const person = {
   mail: z.string().optional(),
 };
 
+/** Who a policy or an app assignment names: a UPN (home or `#EXT#`), a group's display name, or `All`. */
+const principalNames = z.array(z.string().min(1));
+
+/**
+ * A Conditional Access policy of the resource tenant, in the spirit of Microsoft Graph's
+ * conditionalAccessPolicy (state, users, cloud apps, client apps, one built-in grant control),
+ * reduced to what the simulator enforces. The simulated devices are never compliant.
+ */
+export const ConditionalAccessPolicySchema = z.object({
+  id: uuid,
+  displayName: z.string().min(1),
+  /** Graph's values; report-only policies are never enforced. */
+  state: z.enum(['enabled', 'disabled', 'enabledForReportingButNotEnforced']),
+  users: z.object({ include: principalNames.min(1), exclude: principalNames.optional() }),
+  /** Resource URIs (`https://management.azure.com`, `https://ossrdbms-aad.database.windows.net`) or `All`; omitted = All. */
+  resources: z.object({ include: z.array(z.string().min(1)).min(1), exclude: z.array(z.string().min(1)).optional() }).optional(),
+  /** Client application ids it applies to; omitted = every client. */
+  clients: z.array(uuid).optional(),
+  /** Graph's built-in grant controls: require MFA, block, require a compliant device. */
+  grant: z.enum(['mfa', 'block', 'compliantDevice']),
+});
+export type ConditionalAccessPolicy = z.infer<typeof ConditionalAccessPolicySchema>;
+
+/**
+ * A public client registered in the tenant, with its enterprise app's sign-in settings. Omitted
+ * settings are the permissive defaults (no assignment required, admin consent granted).
+ */
+const client = z.object({
+  clientId: uuid,
+  displayName: z.string().min(1),
+  /** "Assignment required?": only `assignedUsers` may sign in (AADSTS50105 for others). */
+  assignmentRequired: z.boolean().optional(),
+  assignedUsers: principalNames.optional(),
+  /** false: no admin consent for its permissions, so each user consents once (AADSTS65001 until then). Default true. */
+  adminConsented: z.boolean().optional(),
+  /** The tenant lets users consent to it themselves; false = only an admin can (AADSTS90094 page). Default true. */
+  userConsentAllowed: z.boolean().optional(),
+});
+
 /**
  * `tenant` is the resource tenant (the flexible server's): its `users` are members and guests.
  * `externalTenants` are the home tenants of those guests; their users sign in there and appear
@@ -52,7 +91,9 @@ export const DirectorySchema = z
     ),
     servicePrincipals: z.array(z.object({ displayName: z.string().min(1), objectId: uuid, appId: uuid })),
     /** Public client applications registered in the tenant (the Azure CLI id is always accepted). */
-    clients: z.array(z.object({ clientId: uuid, displayName: z.string().min(1) })),
+    clients: z.array(client),
+    /** The resource tenant's Conditional Access policies (the default directory has none enabled). */
+    conditionalAccess: z.array(ConditionalAccessPolicySchema).default([]),
   })
   .superRefine((dir, ctx) => {
     const homeUpns = new Set(dir.externalTenants.flatMap((t) => t.users.map((u) => u.upn.toLowerCase())));

@@ -1,13 +1,14 @@
-// Device authorization grant: /devicecode issues codes, /devicelogin is the verification page
-// where a user enters the code and picks an account, the token endpoint polls the entry.
+// Device authorization grant: /devicecode issues codes (devicelogin.ts is the page where a person
+// enters one and signs in), the token endpoint polls the entry.
 import { randomBytes, randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { parseClaims, type AuthState, type StepUp } from './claims.js';
 import { clientName, correlationIdOf, sendEntraError, type SimContext } from './context.js';
-import { findAccount, principalFor, resolveTenant, signInAccounts, type Account, type TenantAlias } from './directory.js';
-import { entraErrorBody, type EntraErrorSpec } from './errors.js';
-import { readForm, sendHtml, sendJson } from './http.js';
-import { deviceLoginPage, messagePage } from './pages.js';
+import { resolveTenant, type TenantAlias } from './directory.js';
+import { entraErrorBody } from './errors.js';
+import type { PendingSignIn } from './grants.js';
+import { readForm, sendJson } from './http.js';
 import { parseScope } from './scopes.js';
 import { isStatusFailure } from './state.js';
 
@@ -23,23 +24,22 @@ export interface DeviceEntry {
   tenant: TenantAlias | string;
   expiresAt: number;
   status: 'pending' | 'approved' | 'declined' | 'redeemed';
+  /** The resource the scope names (Conditional Access is evaluated for it). */
+  resource: string;
+  /** What the /devicecode request's `claims` asked for. */
+  stepUp: StepUp;
+  /** A sign-in under way on the page (between its MFA or consent steps). */
+  signIn?: PendingSignIn;
   /** Home object id of the account that approved. */
   accountId?: string;
-}
-
-/** Approves a pending entry for the account, unless the entry's tenant does not know it (AADSTS50020). */
-export function approve(ctx: SimContext, entry: DeviceEntry, account: Account): EntraErrorSpec | undefined {
-  const principal = principalFor(ctx.directory, account, entry.tenant);
-  if ('error' in principal) return principal;
-  entry.status = 'approved';
-  entry.accountId = account.user.objectId;
-  return undefined;
+  /** What the approving sign-in did (MFA, authentication contexts). */
+  auth: AuthState;
 }
 
 export class DeviceCodeStore {
   private readonly byDevice = new Map<string, DeviceEntry>();
 
-  create(clientId: string, scope: string, tenant: TenantAlias | string): DeviceEntry {
+  create(clientId: string, scope: string, tenant: TenantAlias | string, resource: string, stepUp: StepUp): DeviceEntry {
     let userCode = '';
     for (let i = 0; i < 9; i++) userCode += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
     const entry: DeviceEntry = {
@@ -50,6 +50,9 @@ export class DeviceCodeStore {
       tenant,
       expiresAt: Date.now() + EXPIRES_IN * 1000,
       status: 'pending',
+      resource,
+      stepUp,
+      auth: { mfa: false, acrs: [] },
     };
     this.byDevice.set(entry.deviceCode, entry);
     return entry;
@@ -66,13 +69,7 @@ export class DeviceCodeStore {
   }
 }
 
-const DeviceCodeBody = z.object({ client_id: z.string().optional(), scope: z.string().optional() });
-const DeviceLoginForm = z.object({
-  otc: z.string().default(''),
-  upn: z.string().optional(),
-  other_upn: z.string().optional(),
-  decline: z.string().optional(),
-});
+const DeviceCodeBody = z.object({ client_id: z.string().optional(), scope: z.string().optional(), claims: z.string().optional() });
 
 export function verificationUri(ctx: SimContext): string {
   return `${ctx.origin}/devicelogin`;
@@ -100,7 +97,10 @@ export async function handleDeviceCode(ctx: SimContext, req: IncomingMessage, re
   }
   const scope = parseScope(ctx.directory, body.scope ?? '', { extraResources: ctx.extraResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);
-  const entry = ctx.devices.create(body.client_id.toLowerCase(), body.scope ?? '', tenant);
+  // A step-up's claims count here as on /authorize: the page's sign-in must meet them.
+  const stepUp = parseClaims(body.claims);
+  if ('error' in stepUp) return sendEntraError(res, stepUp, corr);
+  const entry = ctx.devices.create(body.client_id.toLowerCase(), body.scope ?? '', tenant, scope.resource, stepUp);
   const uri = verificationUri(ctx);
   sendJson(res, 200, {
     user_code: entry.userCode,
@@ -110,29 +110,4 @@ export async function handleDeviceCode(ctx: SimContext, req: IncomingMessage, re
     interval: intervalSeconds,
     message: `To sign in, use a web browser to open the page ${uri} and enter the code ${entry.userCode} to authenticate.`,
   });
-}
-
-export async function handleDeviceLogin(ctx: SimContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  ctx.state.count('devicelogin');
-  const action = verificationUri(ctx);
-  const accounts = signInAccounts(ctx.directory).map((a) => ({ upn: a.user.upn, displayName: a.user.displayName }));
-  if (req.method !== 'POST') return sendHtml(res, 200, deviceLoginPage({ action, accounts }));
-  const form = DeviceLoginForm.parse(await readForm(req));
-  const entry = ctx.devices.byUserCode(form.otc);
-  if (!entry || entry.status !== 'pending' || entry.expiresAt < Date.now()) {
-    return sendHtml(res, 200, deviceLoginPage({ action, accounts, userCode: form.otc, error: "That code didn't work. Check the code and try again." }));
-  }
-  if (form.decline) {
-    entry.status = 'declined';
-    return sendHtml(res, 200, messagePage('Sign-in declined', 'You declined to sign in to the application on your device. You may now close this window.'));
-  }
-  const upn = (form.upn || form.other_upn || '').trim();
-  const account = upn ? findAccount(ctx.directory, upn) : undefined;
-  if (!account) {
-    return sendHtml(res, 200, deviceLoginPage({ action, accounts, userCode: form.otc, error: upn ? `The user account ${upn} does not exist in the directory.` : 'Pick an account.' }));
-  }
-  const refused = approve(ctx, entry, account);
-  if (refused) return sendHtml(res, 200, deviceLoginPage({ action, accounts, userCode: form.otc, error: entraErrorBody(refused).error_description }));
-  const app = clientName(ctx.directory, entry.clientId) ?? entry.clientId;
-  sendHtml(res, 200, messagePage(app, `You have signed in to the ${app} application on your device. You may now close this window.`));
 }

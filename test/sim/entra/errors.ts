@@ -7,6 +7,8 @@ export interface EntraErrorSpec {
   aadsts: number;
   description?: string;
   suberror?: string;
+  /** Entra's `claims` on a Conditional Access failure (JSON text, e.g. the failed policies' `capolids`). */
+  claims?: string;
 }
 
 export interface EntraErrorBody {
@@ -18,6 +20,7 @@ export interface EntraErrorBody {
   correlation_id: string;
   error_uri: string;
   suberror?: string;
+  claims?: string;
 }
 
 /** Texts of the codes the simulator emits itself; injected codes may bring their own. */
@@ -52,6 +55,17 @@ const DEFAULT_TEXT: Record<number, string> = {
   5011: "Unsupported code_challenge_method. Only 'S256' is accepted.",
   90033: 'A transient error has occurred. Please try again.',
   50196: 'The server terminated an operation because it encountered a client request loop.',
+  // Enterprise tenants: Conditional Access, app assignment, consent, MFA (sources in FIDELITY.md).
+  53003: 'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.',
+  53000:
+    'Device is not in required device state: compliant. Conditional Access policy requires a compliant device, and the device is not compliant. The user must enroll their device with an approved MDM provider like Intune.',
+  530003: 'Your device is required to be managed to access this resource.',
+  50105:
+    "Your administrator has configured the application to block users unless they are specifically granted ('assigned') access to the application. The signed in user is blocked because they are not a direct member of a group with access, nor had access directly assigned by an administrator. Please contact your administrator to assign access to this application.",
+  65001: 'The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.',
+  90094: 'The grant requires admin permission.',
+  500121: 'Authentication failed during strong authentication request.',
+  50079: 'Due to a configuration change made by your administrator, or because you moved to a new location, you must enroll in multi-factor authentication to access the resource.',
 };
 
 /** Suberrors Entra attaches to some codes; MSAL maps them to InteractionRequiredAuthError. */
@@ -61,6 +75,7 @@ const DEFAULT_SUBERROR: Record<number, string> = {
   50158: 'basic_action',
   50078: 'additional_action',
   65001: 'consent_required',
+  53003: 'message_only',
   700082: 'bad_token',
   50173: 'bad_token',
   70008: 'bad_token',
@@ -88,6 +103,7 @@ export function entraErrorBody(spec: EntraErrorSpec, correlationId?: string): En
     correlation_id: corr,
     error_uri: `https://login.microsoftonline.com/error?code=${spec.aadsts}`,
     ...(suberror ? { suberror } : {}),
+    ...(spec.claims ? { claims: spec.claims } : {}),
   };
 }
 

@@ -1,8 +1,10 @@
 // Authorization codes, pending sign-ins and refresh tokens: single-use codes; refresh tokens
 // that rotate on use but stay redeemable for a grace period (Entra does not revoke a used one),
 // and can be revoked. Grants name the account by its HOME object id. Entries are opaque
-// random strings like Entra's.
+// random strings like Entra's. Codes and refresh tokens remember whether the sign-in did MFA
+// (and which authentication contexts it met): tokens redeemed from them say so.
 import { randomBytes } from 'node:crypto';
+import type { AuthState, StepUp } from './claims.js';
 
 const CODE_TTL_MS = 10 * 60_000; // Entra's codes live about 10 minutes
 const PENDING_TTL_MS = 15 * 60_000;
@@ -17,11 +19,24 @@ export interface AuthorizeParams {
   codeChallenge: string;
   prompt?: string;
   loginHint?: string;
+  /** What the request's `claims` asked for. */
+  stepUp: StepUp;
+  /** The resource the scope names (Conditional Access is evaluated for it). */
+  resource: string;
+}
+
+/** A sign-in under way on the pages: who picked which account, what they have done so far. */
+export interface PendingSignIn {
+  accountId: string;
+  auth: AuthState;
+  /** The person chose "Approve with MFA" on the chooser. */
+  wantsMfa: boolean;
 }
 
 export interface CodeGrant extends AuthorizeParams {
   /** Home object id of the account that signed in. */
   accountId: string;
+  auth: AuthState;
   expiresAt: number;
   redeemed: boolean;
 }
@@ -30,6 +45,7 @@ export interface RefreshGrant {
   /** Home object id: a refresh token is bound to user and client, not to a tenant or resource. */
   accountId: string;
   clientId: string;
+  auth: AuthState;
   issuedAt: Date;
   /** First redemption (ms since epoch); the token stays valid for the grace period after it. */
   redeemedAt?: number;
@@ -40,7 +56,7 @@ export interface RefreshGrant {
 const opaque = (prefix: string, bytes: number): string => `${prefix}${randomBytes(bytes).toString('base64url')}`;
 
 export class GrantStore {
-  private readonly pending = new Map<string, { params: AuthorizeParams; expiresAt: number }>();
+  private readonly pending = new Map<string, { params: AuthorizeParams; expiresAt: number; signIn?: PendingSignIn }>();
   private readonly codes = new Map<string, CodeGrant>();
   private readonly refresh = new Map<string, RefreshGrant>();
 
@@ -60,9 +76,18 @@ export class GrantStore {
     this.pending.delete(id);
   }
 
-  issueCode(params: AuthorizeParams, accountId: string): string {
+  getPendingSignIn(id: string): PendingSignIn | undefined {
+    return this.getPending(id) && this.pending.get(id)?.signIn;
+  }
+
+  setPendingSignIn(id: string, signIn: PendingSignIn): void {
+    const p = this.pending.get(id);
+    if (p) p.signIn = signIn;
+  }
+
+  issueCode(params: AuthorizeParams, accountId: string, auth: AuthState): string {
     const code = opaque('1.A', 96);
-    this.codes.set(code, { ...params, accountId, expiresAt: Date.now() + CODE_TTL_MS, redeemed: false });
+    this.codes.set(code, { ...params, accountId, auth, expiresAt: Date.now() + CODE_TTL_MS, redeemed: false });
     return code;
   }
 
@@ -70,9 +95,9 @@ export class GrantStore {
     return this.codes.get(code);
   }
 
-  issueRefreshToken(accountId: string, clientId: string): string {
+  issueRefreshToken(accountId: string, clientId: string, auth: AuthState): string {
     const token = opaque('1.A', 160);
-    this.refresh.set(token, { accountId, clientId, issuedAt: new Date() });
+    this.refresh.set(token, { accountId, clientId, auth, issuedAt: new Date() });
     return token;
   }
 

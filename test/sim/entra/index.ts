@@ -5,10 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { z } from 'zod';
 import type { TlsMaterial } from '../ca.js';
-import { POSTGRES_RESOURCE, type Directory } from '../types.js';
+import { ConditionalAccessPolicySchema, POSTGRES_RESOURCE, type ConditionalAccessPolicy, type Directory } from '../types.js';
+import { checkNames, checkPolicies } from './conditionalAccess.js';
 import type { SimContext } from './context.js';
-import { approve, DeviceCodeStore } from './devicecode.js';
+import { DeviceCodeStore } from './devicecode.js';
+import { approve } from './devicelogin.js';
 import { findAccount, principalIn, type Account } from './directory.js';
 import { GrantStore } from './grants.js';
 import { HostNames, httpsBindPlan, imdsBindPlan, imdsOrigin, type EntraListenOptions } from './hosts.js';
@@ -16,11 +19,13 @@ import { APP_SERVICE_PATH, handleManagedIdentity } from './imds.js';
 import { createSigningKey, type Jwk } from './keys.js';
 import { route } from './routes.js';
 import { Listener } from './server.js';
-import { SimState, type Failure, type FailEndpoint, type OutageMode } from './state.js';
+import { SimState, type Failure, type FailEndpoint, type OutageMode, type SimEvent } from './state.js';
 import { TokenFactory, type TokenSubject } from './tokens.js';
 
 export { completeSignInHeadless, signInWithChromium } from './browser.js';
 export type { EntraListenOptions } from './hosts.js';
+export type { SimEvent } from './state.js';
+export type { ConditionalAccessPolicy } from '../types.js';
 
 export interface EntraSimOptions {
   directory: Directory;
@@ -81,6 +86,19 @@ export interface MintOptions {
   includeExternalUpn?: boolean;
   /** Users: a token from the account's home tenant instead of the resource tenant. */
   homeTenant?: boolean;
+  /** Users: false = a sign-in without MFA (`amr: ["pwd"]`). Default true. */
+  mfa?: boolean;
+  /** Users: authentication contexts met (`acrs`), e.g. ["p1"]. */
+  acrs?: string[];
+}
+
+/** An app registration's enterprise-app settings (see the directory's `clients`). */
+export interface ClientSettings {
+  assignmentRequired?: boolean;
+  /** UPNs or group names. */
+  assignedUsers?: string[];
+  adminConsented?: boolean;
+  userConsentAllowed?: boolean;
 }
 
 export type MintSubject = { upn: string } | { managedIdentity: string } | { servicePrincipal: string };
@@ -94,8 +112,12 @@ export interface EntraControl {
   setAutoApprove(upn: string | null): void;
   /** See EntraSimOptions.mfaByDefault; applies to sign-ins from now on (grants keep what they did). */
   setMfaByDefault(on: boolean): void;
-  /** Next `count` requests to that endpoint fail as specified. `suberror` overrides Entra's default for the code. */
-  failNext(endpoint: FailEndpoint, failure: { error: string; aadsts: number; description?: string; suberror?: string } | { status: number }, count?: number): void;
+  /**
+   * Next `count` requests to that endpoint fail as specified. `suberror` overrides Entra's default for
+   * the code; `claims` is Entra's claims field. `pageOnly` (authorize): the error stays on the sign-in
+   * page and is never posted back, so the app keeps waiting (as for AADSTS50020, Azure/azure-cli#23255).
+   */
+  failNext(endpoint: FailEndpoint, failure: { error: string; aadsts: number; description?: string; suberror?: string; claims?: string; pageOnly?: boolean } | { status: number }, count?: number): void;
   /** 'refused': the listeners are closed (connection refused) until set back; '503': every request answers 503. */
   setOutage(mode: OutageMode): Promise<void>;
   /** Revokes the account's refresh tokens (all accounts when omitted): redeeming one answers AADSTS50173. */
@@ -104,7 +126,18 @@ export interface EntraControl {
    *  per token grant ('token:authorization_code', 'token:refresh_token', 'token:device_code'); total when omitted. */
   requestCount(endpoint?: string): number;
   resetCounters(): void;
-  approveDeviceCode(userCode: string, upn: string): void;
+  /**
+   * The person approves the device code as `upn`, doing MFA when the sign-in requires it (`mfa: true`:
+   * always, like "Approve with MFA"; `mfa: false`: never, so a required MFA throws) and consenting when
+   * asked. Throws with Entra's code when the tenant refuses (the entry stays pending, as on the page).
+   */
+  approveDeviceCode(userCode: string, upn: string, opts?: { mfa?: boolean }): void;
+  /** Replaces the tenant's Conditional Access policies (validated; names must exist). */
+  setConditionalAccess(policies: ConditionalAccessPolicy[]): void;
+  /** Changes an app registration's assignment/consent settings (the directory's `clients` entry). */
+  setClientSettings(clientId: string, settings: ClientSettings): void;
+  /** Sign-in events since the start or resetCounters(): MFA prompts/approvals, consents, refusals. */
+  events(kind?: SimEvent['kind']): SimEvent[];
   /** A user token is for the resource tenant (a guest's: the guest object) unless `homeTenant`. */
   mintAccessToken(subject: MintSubject, opts?: MintOptions): string;
 }
@@ -164,6 +197,8 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     autoApprove: opts.autoApprove ?? null,
     mfaByDefault: opts.mfaByDefault ?? true,
   });
+  checkPolicies(directory, directory.conditionalAccess);
+  state.conditionalAccess = [...directory.conditionalAccess];
   const identityHeader = randomBytes(16).toString('hex');
   const issuerV1 = `https://sts.windows.net/${tenantId}/`;
   const key = await createSigningKey(issuerV1);
@@ -237,12 +272,24 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     },
     requestCount: (endpoint) => state.requestCount(endpoint),
     resetCounters: () => state.resetCounters(),
-    approveDeviceCode(userCode, upn) {
+    approveDeviceCode(userCode, upn, o = {}) {
       const entry = ctx.devices.byUserCode(userCode);
       if (!entry || entry.status !== 'pending') throw new Error(`no pending device code ${userCode}`);
-      const refused = approve(ctx, entry, accountOrThrow(directory, upn));
-      if (refused) throw new Error(`${upn} cannot sign in to ${entry.tenant} (AADSTS${refused.aadsts})`);
+      const refused = approve(ctx, entry, accountOrThrow(directory, upn), o);
+      if (refused) throw new Error(`${upn} cannot sign in to ${entry.tenant}: ${refused}`);
     },
+    setConditionalAccess(policies) {
+      const parsed = z.array(ConditionalAccessPolicySchema).parse(policies);
+      checkPolicies(directory, parsed);
+      state.conditionalAccess = parsed;
+    },
+    setClientSettings(clientId, settings) {
+      const client = directory.clients.find((c) => c.clientId.toLowerCase() === clientId.toLowerCase());
+      if (!client) throw new Error(`no client ${clientId} in the directory`);
+      if (settings.assignedUsers) checkNames(directory, settings.assignedUsers, `client ${client.displayName}`);
+      Object.assign(client, settings);
+    },
+    events: (kind) => state.events(kind),
     mintAccessToken(subject, o = {}) {
       const resolved = resolveSubject(directory, subject, o.homeTenant ?? false);
       const clientId = resolved.kind === 'managedIdentity' ? resolved.identity.clientId : resolved.kind === 'servicePrincipal' ? resolved.principal.appId : '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
@@ -258,6 +305,8 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
         tamper: o.tamper,
         signWithForeignKey: o.signWithForeignKey,
         includeExternalUpn: o.includeExternalUpn,
+        mfa: o.mfa,
+        acrs: o.acrs,
       });
     },
   };

@@ -19,9 +19,11 @@ label{display:block;margin:8px 0 4px}
 input[type=text]{font:inherit;width:100%;box-sizing:border-box;padding:6px}
 .error{color:#a4262c;border-left:3px solid #a4262c;padding-left:8px}
 .muted{color:#555;font-size:.85rem}
+.check{display:flex;gap:8px;align-items:center;margin:0 0 12px}
+dl{font-size:.85rem;color:#555}dt{font-weight:600}dd{margin:0 0 4px}
 `;
 
-function layout(title: string, body: string): string {
+export function layout(title: string, body: string): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${STYLE}</style></head>
@@ -54,9 +56,11 @@ function accountButtons(accounts: AccountChoice[]): string {
 }
 
 export function chooserPage(p: ChooserPageInput): string {
+  // "Approve with MFA": the person may do MFA although nothing asks for it (Entra lets them pick a method).
+  const mfa = (id: string, label: string): string => `<p class="check"><input type="checkbox" id="${id}" name="mfa" value="1"><label for="${id}">${label}</label></p>`;
   const list = p.accounts.length
     ? `<form method="post" action="${esc(p.action)}"><input type="hidden" name="ctx" value="${esc(p.ctx)}">
-<ul aria-label="Accounts">${accountButtons(p.accounts)}</ul></form>`
+${mfa('mfa-list', 'Approve with MFA')}<ul aria-label="Accounts">${accountButtons(p.accounts)}</ul></form>`
     : '';
   return layout(
     'Sign in to your account',
@@ -68,7 +72,7 @@ ${list}
 <fieldset><legend>Use another account</legend>
 <label for="other-upn">User principal name</label>
 <input type="text" id="other-upn" name="upn" autocomplete="username" required value="${esc(p.prefillUpn ?? '')}">
-<p><button type="submit" class="primary">Next</button></p></fieldset></form>
+${mfa('mfa-other', 'Approve with MFA (another account)')}<p><button type="submit" class="primary">Next</button></p></fieldset></form>
 <form method="post" action="${esc(p.action)}"><input type="hidden" name="ctx" value="${esc(p.ctx)}">
 <button type="submit" name="cancel" value="1" class="primary">Cancel</button></form>`,
   );
@@ -109,6 +113,7 @@ ${p.error ? `<p class="error" role="alert">${esc(p.error)}</p>` : ''}
 <ul aria-label="Accounts">${accountButtons(p.accounts)}</ul>
 <label for="other-upn">Or another account (user principal name)</label>
 <input type="text" id="other-upn" name="other_upn" autocomplete="username">
+<p class="check"><input type="checkbox" id="mfa" name="mfa" value="1"><label for="mfa">Approve with MFA</label></p>
 <p><button type="submit" name="upn" value="" class="primary">Sign in with this account</button></p>
 <p><button type="submit" name="decline" value="1" class="primary">Decline</button></p>
 </form>`,

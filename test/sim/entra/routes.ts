@@ -3,7 +3,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { handleAuthorize } from './authorize.js';
 import type { SimContext } from './context.js';
-import { handleDeviceCode, handleDeviceLogin } from './devicecode.js';
+import { handleDeviceCode } from './devicecode.js';
+import { handleDeviceLogin } from './devicelogin.js';
 import { resolveTenant } from './directory.js';
 import { instanceDiscovery, openIdConfiguration, openIdConfigurationV1 } from './discovery.js';
 import { entraErrorBody } from './errors.js';

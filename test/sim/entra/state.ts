@@ -1,11 +1,27 @@
 // Mutable simulator state shared by the handlers and the control API: runtime settings
-// (token lifetimes, refresh-token grace), injected failures and request counters.
+// (token lifetimes, refresh-token grace, MFA, Conditional Access), consents given, injected
+// failures, request counters and the log of sign-in events tests assert on.
 import { randomInt } from 'node:crypto';
+import type { ConditionalAccessPolicy } from '../types.js';
 import type { EntraErrorSpec } from './errors.js';
 
 export type FailEndpoint = 'token' | 'authorize' | 'devicecode' | 'imds' | 'appservice';
 export type CountedEndpoint = FailEndpoint | 'openid' | 'discovery' | 'jwks' | 'devicelogin' | 'logout' | 'other';
-export type Failure = EntraErrorSpec | { status: number };
+/** `pageOnly` (authorize): shown on the sign-in page, never posted back (the app keeps waiting). */
+export type Failure = (EntraErrorSpec & { pageOnly?: boolean }) | { status: number };
+
+/** Where a sign-in event happened: the browser sign-in, the device-code page, the token endpoint. */
+export type EventPlace = 'authorize' | 'devicelogin' | 'token';
+
+/** What tests count to tell "one step-up" from "a loop". */
+export type SimEvent =
+  | { kind: 'mfaPrompt'; upn: string; via: EventPlace }
+  | { kind: 'mfaApproved'; upn: string; via: EventPlace }
+  | { kind: 'mfaDeclined'; upn: string; via: EventPlace }
+  | { kind: 'consentPrompt'; upn: string; clientId: string; via: EventPlace }
+  | { kind: 'consentGranted'; upn: string; clientId: string; via: EventPlace }
+  /** A refusal by policy, assignment, consent or a missing MFA (`policyIds` for Conditional Access). */
+  | { kind: 'refusal'; aadsts: number; upn: string; via: EventPlace; policyIds: string[] };
 export type OutageMode = 'none' | 'refused' | '503';
 
 /** Entra's default user access-token lifetime: a random value between 60 and 90 minutes. */
@@ -28,6 +44,11 @@ export class SimState implements SimSettings {
   autoApprove: string | null;
   mfaByDefault: boolean;
   outage: OutageMode = 'none';
+  /** The tenant's Conditional Access policies (from the directory; tests replace them). */
+  conditionalAccess: ConditionalAccessPolicy[] = [];
+  /** `clientId:homeObjectId` of users who consented to an app without admin consent. */
+  readonly consents = new Set<string>();
+  private readonly log: SimEvent[] = [];
   private readonly failures = new Map<FailEndpoint, { failure: Failure; remaining: number }[]>();
   private readonly counts = new Map<string, number>();
 
@@ -75,6 +96,15 @@ export class SimState implements SimSettings {
 
   resetCounters(): void {
     this.counts.clear();
+    this.log.length = 0;
+  }
+
+  record(e: SimEvent): void {
+    this.log.push(e);
+  }
+
+  events(kind?: SimEvent['kind']): SimEvent[] {
+    return this.log.filter((e) => kind === undefined || e.kind === kind).map((e) => ({ ...e }));
   }
 }
 

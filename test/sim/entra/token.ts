@@ -1,9 +1,13 @@
 // /{tenant}/oauth2/v2.0/token: authorization_code (PKCE), refresh_token (rotating, with a grace
 // period for used ones) and device_code grants, answering in Entra's JSON shapes. The token is
-// for the tenant the grant names: `organizations`/`common` = the account's home tenant.
+// for the tenant the grant names: `organizations`/`common` = the account's home tenant. Every grant
+// then meets the tenant's checks again (Conditional Access, assignment, consent, the request's
+// `claims`): what the sign-in did not do, a redemption cannot do silently.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { obstacleFor, silentRefusal, type AccessRequest } from './access.js';
+import { afterStepUp, mergeStepUp, NO_STEP_UP, parseClaims, type AuthState, type StepUp } from './claims.js';
 import { clientName, correlationIdOf, sendEntraError, type SimContext } from './context.js';
 import { accountById, principalFor, resolveTenant, type Account, type TenantAlias } from './directory.js';
 import { entraErrorBody, type EntraErrorSpec } from './errors.js';
@@ -22,6 +26,7 @@ const TokenBody = z.object({
   refresh_token: z.string().optional(),
   device_code: z.string().optional(),
   client_info: z.string().optional(),
+  claims: z.string().optional(),
 });
 type TokenBody = z.infer<typeof TokenBody>;
 
@@ -32,8 +37,11 @@ const GRANT_NAMES: Record<string, string> = {
   'urn:ietf:params:oauth:grant-type:device_code': 'device_code',
 };
 
-/** `tenant`: where the token is for (an alias resolves to the account's home tenant). */
-type Outcome = { account: Account; tenant: TenantAlias | string; scope: string; nonce?: string } | EntraErrorSpec;
+/**
+ * `tenant`: where the token is for (an alias resolves to the account's home tenant). `auth`: what the
+ * grant's sign-in did; `stepUp`: what it was asked for. `commit` marks the grant used once a token is issued.
+ */
+type Outcome = { account: Account; tenant: TenantAlias | string; scope: string; nonce?: string; auth: AuthState; stepUp: StepUp; commit?: () => void } | EntraErrorSpec;
 
 const missing = (name: string): EntraErrorSpec => ({
   error: 'invalid_request',
@@ -57,7 +65,7 @@ function redeemCode(ctx: SimContext, b: TokenBody, clientId: string): Outcome {
   grant.redeemed = true;
   const account = accountById(ctx.directory, grant.accountId);
   if (!account) return { error: 'invalid_grant', aadsts: 50034 };
-  return { account, tenant: grant.tenant, scope: b.scope ?? grant.scope, nonce: grant.nonce };
+  return { account, tenant: grant.tenant, scope: b.scope ?? grant.scope, nonce: grant.nonce, auth: grant.auth, stepUp: grant.stepUp };
 }
 
 const isoTime = (d: Date): string => d.toISOString().replace('Z', '0000Z');
@@ -81,9 +89,8 @@ function redeemRefreshToken(ctx: SimContext, b: TokenBody, clientId: string, ten
   if (grant.clientId !== clientId) return { error: 'invalid_grant', aadsts: 70000, description: 'The refresh token was issued to a different client.', suberror: 'client_mismatch' };
   const account = accountById(ctx.directory, grant.accountId);
   if (!account) return { error: 'invalid_grant', aadsts: 50034 };
-  grant.redeemedAt ??= now;
   // Refresh tokens are bound to user and client, not tenant: the request's tenant decides.
-  return { account, tenant, scope: b.scope ?? '' };
+  return { account, tenant, scope: b.scope ?? '', auth: grant.auth, stepUp: NO_STEP_UP, commit: () => void (grant.redeemedAt ??= now) };
 }
 
 function redeemDeviceCode(ctx: SimContext, b: TokenBody, clientId: string): Outcome {
@@ -101,8 +108,7 @@ function redeemDeviceCode(ctx: SimContext, b: TokenBody, clientId: string): Outc
     case 'approved': {
       const account = entry.accountId ? accountById(ctx.directory, entry.accountId) : undefined;
       if (!account) return { error: 'invalid_grant', aadsts: 50034 };
-      entry.status = 'redeemed';
-      return { account, tenant: entry.tenant, scope: b.scope ?? entry.scope };
+      return { account, tenant: entry.tenant, scope: b.scope ?? entry.scope, auth: entry.auth, stepUp: entry.stepUp, commit: () => void (entry.status = 'redeemed') };
     }
   }
 }
@@ -141,15 +147,27 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
   if ('error' in principal) return sendEntraError(res, principal, corr);
   const scope = parseScope(ctx.directory, outcome.scope, { tenantName: principal.tenant.displayName, extraResources: ctx.extraResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);
+  // MSAL sends the claims of a step-up on the token request too; they count with the grant's own.
+  const wanted = parseClaims(b.claims);
+  if ('error' in wanted) return sendEntraError(res, wanted, corr);
+  const access: AccessRequest = { principal, clientId, resource: scope.resource, stepUp: mergeStepUp(outcome.stepUp, wanted), done: outcome.auth };
+  const obstacle = obstacleFor(ctx, access);
+  if (obstacle) {
+    const refusal = silentRefusal(ctx, access, obstacle);
+    ctx.state.record({ kind: 'refusal', aadsts: refusal.aadsts, upn: outcome.account.user.upn, via: 'token', policyIds: 'policies' in obstacle ? obstacle.policies.map((p) => p.id) : [] });
+    return sendEntraError(res, refusal, corr);
+  }
+  outcome.commit?.();
+  const auth = afterStepUp(outcome.auth, access.stepUp);
   const lifetime = ctx.state.userTokenLifetime();
   const body: Record<string, string | number> = {
     token_type: 'Bearer',
     scope: scope.granted,
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: ctx.tokens.accessToken({ kind: 'user', principal }, { resource: scope.resource, clientId, lifetimeSeconds: lifetime }),
+    access_token: ctx.tokens.accessToken({ kind: 'user', principal }, { resource: scope.resource, clientId, lifetimeSeconds: lifetime, mfa: auth.mfa, acrs: auth.acrs }),
   };
-  if (scope.offlineAccess || grantName === 'refresh_token') body.refresh_token = ctx.grants.issueRefreshToken(outcome.account.user.objectId, clientId);
+  if (scope.offlineAccess || grantName === 'refresh_token') body.refresh_token = ctx.grants.issueRefreshToken(outcome.account.user.objectId, clientId, auth);
   if (scope.openid) body.id_token = ctx.tokens.idToken(principal, clientId, outcome.nonce, ctx.origin);
   if (b.client_info === '1') body.client_info = clientInfo(outcome.account);
   sendJson(res, 200, body);

@@ -24,6 +24,10 @@ export interface AccessTokenOptions {
   signWithForeignKey?: boolean;
   /** The optional claim include_externally_authenticated_upn: guests get their `#EXT#` upn. */
   includeExternalUpn?: boolean;
+  /** Users: the sign-in did MFA (`amr` has "mfa"). Default true, the simulator's historical tokens. */
+  mfa?: boolean;
+  /** Users: the authentication contexts the sign-in met (`acrs`), e.g. ["p1"]. */
+  acrs?: string[];
 }
 
 export type Claims = Record<string, string | number | string[] | undefined>;
@@ -105,9 +109,10 @@ export class TokenFactory {
       claims = {
         ...common,
         acr: '1',
+        acrs: opts.acrs?.length ? opts.acrs : undefined,
         aio: opaque(40),
-        // MFA claim: the simulated users always did MFA, so isMfa roles accept them.
-        amr: ['pwd', 'mfa'],
+        // What the sign-in did: ARM's mandatory MFA and isMfa roles read it.
+        amr: opts.mfa === false ? ['pwd'] : ['pwd', 'mfa'],
         appid: opts.clientId,
         appidacr: '0',
         family_name: family.join(' ') || undefined,
