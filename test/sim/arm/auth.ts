@@ -4,6 +4,7 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Jwk } from '../entra/keys.js';
+import type { TokenAuthn } from './mfa.js';
 import type { Caller } from './rbac.js';
 
 export interface AuthFailure {
@@ -13,7 +14,8 @@ export interface AuthFailure {
   description: string;
 }
 
-export type AuthResult = { ok: true; caller: Caller } | { ok: false; failure: AuthFailure };
+/** `authn`: how the token's subject signed in (for Azure's mandatory MFA). */
+export type AuthResult = { ok: true; caller: Caller; authn: TokenAuthn } | { ok: false; failure: AuthFailure };
 
 const ClaimsSchema = z
   .object({
@@ -28,6 +30,8 @@ const ClaimsSchema = z
     appid: z.string().optional(),
     idtyp: z.string().optional(),
     groups: z.array(z.string()).optional(),
+    amr: z.array(z.string()).optional(),
+    acrs: z.array(z.string()).optional(),
   })
   .loose();
 
@@ -112,6 +116,7 @@ export class ArmAuthenticator {
     return {
       ok: true,
       caller: { objectId: c.oid, groups: c.groups ?? [], tenantId: tenant, displayName: (isApp ? c.appid : (c.upn ?? c.unique_name)) ?? c.oid },
+      authn: { app: isApp, amr: c.amr, acrs: c.acrs },
     };
   }
 }

@@ -19,11 +19,12 @@ import { ALLOW_ALL, defaultArmSeed, groupAdmin, newServer, type ArmSeed } from '
 import { sendError } from './http.js';
 import { ROLE_NAMES, subscriptionScope, type RoleName, type SubscriptionState } from './model.js';
 import { handleArm } from './routes.js';
-import { ArmState, type RequestKind } from './state.js';
+import { ArmState, type OutcomeKind, type RequestKind } from './state.js';
 
 export { ARM_HOSTS };
 export { ALLOW_ALL, SUBSCRIPTIONS } from './defaults.js';
-export type { RequestKind } from './state.js';
+export type { OutcomeKind, RequestKind } from './state.js';
+export { MFA_CLAIMS } from './mfa.js';
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -60,8 +61,9 @@ export interface ArmControl {
   setFirewallRules(name: string, rules: readonly FirewallRule[]): void;
   firewallRules(name: string): FirewallRule[];
   /** Requests by kind ('subscriptions', 'servers', 'server', 'administrators', 'firewallRules',
-   *  'firewallRules:write', 'firewallRules:delete', 'operations', 'other'); total when omitted. */
-  requestCount(kind?: RequestKind): number;
+   *  'firewallRules:write', 'firewallRules:delete', 'operations', 'other'); total when omitted.
+   *  'mfaChallenge': writes refused by the mandatory-MFA claims challenge (not in the total). */
+  requestCount(kind?: RequestKind | OutcomeKind): number;
   resetCounters(): void;
   /** See ArmServiceOptions.requireMfaForWrites. */
   setRequireMfaForWrites(on: boolean): void;

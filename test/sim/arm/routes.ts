@@ -9,6 +9,7 @@ import type { FirewallRule } from '../flex/firewall.js';
 import { wwwAuthenticate, type ArmAuthenticator } from './auth.js';
 import { armCloudOf } from './clouds.js';
 import { readBody, send, sendError, type ArmError } from './http.js';
+import { isWrite, meetsMandatoryMfa, mfaChallenge } from './mfa.js';
 import { FLEX_TYPE, subscriptionScope, type FlexServer, type Subscription } from './model.js';
 import { ACTIONS, authorizationFailed, hasAnyRoleIn, isAuthorized, type Caller } from './rbac.js';
 import { administratorJson, firewallRuleJson, serverJson, subscriptionJson } from './resources.js';
@@ -352,6 +353,11 @@ export async function handleArm(r: ArmRequest, req: IncomingMessage, res: Server
   const authorization = req.headers.authorization;
   const auth = r.auth.authenticate(authorization, armCloudOf(r.origin).audiences);
   if (!auth.ok) return sendError(req, res, 401, { code: auth.failure.code, message: auth.failure.message }, { 'www-authenticate': wwwAuthenticate(auth.failure) });
+  if (r.state.requireMfaForWrites && isWrite(method) && !meetsMandatoryMfa(auth.authn)) {
+    r.state.count('mfaChallenge');
+    const challenge = mfaChallenge(segs[segs.length - 1] ?? '');
+    return sendError(req, res, 401, challenge.error, challenge.headers);
+  }
   const failure = r.state.takeFailure();
   if (failure !== undefined) return sendError(req, res, failure, serverError(failure));
   const retryAfter = r.state.takeThrottle();

@@ -6,6 +6,8 @@ import type { ArmSeed } from './defaults.js';
 import type { FlexServer, RoleAssignment, Subscription } from './model.js';
 
 export type RequestKind = 'subscriptions' | 'servers' | 'server' | 'administrators' | 'firewallRules' | 'firewallRules:write' | 'firewallRules:delete' | 'operations' | 'other';
+/** Counted besides the request kinds: writes refused by the mandatory-MFA claims challenge. */
+export type OutcomeKind = 'mfaChallenge';
 
 export interface Operation {
   id: string;
@@ -90,14 +92,14 @@ export class ArmState {
     this.policies.set(s.name, { firewallRules: this.firewallRules(s).filter((r) => !same(r.name, name)) });
   }
 
-  count(kind: RequestKind): void {
+  count(kind: RequestKind | OutcomeKind): void {
     this.counters.set(kind, (this.counters.get(kind) ?? 0) + 1);
   }
 
   requestCount(kind?: string): number {
     if (kind !== undefined) return this.counters.get(kind) ?? 0;
     let total = 0;
-    for (const n of this.counters.values()) total += n;
+    for (const [k, n] of this.counters) if (k !== 'mfaChallenge') total += n;
     return total;
   }
 
