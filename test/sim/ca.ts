@@ -79,11 +79,15 @@ function authority(ca: x509.X509Certificate, caKeys: CryptoKeyPair, caKeyPem: st
   };
 }
 
-export async function createCertificateAuthority(): Promise<CertificateAuthority> {
+/**
+ * A new root CA. `name`: its distinguished name (default the simulator's test CA; the corporate
+ * proxy's TLS inspection root has its own, which products may show in certificate errors).
+ */
+export async function createCertificateAuthority(opts: { name?: string } = {}): Promise<CertificateAuthority> {
   const caKeys = (await webcrypto.subtle.generateKey(RSA_SIGNING_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: randomSerial(),
-    name: 'CN=pgEntra Simulated Azure Test CA',
+    name: opts.name ?? 'CN=pgEntra Simulated Azure Test CA',
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 7 * 24 * 3600_000),
     keys: caKeys,
