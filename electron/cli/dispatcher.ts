@@ -4,9 +4,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isBuiltinCloudName } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../shared/settings.js';
 import { createLogger, fileSink, streamSink, type LogSink } from '../log/logger.js';
 import { redact, redactError } from '../log/redact.js';
 import { dataDir as defaultDataDir, logsDir } from '../base/paths.js';
+import { configureTrust } from '../base/trustedRoots.js';
+import { readSettings } from '../settings/settingsStore.js';
 import type { CommandDefinition, CommandEntry, OptionSpec, ParsedArgs } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import type { CliContext, GlobalOptions, OutputStream } from './context.js';
@@ -133,6 +136,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   const global = globalsFrom(parsed.values, io.env);
   const dataDir = defaultDataDir(io.env);
+  let settings: Settings = DEFAULT_SETTINGS;
+  try {
+    settings = readSettings(dataDir);
+  } catch (e) {
+    // `pgentra settings reset` must still repair a settings file nobody can read; it uses the defaults meanwhile.
+    if (name !== 'settings') {
+      io.stderr.write(`pgentra ${name}: ${formatError(e)}\n`);
+      return isPgEntraError(e) ? exitCodeFor(e.code) : EXIT.failure;
+    }
+  }
+  // Before any connection: which roots to trust (the OS store itself is read when the first TLS connection is built).
+  configureTrust({ osCertificates: settings.trustOsCertificates });
   const sinks: LogSink[] = [fileSink(logsDir(dataDir), 'cli', { sync: true }) /* short-lived: never lose the last line */];
   if (global.verbose) sinks.push(streamSink(io.stderr));
   const logger = createLogger({ level: global.verbose ? 'debug' : 'warn', sinks, scope: `cli.${name}` });
@@ -150,8 +165,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     services: {
       logger,
       broker: () =>
-        (brokerPromise ??= import('../auth/tokenBroker.js').then(
-          (m) =>
+        (brokerPromise ??= Promise.all([import('../auth/tokenBroker.js'), import('../net/proxyConfig.js')]).then(
+          ([m, proxy]) =>
             new m.TokenBroker({
               dataDir,
               memoryCache: global.memoryCache,
@@ -159,6 +174,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
               logger: logger.child('auth'),
               backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
               env: io.env,
+              // HTTPS_PROXY / NO_PROXY, as every command-line tool reads them (the app also asks the OS).
+              resolveProxy: proxy.envProxyResolver(io.env),
               // --cloud FILE / PGENTRA_CLOUD_FILE is the user's own argument: it counts as consent for
               // this run (sign-in, token --account …). A profile's custom cloud file never does: it
               // needs `pgentra clouds trust FILE` (the pre-flight and the broker check that).
