@@ -276,7 +276,9 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       if (result.source === 'keychain') this.counters.keychainHits++;
     } catch (e) {
       const err = isPgEntraError(e) ? e : mapMsalError(e, { authorityHost: cloud.authorityHost });
-      if (err.code === 'network_unavailable') {
+      // An unreachable or failing proxy is an outage like any other; a proxy asking for credentials
+      // (407) or an untrusted certificate is not: the person must act, and hiding it would only delay that.
+      if (err.code === 'network_unavailable' || err.code === 'proxy_failed') {
         const stale = await validDuringOutage(this.sources, cloud, cred, this.hot.get(key)?.token);
         if (stale) {
           this.logger.warn('serving a cached token during an outage', { key, expiresOn: stale.expiresOn.toISOString() });
