@@ -3,21 +3,24 @@
 //
 //   node --import tsx test/sim/namespace.ts -- COMMAND [ARGS…]
 //
-// Outside (as root): makes a scratch dir with a fresh CA and a hosts file, then runs itself under
-// `unshare --net --mount --pid --fork --kill-child --mount-proc`. Inside (PID 1 of the new PID
-// namespace): brings up `lo`, adds IMDS's 169.254.169.254 to it, bind-mounts the hosts file over
-// /etc/hosts, and runs COMMAND with NODE_EXTRA_CA_CERTS naming the CA — the way an enterprise adds
-// a CA; the product has no other way to trust the simulator. When COMMAND exits the namespace's
+// Outside (as root): makes a scratch dir with a fresh CA, a hosts file and a copy of the OS trust
+// store, then runs itself under `unshare --net --mount --pid --fork --kill-child --mount-proc`.
+// Inside (PID 1 of the new PID namespace): brings up `lo`, adds IMDS's 169.254.169.254 to it,
+// bind-mounts the hosts file over /etc/hosts and the trust store copy over
+// /etc/ssl/certs/ca-certificates.crt (each simulator start rewrites both for its network mode:
+// publicCloud.ts), and runs COMMAND with NODE_EXTRA_CA_CERTS naming the CA — the way an enterprise
+// adds a CA (in the TLS-inspection mode the simulator's CAs are in the OS store instead, and
+// `npm run sim` drops NODE_EXTRA_CA_CERTS for its command). When COMMAND exits the namespace's
 // init exits and the kernel kills whatever is left inside; if the outside process dies, the
 // inside is killed too (--kill-child). Nothing of it touches the machine's own network or /etc.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority } from './ca.js';
-import { IMDS_ADDRESS, NAMESPACE_ENV, hostsFileText } from './publicCloud.js';
+import { DEFAULT_NETWORK, IMDS_ADDRESS, NAMESPACE_ENV, OS_TRUST_STORE, namespaceFiles, setNamespaceNetwork } from './publicCloud.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '../..');
@@ -46,10 +49,21 @@ export async function runInAzureNamespace(command: string[], opts: { env?: NodeJ
   // The simulated server's PostgreSQL runs as `postgres` under a work dir placed in here.
   chmodSync(dir, 0o755);
   const ca = await createCertificateAuthority();
-  const caFile = path.join(dir, 'ca.pem');
+  const files = namespaceFiles(dir);
+  const caFile = files.caFile;
   writeFileSync(caFile, ca.caCertPem, { mode: 0o644 });
   writeFileSync(path.join(dir, 'ca-key.pem'), ca.caKeyPem, { mode: 0o600 });
-  writeFileSync(path.join(dir, 'hosts'), hostsFileText(readFileSync('/etc/hosts', 'utf8')), { mode: 0o644 });
+  // The machine's /etc/hosts and trust store as they are now: each simulator start writes its
+  // network mode's versions from these, and its stop the default's.
+  copyFileSync('/etc/hosts', files.machineHostsFile);
+  chmodSync(files.machineHostsFile, 0o644);
+  if (existsSync(OS_TRUST_STORE)) {
+    copyFileSync(OS_TRUST_STORE, files.machineTrustStoreFile);
+    chmodSync(files.machineTrustStoreFile, 0o644);
+    writeFileSync(files.trustStoreFile, '', { mode: 0o644 });
+  }
+  writeFileSync(files.hostsFile, '', { mode: 0o644 });
+  setNamespaceNetwork(files, DEFAULT_NETWORK);
   const env: NodeJS.ProcessEnv = { ...(opts.env ?? process.env), NODE_EXTRA_CA_CERTS: caFile, [NAMESPACE_ENV]: dir };
   const stdio = opts.stdio ?? 'inherit';
   const three = typeof stdio === 'string' ? [stdio, stdio, stdio] : stdio.slice(0, 3);
@@ -81,7 +95,10 @@ function inside(command: string[]): void {
   };
   sh('ip', 'link', 'set', 'lo', 'up');
   sh('ip', 'addr', 'add', `${IMDS_ADDRESS}/32`, 'dev', 'lo');
-  sh('mount', '--bind', path.join(dir, 'hosts'), '/etc/hosts');
+  const files = namespaceFiles(dir);
+  sh('mount', '--bind', files.hostsFile, '/etc/hosts');
+  // Always a writable copy of the OS trust store, so each simulator start can set its mode.
+  if (existsSync(files.trustStoreFile)) sh('mount', '--bind', files.trustStoreFile, OS_TRUST_STORE);
   // The outside removes the scratch dir too, unless it was killed first.
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const [cmd, ...args] = command;
