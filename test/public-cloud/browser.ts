@@ -1,17 +1,17 @@
 // The "system browser" for the CLI's interactive sign-in in the public-cloud tests, given to
-// pgentra as $BROWSER (which the product honours like xdg-open does): it loads the authorize
-// page at login.microsoftonline.com, picks the account named by PGENTRA_TEST_SIGN_IN_AS on the
-// chooser and posts the code back to pgentra's loopback listener.
-import { appendFileSync, readFileSync } from 'node:fs';
-import { completeSignInHeadless } from '../sim/entra/browser.js';
+// pgentra as $BROWSER (which the product honours like xdg-open does): the simulated Azure's own
+// system browser (test/sim/simBrowser.ts: system proxy, OS trust store plus NODE_EXTRA_CA_CERTS),
+// picking the account named by PGENTRA_TEST_SIGN_IN_AS on the chooser, with what happened written
+// to PGENTRA_TEST_BROWSER_LOG for the tests to show on failure.
+import { appendFileSync } from 'node:fs';
+import { signInAsSystemBrowser } from '../sim/simBrowser.js';
 
 const url = process.argv[2];
-const caFile = process.env.NODE_EXTRA_CA_CERTS;
 const log = process.env.PGENTRA_TEST_BROWSER_LOG;
 try {
-  if (!url || !caFile) throw new Error('usage: browser.ts URL (with NODE_EXTRA_CA_CERTS set)');
+  if (!url) throw new Error('usage: browser.ts URL');
   const upn = process.env.PGENTRA_TEST_SIGN_IN_AS;
-  await completeSignInHeadless(url, { caCertPem: readFileSync(caFile, 'utf8'), ...(upn ? { upn } : {}) });
+  await signInAsSystemBrowser(url, upn ? { upn } : {});
   if (log) appendFileSync(log, `signed in: ${new URL(url).host}${new URL(url).pathname}\n`);
 } catch (e) {
   if (log) appendFileSync(log, `sign-in failed: ${e instanceof Error ? e.message : String(e)}\n`);
