@@ -5,7 +5,7 @@
 // router, with the sending frame checked. Bundled to dist/electron/main.cjs (CommonJS, so
 // __dirname is defined); the CLI and the app's services load lazily so neither pays for the other.
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../shared/ipcChannels.js';
 import { detectCliMode, noteAppPackaged } from './base/cliMode.js';
 import type { EventSink, SenderInfo } from './ipc/router.js';
@@ -64,7 +64,9 @@ async function start(): Promise<void> {
   composed = composeServices({
     dataDir,
     logger,
-    openSignInPage: (url, authorityHost) => safeOpenExternal(url, [authorityHost]),
+    openSignInPage: (url, allowedHosts) => safeOpenExternal(url, allowedHosts),
+    // The OS proxy settings (and PAC) as Chromium applies them, for Entra and Resource Manager.
+    systemProxy: (url) => session.defaultSession.resolveProxy(url),
     appInfo: () => ({
       name: app.getName(),
       version: app.getVersion(),

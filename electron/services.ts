@@ -1,16 +1,17 @@
-// Over 400 lines on purpose: the composition root wires every service to the IPC interfaces in one place.
 // Composition root of the desktop app's services (no `electron` import: main.ts passes in the
 // few Electron capabilities — opening the browser, the save dialog, app info, the event sink). Wires the token
 // broker, the profile store and the session manager to the interfaces the IPC handlers use.
 import { PgEntraError } from '../shared/errors.js';
-import type { Account, AppInfo, CallInput, CallOutput, TokenDescription } from '../shared/contract.js';
+import type { AppInfo, CallInput, CallOutput, TokenDescription } from '../shared/contract.js';
 import { cloudFromRef, cloudRef, postgresDomainsFor, validateProfileInput, type Profile } from '../shared/profile.js';
 import { createAzureService } from './azure/index.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
-import { parseCache } from './auth/msalCacheReader.js';
-import type { AccessToken, TokenProvider } from './auth/tokenProvider.js';
-import type { InteropService, ProfileInputParsed, ProfilesService, Services, AccountsService, TokensService, TokenCopyRequest } from './ipc/services.js';
+import type { TokenProvider } from './auth/tokenProvider.js';
+import type { InteropService, ProfileInputParsed, ProfilesService, Services, TokensService, TokenCopyRequest } from './ipc/services.js';
+import { TokenExpiryIndex, createAccountsService } from './appServices/accountsService.js';
+import { createSettingsService } from './appServices/settingsService.js';
+import { combinedResolver } from './net/proxyConfig.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
 import { customCloudDomains, openProfileStore } from './profiles/profileAccess.js';
@@ -25,8 +26,20 @@ import { preflight } from './connect/preflight.js';
 export interface ShellCapabilities {
   dataDir: string;
   logger: Logger;
-  /** Opens the sign-in page in the system browser (guarded: authority host only). */
-  openSignInPage(url: string, authorityHost: string): Promise<boolean>;
+  /**
+   * Opens the sign-in page in the system browser. The sign-in flow has checked the URL against the
+   * cloud's sign-in hosts (`allowedHosts`) before; the shell checks again before opening it.
+   */
+  openSignInPage(url: string, allowedHosts: readonly string[]): Promise<boolean>;
+  /** How long the browser may stay silent before the sign-in dialog says what may be wrong (default 3 min). */
+  signInSlowAfterMs?: number;
+  /**
+   * The OS proxy settings for a URL as Chromium resolves them (PAC included): Electron's
+   * `session.resolveProxy`. Used when HTTPS_PROXY/HTTP_PROXY are not set.
+   */
+  systemProxy?(url: string): Promise<string>;
+  /** The environment (proxy variables); default process.env. */
+  env?: NodeJS.ProcessEnv;
   appInfo(): AppInfo;
   events: EventSink;
   /** The cloud for sign-in when a request names none: PGENTRA_CLOUD_FILE, else `public`. */
@@ -38,61 +51,6 @@ export interface ShellCapabilities {
   saveFile?(req: CallInput<'app.saveFile'>): Promise<CallOutput<'app.saveFile'>>;
   /** The native confirmation before a token is copied; without it tokens.copy is always refused. */
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
-}
-
-/**
- * What the app knows about each account's newest token (expiry only, never the token): every
- * token the app's services obtain passes through `recording`, and MSAL's cache (the keychain's
- * copy) fills in accounts this process has not used yet.
- */
-export class TokenExpiryIndex {
-  private readonly seen = new Map<string, Date>();
-
-  private static key(cloud: string, account: string): string {
-    return `${cloud}|${account.toLowerCase()}`;
-  }
-
-  note(cloud: string, account: string | undefined, expiresOn: Date): void {
-    if (!account) return;
-    const k = TokenExpiryIndex.key(cloud, account);
-    const prev = this.seen.get(k);
-    if (!prev || prev < expiresOn) this.seen.set(k, expiresOn);
-  }
-
-  /** After sign-out: the account's old tokens are gone from the cache and must not be reported. */
-  forget(cloud: string, account: string): void {
-    this.seen.delete(TokenExpiryIndex.key(cloud, account));
-  }
-
-  /** A TokenProvider that notes the expiry of every token it hands out. */
-  recording(inner: TokenProvider): TokenProvider {
-    return {
-      getToken: async (req): Promise<AccessToken> => {
-        const t = await inner.getToken(req);
-        this.note(req.cloud, t.account ?? ('account' in req.credential ? req.credential.account : undefined), t.expiresOn);
-        return t;
-      },
-    };
-  }
-
-  /** The later of what this process saw and what the serialized MSAL cache holds for the account's PostgreSQL tokens. */
-  expiryOf(cloud: string, account: { username: string; homeAccountId: string }, serializedCache: string | null, resource: string): Date | null {
-    let best = this.seen.get(TokenExpiryIndex.key(cloud, account.username)) ?? null;
-    const res = resource.replace(/\/+$/, '').toLowerCase();
-    for (const t of parseCache(serializedCache).tokens) {
-      if (t.home_account_id !== account.homeAccountId) continue;
-      if (
-        !t.target
-          .toLowerCase()
-          .split(/\s+/)
-          .some((scope) => scope.startsWith(`${res}/`))
-      )
-        continue;
-      const expiresOn = new Date(Number(t.expires_on) * 1000);
-      if (!Number.isNaN(expiresOn.getTime()) && (!best || expiresOn > best)) best = expiresOn;
-    }
-    return best;
-  }
 }
 
 export interface ComposedServices {
@@ -163,121 +121,6 @@ function profilesService(store: ProfileStore, dataDir: string): ProfilesService 
       const domains = file ? customCloudDomains(file) : undefined;
       const trust = file ? cloudTrustFor(dataDir, file) : undefined;
       return validateProfileInput(raw, { ...(domains ? { customDomains: domains } : {}), ...(trust ? { customCloudTrust: trust } : {}) });
-    },
-  };
-}
-
-function accountsService(broker: TokenBroker, store: ProfileStore, shell: ShellCapabilities, expiries: TokenExpiryIndex): AccountsService {
-  const defaultCloud = shell.defaultCloud ?? 'public';
-  const cloudKey = (cloud: Profile['cloud'] | undefined): string => (cloud === undefined ? defaultCloud : cloudRef(cloud));
-  let pending: AbortController | undefined;
-  const toAccount = (cloud: string, a: { username: string; homeAccountId: string; tenantId: string; name?: string }, tokenExpiresOn: Date | null = null): Account => ({
-    homeAccountId: a.homeAccountId,
-    username: a.username,
-    tenantId: a.tenantId,
-    cloud,
-    ...(a.name ? { name: a.name } : {}),
-    tokenExpiresOn: tokenExpiresOn?.toISOString() ?? null,
-  });
-  /** MSAL's in-process cache, which listAccounts has just synced with the keychain. */
-  const serializedCache = async (cloud: string): Promise<string | null> => {
-    try {
-      return (await broker.apps.publicClient(broker.cloud(cloud))).getTokenCache().serialize();
-    } catch {
-      return null;
-    }
-  };
-  const begin = (): AbortController => {
-    pending?.abort();
-    pending = new AbortController();
-    return pending;
-  };
-  const announce = async (): Promise<void> => {
-    shell.events('accounts.changed', { accounts: await list() });
-  };
-  // Accounts live per cloud (authority); list every cloud the user works with.
-  const list = async (): Promise<Account[]> => {
-    const clouds = new Set([defaultCloud, ...(await store.list()).map((p) => cloudRef(p.cloud))]);
-    const perCloud = await Promise.all(
-      [...clouds].map(async (cloud) => {
-        try {
-          const accounts = await broker.listAccounts(cloud);
-          const cache = accounts.length > 0 ? await serializedCache(cloud) : null;
-          const resource = broker.cloud(cloud).resource;
-          return accounts.map((a) => toAccount(cloud, a, expiries.expiryOf(cloud, a, cache, resource)));
-        } catch {
-          return []; // an unreadable custom cloud file must not hide the other clouds' accounts
-        }
-      }),
-    );
-    return perCloud.flat();
-  };
-  /** One sign-in at a time (a new one cancels the pending one), with progress events and the account list refreshed after. */
-  const runSignIn = async (
-    cloud: string,
-    firstStage: 'opening-browser' | 'waiting-for-device-code',
-    signIn: (signal: AbortSignal) => Promise<{ username: string; homeAccountId: string; tenantId: string; name?: string }>,
-  ): Promise<Account> => {
-    const ctl = begin();
-    shell.events('signIn.progress', { stage: firstStage });
-    try {
-      const a = await signIn(ctl.signal);
-      shell.events('signIn.progress', { stage: 'done' });
-      await announce();
-      return toAccount(cloud, a);
-    } catch (e) {
-      shell.events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
-      throw e;
-    } finally {
-      if (pending === ctl) pending = undefined;
-    }
-  };
-  return {
-    list,
-    async signIn(req) {
-      const cloud = cloudKey(req.cloud);
-      const authority = broker.cloud(cloud).authorityHost;
-      return runSignIn(cloud, 'opening-browser', (signal) =>
-        broker.signInInteractive(cloud, {
-          ...(req.tenant ? { tenant: req.tenant } : {}),
-          ...(req.loginHint ? { loginHint: req.loginHint } : {}),
-          signal,
-          openBrowser: async (url) => {
-            if (!(await shell.openSignInPage(url, authority))) {
-              throw new PgEntraError('sign_in_failed', `The sign-in page is not on the cloud's authority ${authority}, so pgEntra did not open it.`);
-            }
-            shell.events('signIn.progress', { stage: 'waiting-for-browser' });
-          },
-        }),
-      );
-    },
-    async signInDeviceCode(req) {
-      const cloud = cloudKey(req.cloud);
-      return runSignIn(cloud, 'waiting-for-device-code', (signal) =>
-        broker.signInWithDeviceCode(cloud, {
-          ...(req.tenant ? { tenant: req.tenant } : {}),
-          signal,
-          onCode: (info) =>
-            shell.events('signIn.deviceCode', {
-              userCode: info.userCode,
-              verificationUri: info.verificationUri,
-              message: info.message,
-              expiresOn: new Date(Date.now() + info.expiresIn * 1000).toISOString(),
-            }),
-        }),
-      );
-    },
-    async cancelSignIn() {
-      if (!pending) return false;
-      pending.abort();
-      pending = undefined;
-      return true;
-    },
-    async signOut(req) {
-      const out = await broker.signOut(cloudKey(req.cloud), { account: req.account });
-      for (const u of out) expiries.forget(cloudKey(req.cloud), u);
-      await announce();
-      return out;
     },
   };
 }
@@ -364,7 +207,18 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   // PGENTRA_CLOUD_FILE (defaultCloud) is the person's own choice for this run; every other custom
   // cloud file (profiles, imports) needs their recorded consent before it gets a token or a sign-in.
   const explicit = shell.defaultCloud && shell.defaultCloud !== 'public' ? [shell.defaultCloud] : [];
-  const broker = new TokenBroker({ dataDir: shell.dataDir, logger: shell.logger, explicitCloudFiles: explicit });
+  // settings.json (shared with the CLI): the trust list is configured from it before any connection.
+  const settings = createSettingsService(shell.dataDir);
+  // Entra and Resource Manager through the proxy the environment or the OS names; never the database.
+  const systemProxy = shell.systemProxy?.bind(shell);
+  const resolveProxy = combinedResolver({ env: shell.env ?? process.env, ...(systemProxy ? { systemProxy } : {}) });
+  const broker = new TokenBroker({
+    dataDir: shell.dataDir,
+    logger: shell.logger,
+    explicitCloudFiles: explicit,
+    clientIds: () => settings.current().clientIds,
+    resolveProxy,
+  });
   const store = openProfileStore(shell.dataDir);
   const expiries = new TokenExpiryIndex();
   const tokens = expiries.recording(broker);
@@ -379,10 +233,19 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   broker.on('token-refreshed', onRefreshed);
   const unsubscribeStore = store.subscribe((change) => shell.events('profiles.changed', { type: change.type, ids: 'profile' in change ? [change.profile.id] : 'ids' in change ? change.ids : [] }));
   // `cloud` is the request's cloud ref (what accounts.signIn takes), not the broker's cache key.
-  broker.on('sign-in-required', (e) => shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message }));
+  // `resource`: the banner's "Sign in" must sign in for the scope that failed, or it would not help.
+  broker.on('sign-in-required', (e) => shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message, resource: e.resource }));
   const services: Services = {
     profiles: profilesService(store, shell.dataDir),
-    accounts: accountsService(broker, store, shell, expiries),
+    accounts: createAccountsService({
+      broker,
+      store,
+      events: shell.events,
+      expiries,
+      defaultCloud: shell.defaultCloud ?? 'public',
+      openSignInPage: (url, hosts) => shell.openSignInPage(url, hosts),
+      ...(shell.signInSlowAfterMs ? { slowAfterMs: shell.signInSlowAfterMs } : {}),
+    }),
     sessions,
     tokens: tokensService(tokens),
     interop: interopService(store, broker, shell),
@@ -392,7 +255,8 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
       return shell.saveFile(req);
     },
     // ARM with the same token provider as sessions: one MSAL cache and account for both scopes.
-    azure: createAzureService({ tokens, dataDir: shell.dataDir, logger: shell.logger }),
+    azure: createAzureService({ tokens, dataDir: shell.dataDir, logger: shell.logger, resolveProxy }),
+    settings,
     defaultCloud: shell.defaultCloud ?? 'public',
     postgresDomainsOf: (cloud) => (typeof cloud === 'string' ? postgresDomainsFor(cloud) : (customCloudDomains(cloud.customFile) ?? [])),
     events: shell.events,

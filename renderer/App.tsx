@@ -8,7 +8,7 @@ import { quotePosix } from '../shared/shellQuote.js';
 import { Banners } from './app/Banners.js';
 import { DialogHost, type DialogState } from './app/DialogHost.js';
 import { TabBar } from './app/TabBar.js';
-import { useAccounts } from './app/useAccounts.js';
+import { cloudOfRef, useAccounts } from './app/useAccounts.js';
 import { useNotifications } from './app/useNotifications.js';
 import { useProfiles } from './app/useProfiles.js';
 import { useSessions } from './app/useSessions.js';
@@ -65,6 +65,9 @@ export function App(): ReactNode {
         <button type="button" className="ghost" onClick={() => showTab('home')}>
           Accounts
         </button>
+        <button type="button" className="ghost" onClick={() => setDialog({ kind: 'settings' })}>
+          Settings
+        </button>
       </header>
       <Sidebar
         profiles={profiles}
@@ -95,7 +98,7 @@ export function App(): ReactNode {
         <Banners
           banners={accountState.banners}
           attentionTabs={sessions.attentionTabs}
-          onSignIn={(b) => void doSignIn('interactive', defaultCloud(), undefined, b.account ?? undefined)}
+          onSignIn={(b) => void doSignIn('interactive', b.cloud ?? defaultCloud(), undefined, b.account ?? undefined, b.resource)}
           onDismiss={accountState.dismissBanner}
           onSessionSignIn={(t) => void doSignIn('interactive', profileById.get(t.profileId)?.cloud, undefined, t.info?.account ?? undefined)}
         />
@@ -105,7 +108,9 @@ export function App(): ReactNode {
             <BrowseAzure
               state={browse}
               accounts={accounts}
-              onSignIn={() => doSignIn('interactive', undefined)}
+              onSignIn={(again) =>
+                again ? doSignIn('interactive', cloudOfRef(again.account.cloud), undefined, again.account.username, again.resource) : doSignIn('interactive', undefined)
+              }
               onCreateProfile={(proposal) => setDialog({ kind: 'editor', profile: null, folder: '', seed: { fromAzure: proposal } })}
             />
           ) : activeSession ? (
@@ -197,9 +202,14 @@ export function App(): ReactNode {
           setDialog(null);
         }}
         onProfilesImported={() => void profileState.refresh()}
+        onSettingsSaved={(text) => {
+          setDialog(null);
+          notify(text);
+        }}
         signIn={accountState.signIn}
         onCancelSignIn={accountState.cancelSignIn}
         onCloseSignIn={accountState.closeSignIn}
+        onUseDeviceCode={accountState.switchToDeviceCode}
       />
     </div>
   );

@@ -32,11 +32,21 @@ import {
   VerifyAccessResultSchema,
 } from './ipcSessions.js';
 import { CloudSchema, ProfileInputSchema, ProfileSchema, isIPv4Literal } from './profile.js';
+import { SettingsSchema } from './settings.js';
 
 export { CALL_NAMES, EVENT_NAMES, type CallName, type EventName } from './ipcChannels.js';
 
 const ProfileId = z.uuid('must be a profile id');
 const NoInput = z.strictObject({});
+
+/** The settings as the settings dialog shows them, with where they live and what the OS store gave. */
+export const SettingsViewSchema = z.object({
+  settings: SettingsSchema,
+  file: z.string(),
+  /** What trusting the OS store means on this machine: where its roots come from, how many; or why there are none. */
+  osCertificates: z.string(),
+});
+export type SettingsView = z.infer<typeof SettingsViewSchema>;
 /** SQL text is bounded so a runaway paste cannot exhaust the main process. */
 const MAX_SQL_CHARS = 4 * 1024 * 1024;
 const PageSize = z.number().int().min(1).max(50_000);
@@ -85,6 +95,12 @@ const SignInInputSchema = z.strictObject({
   /** Tenant id or domain; default `organizations`. */
   tenant: z.string().min(1).max(256).optional(),
   loginHint: z.string().min(1).max(256).optional(),
+  /**
+   * What to sign in for: the database (default) or Azure Resource Manager. A Conditional Access
+   * policy may ask for MFA for one of them only; signing in for the other would not satisfy it.
+   * A claims challenge the main process holds for that account and scope is carried along.
+   */
+  resource: z.enum(['postgres', 'management']).optional(),
 });
 
 const ProfileFieldErrorSchema = z.object({ path: z.string(), message: z.string(), code: z.enum(['invalid_input', 'confirmation_required']) });
@@ -215,6 +231,9 @@ export const CONTRACT = {
   },
 
   'app.info': { input: NoInput, output: AppInfoSchema },
+  // The settings shared with the CLI (settings.json): the client id per cloud, trusting the OS certificate store.
+  'settings.get': { input: NoInput, output: SettingsViewSchema },
+  'settings.set': { input: z.strictObject({ settings: SettingsSchema }), output: SettingsViewSchema },
   // A save dialog in the app (the person picks the place); `saved: false` when they cancel it.
   'app.saveFile': {
     input: z.strictObject({ suggestedName: SuggestedFileName, text: z.string().max(MAX_SAVE_CHARS) }),
@@ -269,14 +288,18 @@ export const EVENTS = {
     ids: z.array(z.string()),
   }),
   'signIn.deviceCode': z.object({ userCode: z.string(), verificationUri: z.string().url(), message: z.string(), expiresOn: z.iso.datetime() }),
+  // `slow`: the browser has not come back for minutes (Entra shows some refusals only on its page).
+  // `message`: why this sign-in is asked for (a step-up: "Azure requires multi-factor authentication to …") or the slow hint.
   'signIn.progress': z.object({
-    stage: z.enum(['opening-browser', 'waiting-for-browser', 'waiting-for-device-code', 'exchanging-code', 'done', 'cancelled', 'failed']),
+    stage: z.enum(['opening-browser', 'waiting-for-browser', 'slow', 'waiting-for-device-code', 'exchanging-code', 'done', 'cancelled', 'failed']),
     message: z.string().optional(),
   }),
   'auth.signInRequired': z.object({
     account: z.string().nullable(),
     cloud: z.string(),
     message: z.string(),
+    /** The scope that needs the sign-in (default the database's). */
+    resource: z.enum(['postgres', 'management']).optional(),
     profileId: z.string().optional(),
     sessionId: z.string().optional(),
   }),

@@ -31,6 +31,8 @@ export const CALL_NAMES = [
   'interop.importPgAdmin',
   'app.info',
   'app.saveFile',
+  'settings.get',
+  'settings.set',
   'azure.listServers',
   'azure.getServer',
   'azure.proposeProfile',

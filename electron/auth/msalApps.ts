@@ -2,7 +2,7 @@
 // (cloud, client id) with its own keychain cache plugin — the built-in clouds share one cache,
 // each custom cloud file has its own partition — one ManagedIdentityApplication per identity. MSAL is imported lazily so the `pgentra token` hot path never loads it.
 import type { Configuration, ICachePlugin, ManagedIdentityApplication, PublicClientApplication } from '@azure/msal-node';
-import { AZURE_CLI_CLIENT_ID, DEFAULT_TENANT, type Cloud } from '../../shared/clouds.js';
+import { AZURE_CLI_CLIENT_ID, DEFAULT_TENANT, isBuiltinCloudName, type Cloud } from '../../shared/clouds.js';
 import type { Logger } from '../log/logger.js';
 import type { ProxyResolver } from '../net/proxyConfig.js';
 import { NodeNetworkClient } from './networkClient.js';
@@ -12,8 +12,13 @@ export interface AuthSettings {
   dataDir: string;
   /** Opt-in: keep MSAL's cache in memory only (no keychain). */
   memoryCache?: boolean;
-  /** Overrides the cloud file's clientId and the Azure CLI default. */
+  /** Overrides the cloud file's clientId and the Azure CLI default (the CLI's --client-id). */
   clientId?: string;
+  /**
+   * The client ids set per built-in cloud (settings.json: the organisation's own app
+   * registration); read on every use, so a change in the app's settings applies at once.
+   */
+  clientIds?: () => Partial<Record<string, string>>;
   logger: Logger;
   /** Network timeout per request, ms. */
   networkTimeoutMs?: number;
@@ -34,8 +39,10 @@ export function loadMsal(): Promise<MsalModule> {
   return msalModule;
 }
 
-export function clientIdFor(cloud: Cloud, settings: Pick<AuthSettings, 'clientId'>): string {
-  return settings.clientId ?? cloud.clientId ?? AZURE_CLI_CLIENT_ID;
+/** --client-id, else the setting for a built-in cloud, else the custom cloud file's, else the Azure CLI's public client. */
+export function clientIdFor(cloud: Cloud, settings: Pick<AuthSettings, 'clientId' | 'clientIds'>): string {
+  const configured = isBuiltinCloudName(cloud.id) ? settings.clientIds?.()[cloud.id] : undefined;
+  return settings.clientId ?? configured ?? cloud.clientId ?? AZURE_CLI_CLIENT_ID;
 }
 
 /** `https://host/<tenant>`; a cloud's own default tenant applies when none is given. */

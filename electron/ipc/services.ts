@@ -1,7 +1,9 @@
 // The services the IPC handlers call, as the minimal interfaces the handlers need. The composition
 // root (electron/services.ts) adapts the real profile store, token broker, session manager and
 // pgAdmin interop to them; tests pass fakes.
-import type { Account, AppInfo, CallInput, CallOutput, TokenDescription } from '../../shared/contract.js';
+import type { Account, AppInfo, CallInput, CallOutput, SettingsView, TokenDescription } from '../../shared/contract.js';
+import type { Settings } from '../../shared/settings.js';
+import type { ClaimsChallenge } from '../auth/stepUp.js';
 import type {
   CreatePrincipalInput,
   CreatePrincipalResult,
@@ -47,6 +49,17 @@ export interface AccountsService {
   cancelSignIn(): Promise<boolean>;
   /** Removes the account's cached tokens; returns the usernames signed out. */
   signOut(req: CallInput<'accounts.signOut'>): Promise<string[]>;
+  /**
+   * Main process only (no IPC call): the step-up a claims challenge asks for, with the progress
+   * events of a sign-in whose message says why (`reason`). Resolves when it is done.
+   */
+  stepUp?(challenge: ClaimsChallenge, reason: string): Promise<void>;
+}
+
+export interface SettingsService {
+  get(): Promise<SettingsView>;
+  /** Writes the settings (shared with the CLI) and applies them to this process. */
+  set(settings: Settings): Promise<SettingsView>;
 }
 
 /** Implemented by electron/sessions SessionManager. */
@@ -109,6 +122,8 @@ export interface Services {
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
   /** Azure Resource Manager: Browse Azure, the connect pre-flight and "Allow my IP". */
   azure: AzureService;
+  /** settings.json: client ids, the OS certificate store. Absent: settings.* fail with a clear error. */
+  settings?: SettingsService;
   /** The cloud ref for ARM calls that name none (as accounts.signIn); default `public`. */
   defaultCloud?: string;
   /**

@@ -8,6 +8,7 @@ import { EntraAdminDialog } from '../features/admin/EntraAdminDialog.js';
 import { CopyTokenDialog } from '../features/interop/CopyTokenDialog.js';
 import { PgAdminDialog } from '../features/interop/PgAdminDialog.js';
 import { ProfileEditor, type ProfileSeed } from '../features/profiles/ProfileEditor.js';
+import { SettingsDialog } from '../features/settings/SettingsDialog.js';
 import { NewFolderDialog } from './NewFolderDialog.js';
 
 export type DialogState =
@@ -16,6 +17,7 @@ export type DialogState =
   | { kind: 'copy-token'; profile: Profile }
   | { kind: 'pgadmin'; selection: string[] }
   | { kind: 'admin'; sessionId: string; serverName: string }
+  | { kind: 'settings' }
   | null;
 
 export interface DialogHostProps {
@@ -30,9 +32,12 @@ export interface DialogHostProps {
   onProfileSaved: (p: Profile) => void;
   onFolderCreated: (name: string) => void;
   onProfilesImported: () => void;
+  onSettingsSaved: (text: string) => void;
   signIn: SignInState | null;
   onCancelSignIn: () => void;
   onCloseSignIn: () => void;
+  /** The running browser sign-in again with a device code. */
+  onUseDeviceCode: () => void;
 }
 
 export function DialogHost(props: DialogHostProps): ReactNode {
@@ -55,7 +60,8 @@ export function DialogHost(props: DialogHostProps): ReactNode {
       {dialog?.kind === 'copy-token' ? <CopyTokenDialog profile={dialog.profile} onClose={onClose} /> : null}
       {dialog?.kind === 'pgadmin' ? <PgAdminDialog profiles={props.profiles} initialSelection={dialog.selection} onClose={onClose} onImported={props.onProfilesImported} /> : null}
       {dialog?.kind === 'admin' ? <EntraAdminDialog sessionId={dialog.sessionId} serverName={dialog.serverName} onClose={onClose} /> : null}
-      {props.signIn ? <SignInDialog state={props.signIn} onCancel={props.onCancelSignIn} onClose={props.onCloseSignIn} /> : null}
+      {dialog?.kind === 'settings' ? <SettingsDialog onClose={onClose} onSaved={props.onSettingsSaved} /> : null}
+      {props.signIn ? <SignInDialog state={props.signIn} onCancel={props.onCancelSignIn} onClose={props.onCloseSignIn} onUseDeviceCode={props.onUseDeviceCode} /> : null}
     </>
   );
 }

@@ -12,6 +12,15 @@ export interface SignInBanner {
   account: string | null;
   message: string;
   cloud: Profile['cloud'] | null;
+  /** The scope that needs the sign-in: Azure Resource Manager when a policy asks MFA for it alone. */
+  resource: SignInResource;
+}
+
+export type SignInResource = 'postgres' | 'management';
+
+/** A cloud ref of an event (`public`, `usgov`, `china` or a custom cloud file) as a profile's cloud. */
+export function cloudOfRef(ref: string): Profile['cloud'] {
+  return ref === 'public' || ref === 'usgov' || ref === 'china' ? ref : { customFile: ref };
 }
 
 export type SignInMode = SignInState['mode'];
@@ -22,8 +31,13 @@ export interface Accounts {
   /** The sign-in dialog's state, or null when it is closed. */
   signIn: SignInState | null;
   banners: SignInBanner[];
-  /** Signs in (without a cloud the main process picks its default); the account, or null when it failed or was cancelled. */
-  doSignIn: (mode: SignInMode, cloud: Profile['cloud'] | undefined, tenant?: string, loginHint?: string) => Promise<Account | null>;
+  /**
+   * Signs in (without a cloud the main process picks its default) for `resource` (default the
+   * database); the account, or null when it failed or was cancelled.
+   */
+  doSignIn: (mode: SignInMode, cloud: Profile['cloud'] | undefined, tenant?: string, loginHint?: string, resource?: SignInResource) => Promise<Account | null>;
+  /** The running sign-in again, with a device code (the browser did not come back). */
+  switchToDeviceCode: () => void;
   signOut: (a: Account) => Promise<void>;
   cancelSignIn: () => void;
   closeSignIn: () => void;
@@ -66,28 +80,38 @@ export function useAccounts(notify: (text: string) => void): Accounts {
         // A new token changes the account's remaining lifetime in the accounts panel.
         if (e.state === 'connected' || e.state === 'token-refreshed') void refreshAccounts();
       }),
-      on('signIn.progress', (e) => setSignIn((s) => (s ? { ...s, stage: e.stage } : s))),
+      on('signIn.progress', (e) =>
+        setSignIn((s) => (s ? { ...s, stage: e.stage, ...(e.stage === 'slow' ? { slowHint: e.message } : e.message ? { reason: e.message } : {}) } : s)),
+      ),
       on('signIn.deviceCode', (e) => setSignIn((s) => (s ? { ...s, deviceCode: e, stage: 'waiting-for-device-code' } : s))),
-      on('auth.signInRequired', (e) => setBanners((b) => [...b.filter((x) => x.key !== (e.account ?? e.cloud)), { key: e.account ?? e.cloud, account: e.account, message: e.message, cloud: null }])),
+      on('auth.signInRequired', (e) => {
+        const resource = e.resource ?? 'postgres';
+        const key = `${e.account ?? e.cloud}|${resource}`;
+        setBanners((b) => [...b.filter((x) => x.key !== key), { key, account: e.account, message: e.message, cloud: cloudOfRef(e.cloud), resource }]);
+      }),
     ];
     return () => offs.forEach((off) => off());
   }, [refreshAccounts, mergeAccounts]);
 
+  // A newer sign-in (the device-code switch) replaces the dialog of an older one, whose end must not close it.
+  const attempt = useRef(0);
   const doSignIn = useCallback(
-    async (mode: SignInMode, cloud: Profile['cloud'] | undefined, tenant?: string, loginHint?: string): Promise<Account | null> => {
-      setSignIn({ mode, stage: 'starting' });
+    async (mode: SignInMode, cloud: Profile['cloud'] | undefined, tenant?: string, loginHint?: string, resource?: SignInResource): Promise<Account | null> => {
+      // Without a cloud the main process picks its default (the configured cloud file, else public).
+      const input = { ...(cloud ? { cloud } : {}), ...(tenant ? { tenant } : {}), ...(loginHint ? { loginHint } : {}), ...(resource && resource !== 'postgres' ? { resource } : {}) };
+      const mine = ++attempt.current;
+      setSignIn({ mode, stage: 'starting', request: input });
       try {
-        // Without a cloud the main process picks its default (the configured cloud file, else public).
-        const input = { ...(cloud ? { cloud } : {}), ...(tenant ? { tenant } : {}), ...(loginHint ? { loginHint } : {}) };
         const { account } = await call(mode === 'device-code' ? 'accounts.signInDeviceCode' : 'accounts.signIn', input);
         signedInHere.current.set(accountKey(account), account);
-        setSignIn(null);
-        setBanners((b) => b.filter((x) => x.account?.toLowerCase() !== account.username.toLowerCase()));
+        if (attempt.current === mine) setSignIn(null);
+        setBanners((b) => b.filter((x) => x.account?.toLowerCase() !== account.username.toLowerCase() || x.resource !== (resource ?? 'postgres')));
         await refreshAccounts();
         notify(`Signed in as ${account.username}.`);
         return account;
       } catch (e) {
         const p = errorPayloadOf(e);
+        if (attempt.current !== mine) return null;
         if (p.code === 'sign_in_cancelled') setSignIn(null);
         else setSignIn((s) => ({ ...(s ?? { mode }), stage: 'failed', error: `${p.message}${p.hint ? ` ${p.hint}` : ''}` }));
         return null;
@@ -111,7 +135,13 @@ export function useAccounts(notify: (text: string) => void): Accounts {
     void call('accounts.cancelSignIn', {}).catch(() => undefined);
   }, []);
   const closeSignIn = useCallback(() => setSignIn(null), []);
+  const switchToDeviceCode = useCallback(() => {
+    const request = signIn?.request;
+    if (!request) return;
+    // The main process runs one sign-in at a time: starting this one cancels the browser's.
+    void doSignIn('device-code', request.cloud, request.tenant, request.loginHint, request.resource);
+  }, [signIn, doSignIn]);
   const dismissBanner = useCallback((key: string) => setBanners((all) => all.filter((x) => x.key !== key)), []);
 
-  return { accounts, accountsError, signIn, banners, doSignIn, signOut, cancelSignIn, closeSignIn, dismissBanner };
+  return { accounts, accountsError, signIn, banners, doSignIn, switchToDeviceCode, signOut, cancelSignIn, closeSignIn, dismissBanner };
 }

@@ -4,13 +4,14 @@
 import { PgEntraError } from '../../../shared/errors.js';
 import { ProfileInputSchema, cloudRef, type Cloud } from '../../../shared/profile.js';
 import type { ArmCaller } from '../../azure/azureService.js';
+import { stepUpReason, withStepUp } from '../../auth/stepUp.js';
 import type { ConnectPreflight } from '../connectPreflight.js';
 import type { Handlers } from '../router.js';
 import type { Services } from '../services.js';
 
 type AzureHandlers = Pick<Handlers, 'azure.listServers' | 'azure.getServer' | 'azure.proposeProfile' | 'azure.checkProfile' | 'azure.allowMyIp'>;
 
-export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultCloud'>, preflight: Pick<ConnectPreflight, 'offered'>): AzureHandlers {
+export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultCloud' | 'accounts'>, preflight: Pick<ConnectPreflight, 'offered'>): AzureHandlers {
   const caller = ({ cloud, account }: { cloud?: Cloud | undefined; account: string }): ArmCaller => ({
     cloud: cloud === undefined ? (s.defaultCloud ?? 'public') : cloudRef(cloud),
     credential: { kind: 'interactive', account },
@@ -41,7 +42,15 @@ export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultC
           },
         );
       }
-      const r = await s.azure.allowIp(profile, ip, { ruleName });
+      // Azure's mandatory MFA for writes: a sign-in without MFA gets a claims challenge. The person
+      // asked for this change, so the step-up starts at once (the dialog shows why), then one retry.
+      const r = await withStepUp(
+        () => s.azure.allowIp(profile, ip, { ruleName }),
+        async (challenge, error) => {
+          if (!s.accounts.stepUp) throw error;
+          await s.accounts.stepUp(challenge, stepUpReason(challenge, 'change firewall rules', error));
+        },
+      );
       return { ruleName: r.ruleName, startIpAddress: r.startIpAddress, endIpAddress: r.endIpAddress };
     },
   };

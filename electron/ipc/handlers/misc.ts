@@ -1,10 +1,15 @@
-// interop.* (pgAdmin servers.json), app.info and app.saveFile.
+// interop.* (pgAdmin servers.json), app.info, app.saveFile and settings.*.
+import { PgEntraError } from '../../../shared/errors.js';
 import type { Handlers } from '../router.js';
-import type { Services } from '../services.js';
+import type { Services, SettingsService } from '../services.js';
 
-type MiscHandlers = Pick<Handlers, 'interop.exportPgAdmin' | 'interop.importPgAdmin' | 'app.info' | 'app.saveFile'>;
+type MiscHandlers = Pick<Handlers, 'interop.exportPgAdmin' | 'interop.importPgAdmin' | 'app.info' | 'app.saveFile' | 'settings.get' | 'settings.set'>;
 
-export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo' | 'saveFile'>): MiscHandlers {
+export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo' | 'saveFile' | 'settings'>): MiscHandlers {
+  const settings = (): SettingsService => {
+    if (!s.settings) throw new PgEntraError('internal', 'Settings are not available in this build of pgEntra.', { details: { capability: 'settings' } });
+    return s.settings;
+  };
   return {
     'interop.exportPgAdmin': async ({ profileIds }) => {
       const all = await s.profiles.list();
@@ -14,5 +19,7 @@ export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo
     'interop.importPgAdmin': ({ json, conflict, allowedHosts }) => s.interop.importPgAdmin(json, conflict, allowedHosts),
     'app.info': async () => s.appInfo(),
     'app.saveFile': (req) => s.saveFile(req),
+    'settings.get': () => settings().get(),
+    'settings.set': ({ settings: next }) => settings().set(next),
   };
 }

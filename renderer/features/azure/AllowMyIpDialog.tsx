@@ -1,10 +1,12 @@
 // "Allow my IP": the confirmation before pgEntra changes a server's firewall. It shows the server,
 // the rule name and the address range first; Cancel is the default. Adding the rule is a
 // long-running ARM operation, so the dialog stays open with its progress until Azure finishes.
+// Azure requires MFA to change resources: when the sign-in has none, the main process opens the
+// browser for it (a step-up) — the dialog says why and can cancel that sign-in.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { CallOutput } from '../../../shared/contract.js';
 import type { Profile } from '../../../shared/profile.js';
-import { call, errorPayloadOf } from '../../base/api.js';
+import { call, errorPayloadOf, on } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { ErrorAlert } from '../../ui/Alert.js';
 
@@ -20,6 +22,18 @@ export interface AllowMyIpDialogProps {
 export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: AllowMyIpDialogProps): ReactNode {
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  /** The step-up's progress while adding: why the browser opened, and whether it is still waiting. */
+  const [stepUp, setStepUp] = useState<{ reason?: string; waiting: boolean; slow?: string } | null>(null);
+  useEffect(() => {
+    if (!adding) return;
+    return on('signIn.progress', (e) =>
+      setStepUp((s) => {
+        const waiting = e.stage === 'opening-browser' || e.stage === 'waiting-for-browser' || e.stage === 'slow' || e.stage === 'exchanging-code';
+        if (e.stage === 'slow') return { ...(s ?? {}), waiting, slow: e.message ?? '' };
+        return { ...(s ?? {}), ...(e.message ? { reason: e.message } : {}), waiting };
+      }),
+    );
+  }, [adding]);
   const cancelRef = useRef<HTMLButtonElement>(null);
   // Cancel is the default: focused once the modal has opened (showModal runs after this mounts).
   useEffect(() => {
@@ -30,6 +44,7 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
   const add = async (): Promise<void> => {
     setAdding(true);
     setError(null);
+    setStepUp(null);
     try {
       onAdded(await call('azure.allowMyIp', { profileId: profile.id, ip: fix.ip, ruleName: fix.ruleName, confirmed: true }));
     } catch (e) {
@@ -72,7 +87,23 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
         </dd>
       </dl>
       <p className="muted">The address is the one the server reported when it refused the connection. Remove the rule in the Azure portal when you no longer need it.</p>
-      {adding ? (
+      {stepUp?.reason ? (
+        <div className="alert info stack tight" data-testid="step-up">
+          <strong>{stepUp.reason}</strong>
+          {stepUp.waiting ? (
+            <>
+              <span>Complete the sign-in in your browser; pgEntra then adds the rule.</span>
+              {stepUp.slow ? <span>{stepUp.slow}</span> : null}
+              <span>
+                <button type="button" className="small" onClick={() => void call('accounts.cancelSignIn', {}).catch(() => undefined)}>
+                  Cancel sign-in
+                </button>
+              </span>
+            </>
+          ) : null}
+        </div>
+      ) : null}
+      {adding && !stepUp?.waiting ? (
         <p className="row" role="status">
           <span className="spinner" aria-hidden="true" /> Adding the firewall rule (this can take a minute)…
         </p>

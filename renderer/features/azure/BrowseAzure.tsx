@@ -12,8 +12,11 @@ import { accountKeyOf, type BrowseAzure as BrowseState, type ProfileProposal } f
 export interface BrowseAzureProps {
   state: BrowseState;
   accounts: readonly Account[];
-  /** Signs in (the app's sign-in dialog); the account signed in, or null. */
-  onSignIn: () => Promise<Account | null>;
+  /**
+   * Signs in (the app's sign-in dialog); the account signed in, or null. `again`: the browsed
+   * account once more, for Azure Resource Manager when that is what refused (MFA for ARM alone).
+   */
+  onSignIn: (again?: { account: Account; resource: 'postgres' | 'management' }) => Promise<Account | null>;
   onCreateProfile: (proposal: ProfileProposal) => void;
 }
 
@@ -202,6 +205,15 @@ export function BrowseAzure({ state, accounts, onSignIn: signIn, onCreateProfile
     });
   };
   const { listing, groups, ensureLoaded, accountKey } = state;
+  // The listing was refused for this account: sign it in again for the scope that refused, then list again.
+  const onSignInAgain = (): void => {
+    const account = accounts.find((a) => accountKeyOf(a) === accountKey);
+    if (!account) return onSignIn();
+    const resource = listing.error?.details?.resource === 'management' ? 'management' : 'postgres';
+    void signIn({ account, resource }).then((a) => {
+      if (a) state.refresh();
+    });
+  };
   // Loads the chosen account's servers when the view opens or the account changes.
   useEffect(() => ensureLoaded(), [ensureLoaded, accountKey]);
 
@@ -265,7 +277,7 @@ export function BrowseAzure({ state, accounts, onSignIn: signIn, onCreateProfile
               {listing.error.hint ? <span>{listing.error.hint}</span> : null}
               <span>
                 {listing.error.code === 'sign_in_required' || listing.error.code === 'mfa_required' ? (
-                  <button type="button" className="small" onClick={onSignIn}>
+                  <button type="button" className="small" onClick={onSignInAgain}>
                     Sign in again…
                   </button>
                 ) : (

@@ -143,6 +143,6 @@ describe.skipIf(!keyring)('desktop services through the router', () => {
   it('auth.signInRequired names the cloud ref (what accounts.signIn takes), not the broker cache key', () => {
     const error = new PgEntraError('sign_in_required', 'Sign in again.');
     composed.broker.emit('sign-in-required', { key: `interactive|${sim.stateFile}|x`, cloud: sim.stateFile, kind: 'interactive', account: ACCOUNTS.secondary, resource: 'postgres', error });
-    expect(sent.filter((e) => e.name === 'auth.signInRequired').at(-1)?.payload).toEqual({ account: ACCOUNTS.secondary, cloud: sim.stateFile, message: 'Sign in again.' });
+    expect(sent.filter((e) => e.name === 'auth.signInRequired').at(-1)?.payload).toEqual({ account: ACCOUNTS.secondary, cloud: sim.stateFile, message: 'Sign in again.', resource: 'postgres' });
   });
 });

@@ -105,6 +105,8 @@ export const VALID_INPUTS: { [K in CallName]: CallInputRaw<K> } = {
   'interop.importPgAdmin': { json: '{"Servers":{}}' },
   'app.info': {},
   'app.saveFile': { suggestedName: 'servers.json', text: '{}' },
+  'settings.get': {},
+  'settings.set': { settings: { version: 1, trustOsCertificates: false, clientIds: { public: '9dc2d27b-0177-4af7-a5fe-f8866c83e5ac' } } },
   'azure.listServers': { account: 'adm-alice@contoso.example' },
   'azure.getServer': { account: 'adm-alice@contoso.example', server: SERVER_ID },
   'azure.proposeProfile': { cloud: 'public', account: 'adm-alice@contoso.example', server: SERVER_ID },
