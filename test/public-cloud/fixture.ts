@@ -1,11 +1,14 @@
 // The public-cloud journeys' harness: the simulated Azure answering as Azure's real host names
 // (inside the namespace of test/sim/namespace.ts) and the built `pgentra` CLI run as a user runs
-// it — no --cloud, no PGENTRA_CLOUD_FILE, the OS trust store plus NODE_EXTRA_CA_CERTS.
+// it — no --cloud, no PGENTRA_CLOUD_FILE, the OS trust store plus NODE_EXTRA_CA_CERTS. With the
+// simulator's `corporateProxy` / `tlsInspection` options pgentra gets what a managed workstation
+// has: HTTPS_PROXY (no credentials) and, under inspection, the CAs in the OS store only.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { writeBrowserLauncher } from '../sim/browserLauncher.js';
 import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from '../sim/index.js';
 import { currentNamespace } from '../sim/publicCloud.js';
 
@@ -20,8 +23,25 @@ export function namespaceOrSkip(): string | undefined {
   return why;
 }
 
-/** Variables that would point the product somewhere other than the built-in cloud and IMDS. */
-const FOREIGN = ['PGENTRA_CLOUD_FILE', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_POD_IDENTITY_AUTHORITY_HOST', 'MSI_ENDPOINT', 'MSI_SECRET', 'IDENTITY_SERVER_THUMBPRINT', 'BROWSER'];
+/** Variables that would point the product somewhere other than the built-in cloud and IMDS, or through another proxy. */
+const FOREIGN = [
+  'PGENTRA_CLOUD_FILE',
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'MSI_ENDPOINT',
+  'MSI_SECRET',
+  'IDENTITY_SERVER_THUMBPRINT',
+  'BROWSER',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'ALL_PROXY',
+  'all_proxy',
+  'NO_PROXY',
+  'no_proxy',
+];
 
 export interface Run {
   code: number | null;
@@ -49,24 +69,20 @@ export async function startPublicAzure(opts: Omit<SimulatedAzureOptions, 'public
   const sim = await startSimulatedAzure({ ...simOpts, publicCloud: true });
   const dir = mkdtempSync(path.join(tmpdir(), 'pgentra-public-'));
   const home = path.join(dir, 'home');
-  // A launcher script, as $BROWSER names one program: absolute paths (pgentra starts it in its own
-  // working directory), and whatever the sign-in prints goes to the log the tests show on failure.
-  const browser = path.join(dir, 'browser.sh');
+  // $BROWSER: the public-cloud tests' browser script (whatever it prints goes to the log the tests show on failure).
   const log = path.join(dir, 'browser.log');
-  const loader = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
-  writeFileSync(
-    browser,
-    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(loader)} ${JSON.stringify(path.join(ROOT, 'test/public-cloud/browser.ts'))} "$1" >>${JSON.stringify(log)} 2>&1\n`,
-    { mode: 0o755 },
-  );
+  const browser = writeBrowserLauncher(path.join(dir, 'browser.sh'), { script: path.join(ROOT, 'test/public-cloud/browser.ts'), log });
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
     const e: NodeJS.ProcessEnv = { ...process.env };
     for (const k of FOREIGN) delete e[k];
+    // Under TLS inspection the simulator's CAs are in the OS trust store only (a managed workstation).
+    if (simOpts.tlsInspection) delete e.NODE_EXTRA_CA_CERTS;
     return {
       ...e,
       PGENTRA_HOME: home,
       BROWSER: browser,
       PGENTRA_TEST_BROWSER_LOG: log,
+      ...(sim.proxy ? { HTTPS_PROXY: sim.proxy.url } : {}),
       ...(signInAs ? { PGENTRA_TEST_SIGN_IN_AS: signInAs } : {}),
       ...extra,
     };

@@ -120,6 +120,10 @@ describe('npm run sim', () => {
   it('explains bad arguments', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/cli.ts', '--token-lifetime', 'soon'], { cwd: root, encoding: 'utf8' });
     expect(r.status).toBe(64);
-    expect(r.stderr).toContain('--state FILE is required');
+    expect(r.stderr).toContain('--token-lifetime must be a whole number of seconds');
+    expect(r.stderr).toContain('usage: npm run sim');
+    const auth = spawnSync(process.execPath, ['--import', 'tsx', 'test/sim/cli.ts', '--corporate-proxy', '--proxy-auth', 'alice'], { cwd: root, encoding: 'utf8' });
+    expect(auth.status).toBe(64);
+    expect(auth.stderr).toContain('--proxy-auth must be USER:PASS');
   });
 });

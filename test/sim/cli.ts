@@ -1,26 +1,34 @@
-// `npm run sim -- --state FILE [--public-cloud] [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND…]`
+// `npm run sim -- [--state FILE] [--public-cloud] [--corporate-proxy [--proxy-auth USER:PASS]] [--tls-inspection]
+//   [--mfa-for-arm-writes] [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND…]`
 // Starts the simulated Azure, writes the state file once ready, and runs until SIGINT, SIGTERM or
 // SIGHUP, until its parent process is gone, or until COMMAND exits; then stops PostgreSQL (within
-// 5 s) and removes the state file it wrote.
+// 5 s) and removes the state file it wrote. COMMAND gets the environment of a managed workstation
+// in the chosen network: HTTPS_PROXY behind the proxy, no NODE_EXTRA_CA_CERTS under TLS inspection
+// (the CAs are in the OS trust store), and a simulated system browser as $BROWSER.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { writeBrowserLauncher } from './browserLauncher.js';
 import { startSimulatedAzure, type SimulatedAzure } from './index.js';
 import { namespaceUnavailable, runInAzureNamespace } from './namespace.js';
-import { PUBLIC_SERVER, currentNamespace } from './publicCloud.js';
+import { OS_TRUST_STORE, PROXY_URL, PUBLIC_SERVER, currentNamespace } from './publicCloud.js';
+import { TLS_INSPECTION_ROOT_NAME } from './proxy/tlsInspection.js';
 import { ACCOUNTS, loadDirectory } from './types.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const STOP_DEADLINE_MS = 5_000;
 
-const usage = `usage: npm run sim -- --state FILE [--public-cloud] [--token-lifetime SECONDS] [--auto-approve UPN]
-                        [--directory FILE] [--no-server] [-- COMMAND [ARGS…]]
+const usage = `usage: npm run sim -- [--state FILE] [--public-cloud] [--corporate-proxy [--proxy-auth USER:PASS]]
+                        [--tls-inspection] [--mfa-for-arm-writes] [--token-lifetime SECONDS]
+                        [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND [ARGS…]]
 
 Starts a simulated Microsoft Entra ID, Azure Resource Manager and Azure Database for PostgreSQL
-flexible server and writes FILE (JSON) when ready.
+flexible server and writes FILE (JSON) when ready (without --state: a file in its work dir,
+named in its output and, for COMMAND, in $PGENTRA_SIM_STATE).
 
 Default: on 127.0.0.1 (random ports). FILE is also a pgEntra custom-cloud file:
   pgentra login --cloud FILE
@@ -30,9 +38,28 @@ ${PUBLIC_SERVER}:5432, IMDS at 169.254.169.254), inside a private network + moun
 root). pgEntra runs there unmodified with its built-in public cloud: no --cloud. The namespace
 trusts the simulator's CA through NODE_EXTRA_CA_CERTS, as an enterprise adds a CA.
 
+--corporate-proxy: a corporate HTTP proxy (Squid-like: CONNECT to port 443 only, 403 for other
+ports, 503 for unknown names). With --public-cloud it is ${PROXY_URL}, and the only
+way to Entra ID and Resource Manager: their names lead nowhere (connection refused) in the
+namespace's /etc/hosts. IMDS (169.254.169.254) and PostgreSQL (:5432) stay direct; libpq does not
+use HTTP proxies. COMMAND gets HTTPS_PROXY=<proxy URL> without credentials.
+--proxy-auth USER:PASS: the proxy asks for Basic credentials (407 Proxy Authentication Required).
+--tls-inspection (implies --corporate-proxy): the proxy decrypts and re-signs the HTTPS to Entra
+ID and Resource Manager with a "${TLS_INSPECTION_ROOT_NAME}" CA. With --public-cloud that CA and
+the simulator's are in the namespace's OS trust store (${OS_TRUST_STORE}) and
+COMMAND gets no NODE_EXTRA_CA_CERTS, as on a managed workstation.
+--mfa-for-arm-writes: Entra issues tokens without the MFA claim unless the sign-in asked for MFA;
+Resource Manager answers create/update/delete with such a token with a 401 insufficient_claims
+challenge.
+
 -- COMMAND: run COMMAND next to the simulator (inside the namespace with --public-cloud), then
-stop. For example, a shell in the simulated public cloud:
+stop. COMMAND's $BROWSER is a simulated system browser: it goes through HTTPS_PROXY, trusts the
+OS store and NODE_EXTRA_CA_CERTS, picks $PGENTRA_SIM_SIGN_IN_AS (else the app's login hint) on
+the account chooser, approves MFA (ticks "Approve with MFA" when PGENTRA_SIM_MFA=1) and returns
+the code to the app. For example, a shell in the simulated public cloud:
   npm run sim -- --public-cloud --state /tmp/azure.json --auto-approve adm-alice@contoso.example -- bash
+and behind a TLS-inspecting corporate proxy:
+  npm run sim -- --public-cloud --corporate-proxy --tls-inspection --auto-approve adm-alice@contoso.example -- bash
 
 Stops on Ctrl+C, SIGTERM or SIGHUP, or when its parent process exits.`;
 
@@ -51,6 +78,10 @@ try {
       directory: { type: 'string' },
       'no-server': { type: 'boolean', default: false },
       'public-cloud': { type: 'boolean', default: false },
+      'corporate-proxy': { type: 'boolean', default: false },
+      'proxy-auth': { type: 'string' },
+      'tls-inspection': { type: 'boolean', default: false },
+      'mfa-for-arm-writes': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -65,9 +96,19 @@ if (args.help) {
   process.stdout.write(usage + '\n');
   process.exit(0);
 }
-if (!args.state) fail('--state FILE is required');
 const lifetime = args['token-lifetime'] === undefined ? undefined : Number(args['token-lifetime']);
 if (lifetime !== undefined && (!Number.isInteger(lifetime) || lifetime < 1)) fail('--token-lifetime must be a whole number of seconds ≥ 1');
+const ProxyAuthArg = z.string().regex(/^[^:]+:.+$/, '--proxy-auth must be USER:PASS');
+let proxyAuth: { user: string; password: string } | undefined;
+if (args['proxy-auth'] !== undefined) {
+  const parsedAuth = ProxyAuthArg.safeParse(args['proxy-auth']);
+  if (!parsedAuth.success) fail(parsedAuth.error.issues[0]?.message ?? '--proxy-auth must be USER:PASS');
+  const colon = parsedAuth.data.indexOf(':');
+  proxyAuth = { user: parsedAuth.data.slice(0, colon), password: parsedAuth.data.slice(colon + 1) };
+}
+const tlsInspection = args['tls-inspection'];
+const corporateProxy = args['corporate-proxy'] || tlsInspection || proxyAuth !== undefined;
+if (proxyAuth && !args['corporate-proxy'] && !tlsInspection) fail('--proxy-auth goes with --corporate-proxy');
 
 const exitCodeOf = (code: number | null, signal: NodeJS.Signals | null): number => code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1);
 
@@ -90,7 +131,9 @@ if (args['public-cloud'] && !currentNamespace()) {
       const pid = ns.child.pid;
       const inner = pid ? readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0] : undefined;
       if (inner) {
-        process.stdout.write(`  Join from another terminal: sudo nsenter --target ${inner} --net --mount --pid -- env NODE_EXTRA_CA_CERTS=${ns.caFile} bash\n`);
+        // The same environment the command gets (see commandEnv below); the browser launcher lives in the namespace dir.
+        const vars = [...(tlsInspection ? [] : [`NODE_EXTRA_CA_CERTS=${ns.caFile}`]), ...(corporateProxy ? [`HTTPS_PROXY=${PROXY_URL}`] : []), `BROWSER=${path.join(ns.dir, 'sim-browser.sh')}`];
+        process.stdout.write(`  Join from another terminal: sudo nsenter --target ${inner} --net --mount --pid -- env ${tlsInspection ? '-u NODE_EXTRA_CA_CERTS ' : ''}${vars.join(' ')} bash\n`);
       }
     }, 200);
   }
@@ -105,15 +148,37 @@ try {
 }
 
 const publicCloud = args['public-cloud'];
-const stateFile = path.resolve(args.state);
+// Without --state the state file lives in the simulator's work dir (PGENTRA_SIM_STATE names it for COMMAND).
+const requestedStateFile = args.state ? path.resolve(args.state) : undefined;
 const sim: SimulatedAzure = await startSimulatedAzure({
-  stateFile,
+  ...(requestedStateFile ? { stateFile: requestedStateFile } : {}),
   withServer: !args['no-server'],
   publicCloud,
+  ...(corporateProxy ? { corporateProxy: proxyAuth ? { auth: proxyAuth } : true } : {}),
+  ...(tlsInspection ? { tlsInspection } : {}),
+  ...(args['mfa-for-arm-writes'] ? { mfaForArmWrites: true } : {}),
   ...(directory ? { directory } : {}),
   ...(lifetime !== undefined ? { tokenLifetimeSeconds: lifetime } : {}),
   ...(args['auto-approve'] ? { autoApprove: args['auto-approve'] } : {}),
 });
+
+// The simulated system browser: in the namespace dir (a joined shell can use it too), else the work dir.
+const browserDir = currentNamespace()?.dir ?? sim.workDir;
+const browserLog = path.join(browserDir, 'sim-browser.log');
+const browser = writeBrowserLauncher(path.join(browserDir, 'sim-browser.sh'), { log: browserLog });
+
+/** COMMAND's environment: a managed workstation's in the chosen network. */
+function commandEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PGENTRA_SIM_STATE: sim.stateFile, BROWSER: browser };
+  // In the namespace no outside proxy is reachable; behind ours, only ours is set.
+  if (publicCloud || sim.proxy) for (const k of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy', 'NO_PROXY', 'no_proxy']) delete env[k];
+  if (sim.proxy) env.HTTPS_PROXY = sim.proxy.url;
+  // Under TLS inspection the CAs are in the OS trust store only, as IT deploys an inspection root.
+  if (tlsInspection && publicCloud) delete env.NODE_EXTRA_CA_CERTS;
+  // On localhost the simulator's CA is in no store: the browser is told to trust it, as a developer would.
+  if (!publicCloud) env.PGENTRA_SIM_BROWSER_CA = tlsInspection && sim.inspectionCaFile ? sim.inspectionCaFile : sim.caFile;
+  return env;
+}
 
 const server = sim.flex ? `${sim.state.server.host}:${sim.state.server.port} (TLS, CA ${sim.caFile})` : 'not started (--no-server)';
 process.stdout.write(
@@ -123,7 +188,14 @@ process.stdout.write(
     `  PostgreSQL flexible server: ${server}`,
     `  Azure Resource Manager: ${sim.arm.endpoint}`,
     `  Managed identity (IMDS): ${sim.state.imdsEndpoint}`,
-    `  State file: ${stateFile}`,
+    ...(sim.proxy
+      ? [
+          `  Corporate proxy: ${sim.proxy.url}${proxyAuth ? ` (Basic auth as ${proxyAuth.user})` : ''}${publicCloud ? ' — the only way to Entra ID and Resource Manager; IMDS and PostgreSQL are direct' : ''}`,
+          ...(tlsInspection ? [`  TLS inspection: certificates from "${TLS_INSPECTION_ROOT_NAME}" (${sim.inspectionCaFile ?? ''})${publicCloud ? `, trusted through ${OS_TRUST_STORE}` : ''}`] : []),
+        ]
+      : []),
+    ...(args['mfa-for-arm-writes'] ? ['  Resource Manager writes need a token with MFA (401 insufficient_claims otherwise)'] : []),
+    `  State file: ${sim.stateFile}`,
     ...(publicCloud
       ? [
           '  pgEntra needs no cloud file here, for example:',
@@ -132,7 +204,18 @@ process.stdout.write(
           '    pgentra psql prod',
         ]
       : []),
-    command.length ? `Running: ${command.join(' ')}` : 'Press Ctrl+C to stop.',
+    ...(command.length
+      ? [
+          `  $BROWSER is a simulated system browser (log: ${browserLog})`,
+          ...(sim.proxy
+            ? [
+                `  HTTPS_PROXY=${sim.proxy.url} (no credentials, as a managed workstation sets it)${proxyAuth ? `; to add them: export HTTPS_PROXY=${sim.proxy.url.replace('://', `://${encodeURIComponent(proxyAuth.user)}:PASSWORD@`)}` : '; with --proxy-auth add USER:PASS@ after http://'}`,
+              ]
+            : []),
+          ...(tlsInspection && publicCloud ? ['  NODE_EXTRA_CA_CERTS is not set: the CAs are in the OS trust store'] : []),
+          `Running: ${command.join(' ')}`,
+        ]
+      : ['Press Ctrl+C to stop.']),
     '',
   ].join('\n'),
 );
@@ -141,7 +224,7 @@ let stopping = false;
 async function shutdown(reason: string, exitCode = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
-  rmSync(stateFile, { force: true });
+  if (requestedStateFile) rmSync(requestedStateFile, { force: true });
   process.stdout.write(`sim: ${reason}, stopping…\n`);
   // A stop that hangs (a client that never lets go) must not keep the simulator alive.
   setTimeout(() => process.exit(exitCode || 1), STOP_DEADLINE_MS).unref();
@@ -164,7 +247,7 @@ setInterval(() => {
 
 if (command.length) {
   const [cmd, ...rest] = command;
-  const child: ChildProcess = spawn(cmd ?? '', rest, { stdio: 'inherit', env: { ...process.env, PGENTRA_SIM_STATE: stateFile } });
+  const child: ChildProcess = spawn(cmd ?? '', rest, { stdio: 'inherit', env: commandEnv() });
   child.once('error', (e) => void shutdown(`cannot run ${cmd}: ${e.message}`, 127));
   child.once('exit', (code, signal) => void shutdown(`${cmd} exited`, exitCodeOf(code, signal)));
 }

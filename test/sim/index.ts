@@ -3,6 +3,8 @@
 // shares the servers' firewall rules, Entra setting and state with the flexible-server simulator),
 // and the state file (also a valid pgEntra custom-cloud file). With `publicCloud`, inside the
 // namespace of test/sim/namespace.ts, they answer as Azure's real host names instead of localhost.
+// With `corporateProxy` / `tlsInspection` a corporate proxy (test/sim/proxy/) stands between the
+// clients and Entra + Resource Manager; in the namespace it is then the only way to them.
 // `npm run sim` (test/sim/cli.ts) and every test that needs Azure use this.
 import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,28 @@ import { ARM_HOSTS, createArmService, mountOnLoginListener, startArmListener, ty
 import { createCertificateAuthority, loadCertificateAuthority, type TlsMaterial } from './ca.js';
 import { startEntraSim, type EntraSim } from './entra/index.js';
 import { ServerPolicies, startFlexSim, type FlexSim } from './flex/index.js';
+import { startJwksMirror, type JwksMirror } from './jwksMirror.js';
+import { startCorporateProxy, type CorporateProxy, type ProxyCredentials } from './proxy/corporateProxy.js';
+import { TLS_INSPECTION_ROOT_DN } from './proxy/tlsInspection.js';
 import { startWatchdog } from './watchdog.js';
-import { ENTRA_ADDRESS, ENTRA_HOSTS, ENTRA_PORT, FLEX_ADDRESS, FLEX_PORT, IMDS_ADDRESS, IMDS_PORT, POSTGRES_CERT_NAME, PUBLIC_SERVER, currentNamespace } from './publicCloud.js';
+import {
+  DEFAULT_NETWORK,
+  ENTRA_ADDRESS,
+  ENTRA_HOSTS,
+  ENTRA_PORT,
+  FLEX_ADDRESS,
+  FLEX_PORT,
+  IMDS_ADDRESS,
+  IMDS_PORT,
+  POSTGRES_CERT_NAME,
+  PROXY_ADDRESS,
+  PROXY_HOST,
+  PROXY_PORT,
+  PUBLIC_SERVER,
+  currentNamespace,
+  resolveAsTheInternet,
+  setNamespaceNetwork,
+} from './publicCloud.js';
 import { AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE, loadDirectory, SimStateSchema, type Directory, type SimState } from './types.js';
 
 export interface SimulatedAzureOptions {
@@ -31,6 +53,26 @@ export interface SimulatedAzureOptions {
    * test/sim/namespace.ts makes (which maps those names to loopback and trusts the CA).
    */
   publicCloud?: boolean;
+  /**
+   * A corporate HTTP proxy (CONNECT to port 443 only; `auth`: Basic proxy credentials, 407
+   * otherwise). In the public-cloud namespace it is `http://proxy.contoso.example:3128` and the
+   * only way to Entra and Resource Manager (their names lead nowhere in /etc/hosts); IMDS and
+   * PostgreSQL stay direct. On localhost it listens on 127.0.0.1 (random port) beside the direct
+   * routes, and lets CONNECT reach the Entra and Resource Manager ports.
+   */
+  corporateProxy?: boolean | { auth?: ProxyCredentials };
+  /**
+   * The proxy (implied) inspects TLS to Entra and Resource Manager with certificates from the
+   * "Contoso TLS Inspection Root". In the namespace that root and the simulator CA are put in the
+   * OS trust store (/etc/ssl/certs/ca-certificates.crt) for as long as this simulator runs.
+   */
+  tlsInspection?: boolean;
+  /**
+   * Azure's mandatory MFA for Resource Manager writes: Entra issues tokens without the MFA claim
+   * unless the sign-in asked for MFA, and Resource Manager answers create/update/delete with such a
+   * token with a 401 insufficient_claims challenge.
+   */
+  mfaForArmWrites?: boolean;
 }
 
 export interface SimulatedAzure {
@@ -43,6 +85,11 @@ export interface SimulatedAzure {
   flex: FlexSim | undefined;
   /** Azure Resource Manager: `endpoint` is the state file's managementEndpoint. */
   arm: { endpoint: string; control: ArmControl };
+  /** The corporate proxy of `corporateProxy` / `tlsInspection` (its control has the CONNECT log). */
+  proxy: CorporateProxy | undefined;
+  /** The TLS inspection root's certificate (PEM) and its file in workDir, with `tlsInspection`. */
+  inspectionCaPem: string | undefined;
+  inspectionCaFile: string | undefined;
   /** A scratch directory removed by stop(). */
   workDir: string;
   stop(): Promise<void>;
@@ -54,6 +101,8 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
   if (opts.publicCloud && !namespace) {
     throw new Error('the public-cloud mode runs inside its namespace: npm run sim -- --public-cloud …, or node --import tsx test/sim/namespace.ts -- COMMAND');
   }
+  const withProxy = Boolean(opts.corporateProxy || opts.tlsInspection);
+  const proxyAuth = typeof opts.corporateProxy === 'object' ? opts.corporateProxy.auth : undefined;
   const workDir = mkdtempSync(path.join(opts.parentDir ?? namespace?.dir ?? tmpdir(), 'pgentra-sim-'));
   // The flexible-server simulator's PostgreSQL may run as another OS user (root → postgres).
   chmodSync(workDir, 0o755);
@@ -68,95 +117,123 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
   writeFileSync(caFile, ca.caCertPem, { mode: 0o644 });
   // Removes the work dir (and the state file) if this process dies without stop().
   const watchdog = startWatchdog({ paths: [workDir, ...(opts.stateFile ? [opts.stateFile] : [])] });
-  const cleanUp = async (...closers: (() => Promise<void>)[]): Promise<void> => {
-    await Promise.allSettled(closers.map((c) => c()));
+  // What stop() (or a failed start) undoes, in reverse order of starting.
+  const closers: (() => Promise<void> | void)[] = [];
+  const cleanUp = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) await Promise.resolve(close()).catch(() => undefined);
     watchdog.dismiss();
     rmSync(workDir, { recursive: true, force: true });
   };
 
-  // On localhost ARM listens first: its origin is a resource Entra must issue tokens for.
-  let armListener: ArmListener | undefined;
   try {
-    armListener = namespace ? undefined : await startArmListener(entraTls);
-  } catch (e) {
-    await cleanUp();
-    throw e;
-  }
-  const entra = await startEntraSim({
-    directory,
-    tls: entraTls,
-    ...(opts.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
-    ...(opts.autoApprove !== undefined ? { autoApprove: opts.autoApprove } : {}),
-    ...(namespace ? { listen: { https: { hosts: [ENTRA_ADDRESS], port: ENTRA_PORT }, imds: { host: IMDS_ADDRESS, port: IMDS_PORT } } } : {}),
-    ...(armListener ? { extraResources: [armListener.origin] } : {}),
-  }).catch(async (e: unknown) => {
-    await cleanUp(async () => armListener?.close());
-    throw e;
-  });
-  const policies = new ServerPolicies();
-  const arm = createArmService({ directory, policies, signingKeys: entra.signingKeys });
-  if (armListener) armListener.serve(arm);
-  else mountOnLoginListener(entra, arm);
-  const armEndpoint = armListener?.origin ?? `https://${ARM_HOSTS[0] ?? ''}`;
-  let flex: FlexSim | undefined;
-  try {
+    // On localhost ARM listens first: its origin is a resource Entra must issue tokens for.
+    const armListener: ArmListener | undefined = namespace ? undefined : await startArmListener(entraTls);
+    if (armListener) closers.push(() => armListener.close());
+    const entra = await startEntraSim({
+      directory,
+      tls: entraTls,
+      ...(opts.tokenLifetimeSeconds !== undefined ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
+      ...(opts.autoApprove !== undefined ? { autoApprove: opts.autoApprove } : {}),
+      mfaByDefault: !opts.mfaForArmWrites,
+      ...(namespace ? { listen: { https: { hosts: [ENTRA_ADDRESS], port: ENTRA_PORT }, imds: { host: IMDS_ADDRESS, port: IMDS_PORT } } } : {}),
+      ...(armListener ? { extraResources: [armListener.origin] } : {}),
+    });
+    closers.push(() => entra.close());
+    const policies = new ServerPolicies();
+    const arm = createArmService({ directory, policies, signingKeys: entra.signingKeys, requireMfaForWrites: opts.mfaForArmWrites ?? false });
+    if (armListener) armListener.serve(arm);
+    else mountOnLoginListener(entra, arm);
+    const armEndpoint = armListener?.origin ?? `https://${ARM_HOSTS[0] ?? ''}`;
+
+    // Behind the proxy the namespace's names for Entra lead nowhere; Azure's servers still reach it.
+    let jwksMirror: JwksMirror | undefined;
+    if (namespace && withProxy) {
+      jwksMirror = await startJwksMirror(entra.signingKeys, await ca.issue({ dns: [], ip: ['127.0.0.1'] }));
+      closers.push(() => jwksMirror?.close());
+    }
+    let flex: FlexSim | undefined;
     if (opts.withServer !== false) {
       flex = await startFlexSim({
         directory,
         tls: flexTls,
-        entra: { jwksUri: entra.jwksUri, tenantId: entra.tenantId, issuer: entra.issuerV1, caCertPem: ca.caCertPem },
+        entra: { jwksUri: jwksMirror?.jwksUri ?? entra.jwksUri, tenantId: entra.tenantId, issuer: entra.issuerV1, caCertPem: ca.caCertPem },
         resource: POSTGRES_RESOURCE,
         workDir: path.join(workDir, 'flex'),
         policies,
         ...(namespace ? { listen: { hosts: [FLEX_ADDRESS], port: FLEX_PORT } } : {}),
       });
+      const started = flex;
+      closers.push(() => started.close());
     }
+
+    const inspectionCa = opts.tlsInspection ? await createCertificateAuthority({ name: TLS_INSPECTION_ROOT_DN }) : undefined;
+    const inspectionCaFile = inspectionCa ? path.join(workDir, 'tls-inspection-root.pem') : undefined;
+    if (inspectionCa && inspectionCaFile) writeFileSync(inspectionCaFile, inspectionCa.caCertPem, { mode: 0o644 });
+    let proxy: CorporateProxy | undefined;
+    if (withProxy) {
+      // On localhost the proxy lets CONNECT reach the simulators' own HTTPS ports (no 443 there).
+      const localPorts = [entra.loginListener.port, ...(armListener ? [Number(new URL(armListener.origin).port)] : [])];
+      const localhostNames = ['localhost', '127.0.0.1'];
+      proxy = await startCorporateProxy({
+        ...(namespace ? { listen: { host: PROXY_ADDRESS, port: PROXY_PORT }, name: PROXY_HOST } : {}),
+        ...(proxyAuth ? { auth: proxyAuth } : {}),
+        realm: 'Contoso corporate proxy',
+        resolve: namespace ? resolveAsTheInternet : (host, port) => (localhostNames.includes(host) ? { host: '127.0.0.1', port } : undefined),
+        ...(namespace ? {} : { allowedPorts: localPorts }),
+        ...(inspectionCa ? { inspection: { ca: inspectionCa, upstreamCaPem: ca.caCertPem, hosts: namespace ? ENTRA_HOSTS : localhostNames } } : {}),
+      });
+      const started = proxy;
+      closers.push(() => started.close());
+    }
+    if (namespace) {
+      // Every start sets its mode (the default too); stop puts the default back.
+      setNamespaceNetwork(namespace, { corporateProxy: withProxy, osTrust: inspectionCa ? [ca.caCertPem, inspectionCa.caCertPem] : [] });
+      closers.push(() => setNamespaceNetwork(namespace, DEFAULT_NETWORK));
+    }
+
+    const state: SimState = SimStateSchema.parse({
+      authorityHost: entra.authorityHost,
+      knownAuthorities: entra.knownAuthorities,
+      tenantId: directory.tenant.id,
+      tenantDomain: directory.tenant.domain,
+      clientId: AZURE_CLI_CLIENT_ID,
+      resource: POSTGRES_RESOURCE,
+      caFile,
+      postgresDomains: namespace ? ['.postgres.database.azure.com'] : ['localhost'],
+      server: flex
+        ? { host: namespace ? PUBLIC_SERVER : flex.host, port: flex.port, adminUser: flex.adminUser, adminPassword: flex.adminPassword }
+        : { host: namespace ? PUBLIC_SERVER : 'localhost', port: 0, adminUser: '', adminPassword: '' },
+      managementEndpoint: armEndpoint,
+      imdsEndpoint: entra.imdsEndpoint,
+      appService: entra.appService,
+      accounts: directory.users.map((u) => ({ upn: u.upn, objectId: u.objectId, displayName: u.displayName })),
+      groups: directory.groups.map((g) => ({ displayName: g.displayName, objectId: g.objectId })),
+      managedIdentities: directory.managedIdentities,
+      pid: process.pid,
+    });
+    const stateFile = opts.stateFile ?? path.join(workDir, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
+
+    let stopped = false;
+    return {
+      state,
+      stateFile,
+      caFile,
+      entra,
+      flex,
+      arm: { endpoint: armEndpoint, control: arm.control },
+      proxy,
+      inspectionCaPem: inspectionCa?.caCertPem,
+      inspectionCaFile,
+      workDir,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await cleanUp();
+      },
+    };
   } catch (e) {
-    await cleanUp(
-      () => entra.close(),
-      async () => armListener?.close(),
-    );
+    await cleanUp();
     throw e;
   }
-
-  const state: SimState = SimStateSchema.parse({
-    authorityHost: entra.authorityHost,
-    knownAuthorities: entra.knownAuthorities,
-    tenantId: directory.tenant.id,
-    tenantDomain: directory.tenant.domain,
-    clientId: AZURE_CLI_CLIENT_ID,
-    resource: POSTGRES_RESOURCE,
-    caFile,
-    postgresDomains: namespace ? ['.postgres.database.azure.com'] : ['localhost'],
-    server: flex
-      ? { host: namespace ? PUBLIC_SERVER : flex.host, port: flex.port, adminUser: flex.adminUser, adminPassword: flex.adminPassword }
-      : { host: namespace ? PUBLIC_SERVER : 'localhost', port: 0, adminUser: '', adminPassword: '' },
-    managementEndpoint: armEndpoint,
-    imdsEndpoint: entra.imdsEndpoint,
-    appService: entra.appService,
-    accounts: directory.users.map((u) => ({ upn: u.upn, objectId: u.objectId, displayName: u.displayName })),
-    groups: directory.groups.map((g) => ({ displayName: g.displayName, objectId: g.objectId })),
-    managedIdentities: directory.managedIdentities,
-    pid: process.pid,
-  });
-  const stateFile = opts.stateFile ?? path.join(workDir, 'state.json');
-  writeFileSync(stateFile, JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
-
-  let stopped = false;
-  return {
-    state,
-    stateFile,
-    caFile,
-    entra,
-    flex,
-    arm: { endpoint: armEndpoint, control: arm.control },
-    workDir,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await Promise.allSettled([flex?.close(), entra.close(), armListener?.close()]);
-      watchdog.dismiss();
-      rmSync(workDir, { recursive: true, force: true });
-    },
-  };
 }
