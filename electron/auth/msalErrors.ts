@@ -89,14 +89,22 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
     return new PgEntraError(refusal.code, refusal.message(ctx), { hint: refusal.hint(ctx), details: { ...details, transient: refusal.transient }, cause: e });
   }
   if (m.errorCode === 'access_denied' || m.subError === 'cancel') {
-    // Entra answers access_denied (subcode cancel) both when a person cancels on its pages (AADSTS65004:
-    // declined) and when a policy refuses (Azure/azure-cli#30575): only the former is a cancel.
-    if (aadsts === 'AADSTS65004' || aadsts === undefined) {
-      return new PgEntraError('sign_in_cancelled', `The sign-in was cancelled in the browser${aadsts ? ` (${aadsts})` : ''}.`, {
-        hint: `If you did not cancel it, the browser page shows why Entra refused (for example a device that is not compliant); otherwise sign in again: ${login}.`,
-        details,
-        cause: e,
-      });
+    // Entra posts access_denied (error_subcode=cancel) both when a person cancels on its pages —
+    // then with AADSTS65004 (declined) — and, with no reason at all, when a Conditional Access
+    // policy such as "require a compliant device" refused on the page (Azure/azure-cli#30575).
+    if (aadsts === 'AADSTS65004') {
+      return new PgEntraError('sign_in_cancelled', `The sign-in was cancelled in the browser (${aadsts}).`, { hint: `Sign in again when you are ready: ${login}.`, details, cause: e });
+    }
+    if (aadsts === undefined) {
+      return new PgEntraError(
+        'access_blocked',
+        `Microsoft Entra ID ended the sign-in${who} with access_denied and no reason. It answers this way when a Conditional Access policy refused on its page — for example one that requires a compliant (managed) device — and the page said which.`,
+        {
+          hint: `If you closed or cancelled that page yourself, sign in again: ${login}. Otherwise sign in from a device your organisation manages, or ask your Entra administrator (with the time of the sign-in).`,
+          details,
+          cause: e,
+        },
+      );
     }
     return new PgEntraError('access_blocked', `Microsoft Entra ID refused the sign-in${who} (${aadsts}: ${raw}).`, {
       hint: 'The browser page shows the reason. Ask your Entra administrator, with the code, the time and the correlation id.',
