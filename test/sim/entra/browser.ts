@@ -233,9 +233,10 @@ export async function completeSignInHeadless(authorizeUrl: string, opts: Headles
 
 /**
  * Signs in with Debian's Chromium: opens the authorize URL, clicks "Sign in as <upn>" on the
- * chooser (unless auto-approve already answered) and waits for the loopback redirect.
+ * chooser (unless auto-approve already answered; `approveWithMfa` ticks that box first), approves
+ * the MFA and consent steps that follow, and waits for the loopback redirect.
  */
-export async function signInWithChromium(authorizeUrl: string, upn: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+export async function signInWithChromium(authorizeUrl: string, upn: string, opts: { timeoutMs?: number; approveWithMfa?: boolean } = {}): Promise<void> {
   const { chromium } = await import('playwright-core');
   const timeout = opts.timeoutMs ?? 30_000;
   const redirect = new URL(authorizeUrl).searchParams.get('redirect_uri');
@@ -250,13 +251,23 @@ export async function signInWithChromium(authorizeUrl: string, upn: string, opts
     const reached = page.waitForURL((u) => u.href.startsWith(redirect), { timeout, waitUntil: 'commit' }).then(() => 'done' as const);
     reached.catch(() => undefined);
     await page.goto(authorizeUrl, { timeout });
-    const clicked = page
-      .getByRole('button', { name: `Sign in as ${upn}`, exact: true })
-      .click({ timeout })
+    const account = page.getByRole('button', { name: `Sign in as ${upn}`, exact: true });
+    const clicked = (opts.approveWithMfa ? page.getByLabel('Approve with MFA', { exact: true }).check({ timeout }) : Promise.resolve())
+      .then(() => account.click({ timeout }))
       .then(() => 'clicked' as const);
     clicked.catch(() => undefined);
     try {
-      if ((await Promise.race([reached, clicked])) === 'clicked') await reached;
+      if ((await Promise.race([reached, clicked])) === 'clicked') {
+        // The steps after the account (MFA approval, consent): a person approves each, once.
+        const steps: Record<string, string> = { 'Approve sign in request': 'Approve', 'Permissions requested': 'Accept' };
+        const heading = page.getByRole('heading', { name: new RegExp(`^(${Object.keys(steps).join('|')})$`) });
+        const next = (): Promise<'done' | 'step'> => Promise.race([reached, heading.waitFor({ timeout }).then(() => 'step' as const)]);
+        while ((await next()) === 'step') {
+          const title = await heading.innerText();
+          await page.getByRole('button', { name: steps[title] ?? '', exact: true }).click({ timeout });
+          await page.getByRole('heading', { name: title, exact: true }).waitFor({ state: 'detached', timeout });
+        }
+      }
     } catch (e) {
       const text = await page
         .locator('body')

@@ -4,7 +4,7 @@ import { InteractionRequiredAuthError, PublicClientApplication, type AccountInfo
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNTS, AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE } from '../types.js';
 import { claimsOf, decide, h1, isFormPost, P1_CLAIMS, pickAccount, postedFields, redeem, refresh, signInAndRedeem, startSignIn, tokenRequest, withCp1 } from './flows.js';
-import { completeSignInHeadless, type EntraSim } from './index.js';
+import { completeSignInHeadless, signInWithChromium, type EntraSim } from './index.js';
 import { CaTrustingNetworkClient, httpsText, startTestSim } from './support.js';
 import { parseForms } from './browser.js';
 
@@ -140,6 +140,24 @@ describe('MFA on demand (mfaByDefault off)', () => {
     });
     expect(claimsOf(result.accessToken)).toMatchObject({ amr: ['pwd', 'mfa'], acrs: ['p1'] });
     expect(sim.control.events('mfaApproved')).toHaveLength(1);
+  });
+});
+
+describe('Chromium through the steps', () => {
+  it('ticks "Approve with MFA", approves the MFA page and accepts the consent page', async () => {
+    const { sim, tls } = await startTestSim({ mfaByDefault: false });
+    sim.control.setClientSettings(AZURE_CLI_CLIENT_ID, { adminConsented: false });
+    try {
+      const app = new PublicClientApplication({
+        auth: { clientId: AZURE_CLI_CLIENT_ID, authority: `${sim.authorityHost}/${sim.tenantId}`, knownAuthorities: sim.knownAuthorities },
+        system: { networkClient: new CaTrustingNetworkClient(tls.caCertPem) },
+      });
+      const result = await app.acquireTokenInteractive({ scopes: [PG], openBrowser: (url) => signInWithChromium(url, ACCOUNTS.secondary, { approveWithMfa: true }) });
+      expect(claimsOf(result.accessToken)).toMatchObject({ upn: ACCOUNTS.secondary, amr: ['pwd', 'mfa'] });
+      expect(sim.control.events().map((e) => e.kind)).toEqual(['mfaPrompt', 'mfaApproved', 'consentPrompt', 'consentGranted']);
+    } finally {
+      await sim.close();
+    }
   });
 });
 
