@@ -171,6 +171,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
               dataDir,
               memoryCache: global.memoryCache,
               ...(global.clientId ? { clientId: global.clientId } : {}),
+              // The organisation's client id per built-in cloud (pgentra settings); --client-id still wins.
+              clientIds: () => settings.clientIds,
               logger: logger.child('auth'),
               backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
               env: io.env,

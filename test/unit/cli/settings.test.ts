@@ -5,7 +5,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandEntry } from '../../../electron/cli/command.js';
 import { COMMANDS } from '../../../electron/cli/commands/index.js';
+import { clientIdFor } from '../../../electron/auth/msalApps.js';
+import { BUILTIN_CLOUDS } from '../../../shared/clouds.js';
 import { runCli } from '../../../electron/cli/dispatcher.js';
 import { configureTrust, osCertificatesTrusted } from '../../../electron/base/trustedRoots.js';
 import { CA_BUNDLE_FILE } from '../../../electron/interop/caBundle.js';
@@ -19,6 +22,25 @@ afterEach(() => {
   configureTrust({ osCertificates: true });
 });
 
+/** Prints the client id the broker of this run signs in to each built-in cloud with. */
+const PROBE: CommandEntry = {
+  name: 'probe-client-ids',
+  summary: 'test',
+  load: () =>
+    Promise.resolve({
+      name: 'probe-client-ids',
+      summary: 'test',
+      help: '',
+      options: {},
+      async run(ctx) {
+        const broker = await ctx.services.broker();
+        ctx.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(BUILTIN_CLOUDS).map(([name, cloud]) => [name, clientIdFor(cloud, broker.apps.settings)]))));
+        broker.close();
+        return 0;
+      },
+    }),
+};
+
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
@@ -27,7 +49,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
     stderr: { write: (s: string) => (err += s) },
     env: { PGENTRA_HOME: home, PATH: process.env.PATH ?? '' },
     cwd: home,
-    commands: COMMANDS,
+    commands: [...COMMANDS, PROBE],
   });
   return { code, out, err };
 }
@@ -75,6 +97,13 @@ describe('pgentra settings', () => {
     expect(JSON.parse(readFileSync(file(), 'utf8'))).toMatchObject({ clientIds: { usgov: '9dc2d27b-0177-4af7-a5fe-f8866c83e5ac' } });
     const json = JSON.parse((await cli('settings', 'set', 'client-id.public', '9dc2d27b-0177-4af7-a5fe-f8866c83e5ac', '--json')).out) as unknown;
     expect(json).toEqual({ key: 'client-id.public', value: '9dc2d27b-0177-4af7-a5fe-f8866c83e5ac', default: "04b07795-8ddb-461a-bbee-02f9e1bf7b46 (the Azure CLI's)" });
+    // The next command's sign-ins use them; --client-id still wins.
+    expect(JSON.parse((await cli('probe-client-ids')).out)).toEqual({
+      public: '9dc2d27b-0177-4af7-a5fe-f8866c83e5ac',
+      usgov: '9dc2d27b-0177-4af7-a5fe-f8866c83e5ac',
+      china: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+    });
+    expect(JSON.parse((await cli('probe-client-ids', '--client-id', '11111111-2222-3333-4444-555555555555')).out)).toMatchObject({ public: '11111111-2222-3333-4444-555555555555' });
     const unset = await cli('settings', 'unset', 'client-id.usgov');
     expect(unset.out).toContain('client-id.usgov is now unset (default 04b07795');
     const reset = await cli('settings', 'reset');
