@@ -7,6 +7,8 @@
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import { connect as netConnect } from 'node:net';
+import { createServer as tlsCreateServer } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -153,6 +155,28 @@ describe('through a CONNECT proxy', () => {
     expect(down.code).toBe('proxy_failed');
     expect(down.message).toBe(`Cannot reach the proxy http://127.0.0.1:${port} (ECONNREFUSED) to connect to ${LOGIN}.`);
     expect(everything(down)).not.toContain('hunter2');
+  });
+
+  it('an https:// proxy URL: TLS to the proxy (verified with the same trust list), then the tunnel inside it', async () => {
+    const p = await startProxy();
+    const proxyTls = await simCa.issue({ dns: ['localhost'] });
+    // A TLS front for the plain proxy, as a proxy that speaks TLS itself would be.
+    const front = tlsCreateServer({ cert: proxyTls.certPem, key: proxyTls.keyPem }, (client) => {
+      const upstream = netConnect({ host: '127.0.0.1', port: p.address.port });
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    front.listen(0, '127.0.0.1');
+    await once(front, 'listening');
+    try {
+      const port = (front.address() as { port: number }).port;
+      const body = await get(transport(envProxyResolver({ HTTPS_PROXY: `https://localhost:${port}` })), `https://${LOGIN}/x`);
+      expect(JSON.parse(body)).toMatchObject({ host: LOGIN });
+      expect(p.control.connects()).toEqual([{ host: LOGIN, port: 443, status: 200, authenticated: false, inspected: false }]);
+    } finally {
+      front.close();
+    }
   });
 
   it('loopback and link-local never go through a proxy, whatever the resolver says', async () => {
