@@ -50,6 +50,7 @@ export class NodeNetworkClient implements INetworkModule {
   private readonly agent: HttpsTransport;
   private readonly timeoutMs: number;
   readonly counts: RequestCounts = { total: 0, byPath: {} };
+  private lastFailure: { error: PgEntraError; at: number } | undefined;
 
   constructor(opts: NetworkClientOptions = {}) {
     this.timeoutMs = opts.timeoutMs ?? 15_000;
@@ -59,6 +60,15 @@ export class NodeNetworkClient implements INetworkModule {
       ...(opts.caFile ? { extraCaPem: readCaFile(opts.caFile) } : {}),
       ...(opts.resolveProxy ? { resolveProxy: opts.resolveProxy } : {}),
     });
+  }
+
+  /**
+   * The proxy or certificate failure of a request in the last `withinMs`. MSAL swallows what its
+   * GETs (authority metadata, instance discovery) throw and reports only `endpoints_resolution_error`;
+   * this is where the real reason can still be found.
+   */
+  recentFailure(withinMs = 60_000): PgEntraError | undefined {
+    return this.lastFailure && Date.now() - this.lastFailure.at <= withinMs ? this.lastFailure.error : undefined;
   }
 
   sendGetRequestAsync<T>(url: string, options?: NetworkRequestOptions, timeout?: number): Promise<NetworkResponse<T>> {
@@ -81,8 +91,10 @@ export class NodeNetworkClient implements INetworkModule {
     return new Promise<NetworkResponse<T>>((resolve, reject) => {
       const fail = (e: Error): void => {
         const typed = networkCauseOf(e);
-        if (typed) void asMsalError(typed).then(reject, () => reject(typed));
-        else reject(new NetworkFailure(`Network request to ${target.host} failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e }));
+        if (typed) {
+          this.lastFailure = { error: typed, at: Date.now() };
+          void asMsalError(typed).then(reject, () => reject(typed));
+        } else reject(new NetworkFailure(`Network request to ${target.host} failed: ${(e as NodeJS.ErrnoException).code ?? e.message}`, { cause: e }));
       };
       // https through pgEntra's transport (its trust list and proxy); http (identity endpoints on this machine or its link) directly.
       const req = (isHttps ? https : http).request(target, { method, headers, agent: isHttps ? this.agent : undefined, timeout: limit }, (res) => {

@@ -257,6 +257,15 @@ describe('the errors survive MSAL and the Azure SDK', () => {
     expect(p.control.connects().map((c) => c.status)).toEqual([407]);
   });
 
+  it("MSAL's GETs (authority metadata) swallow errors: the network client still knows the real reason", async () => {
+    const p = await startProxy({ auth: { user: 'alice', password: PASSWORD } });
+    const client = new NodeNetworkClient({ caFile, resolveProxy: envProxyResolver({ HTTPS_PROXY: p.url }) });
+    expect(client.recentFailure()).toBeUndefined();
+    await client.sendGetRequestAsync(`https://${LOGIN}/contoso/v2.0/.well-known/openid-configuration`).catch(() => undefined);
+    expect(client.recentFailure()?.code).toBe('proxy_auth_required');
+    expect(client.recentFailure(-1)).toBeUndefined();
+  });
+
   it('an ARM call: mapArmError returns the proxy error; the SDK’s own proxy policy never replaces the agent', async () => {
     const p = await startProxy({ auth: { user: 'alice', password: PASSWORD } });
     const cloud = { ...BUILTIN_CLOUDS.public, managementEndpoint: `https://${ARM}`, caFile };
