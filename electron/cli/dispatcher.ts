@@ -56,7 +56,9 @@ ${GLOBAL_HELP}
 
 ${EXIT_CODES_HELP}
 
-Environment: PGENTRA_HOME (data folder), PGENTRA_CLOUD_FILE, BROWSER.
+Environment: PGENTRA_HOME (data folder), PGENTRA_CLOUD_FILE, BROWSER; HTTPS_PROXY and
+NO_PROXY (the HTTP proxy for Entra ID and Azure Resource Manager); NODE_EXTRA_CA_CERTS (more
+trusted CAs). Settings (pgentra settings): trusting the OS certificate store, client ids.
 `;
 }
 
