@@ -108,9 +108,7 @@ export function App(): ReactNode {
             <BrowseAzure
               state={browse}
               accounts={accounts}
-              onSignIn={(again) =>
-                again ? doSignIn('interactive', cloudOfRef(again.account.cloud), undefined, again.account.username, again.resource) : doSignIn('interactive', undefined)
-              }
+              onSignIn={(again) => (again ? doSignIn('interactive', cloudOfRef(again.account.cloud), undefined, again.account.username, again.resource) : doSignIn('interactive', undefined))}
               onCreateProfile={(proposal) => setDialog({ kind: 'editor', profile: null, folder: '', seed: { fromAzure: proposal } })}
             />
           ) : activeSession ? (

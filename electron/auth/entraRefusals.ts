@@ -28,11 +28,11 @@ export interface Refusal {
 }
 
 const who = (ctx: RefusalContext): string => (ctx.account ? ` for ${ctx.account}` : '');
-const loginCmd = (ctx: RefusalContext): string => `pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}${ctx.scopeFlag ? ` ${ctx.scopeFlag}` : ''}`;
+const loginCmd = (ctx: RefusalContext): string =>
+  `pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}${ctx.scopeFlag ? ` ${ctx.scopeFlag}` : ''}`;
 const OWN_CLIENT_ID =
   'If your organisation blocks the Azure CLI’s client id, ask IT for the organisation’s own app registration (a public client with redirect http://localhost) and set it: pgentra settings set client-id.public <id>, or Settings in the app.';
-const ADMIN = (ctx: RefusalContext): string =>
-  `Ask your Entra administrator; give them the AADSTS code, the time and the correlation id${ctx.account ? `, and the account ${ctx.account}` : ''}.`;
+const ADMIN = (ctx: RefusalContext): string => `Ask your Entra administrator; give them the AADSTS code, the time and the correlation id${ctx.account ? `, and the account ${ctx.account}` : ''}.`;
 
 /** MFA and other "show the person a challenge" answers: a step-up for the scope that failed. */
 const mfa = (what: string): Refusal => ({
@@ -83,14 +83,22 @@ export const REFUSALS: Readonly<Record<string, Refusal>> = {
     'A Conditional Access policy requires token protection (device-bound sign-in sessions), which a browser sign-in cannot provide (AADSTS530084)',
     'Use the Azure CLI credential on a Windows device where the broker provides it, or ask IT to exclude this app from token protection.',
   ),
-  AADSTS50053: { code: 'sign_in_failed', transient: true, message: (ctx) => `The account${who(ctx)} is locked for now after too many sign-in attempts (AADSTS50053).`, hint: () => 'Wait a while, then sign in again.' },
+  AADSTS50053: {
+    code: 'sign_in_failed',
+    transient: true,
+    message: (ctx) => `The account${who(ctx)} is locked for now after too many sign-in attempts (AADSTS50053).`,
+    hint: () => 'Wait a while, then sign in again.',
+  },
   AADSTS50057: blocked('The account is disabled in Microsoft Entra ID (AADSTS50057)', 'An administrator must enable the account.'),
   // The tenant does not let this app sign the person in: the organisation's own client id helps.
   AADSTS50105: appRefused(
     (ctx) => `Your account is not assigned to ${appName(ctx)} in this tenant, and the tenant requires assignment (AADSTS50105)`,
     'Ask an administrator to assign you (Enterprise applications → Users and groups).',
   ),
-  AADSTS65001: appRefused((ctx) => `${appName(ctx)} may not act for you: consent is required and you cannot give it yourself (AADSTS65001)`, 'Ask an administrator to grant admin consent for the app.'),
+  AADSTS65001: appRefused(
+    (ctx) => `${appName(ctx)} may not act for you: consent is required and you cannot give it yourself (AADSTS65001)`,
+    'Ask an administrator to grant admin consent for the app.',
+  ),
   AADSTS700016: appRefused(
     (ctx) => `${appName(ctx)} does not exist in the tenant${ctx.tenant ? ` ${ctx.tenant}` : ''} (AADSTS700016)`,
     'Check the client id and the tenant (--tenant) and that you chose the right cloud.',
@@ -129,7 +137,12 @@ export const REFUSALS: Readonly<Record<string, Refusal>> = {
     hint: () => 'Check --tenant (an id or a verified domain) and --cloud.',
   },
   // Entra itself: try again.
-  AADSTS90033: { code: 'network_unavailable', transient: true, message: () => 'Microsoft Entra ID reported a transient error (AADSTS90033).', hint: () => 'pgEntra tries again; if it persists, wait a few minutes.' },
+  AADSTS90033: {
+    code: 'network_unavailable',
+    transient: true,
+    message: () => 'Microsoft Entra ID reported a transient error (AADSTS90033).',
+    hint: () => 'pgEntra tries again; if it persists, wait a few minutes.',
+  },
 };
 
 /** The table's entry for an AADSTS code (`AADSTS53003`), if it has one. */

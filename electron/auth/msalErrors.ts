@@ -121,11 +121,15 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
     m.errorCode === 'bad_token' ||
     m.name === 'InteractionRequiredAuthError'
   ) {
-    return new PgEntraError('sign_in_required', `Sign-in required${who}${ctx.resourceName ? ` for ${ctx.resourceName}` : ''}: ${aadsts ?? m.errorCode ?? 'the session expired'}${m.subError ? ` (${m.subError})` : ''}.`, {
-      hint: `Run: ${login}`,
-      details,
-      cause: e,
-    });
+    return new PgEntraError(
+      'sign_in_required',
+      `Sign-in required${who}${ctx.resourceName ? ` for ${ctx.resourceName}` : ''}: ${aadsts ?? m.errorCode ?? 'the session expired'}${m.subError ? ` (${m.subError})` : ''}.`,
+      {
+        hint: `Run: ${login}`,
+        details,
+        cause: e,
+      },
+    );
   }
   if (isNetworkFailure(e)) {
     return new PgEntraError('network_unavailable', `Cannot reach Microsoft Entra ID${ctx.authorityHost ? ` at ${ctx.authorityHost}` : ''} and no valid cached token is available: ${raw}`, {

@@ -67,9 +67,7 @@ export interface SignInRequiredEvent {
 }
 
 /** How a step-up reaches the person: the system browser, or a device code. */
-export type StepUpVia =
-  | (Pick<InteractiveSignInOptions, 'openBrowser' | 'onSlow' | 'slowAfterMs'> & { signal?: AbortSignal })
-  | { deviceCode: DeviceCodeSignInOptions['onCode']; signal?: AbortSignal };
+export type StepUpVia = (Pick<InteractiveSignInOptions, 'openBrowser' | 'onSlow' | 'slowAfterMs'> & { signal?: AbortSignal }) | { deviceCode: DeviceCodeSignInOptions['onCode']; signal?: AbortSignal };
 
 export interface TokenBrokerEvents {
   'token-refreshed': [TokenRefreshedEvent];
@@ -294,7 +292,16 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         const challenge: ClaimsChallenge | undefined = userCred
           ? { cloud: req.cloud, resource, credential: cred, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), ...(claims ? { claims } : {}) }
           : undefined;
-        this.emit('sign-in-required', { key, cloud: req.cloud, kind: cred.kind, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), resource, ...(challenge ? { challenge } : {}), error: err });
+        this.emit('sign-in-required', {
+          key,
+          cloud: req.cloud,
+          kind: cred.kind,
+          ...(account ? { account } : {}),
+          ...(tenant ? { tenant } : {}),
+          resource,
+          ...(challenge ? { challenge } : {}),
+          error: err,
+        });
         this.forget(key);
         this.logger.warn('token request failed', { key, code: err.code, message: err.message });
         // The caller (app, CLI) can answer it with a step-up for exactly this scope.

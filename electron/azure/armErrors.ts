@@ -5,6 +5,7 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { PgEntraError, isPgEntraError, type ErrorCode } from '../../shared/errors.js';
 import { NETWORK_ERROR_CODES, networkCauseOf } from '../net/networkErrors.js';
+import { armClaimsChallenge } from './armChallenge.js';
 
 /** What the failed call was for, in words and where: "list the flexible servers of Contoso Production". */
 export interface ArmCallContext {
@@ -69,6 +70,18 @@ export function mapArmError(e: unknown, ctx: ArmCallContext): PgEntraError {
       {
         hint: `Ask an owner of the subscription for a role that grants ${permission ?? 'this permission'} (for example Contributor on the server or its resource group), or use an account that has it. Role changes reach a token only after it is renewed.`,
         details: { ...details, ...(permission ? { permission } : {}) },
+        cause: e,
+      },
+    );
+  }
+  if (status === 401 && armClaimsChallenge(e)) {
+    // Not the tenant: Azure asks for a stronger sign-in (its mandatory MFA for writes, a CAE claim).
+    return new PgEntraError(
+      'mfa_required',
+      `Azure requires multi-factor authentication (a stronger sign-in${ctx.account ? ` of ${ctx.account}` : ''}) to ${ctx.action}${where} (401 ${armCode || 'Unauthorized'}).`,
+      {
+        hint: `Sign in again for Azure Resource Manager with MFA: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''} --scope management, then try again.`,
+        details,
         cause: e,
       },
     );

@@ -14,7 +14,8 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import type { ProxyResolver } from '../net/proxyConfig.js';
 import { ArmClient } from './armClient.js';
 import { armCredential, type ArmCredential } from './armCredential.js';
-import { stepUpOf } from '../auth/stepUp.js';
+import { StepUpRequired, stepUpOf } from '../auth/stepUp.js';
+import { armClaimsChallenge } from './armChallenge.js';
 import type { ArmCaller, AzureService, FirewallRuleResult, ProfileProposal, ServerDetails } from './azureService.js';
 import { findServers, getServerById, listAdmins, listServersAcross, listSubscriptions, noteFor, type Who } from './discovery.js';
 import { allowIp as putFirewallRule } from './firewall.js';
@@ -70,6 +71,21 @@ export function createAzureService(deps: AzureServiceDeps): AzureService {
     };
     try {
       return await work({ cloud, client, credential, who });
+    } catch (e) {
+      // A challenge the SDK could not answer itself (see armChallenge.ts): the caller can, with a step-up.
+      const claims = isPgEntraError(e) && !stepUpOf(e) ? armClaimsChallenge(e) : undefined;
+      if (claims && isPgEntraError(e) && (caller.credential.kind === 'interactive' || caller.credential.kind === 'device-code')) {
+        const account = who.account;
+        throw new StepUpRequired(e, {
+          cloud: caller.cloud,
+          resource: 'management',
+          credential: caller.credential,
+          claims,
+          ...(account ? { account } : {}),
+          ...(caller.credential.tenant ? { tenant: caller.credential.tenant } : {}),
+        });
+      }
+      throw e;
     } finally {
       client.close();
     }

@@ -33,7 +33,10 @@ export function cliStepUp(ctx: CliContext, action: string, deviceCode: boolean):
     const broker = await ctx.services.broker();
     ctx.stderr.write(`${stepUpReason(challenge, action, error)} Signing in again${challenge.account ? ` as ${challenge.account}` : ''}…\n`);
     const via = deviceCode
-      ? { deviceCode: (info: { message: string; userCode: string; verificationUri: string }) => ctx.stderr.write(`${info.message}\nCode: ${info.userCode}\nURL: ${info.verificationUri}\n`), signal: ctx.signal }
+      ? {
+          deviceCode: (info: { message: string; userCode: string; verificationUri: string }) => ctx.stderr.write(`${info.message}\nCode: ${info.userCode}\nURL: ${info.verificationUri}\n`),
+          signal: ctx.signal,
+        }
       : { ...browserSignIn(ctx), signal: ctx.signal };
     return broker.stepUp(challenge, via);
   };

@@ -23,7 +23,10 @@ export function readSettings(dataDir: string): Settings {
     text = buf.toString('utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_SETTINGS;
-    throw new PgEntraError('store_corrupt', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, { hint: `Fix or delete ${file} (pgEntra then uses its defaults).`, details: { file } });
+    throw new PgEntraError('store_corrupt', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}.`, {
+      hint: `Fix or delete ${file} (pgEntra then uses its defaults).`,
+      details: { file },
+    });
   }
   let json: unknown;
   try {

@@ -80,9 +80,7 @@ export function useAccounts(notify: (text: string) => void): Accounts {
         // A new token changes the account's remaining lifetime in the accounts panel.
         if (e.state === 'connected' || e.state === 'token-refreshed') void refreshAccounts();
       }),
-      on('signIn.progress', (e) =>
-        setSignIn((s) => (s ? { ...s, stage: e.stage, ...(e.stage === 'slow' ? { slowHint: e.message } : e.message ? { reason: e.message } : {}) } : s)),
-      ),
+      on('signIn.progress', (e) => setSignIn((s) => (s ? { ...s, stage: e.stage, ...(e.stage === 'slow' ? { slowHint: e.message } : e.message ? { reason: e.message } : {}) } : s))),
       on('signIn.deviceCode', (e) => setSignIn((s) => (s ? { ...s, deviceCode: e, stage: 'waiting-for-device-code' } : s))),
       on('auth.signInRequired', (e) => {
         const resource = e.resource ?? 'postgres';

@@ -52,6 +52,21 @@ export class AppPage {
     await p.close().catch(() => undefined);
   }
 
+  /**
+   * A step-up in the browser: the account (the simulator, like Entra without a session cookie,
+   * asks which one even with login_hint), then the simulated Authenticator push's "Approve".
+   */
+  async approveMfaOnSignInPage(p: Page, upn: string): Promise<void> {
+    const approve = p.getByRole('heading', { name: 'Approve sign in request' });
+    const account = p.getByRole('button', { name: `Sign in as ${upn}`, exact: true });
+    await approve.or(account).first().waitFor({ timeout: 20_000 });
+    if (await account.isVisible()) await account.click();
+    await approve.waitFor({ timeout: 20_000 });
+    await p.getByRole('button', { name: 'Approve', exact: true }).click({ timeout: 20_000 });
+    await p.waitForURL(/^http:\/\/(localhost|127\.0\.0\.1)/, { timeout: 20_000, waitUntil: 'commit' }).catch(() => undefined);
+    await p.close().catch(() => undefined);
+  }
+
   async saveProfile(): Promise<void> {
     await this.dialog('profile-editor').getByRole('button', { name: 'Save profile' }).click();
     await this.dialog('profile-editor').waitFor({ state: 'detached', timeout: 10_000 });

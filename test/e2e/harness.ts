@@ -97,7 +97,7 @@ async function preloadInitScript(): Promise<string> {
   return file.text;
 }
 
-export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud'> {
+export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud' | 'mfaForArmWrites'> {
   colorScheme?: 'light' | 'dark';
   viewport?: { width: number; height: number };
 }
@@ -145,6 +145,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       autoApprove: opts.autoApprove ?? null,
       ...(opts.tokenLifetimeSeconds ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
       ...(opts.publicCloud ? { publicCloud: true } : {}),
+      ...(opts.mfaForArmWrites ? { mfaForArmWrites: true } : {}),
     });
     cleanups.push(() => sim.stop());
     const { server, origin } = await serveRenderer();
@@ -206,7 +207,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.publicCloud ? {} : { defaultCloud: sim.stateFile }),
       // PGENTRA_E2E_LOG=1 prints the main process's warnings and errors (debugging a failed run).
       logger: process.env.PGENTRA_E2E_LOG === '1' ? createLogger({ level: 'warn', sinks: [(line) => process.stderr.write(`${line}\n`)] }) : silentLogger,
-      // The system browser of the app = a new tab in the same browser here.
+      // The system browser of the app = a new tab in the same browser here. The sign-in flow has
+      // checked the URL against the cloud's sign-in hosts before it gets here (electron/auth/signIn.ts).
       openSignInPage: async (url) => {
         const p = await context.newPage();
         void p.goto(url).catch(() => undefined);

@@ -5,7 +5,9 @@
 // query → outlive the token → export to pgAdmin. Then Browse Azure (ARM as management.azure.com):
 // a profile from myserver connects as db-admins with no typed host; one from lockedserver is
 // refused by its firewall → the diagnostics show the address the server saw → "Allow my IP" →
-// the rule is added through ARM → the connect succeeds.
+// the rule is added through ARM — Azure's mandatory MFA for writes asks for a step-up first, which
+// the app explains and opens in the browser — → the connect succeeds. A China sign-in from the
+// profile editor opens MSAL's real authorize URL on login.partner.microsoftonline.cn.
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppPage } from '../e2e/appPage.js';
@@ -22,7 +24,8 @@ describe.skipIf(skip !== undefined)('public cloud: the desktop app journey', () 
   let app: AppPage;
 
   beforeAll(async () => {
-    h = await startHarness({ publicCloud: true, tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS });
+    // MFA only when asked (the chooser sign-ins need none) and Azure's mandatory MFA for writes.
+    h = await startHarness({ publicCloud: true, tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS, mfaForArmWrites: true });
     app = new AppPage(h.page, h);
   });
   afterEach(async (ctx) => {
@@ -128,13 +131,47 @@ describe.skipIf(skip !== undefined)('public cloud: the desktop app journey', () 
     const confirm = app.dialog('allow-my-ip');
     await confirm.waitFor();
     expect(await confirm.innerText()).toMatch(/Server\s+lockedserver[\s\S]*Rule name\s+pgentra-127-0-0-1[\s\S]*IP range\s+127\.0\.0\.1 – 127\.0\.0\.1/);
+    const stepUpPage = h.nextSignInPage();
     await confirm.getByRole('button', { name: 'Add rule' }).click();
+    // ARM refused the write without MFA: the dialog says why while the browser asks for it.
+    const why = confirm.getByTestId('step-up');
+    await expect.poll(() => why.innerText(), { timeout: 30_000 }).toContain('Azure requires multi-factor authentication to change firewall rules.');
+    await screenshotBoth(h.page, 'public-cloud-allow-my-ip-step-up');
+    const page = await stepUpPage;
+    // The step-up is for the account the rule is added as, for Resource Manager, with Azure's claims.
+    const asked = new URL(page.url()).searchParams;
+    expect(asked.get('login_hint')).toBe(ACCOUNTS.secondary);
+    expect(asked.get('scope')).toContain('https://management.azure.com/.default');
+    expect(asked.get('claims')).toContain('acrs');
+    await app.approveMfaOnSignInPage(page, ACCOUNTS.secondary);
     await app.waitForSession();
     await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 20_000 }).toBe(ACCOUNTS.adminGroup);
     expect(h.sim.arm.control.firewallRules('lockedserver').map((r) => r.name)).toContain('pgentra-127-0-0-1');
-    expect(h.sim.arm.control.requestCount('firewallRules:write')).toBe(1);
+    // The refused write (and the SDK's own retry, when its token cycler was not renewing a 6-s token
+    // just then), then the one after the step-up; one MFA prompt, no loop.
+    const writes = h.sim.arm.control.requestCount('firewallRules:write');
+    expect(writes).toBeGreaterThanOrEqual(2);
+    expect(writes).toBeLessThanOrEqual(3);
+    expect(h.sim.entra.control.events('mfaApproved')).toHaveLength(1);
     expect(await h.cspViolations()).toEqual([]);
     expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
     expect(h.invalidEvents).toEqual([]);
+  });
+
+  it('China: the profile editor signs in through the authorize URL MSAL builds on login.partner.microsoftonline.cn, checked, not stubbed', async () => {
+    await h.page.getByRole('button', { name: 'Home' }).click();
+    await h.page.getByRole('button', { name: '+ New profile' }).click();
+    const editor = app.dialog('profile-editor');
+    await editor.waitFor();
+    await editor.getByLabel('Cloud', { exact: true }).selectOption('china');
+    const signInPage = h.nextSignInPage();
+    await editor.getByLabel('Account', { exact: true }).selectOption({ label: 'Sign in with another account…' });
+    const page = await signInPage;
+    // MSAL rewrites China's authority host to its preferred network host; the app opens it.
+    await expect.poll(() => page.url(), { timeout: 20_000 }).toMatch(/^https:\/\/login\.partner\.microsoftonline\.cn\/organizations\/oauth2\/v2\.0\/authorize\?/);
+    expect(new URL(page.url()).searchParams.get('scope')).toContain('https://ossrdbms-aad.database.chinacloudapi.cn/.default');
+    await app.chooseAccountOnSignInPage(page, ACCOUNTS.secondary);
+    await expect.poll(() => editor.getByLabel('Account', { exact: true }).inputValue(), { timeout: 20_000 }).toBe(ACCOUNTS.secondary);
+    await editor.getByRole('button', { name: 'Cancel' }).click();
   });
 });

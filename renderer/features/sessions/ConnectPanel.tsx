@@ -229,7 +229,8 @@ export function ConnectPanel({
                 <>
                   <dt>Token</dt>
                   <dd>
-                    {t.kind} token for {t.audience ?? 'unknown audience'}, tenant {t.tenantId ?? '?'}, object id {t.objectId ?? '?'}, {t.groupsCount === null ? 'no groups claim (membership unknown)' : `${t.groupsCount} group claim${t.groupsCount === 1 ? '' : 's'}`}
+                    {t.kind} token for {t.audience ?? 'unknown audience'}, tenant {t.tenantId ?? '?'}, object id {t.objectId ?? '?'},{' '}
+                    {t.groupsCount === null ? 'no groups claim (membership unknown)' : `${t.groupsCount} group claim${t.groupsCount === 1 ? '' : 's'}`}
                     {t.groupsOverage ? ' (overage)' : ''}, expires {new Date(t.expiresOn).toLocaleTimeString()}
                   </dd>
                   {t.expectedUsername ? (

@@ -78,7 +78,11 @@ export function SettingsDialog({ onClose, onSaved }: { onClose: () => void; onSa
           In addition to the roots built into pgEntra. Needed when your network inspects TLS and IT installed its root certificate on this computer. Applies to sign-in, Azure Resource Manager,
           database connections and the CA file pgEntra gives psql and pgAdmin.
         </p>
-        {view ? <p className="muted" data-testid="os-certificates">{view.osCertificates}</p> : null}
+        {view ? (
+          <p className="muted" data-testid="os-certificates">
+            {view.osCertificates}
+          </p>
+        ) : null}
       </fieldset>
       <fieldset className="stack">
         <legend>Your organisation’s app registration</legend>

@@ -137,7 +137,12 @@ describe('step-up', () => {
     expect([runs, stepUps]).toEqual([2, 1]);
 
     stepUps = 0;
-    await expect(withStepUp(() => Promise.reject(new PgEntraError('azure_forbidden', 'no')), async () => void stepUps++)).rejects.toMatchObject({ code: 'azure_forbidden' });
+    await expect(
+      withStepUp(
+        () => Promise.reject(new PgEntraError('azure_forbidden', 'no')),
+        async () => void stepUps++,
+      ),
+    ).rejects.toMatchObject({ code: 'azure_forbidden' });
     expect(stepUps).toBe(0);
   });
 });
