@@ -5,6 +5,7 @@ import type { SettingsView } from '../../shared/contract.js';
 import type { Settings } from '../../shared/settings.js';
 import { configureTrust, describeTrust, trustSummary } from '../base/trustedRoots.js';
 import type { SettingsService } from '../ipc/services.js';
+import { applySettings } from '../settings/applySettings.js';
 import { readSettings, settingsPath, writeSettings } from '../settings/settingsStore.js';
 
 export interface AppSettings extends SettingsService {
@@ -22,7 +23,7 @@ export function createSettingsService(dataDir: string): AppSettings {
     get: async () => view(),
     async set(next) {
       current = await writeSettings(dataDir, next);
-      configureTrust({ osCertificates: current.trustOsCertificates });
+      await applySettings(dataDir, current);
       return view();
     },
   };

@@ -58,6 +58,11 @@ export interface MapContext {
   scopeFlag?: string;
   /** pgEntra itself cancelled the flow (its Cancel button, Ctrl+C): a cancel, whatever Entra answered. */
   cancelledHere?: boolean;
+  /**
+   * The network client's last proxy/TLS failure: MSAL reports a failed metadata GET only as
+   * `endpoints_resolution_error`, dropping why (NodeNetworkClient.recentFailure).
+   */
+  recentNetworkFailure?: () => PgEntraError | undefined;
 }
 
 /** MSAL's own "the user closed or cancelled" codes; `access_denied` is Entra's and may be a policy. */
@@ -69,6 +74,10 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
   const net = networkCauseOf(e);
   if (net) return net;
   const m = asMsal(e);
+  if (m.errorCode === 'endpoints_resolution_error') {
+    const recent = ctx.recentNetworkFailure?.();
+    if (recent) return recent;
+  }
   const aadsts = aadstsCode(m);
   const details: Record<string, string> = {};
   if (aadsts) details.aadsts = aadsts;

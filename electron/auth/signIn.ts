@@ -128,6 +128,7 @@ function errContext(apps: MsalApps, cloud: Cloud, opts: { tenant?: string | unde
     clientId: clientIdFor(cloud, apps.settings),
     ...(arm ? { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' } : {}),
     cancelledHere,
+    recentNetworkFailure: () => apps.networkClient(cloud).recentFailure(),
   };
 }
 

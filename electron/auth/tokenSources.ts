@@ -173,7 +173,14 @@ async function freshFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCredent
 async function silentFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCredential, minMs: number, forceRefresh = false, claims?: string): Promise<AccessTokenWithSource> {
   const pca = await ctx.apps.publicClient(cloud);
   const account = await pickAccount(ctx, cloud, cred);
-  const errCtx = { account: account.username, ...(cred.tenant ? { tenant: cred.tenant } : {}), ...errorScope(cloud), authorityHost: cloud.authorityHost, clientId: clientIdFor(cloud, ctx.options) };
+  const errCtx = {
+    account: account.username,
+    ...(cred.tenant ? { tenant: cred.tenant } : {}),
+    ...errorScope(cloud),
+    authorityHost: cloud.authorityHost,
+    clientId: clientIdFor(cloud, ctx.options),
+    recentNetworkFailure: () => ctx.apps.networkClient(cloud).recentFailure(),
+  };
   const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : account.tenantId;
   const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant), ...(claims ? { claims } : {}) };
   let r: AuthenticationResult;

@@ -293,7 +293,7 @@ export class ClientSession {
         if (tokenFailure) {
           // Entra unreachable and nothing valid cached: often a request cut short (the machine slept
           // while it ran, a Wi-Fi roam), so it is asked again like a momentary server refusal.
-          const unreachable = isPgEntraError(tokenFailure.error) && tokenFailure.error.code === 'network_unavailable';
+          const unreachable = isPgEntraError(tokenFailure.error) && (tokenFailure.error.code === 'network_unavailable' || tokenFailure.error.code === 'proxy_failed');
           this.upstream = undefined;
           if (unreachable && (await this.waitToRetry(tokenFailure.error, transientRetries, true))) {
             transientRetries++;

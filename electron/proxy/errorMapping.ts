@@ -85,6 +85,9 @@ export function tokenFailureError(e: unknown, ctx: AuthContext): ErrorFields {
       };
     case 'network_unavailable':
       return { severity: 'FATAL', code: '08006', message: `pgEntra proxy: Microsoft Entra ID is unreachable and no valid token is cached: ${what}`, hint: 'Check the network/VPN, then reconnect.' };
+    case 'proxy_failed':
+      // The HTTP proxy in front of Entra, not the database: its message names it.
+      return { severity: 'FATAL', code: '08006', message: `pgEntra proxy: no token: ${what}`, hint: isPgEntraError(e) && e.hint ? e.hint : 'Check HTTPS_PROXY and the proxy, then reconnect.' };
     case 'keychain_unavailable':
       return {
         severity: 'FATAL',

@@ -2,12 +2,11 @@
 // whether to trust the OS certificate store, and the organisation's client id per built-in cloud.
 // Read on every run by the dispatcher; changed here (or in the app's Settings).
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { AZURE_CLI_CLIENT_ID } from '../../../shared/clouds.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import { DEFAULT_SETTINGS, SETTING_KEYS, isSettingKey, settingText, withSetting, type SettingKey, type Settings } from '../../../shared/settings.js';
-import { configureTrust, describeTrust, trustSummary } from '../../base/trustedRoots.js';
-import { CA_BUNDLE_FILE, ensureCaBundle } from '../../interop/caBundle.js';
+import { describeTrust, trustSummary } from '../../base/trustedRoots.js';
+import { applySettings } from '../../settings/applySettings.js';
 import { readSettings, settingsPath, writeSettings } from '../../settings/settingsStore.js';
 import { bool, type CommandDefinition } from '../command.js';
 import type { CliContext } from '../context.js';
@@ -52,9 +51,8 @@ function keyOf(given: string | undefined, sub: string): SettingKey {
 }
 
 /** The new settings take effect in this process too, and the CA bundle psql/pgAdmin use follows the trust list. */
-async function applyTrust(ctx: CliContext, settings: Settings): Promise<void> {
-  configureTrust({ osCertificates: settings.trustOsCertificates });
-  if (existsSync(path.join(path.resolve(ctx.dataDir), 'certs', CA_BUNDLE_FILE))) await ensureCaBundle(ctx.dataDir);
+function applyTrust(ctx: CliContext, settings: Settings): Promise<void> {
+  return applySettings(ctx.dataDir, settings);
 }
 
 /** What a change means for the person, after `KEY is now VALUE.` */

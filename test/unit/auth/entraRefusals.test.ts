@@ -89,6 +89,12 @@ describe('cancel or refusal', () => {
     expect(mapMsalError({ errorCode: 'user_cancelled' }, ctx).code).toBe('sign_in_cancelled');
   });
 
+  it('a failed metadata GET (endpoints_resolution_error) reports what the network client saw, e.g. a proxy asking for credentials', () => {
+    const proxy = new PgEntraError('proxy_auth_required', 'The proxy http://proxy.contoso.example:3128 asks for a user name and password (HTTP 407).');
+    expect(mapMsalError({ errorCode: 'endpoints_resolution_error' }, { recentNetworkFailure: () => proxy })).toBe(proxy);
+    expect(mapMsalError({ errorCode: 'endpoints_resolution_error' }, { recentNetworkFailure: () => undefined }).code).toBe('network_unavailable');
+  });
+
   it('the claims of a refusal are found on MSAL’s error or its cause', () => {
     const claims = '{"access_token":{"capolids":{"essential":true,"values":["x"]}}}';
     expect(claimsOf(tokenError(50076, 'interaction_required', { claims }))).toBe(claims);
