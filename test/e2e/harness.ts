@@ -97,9 +97,15 @@ async function preloadInitScript(): Promise<string> {
   return file.text;
 }
 
-export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud' | 'mfaForArmWrites'> {
+export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud' | 'mfaForArmWrites' | 'corporateProxy'> {
   colorScheme?: 'light' | 'dark';
   viewport?: { width: number; height: number };
+  /**
+   * The OS proxy settings as Electron's `session.resolveProxy` answers them (the Electron binary
+   * is absent here): what the main process gets for its own HTTPS. With `corporateProxy` the
+   * browser (the "system browser" of sign-ins) goes through the same proxy.
+   */
+  systemProxy?: (url: string) => Promise<string>;
 }
 
 export interface Harness {
@@ -146,6 +152,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.tokenLifetimeSeconds ? { tokenLifetimeSeconds: opts.tokenLifetimeSeconds } : {}),
       ...(opts.publicCloud ? { publicCloud: true } : {}),
       ...(opts.mfaForArmWrites ? { mfaForArmWrites: true } : {}),
+      ...(opts.corporateProxy ? { corporateProxy: opts.corporateProxy } : {}),
     });
     cleanups.push(() => sim.stop());
     const { server, origin } = await serveRenderer();
@@ -158,7 +165,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     cleanups.push(() => rmSync(saveDir, { recursive: true, force: true }));
     const savedFiles: Array<{ suggestedName: string; path: string }> = [];
 
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    // Behind the corporate proxy the system browser uses it too (the renderer's own server and the app's loopback stay direct).
+    const proxy = sim.proxy ? { server: sim.proxy.url, bypass: '127.0.0.1,localhost' } : undefined;
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, ...(proxy ? { proxy } : {}) });
     cleanups.push(() => browser.close());
     const context = await browser.newContext({
       ignoreHTTPSErrors: true,
@@ -206,6 +215,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       // In the public-cloud namespace the app runs as users run it: the built-in public cloud.
       ...(opts.publicCloud ? {} : { defaultCloud: sim.stateFile }),
       // PGENTRA_E2E_LOG=1 prints the main process's warnings and errors (debugging a failed run).
+      ...(opts.systemProxy ? { systemProxy: opts.systemProxy } : {}),
       logger: process.env.PGENTRA_E2E_LOG === '1' ? createLogger({ level: 'warn', sinks: [(line) => process.stderr.write(`${line}\n`)] }) : silentLogger,
       // The system browser of the app = a new tab in the same browser here. The sign-in flow has
       // checked the URL against the cloud's sign-in hosts before it gets here (electron/auth/signIn.ts).
