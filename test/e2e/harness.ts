@@ -106,6 +106,8 @@ export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifeti
    * browser (the "system browser" of sign-ins) goes through the same proxy.
    */
   systemProxy?: (url: string) => Promise<string>;
+  /** How long a silent browser waits before the sign-in dialog's hint (the app's default: 3 min). */
+  signInSlowAfterMs?: number;
 }
 
 export interface Harness {
@@ -216,6 +218,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.publicCloud ? {} : { defaultCloud: sim.stateFile }),
       // PGENTRA_E2E_LOG=1 prints the main process's warnings and errors (debugging a failed run).
       ...(opts.systemProxy ? { systemProxy: opts.systemProxy } : {}),
+      ...(opts.signInSlowAfterMs ? { signInSlowAfterMs: opts.signInSlowAfterMs } : {}),
       logger: process.env.PGENTRA_E2E_LOG === '1' ? createLogger({ level: 'warn', sinks: [(line) => process.stderr.write(`${line}\n`)] }) : silentLogger,
       // The system browser of the app = a new tab in the same browser here. The sign-in flow has
       // checked the URL against the cloud's sign-in hosts before it gets here (electron/auth/signIn.ts).

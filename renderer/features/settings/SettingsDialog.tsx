@@ -71,7 +71,7 @@ export function SettingsDialog({ onClose, onSaved }: { onClose: () => void; onSa
       <fieldset className="stack">
         <legend>Trusted certificates</legend>
         <label className="row">
-          <input type="checkbox" checked={trustOs} onChange={(e) => setTrustOs(e.target.checked)} />
+          <input type="checkbox" checked={trustOs} disabled={!view} onChange={(e) => setTrustOs(e.target.checked)} />
           <span>Trust the operating system’s certificate store</span>
         </label>
         <p className="muted">
@@ -96,6 +96,7 @@ export function SettingsDialog({ onClose, onSaved }: { onClose: () => void; onSa
             <input
               type="text"
               value={clientIds[c]}
+              disabled={!view}
               placeholder="Azure CLI (default)"
               spellCheck={false}
               autoComplete="off"
