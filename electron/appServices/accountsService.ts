@@ -231,8 +231,12 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       return out;
     },
     async stepUp(challenge, reason) {
-      challenges.delete(challengeKey(challenge.cloud, challenge.account, challenge.resource));
+      // Kept until it is answered: if the browser does not come back, a device-code sign-in for
+      // this account and scope (accounts.signInDeviceCode) answers it instead.
+      const key = challengeKey(challenge.cloud, challenge.account, challenge.resource);
+      challenges.set(key, challenge);
       await runSignIn(challenge.cloud, 'opening-browser', (signal) => broker.stepUp(challenge, { ...browser(challenge.cloud, reason), signal }), reason);
+      challenges.delete(key);
     },
   };
 }

@@ -25,7 +25,8 @@ describe.skipIf(skip !== undefined)('public cloud: the desktop app journey', () 
 
   beforeAll(async () => {
     // MFA only when asked (the chooser sign-ins need none) and Azure's mandatory MFA for writes.
-    h = await startHarness({ publicCloud: true, tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS, mfaForArmWrites: true });
+    // A browser silent for 3 s gets the sign-in hint (the app's default: 3 min).
+    h = await startHarness({ publicCloud: true, tokenLifetimeSeconds: TOKEN_LIFETIME_SECONDS, mfaForArmWrites: true, signInSlowAfterMs: 3_000 });
     app = new AppPage(h.page, h);
   });
   afterEach(async (ctx) => {
@@ -154,6 +155,41 @@ describe.skipIf(skip !== undefined)('public cloud: the desktop app journey', () 
     expect(writes).toBeLessThanOrEqual(3);
     expect(h.sim.entra.control.events('mfaApproved')).toHaveLength(1);
     expect(await h.cspViolations()).toEqual([]);
+    expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+    expect(h.invalidEvents).toEqual([]);
+  });
+
+  it('Allow my IP again, and the step-up browser never comes back: the dialog offers a device code, approved with MFA, and the rule is added', { timeout: 120_000 }, async () => {
+    // The rule goes, and so does the MFA: sign out and in again (the chooser needs no MFA).
+    h.sim.arm.control.setFirewallRules(
+      'lockedserver',
+      h.sim.arm.control.firewallRules('lockedserver').filter((r) => !r.name.startsWith('pgentra-')),
+    );
+    await h.composed.broker.signOut('public', { all: true });
+    await h.page.getByRole('button', { name: 'Home' }).click();
+    const signIn = h.nextSignInPage();
+    await h.page.getByTestId('accounts-panel').getByRole('button', { name: 'Sign in…' }).click();
+    await app.chooseAccountOnSignInPage(await signIn, ACCOUNTS.secondary);
+
+    await app.connect('lockedserver');
+    const finding = h.page.getByTestId('diagnostics').locator('[data-finding="firewall_blocked"]');
+    await finding.waitFor({ timeout: 30_000 });
+    await finding.getByRole('button', { name: 'Allow my IP…' }).click();
+    const confirm = app.dialog('allow-my-ip');
+    const stepUpPage = h.nextSignInPage();
+    await confirm.getByRole('button', { name: 'Add rule' }).click();
+    await stepUpPage; // left alone: the person has no working browser here
+    const why = confirm.getByTestId('step-up');
+    await expect.poll(() => why.innerText(), { timeout: 30_000 }).toContain('does not come back to pgEntra');
+    await why.getByRole('button', { name: 'Use a device code instead' }).click();
+    const code = why.getByTestId('step-up-device-code');
+    await code.waitFor({ timeout: 20_000 });
+    const approvals = h.sim.entra.control.events('mfaApproved').length;
+    h.sim.entra.control.approveDeviceCode((await code.innerText()).trim(), ACCOUNTS.secondary, { mfa: true });
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 20_000 }).toBe(ACCOUNTS.adminGroup);
+    expect(h.sim.arm.control.firewallRules('lockedserver').map((r) => r.name)).toContain('pgentra-127-0-0-1');
+    expect(h.sim.entra.control.events('mfaApproved')).toHaveLength(approvals + 1);
     expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
     expect(h.invalidEvents).toEqual([]);
   });

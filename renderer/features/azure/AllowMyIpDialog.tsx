@@ -2,9 +2,10 @@
 // the rule name and the address range first; Cancel is the default. Adding the rule is a
 // long-running ARM operation, so the dialog stays open with its progress until Azure finishes.
 // Azure requires MFA to change resources: when the sign-in has none, the main process opens the
-// browser for it (a step-up) — the dialog says why and can cancel that sign-in.
+// browser for it (a step-up) — the dialog says why and can cancel that sign-in, or, when the
+// browser does not come back, do it with a device code and then add the rule.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
-import type { CallOutput } from '../../../shared/contract.js';
+import type { CallOutput, EventPayload } from '../../../shared/contract.js';
 import type { Profile } from '../../../shared/profile.js';
 import { call, errorPayloadOf, on } from '../../base/api.js';
 import { Dialog } from '../../ui/Dialog.js';
@@ -22,17 +23,23 @@ export interface AllowMyIpDialogProps {
 export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: AllowMyIpDialogProps): ReactNode {
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  /** The step-up's progress while adding: why the browser opened, and whether it is still waiting. */
-  const [stepUp, setStepUp] = useState<{ reason?: string; waiting: boolean; slow?: string } | null>(null);
+  /** The step-up's progress while adding: why the browser opened, whether it is still waiting, a device code. */
+  const [stepUp, setStepUp] = useState<{ reason?: string; waiting: boolean; slow?: string; deviceCode?: EventPayload<'signIn.deviceCode'> } | null>(null);
+  /** The browser step-up was given up for a device code: its cancelled call is not this dialog's error. */
+  const switched = useRef(false);
   useEffect(() => {
     if (!adding) return;
-    return on('signIn.progress', (e) =>
-      setStepUp((s) => {
-        const waiting = e.stage === 'opening-browser' || e.stage === 'waiting-for-browser' || e.stage === 'slow' || e.stage === 'exchanging-code';
-        if (e.stage === 'slow') return { ...(s ?? {}), waiting, slow: e.message ?? '' };
-        return { ...(s ?? {}), ...(e.message ? { reason: e.message } : {}), waiting };
-      }),
-    );
+    const offs = [
+      on('signIn.progress', (e) =>
+        setStepUp((s) => {
+          const waiting = e.stage === 'opening-browser' || e.stage === 'waiting-for-browser' || e.stage === 'slow' || e.stage === 'exchanging-code' || e.stage === 'waiting-for-device-code';
+          if (e.stage === 'slow') return { ...(s ?? {}), waiting, slow: e.message ?? '' };
+          return { ...(s ?? {}), ...(e.message ? { reason: e.message } : {}), waiting };
+        }),
+      ),
+      on('signIn.deviceCode', (e) => setStepUp((s) => ({ ...(s ?? {}), waiting: true, deviceCode: e }))),
+    ];
+    return () => offs.forEach((off) => off());
   }, [adding]);
   const cancelRef = useRef<HTMLButtonElement>(null);
   // Cancel is the default: focused once the modal has opened (showModal runs after this mounts).
@@ -41,16 +48,33 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
     return () => clearTimeout(t);
   }, []);
 
+  const allow = (): Promise<CallOutput<'azure.allowMyIp'>> => call('azure.allowMyIp', { profileId: profile.id, ip: fix.ip, ruleName: fix.ruleName, confirmed: true });
+  const fail = (e: unknown): void => {
+    const p = errorPayloadOf(e);
+    setError(`${p.message}${p.hint ? ` ${p.hint}` : ''}`);
+    setAdding(false);
+  };
   const add = async (): Promise<void> => {
     setAdding(true);
     setError(null);
     setStepUp(null);
+    switched.current = false;
     try {
-      onAdded(await call('azure.allowMyIp', { profileId: profile.id, ip: fix.ip, ruleName: fix.ruleName, confirmed: true }));
+      onAdded(await allow());
     } catch (e) {
-      const p = errorPayloadOf(e);
-      setError(`${p.message}${p.hint ? ` ${p.hint}` : ''}`);
-      setAdding(false);
+      if (!switched.current) fail(e);
+    }
+  };
+  /** The same step-up with a device code (the main process still holds Azure's claims for it), then the rule. */
+  const switchToDeviceCode = async (): Promise<void> => {
+    switched.current = true;
+    setStepUp((s) => ({ ...(s ?? {}), waiting: true, slow: undefined }));
+    const account = 'account' in profile.credential ? profile.credential.account : undefined;
+    try {
+      await call('accounts.signInDeviceCode', { cloud: profile.cloud, ...(account ? { loginHint: account } : {}), resource: 'management' });
+      onAdded(await allow());
+    } catch (e) {
+      fail(e);
     }
   };
 
@@ -92,9 +116,21 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
           <strong>{stepUp.reason}</strong>
           {stepUp.waiting ? (
             <>
-              <span>Complete the sign-in in your browser; pgEntra then adds the rule.</span>
+              {stepUp.deviceCode ? (
+                <span>
+                  Enter the code <code data-testid="step-up-device-code">{stepUp.deviceCode.userCode}</code> at <code>{stepUp.deviceCode.verificationUri}</code> on any device; pgEntra then adds the
+                  rule.
+                </span>
+              ) : (
+                <span>Complete the sign-in in your browser; pgEntra then adds the rule.</span>
+              )}
               {stepUp.slow ? <span>{stepUp.slow}</span> : null}
-              <span>
+              <span className="row">
+                {stepUp.slow && !stepUp.deviceCode ? (
+                  <button type="button" className="small" onClick={() => void switchToDeviceCode()}>
+                    Use a device code instead
+                  </button>
+                ) : null}
                 <button type="button" className="small" onClick={() => void call('accounts.cancelSignIn', {}).catch(() => undefined)}>
                   Cancel sign-in
                 </button>
