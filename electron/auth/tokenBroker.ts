@@ -305,8 +305,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         this.forget(key);
         this.logger.warn('token request failed', { key, code: err.code, message: err.message });
         // The caller (app, CLI) can answer it with a step-up for exactly this scope.
-        if (challenge) throw new StepUpRequired(err, challenge);
-        throw err;
+        throw challenge ? new StepUpRequired(err, challenge) : err;
       }
       this.logger.warn('token request failed', { key, code: err.code, message: err.message });
       throw err;
