@@ -11,6 +11,7 @@ import type { TokenProvider } from './auth/tokenProvider.js';
 import type { InteropService, ProfileInputParsed, ProfilesService, Services, TokensService, TokenCopyRequest } from './ipc/services.js';
 import { TokenExpiryIndex, createAccountsService } from './appServices/accountsService.js';
 import { createSettingsService } from './appServices/settingsService.js';
+import { activationFloor } from './pim/activationLog.js';
 import { combinedResolver } from './net/proxyConfig.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
@@ -217,6 +218,8 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     logger: shell.logger,
     explicitCloudFiles: explicit,
     clientIds: () => settings.current().clientIds,
+    // A PIM activation recorded on this machine (here or by the CLI): older cached tokens lack the group.
+    tokensNotBefore: activationFloor(shell.dataDir),
     resolveProxy,
   });
   const store = openProfileStore(shell.dataDir);

@@ -34,6 +34,16 @@ export interface Cloud {
    * token scope is `<managementEndpoint>/.default`. Absent for a custom cloud whose file has none.
    */
   managementEndpoint?: string;
+  /**
+   * https origin of Microsoft Graph (PIM for Groups: eligible and active memberships, activation).
+   * Absent for a custom cloud whose file has none.
+   */
+  graphEndpoint?: string;
+  /**
+   * Only on the token broker's per-resource view of a cloud: explicit delegated scopes to ask for
+   * instead of `<resource>/.default` (Microsoft Graph's PIM permissions, requested incrementally).
+   */
+  scopes?: string[];
   /** Extra CA (PEM file) to trust for the authority, for private/test clouds. */
   caFile?: string;
   /** Client id to sign in with, when the cloud file names one. */
@@ -68,6 +78,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     resource: 'https://ossrdbms-aad.database.windows.net',
     postgresDomains: ['.postgres.database.azure.com'],
     managementEndpoint: 'https://management.azure.com',
+    graphEndpoint: 'https://graph.microsoft.com',
   },
   usgov: {
     id: 'usgov',
@@ -78,6 +89,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     resource: 'https://ossrdbms-aad.database.usgovcloudapi.net',
     postgresDomains: ['.postgres.database.usgovcloudapi.net'],
     managementEndpoint: 'https://management.usgovcloudapi.net',
+    graphEndpoint: 'https://graph.microsoft.us',
   },
   china: {
     id: 'china',
@@ -89,6 +101,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     resource: 'https://ossrdbms-aad.database.chinacloudapi.cn',
     postgresDomains: ['.postgres.database.chinacloudapi.cn'],
     managementEndpoint: 'https://management.chinacloudapi.cn',
+    graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn',
   },
 };
 
@@ -98,6 +111,23 @@ export function isBuiltinCloudName(name: string): name is BuiltinCloudName {
 
 export function scopeFor(cloud: Pick<Cloud, 'resource'>): string {
   return `${cloud.resource.replace(/\/+$/, '')}/.default`;
+}
+
+/** The scopes a token for this (per-resource) cloud is asked with: its explicit ones, else `<resource>/.default`. */
+export function scopesFor(cloud: Pick<Cloud, 'resource' | 'scopes'>): string[] {
+  return cloud.scopes?.length ? [...cloud.scopes] : [scopeFor(cloud)];
+}
+
+/**
+ * Microsoft Graph's delegated permissions for PIM for Groups, least privileged for self-activation
+ * (Microsoft Graph permissions reference): read eligibilities, request and read assignments.
+ */
+export const GRAPH_PIM_PERMISSIONS = ['PrivilegedEligibilitySchedule.Read.AzureADGroup', 'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup'] as const;
+
+/** The Graph scopes for PIM (`<graphEndpoint>/<permission>`), or undefined when the cloud has no Graph. */
+export function graphPimScopesFor(cloud: Pick<Cloud, 'graphEndpoint'>): string[] | undefined {
+  const g = cloud.graphEndpoint?.replace(/\/+$/, '');
+  return g ? GRAPH_PIM_PERMISSIONS.map((p) => `${g}/${p}`) : undefined;
 }
 
 /** The token scope for Azure Resource Manager: `<managementEndpoint>/.default` (undefined when the cloud has none). */
@@ -126,6 +156,13 @@ export const CustomCloudFileSchema = z.object({
     .refine((u) => u.startsWith('https://'), 'must use https (the Azure Resource Manager token must never travel in clear)')
     .refine((u) => /^https:\/\/[^/?#]+\/?$/.test(u), 'must be an origin only (https://host[:port]), without a path')
     .optional(),
+  /** Microsoft Graph's origin (PIM for Groups); without it PIM is off for the cloud. */
+  graphEndpoint: z
+    .string()
+    .url('must be a URL such as https://graph.microsoft.com')
+    .refine((u) => u.startsWith('https://'), 'must use https (the Graph token must never travel in clear)')
+    .refine((u) => /^https:\/\/[^/?#]+\/?$/.test(u), 'must be an origin only (https://host[:port]), without a path')
+    .optional(),
 });
 export type CustomCloudFile = z.infer<typeof CustomCloudFileSchema>;
 
@@ -147,6 +184,7 @@ export function cloudFromFile(file: CustomCloudFile, id: string): Cloud {
     ...(file.clientId ? { clientId: file.clientId } : {}),
     ...(file.tenantId ? { tenantId: file.tenantId } : {}),
     ...(file.managementEndpoint ? { managementEndpoint: new URL(file.managementEndpoint).origin } : {}),
+    ...(file.graphEndpoint ? { graphEndpoint: new URL(file.graphEndpoint).origin } : {}),
   };
 }
 

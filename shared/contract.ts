@@ -96,11 +96,11 @@ const SignInInputSchema = z.strictObject({
   tenant: z.string().min(1).max(256).optional(),
   loginHint: z.string().min(1).max(256).optional(),
   /**
-   * What to sign in for: the database (default) or Azure Resource Manager. A Conditional Access
+   * What to sign in for: the database (default), Azure Resource Manager or Microsoft Graph (PIM). A Conditional Access
    * policy may ask for MFA for one of them only; signing in for the other would not satisfy it.
    * A claims challenge the main process holds for that account and scope is carried along.
    */
-  resource: z.enum(['postgres', 'management']).optional(),
+  resource: z.enum(['postgres', 'management', 'graph']).optional(),
 });
 
 const ProfileFieldErrorSchema = z.object({ path: z.string(), message: z.string(), code: z.enum(['invalid_input', 'confirmation_required']) });
@@ -299,7 +299,7 @@ export const EVENTS = {
     cloud: z.string(),
     message: z.string(),
     /** The scope that needs the sign-in (default the database's). */
-    resource: z.enum(['postgres', 'management']).optional(),
+    resource: z.enum(['postgres', 'management', 'graph']).optional(),
     profileId: z.string().optional(),
     sessionId: z.string().optional(),
   }),

@@ -30,6 +30,10 @@ export const ERROR_CODES = [
   'azure_cli_not_logged_in',
   'azure_cli_failed',
   'token_decode_failed',
+  // Privileged Identity Management (PIM for Groups, through Microsoft Graph)
+  'pim_not_eligible', // the account has no eligible (or active) membership of that group
+  'pim_pending_approval', // the activation waits for an approver
+  'pim_denied', // an approver denied the activation (or it was revoked)
   // Azure Resource Manager (discovery, firewall rules)
   'azure_forbidden', // 403 AuthorizationFailed / 401: the account lacks the role (RBAC) or signed in to another tenant
   // database

@@ -6,8 +6,6 @@
 import type { Account } from '../../shared/contract.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { cloudRef, type Profile } from '../../shared/profile.js';
-import { scopeFor } from '../../shared/clouds.js';
-import { managementEndpointOf } from '../base/cloudLoader.js';
 import type { TokenBroker } from '../auth/tokenBroker.js';
 import { parseCache } from '../auth/msalCacheReader.js';
 import type { ClaimsChallenge } from '../auth/stepUp.js';
@@ -173,10 +171,7 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
     onSlow: () => events('signIn.progress', { stage: 'slow', message: SLOW_SIGN_IN_HINT }),
     ...(deps.slowAfterMs ? { slowAfterMs: deps.slowAfterMs } : {}),
   });
-  const scopeOf = (cloud: string, resource: TokenResource): string => {
-    const c = broker.cloud(cloud);
-    return resource === 'management' ? scopeFor({ resource: managementEndpointOf(c) }) : scopeFor(c);
-  };
+  const scopesOf = (cloud: string, resource: TokenResource): string[] => broker.scopesFor(cloud, resource);
   /** A pending challenge for this sign-in's account and scope, taken (one step-up answers it). */
   const takeChallenge = (cloud: string, account: string | undefined, resource: TokenResource): ClaimsChallenge | undefined => {
     const k = challengeKey(cloud, account, resource);
@@ -196,7 +191,7 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
         broker.signInInteractive(cloud, {
           ...(req.tenant ? { tenant: req.tenant } : {}),
           ...(req.loginHint ? { loginHint: req.loginHint } : {}),
-          scope: scopeOf(cloud, resource),
+          scopes: scopesOf(cloud, resource),
           signal,
           ...browser(cloud),
         }),
@@ -215,7 +210,7 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       const challenge = takeChallenge(cloud, req.loginHint, resource);
       if (challenge) return runSignIn(cloud, 'waiting-for-device-code', (signal) => broker.stepUp(challenge, { deviceCode: onCode, signal }));
       return runSignIn(cloud, 'waiting-for-device-code', (signal) =>
-        broker.signInWithDeviceCode(cloud, { ...(req.tenant ? { tenant: req.tenant } : {}), scope: scopeOf(cloud, resource), signal, onCode }),
+        broker.signInWithDeviceCode(cloud, { ...(req.tenant ? { tenant: req.tenant } : {}), scopes: scopesOf(cloud, resource), signal, onCode }),
       );
     },
     async cancelSignIn() {

@@ -24,6 +24,11 @@ export interface AuthSettings {
   networkTimeoutMs?: number;
   /** Direct or through which proxy, per HTTPS connection to Entra (default: direct). */
   resolveProxy?: ProxyResolver;
+  /**
+   * For an account: the moment before which its cached tokens predate a group membership it has
+   * now (a PIM activation, electron/pim/activationLog.ts). Such tokens are not served from a cache.
+   */
+  tokensNotBefore?: (account: string) => Date | undefined;
 }
 
 export interface ManagedIdentitySelector {

@@ -29,8 +29,8 @@ export interface InteractiveSignInOptions {
   /** Default select_account (none with a claims step-up: the account is known); `login` forces credentials. */
   prompt?: 'select_account' | 'login' | 'consent' | 'none';
   signal?: AbortSignal;
-  /** The scope to sign in for; default the cloud's PostgreSQL resource (`<resource>/.default`). */
-  scope?: string;
+  /** The scopes to sign in for; default the cloud's PostgreSQL resource (`<resource>/.default`). */
+  scopes?: string[];
   /** Claims (JSON) a challenge asked for: MFA, an authentication context. */
   claims?: string;
   /** Called once when the browser has not come back after `slowAfterMs` (default 3 min): say what may be wrong. */
@@ -52,7 +52,7 @@ export interface DeviceCodeSignInOptions {
   tenant?: string;
   onCode: (info: DeviceCodeInfo) => void;
   signal?: AbortSignal;
-  scope?: string;
+  scopes?: string[];
   claims?: string;
 }
 
@@ -119,14 +119,21 @@ async function cancelLoopback(authorizeUrl: string | undefined): Promise<void> {
   }
 }
 
-function errContext(apps: MsalApps, cloud: Cloud, opts: { tenant?: string | undefined; loginHint?: string | undefined; scope?: string | undefined }, cancelledHere: boolean): MapContext {
-  const arm = opts.scope !== undefined && opts.scope !== scopeFor(cloud);
+/** What a sign-in's scopes are for, in words, and the `pgentra login --scope` for them (nothing for the database). */
+function resourceWords(cloud: Cloud, scopes: string[] | undefined): { resourceName?: string; scopeFlag?: string } {
+  const under = (origin: string | undefined): boolean => origin !== undefined && (scopes ?? []).some((s) => s.toLowerCase().startsWith(`${origin.replace(/\/+$/, '').toLowerCase()}/`));
+  if (under(cloud.managementEndpoint)) return { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' };
+  if (under(cloud.graphEndpoint)) return { resourceName: 'Microsoft Graph (PIM)', scopeFlag: '--scope graph' };
+  return {};
+}
+
+function errContext(apps: MsalApps, cloud: Cloud, opts: { tenant?: string | undefined; loginHint?: string | undefined; scopes?: string[] | undefined }, cancelledHere: boolean): MapContext {
   return {
     ...(opts.loginHint ? { account: opts.loginHint } : {}),
     ...(opts.tenant ? { tenant: opts.tenant } : {}),
     authorityHost: cloud.authorityHost,
     clientId: clientIdFor(cloud, apps.settings),
-    ...(arm ? { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' } : {}),
+    ...resourceWords(cloud, opts.scopes),
     cancelledHere,
     recentNetworkFailure: () => apps.networkClient(cloud).recentFailure(),
   };
@@ -140,7 +147,7 @@ export async function acquireInteractive(apps: MsalApps, cloud: Cloud, opts: Int
   let aborted = false;
   let slowTimer: NodeJS.Timeout | undefined;
   const flow = pca.acquireTokenInteractive({
-    scopes: [opts.scope ?? scopeFor(cloud)],
+    scopes: opts.scopes ?? [scopeFor(cloud)],
     authority: authorityFor(cloud, opts.tenant),
     // A step-up is for an account already known: no chooser, straight to its check.
     prompt: opts.prompt ?? (opts.claims && opts.loginHint ? undefined : 'select_account'),
@@ -200,7 +207,7 @@ export async function acquireWithDeviceCode(apps: MsalApps, cloud: Cloud, opts: 
   if (opts.signal?.aborted) throw cancelled();
   const pca = await apps.publicClient(cloud);
   const request = {
-    scopes: [opts.scope ?? scopeFor(cloud)],
+    scopes: opts.scopes ?? [scopeFor(cloud)],
     authority: authorityFor(cloud, opts.tenant),
     ...(opts.claims ? { claims: opts.claims } : {}),
     cancel: false,

@@ -11,12 +11,12 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Credential } from '../../shared/credential.js';
-import { isBuiltinCloudName, scopeFor, type Cloud } from '../../shared/clouds.js';
+import { graphPimScopesFor, isBuiltinCloudName, scopesFor, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { silentLogger } from '../log/logger.js';
 import { listAccounts, signOut, type AccountSummary } from './accounts.js';
 import { assertCloudTrusted } from '../connect/cloudTrust.js';
-import { managementEndpointOf, resolveCloud } from '../base/cloudLoader.js';
+import { graphEndpointOf, managementEndpointOf, resolveCloud } from '../base/cloudLoader.js';
 import { MsalApps, clientIdFor, type AuthSettings } from './msalApps.js';
 import { claimsOf, mapMsalError } from './msalErrors.js';
 import {
@@ -172,7 +172,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   }
 
   keyFor(credential: Credential, cloud: Cloud, resource: TokenResource = 'postgres'): string {
-    return this.baseKeyFor(credential, cloud) + (resource === 'management' ? '|arm' : '');
+    return this.baseKeyFor(credential, cloud) + (resource === 'management' ? '|arm' : resource === 'graph' ? '|graph' : '');
   }
 
   /** Appending (not prefixing) the ARM marker keeps signOut's `user|<cloud>|` prefix matching every token of an account. */
@@ -196,7 +196,11 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
    * `<managementEndpoint>` with the same MSAL app (keyed by cloud id, not resource) and cache.
    */
   private tokenCloud(cloud: Cloud, resource: TokenResource | undefined): Cloud {
-    return resource === 'management' ? { ...cloud, resource: managementEndpointOf(cloud) } : cloud;
+    if (resource === 'management') return { ...cloud, resource: managementEndpointOf(cloud) };
+    // Graph: PIM's delegated permissions by name (incremental consent), never `.default` — for the
+    // Azure CLI's client id `.default` means its preauthorized scopes, which lack them.
+    if (resource === 'graph') return { ...cloud, resource: graphEndpointOf(cloud), scopes: graphPimScopesFor({ graphEndpoint: graphEndpointOf(cloud) }) ?? [] };
+    return cloud;
   }
 
   async getToken(req: TokenRequest): Promise<AccessToken> {
@@ -369,6 +373,11 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     entry.timer.unref();
   }
 
+  /** The scopes a sign-in for `resource` asks for in this cloud (the database's, Resource Manager's, Graph's PIM permissions). */
+  scopesFor(cloudName: string, resource: TokenResource = 'postgres'): string[] {
+    return scopesFor(this.tokenCloud(this.cloud(cloudName), resource));
+  }
+
   /** Drops the in-memory token of a key (after sign-out or a failed refresh). */
   forget(key: string): void {
     const e = this.hot.get(key);
@@ -394,7 +403,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const baseCloud = this.usableCloud(challenge.cloud);
     const cloud = this.tokenCloud(baseCloud, challenge.resource);
     const common = {
-      scope: scopeFor(cloud),
+      scopes: scopesFor(cloud),
       ...(challenge.claims ? { claims: challenge.claims } : {}),
       ...(challenge.tenant ? { tenant: challenge.tenant } : {}),
       ...(challenge.account ? { loginHint: challenge.account } : {}),

@@ -11,7 +11,7 @@ export interface AccessToken {
   tenantId?: string;
 }
 
-export type TokenResource = 'postgres' | 'management';
+export type TokenResource = 'postgres' | 'management' | 'graph';
 
 export interface TokenRequest {
   credential: Credential;
@@ -19,8 +19,9 @@ export interface TokenRequest {
   cloud: string;
   /**
    * What the token is for: the cloud's PostgreSQL resource (default), or Azure Resource Manager
-   * (`<managementEndpoint>/.default`: discovery, pre-flight checks, firewall rules) with the same
-   * account and MSAL cache.
+   * (`<managementEndpoint>/.default`: discovery, pre-flight checks, firewall rules), or Microsoft
+   * Graph's PIM permissions (explicit delegated scopes, asked for only when PIM is used), with the
+   * same account and MSAL cache.
    */
   resource?: TokenResource;
   /** Ask for a token with at least this many seconds left (default: the broker's margin). */

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import type { Credential } from '../../shared/credential.js';
-import { DEFAULT_TENANT, scopeFor, type Cloud } from '../../shared/clouds.js';
+import { DEFAULT_TENANT, scopesFor, type Cloud } from '../../shared/clouds.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { tokenCachePath } from '../base/paths.js';
 import { getAzureCliToken } from './azureCliCredential.js';
@@ -48,6 +48,24 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function remainingMs(t: { expiresOn: Date }, now = Date.now()): number {
   return t.expiresOn.getTime() - now;
+}
+
+/** The token's `iat` (decoded only). */
+function issuedAt(jwt: string): Date | undefined {
+  try {
+    const iat = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown }).iat;
+    return typeof iat === 'number' ? new Date(iat * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A cached token issued before the account's latest PIM activation lacks that group: not to be served. */
+function predatesActivation(ctx: SourceContext, token: string, account: string | undefined): boolean {
+  const notBefore = account ? ctx.options.tokensNotBefore?.(account) : undefined;
+  if (!notBefore) return false;
+  const iat = issuedAt(token);
+  return iat === undefined || iat < notBefore;
 }
 
 /** A token for the credential from its source, with at least `minMs` left when the source can give that. */
@@ -138,7 +156,7 @@ async function acquireForUser(ctx: SourceContext, cloud: Cloud, cred: UserCreden
   if (lookup) {
     // Fast path: answer from the keychain without loading MSAL when the token has enough time left.
     const cached = findCachedAccessToken(persisted, lookup);
-    if (cached && remainingMs(cached) >= minMs) {
+    if (cached && remainingMs(cached) >= minMs && !predatesActivation(ctx, cached.token, cached.account)) {
       return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' };
     }
   }
@@ -153,7 +171,7 @@ async function acquireForUser(ctx: SourceContext, cloud: Cloud, cred: UserCreden
       const relook = lookupFor(ctx, cloud, cred, again);
       if (relook) {
         const cached = findCachedAccessToken(again, relook);
-        if (cached && remainingMs(cached) >= minMs) {
+        if (cached && remainingMs(cached) >= minMs && !predatesActivation(ctx, cached.token, cached.account)) {
           return { token: cached.token, expiresOn: cached.expiresOn, account: cached.account, tenantId: cached.tenantId, source: 'keychain' as const };
         }
       }
@@ -182,12 +200,15 @@ async function silentFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCreden
     recentNetworkFailure: () => ctx.apps.networkClient(cloud).recentFailure(),
   };
   const tenant = cred.tenant && cred.tenant !== DEFAULT_TENANT ? cred.tenant : account.tenantId;
-  const request = { account, scopes: [scopeFor(cloud)], authority: authorityFor(cloud, tenant), ...(claims ? { claims } : {}) };
+  const request = { account, scopes: scopesFor(cloud), authority: authorityFor(cloud, tenant), ...(claims ? { claims } : {}) };
   let r: AuthenticationResult;
   try {
     r = await pca.acquireTokenSilent(forceRefresh ? { ...request, forceRefresh: true } : request);
-    // MSAL only renews inside 5 min of expiry; a larger margin needs an explicit refresh.
-    if (r.fromCache && r.expiresOn && remainingMs({ expiresOn: r.expiresOn }) < minMs) r = await pca.acquireTokenSilent({ ...request, forceRefresh: true });
+    // MSAL only renews inside 5 min of expiry; a larger margin needs an explicit refresh. A cached
+    // token from before a PIM activation lacks the group: renewed too.
+    if (r.fromCache && ((r.expiresOn && remainingMs({ expiresOn: r.expiresOn }) < minMs) || predatesActivation(ctx, r.accessToken, account.username))) {
+      r = await pca.acquireTokenSilent({ ...request, forceRefresh: true });
+    }
   } catch (e) {
     throw mapMsalError(e, errCtx);
   }
@@ -195,9 +216,11 @@ async function silentFromMsal(ctx: SourceContext, cloud: Cloud, cred: UserCreden
   return { token: r.accessToken, expiresOn: r.expiresOn, account: r.account?.username ?? account.username, tenantId: r.tenantId || tenant, source: r.fromCache ? 'msal-cache' : 'network' };
 }
 
-/** For messages: a token for Resource Manager is asked for with `login --scope management`. */
+/** For messages: what a token is for, and the `pgentra login --scope` that signs in for it. */
 function errorScope(cloud: Cloud): { resourceName?: string; scopeFlag?: string } {
-  return cloud.managementEndpoint && cloud.resource === cloud.managementEndpoint ? { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' } : {};
+  if (cloud.managementEndpoint && cloud.resource === cloud.managementEndpoint) return { resourceName: 'Azure Resource Manager', scopeFlag: '--scope management' };
+  if (cloud.graphEndpoint && cloud.resource === cloud.graphEndpoint) return { resourceName: 'Microsoft Graph (PIM)', scopeFlag: '--scope graph' };
+  return {};
 }
 
 async function pickAccount(ctx: SourceContext, cloud: Cloud, cred: UserCredential): Promise<AccountInfo> {

@@ -170,6 +170,21 @@ function statOrUndefined(p: string): { mtimeMs: number; size: number } | undefin
 }
 
 /** The cloud's Azure Resource Manager origin, or cloud_file_invalid saying which key a custom cloud file lacks. */
+/** Microsoft Graph's origin for PIM, or cloud_file_invalid saying what to add to a custom cloud file. */
+export function graphEndpointOf(cloud: Cloud): string {
+  if (!cloud.graphEndpoint) {
+    throw new PgEntraError(
+      'cloud_file_invalid',
+      `The cloud file ${cloud.source?.file ?? cloud.id} has no graphEndpoint, so pgEntra cannot ask Microsoft Graph about PIM group memberships in this cloud.`,
+      {
+        hint: 'Add "graphEndpoint": "https://<Microsoft Graph host>" to the custom cloud file (public Azure: https://graph.microsoft.com), then trust the file again.',
+        details: { file: cloud.source?.file ?? cloud.id },
+      },
+    );
+  }
+  return new URL(cloud.graphEndpoint).origin;
+}
+
 export function managementEndpointOf(cloud: Cloud): string {
   if (!cloud.managementEndpoint) {
     throw new PgEntraError(

@@ -167,14 +167,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     services: {
       logger,
       broker: () =>
-        (brokerPromise ??= Promise.all([import('../auth/tokenBroker.js'), import('../net/proxyConfig.js')]).then(
-          ([m, proxy]) =>
+        (brokerPromise ??= Promise.all([import('../auth/tokenBroker.js'), import('../net/proxyConfig.js'), import('../pim/activationLog.js')]).then(
+          ([m, proxy, pim]) =>
             new m.TokenBroker({
               dataDir,
               memoryCache: global.memoryCache,
               ...(global.clientId ? { clientId: global.clientId } : {}),
               // The organisation's client id per built-in cloud (pgentra settings); --client-id still wins.
               clientIds: () => settings.clientIds,
+              // A PIM activation recorded on this machine: tokens from before it are not served from a cache.
+              tokensNotBefore: pim.activationFloor(dataDir),
               logger: logger.child('auth'),
               backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
               env: io.env,

@@ -18,6 +18,12 @@ export const EXIT = {
   signInRequired: 77,
   /** Azure CLI missing or not logged in, managed identity not available on this host; proxy credentials or a trusted root missing (EX_CONFIG). */
   credentialUnavailable: 78,
+  /** PIM: the activation waits for an approver (try again once approved). */
+  pimPendingApproval: 80,
+  /** PIM: an approver denied the activation. */
+  pimDenied: 81,
+  /** PIM: the account is not eligible for that group. */
+  pimNotEligible: 82,
   /** Interrupted (Ctrl+C) or cancelled. */
   cancelled: 130,
 } as const;
@@ -50,6 +56,12 @@ export function exitCodeFor(code: ErrorCode): ExitCode {
       return EXIT.credentialUnavailable;
     case 'sign_in_cancelled':
       return EXIT.cancelled;
+    case 'pim_pending_approval':
+      return EXIT.pimPendingApproval;
+    case 'pim_denied':
+      return EXIT.pimDenied;
+    case 'pim_not_eligible':
+      return EXIT.pimNotEligible;
     default:
       return EXIT.failure;
   }
@@ -65,4 +77,7 @@ export const EXIT_CODES_HELP = `Exit codes:
   77   sign-in required (run: pgentra login), or refused by a tenant policy (the message says which)
   78   credential or configuration unavailable (Azure CLI missing / not logged in, no managed
        identity, proxy credentials, a certificate root that is not trusted)
+  80   PIM: the activation waits for an approver
+  81   PIM: the activation was denied
+  82   PIM: not eligible for that group
   130  cancelled`;

@@ -16,7 +16,7 @@ export interface SignInBanner {
   resource: SignInResource;
 }
 
-export type SignInResource = 'postgres' | 'management';
+export type SignInResource = 'postgres' | 'management' | 'graph';
 
 /** A cloud ref of an event (`public`, `usgov`, `china` or a custom cloud file) as a profile's cloud. */
 export function cloudOfRef(ref: string): Profile['cloud'] {

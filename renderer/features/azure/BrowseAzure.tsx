@@ -16,7 +16,7 @@ export interface BrowseAzureProps {
    * Signs in (the app's sign-in dialog); the account signed in, or null. `again`: the browsed
    * account once more, for Azure Resource Manager when that is what refused (MFA for ARM alone).
    */
-  onSignIn: (again?: { account: Account; resource: 'postgres' | 'management' }) => Promise<Account | null>;
+  onSignIn: (again?: { account: Account; resource: 'postgres' | 'management' | 'graph' }) => Promise<Account | null>;
   onCreateProfile: (proposal: ProfileProposal) => void;
 }
 

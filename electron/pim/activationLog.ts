@@ -1,0 +1,83 @@
+// When this machine last saw a PIM group membership of an account become active
+// (`<data folder>/pim-activations.json`, owner-only). A token issued before that moment was issued
+// without the group, so the server refuses it for a group login: every process (the CLI that
+// pgAdmin runs for each connection, the proxy, the app) asks Entra for a new one instead of taking
+// it from a cache. Accounts and group names only — never a token.
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic, ensurePrivateDir } from '../base/atomicFile.js';
+import { withFileLock } from '../base/lock.js';
+
+export const ACTIVATION_LOG_FILE = 'pim-activations.json';
+
+const RecordSchema = z.object({
+  account: z.string().min(1).max(256),
+  groupId: z.string().min(1).max(64),
+  group: z.string().max(256),
+  /** When pgEntra saw the membership active (ISO). */
+  activatedAt: z.iso.datetime(),
+  /** When the activation ends (ISO), if known. */
+  endsAt: z.iso.datetime().optional(),
+});
+export type ActivationRecord = z.infer<typeof RecordSchema>;
+const FileSchema = z.object({ version: z.literal(1), activations: z.array(RecordSchema).max(1000) });
+
+function file(dataDir: string): string {
+  return path.join(path.resolve(dataDir), ACTIVATION_LOG_FILE);
+}
+
+/** The records (none when the file is missing or unreadable: it only ever makes tokens fresher). */
+export function readActivations(dataDir: string): ActivationRecord[] {
+  try {
+    const parsed = FileSchema.safeParse(JSON.parse(readFileSync(file(dataDir), 'utf8')));
+    return parsed.success ? parsed.data.activations : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Records an activation seen now; drops records that ended long ago. */
+export async function recordActivation(dataDir: string, rec: ActivationRecord, now = Date.now()): Promise<void> {
+  await ensurePrivateDir(path.resolve(dataDir));
+  await withFileLock(`${file(dataDir)}.lock`, async () => {
+    const keep = readActivations(dataDir).filter(
+      (r) => !(r.account.toLowerCase() === rec.account.toLowerCase() && r.groupId === rec.groupId) && (r.endsAt === undefined || Date.parse(r.endsAt) > now - 24 * 3600_000),
+    );
+    await writeFileAtomic(file(dataDir), JSON.stringify({ version: 1, activations: [...keep, rec] }, null, 2) + '\n');
+  });
+}
+
+/**
+ * The moment before which the account's cached tokens lack a group it has now: its latest
+ * activation that has not ended. Undefined when none.
+ */
+export function tokensNotBefore(records: readonly ActivationRecord[], account: string | undefined, now = Date.now()): Date | undefined {
+  if (!account) return undefined;
+  let latest: number | undefined;
+  for (const r of records) {
+    if (r.account.toLowerCase() !== account.toLowerCase()) continue;
+    if (r.endsAt !== undefined && Date.parse(r.endsAt) <= now) continue;
+    const at = Date.parse(r.activatedAt);
+    if (latest === undefined || at > latest) latest = at;
+  }
+  return latest === undefined ? undefined : new Date(latest);
+}
+
+/**
+ * `tokensNotBefore` for the token broker: reads the log when it changed (its mtime), so a long-running
+ * app or proxy sees an activation another process recorded, and a CLI run reads it once.
+ */
+export function activationFloor(dataDir: string): (account: string) => Date | undefined {
+  let seen: { mtimeMs: number; records: ActivationRecord[] } | undefined;
+  return (account) => {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(file(dataDir)).mtimeMs;
+    } catch {
+      return undefined; // no activation recorded on this machine
+    }
+    if (seen?.mtimeMs !== mtimeMs) seen = { mtimeMs, records: readActivations(dataDir) };
+    return tokensNotBefore(seen.records, account);
+  };
+}
