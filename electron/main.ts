@@ -14,6 +14,7 @@ import { dataDir as resolveDataDir, logsDir } from './base/paths.js';
 import type { ComposedServices } from './services.js';
 import { safeOpenExternal } from './shell/openExternal.js';
 import { createSaveFile } from './shell/saveFile.js';
+import { createSettingsConfirmation } from './shell/settingsConfirmation.js';
 import { createTokenCopyConfirmation } from './shell/tokenCopyConfirmation.js';
 import { applyContentsGuards, createMainWindow, hardenSession, installAppMenu, registerAppScheme, serveAppProtocol } from './window.js';
 
@@ -87,6 +88,8 @@ async function start(): Promise<void> {
     // The token reaches the renderer (and so the clipboard) only after this native dialog, which
     // the renderer cannot answer or skip.
     confirmTokenCopy: createTokenCopyConfirmation((options) => (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))),
+    // Likewise before the app signs in through another client id, or trusts the OS certificate store.
+    confirmSettingsChange: createSettingsConfirmation((options) => (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))),
   });
   const router = createRouter(createHandlers(composed.services), {
     senderPolicy: createSenderPolicy({ scheme: APP_SCHEME, host: APP_HOST, windowIds: () => BrowserWindow.getAllWindows().map((w) => w.id) }),

@@ -8,7 +8,7 @@ import { createAzureService } from './azure/index.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
-import type { InteropService, ProfileInputParsed, ProfilesService, Services, TokensService, TokenCopyRequest } from './ipc/services.js';
+import type { InteropService, ProfileInputParsed, ProfilesService, Services, SettingsChange, TokensService, TokenCopyRequest } from './ipc/services.js';
 import { TokenExpiryIndex, createAccountsService } from './appServices/accountsService.js';
 import { createSettingsService } from './appServices/settingsService.js';
 import { activationFloor } from './pim/activationLog.js';
@@ -52,6 +52,8 @@ export interface ShellCapabilities {
   saveFile?(req: CallInput<'app.saveFile'>): Promise<CallOutput<'app.saveFile'>>;
   /** The native confirmation before a token is copied; without it tokens.copy is always refused. */
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
+  /** The native confirmation before a client id or the OS-store trust changes; without it such changes are refused. */
+  confirmSettingsChange?(change: SettingsChange): Promise<boolean>;
 }
 
 export interface ComposedServices {
@@ -209,7 +211,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   // cloud file (profiles, imports) needs their recorded consent before it gets a token or a sign-in.
   const explicit = shell.defaultCloud && shell.defaultCloud !== 'public' ? [shell.defaultCloud] : [];
   // settings.json (shared with the CLI): the trust list is configured from it before any connection.
-  const settings = createSettingsService(shell.dataDir);
+  const settings = createSettingsService(shell.dataDir, shell.confirmSettingsChange?.bind(shell));
   // Entra and Resource Manager through the proxy the environment or the OS names; never the database.
   const systemProxy = shell.systemProxy?.bind(shell);
   const resolveProxy = combinedResolver({ env: shell.env ?? process.env, ...(systemProxy ? { systemProxy } : {}) });

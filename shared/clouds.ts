@@ -73,8 +73,8 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     knownAuthorities: ['login.microsoftonline.com'],
     // MSAL 7.2.3 / msal-common AuthorityMetadata: preferred cache alias login.windows.net.
     cacheEnvironments: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
-    // MSAL's instance metadata aliases for the cloud; sts.windows.net is an issuer, never a sign-in page.
-    signInHosts: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com'],
+    // MSAL builds the authorize URL on the cloud's preferred network host (msal-common AuthorityMetadata).
+    signInHosts: ['login.microsoftonline.com'],
     resource: 'https://ossrdbms-aad.database.windows.net',
     postgresDomains: ['.postgres.database.azure.com'],
     managementEndpoint: 'https://management.azure.com',
@@ -85,7 +85,7 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     authorityHost: 'https://login.microsoftonline.us',
     knownAuthorities: ['login.microsoftonline.us'],
     cacheEnvironments: ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
-    signInHosts: ['login.microsoftonline.us', 'login.usgovcloudapi.net'],
+    signInHosts: ['login.microsoftonline.us'],
     resource: 'https://ossrdbms-aad.database.usgovcloudapi.net',
     postgresDomains: ['.postgres.database.usgovcloudapi.net'],
     managementEndpoint: 'https://management.usgovcloudapi.net',
@@ -97,7 +97,8 @@ export const BUILTIN_CLOUDS: Record<BuiltinCloudName, Cloud> = {
     knownAuthorities: ['login.chinacloudapi.cn'],
     // MSAL signs in through and caches under login.partner.microsoftonline.cn.
     cacheEnvironments: ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
-    signInHosts: ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'],
+    // The preferred network host, not the authority host: MSAL rewrites one into the other.
+    signInHosts: ['login.partner.microsoftonline.cn'],
     resource: 'https://ossrdbms-aad.database.chinacloudapi.cn',
     postgresDomains: ['.postgres.database.chinacloudapi.cn'],
     managementEndpoint: 'https://management.chinacloudapi.cn',
@@ -176,8 +177,8 @@ export function cloudFromFile(file: CustomCloudFile, id: string): Cloud {
     knownAuthorities,
     // With knownAuthorities MSAL does no alias resolution: entries are filed under the host itself.
     cacheEnvironments: [...new Set([host.host, ...knownAuthorities])],
-    // With knownAuthorities MSAL keeps the authority host in the authorize URL.
-    signInHosts: [...new Set([host.host, ...knownAuthorities])],
+    // With knownAuthorities MSAL keeps the authority host in the authorize URL: nothing else opens.
+    signInHosts: [host.host],
     resource: file.resource.replace(/\/+$/, ''),
     postgresDomains: file.postgresDomains,
     ...(file.caFile ? { caFile: file.caFile } : {}),

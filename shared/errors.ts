@@ -95,6 +95,15 @@ export class PgEntraError extends Error {
   }
 }
 
+/** `e` and the errors it wraps (its `cause` chain), nearest first, at most `depth` of them. */
+export function* causeChain(e: unknown, depth = 6): Generator<object> {
+  let cur: unknown = e;
+  for (let i = 0; i < depth && cur !== null && typeof cur === 'object'; i++) {
+    yield cur;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+}
+
 export function isPgEntraError(e: unknown): e is PgEntraError {
   return e instanceof PgEntraError;
 }

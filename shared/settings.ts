@@ -24,11 +24,6 @@ export type Settings = z.infer<typeof SettingsSchema>;
 
 export const DEFAULT_SETTINGS: Settings = SettingsSchema.parse({});
 
-/** The client id set for a built-in cloud, if any. */
-export function clientIdSetting(settings: Settings, cloud: string): string | undefined {
-  return (BUILTIN_CLOUD_NAMES as readonly string[]).includes(cloud) ? settings.clientIds[cloud as BuiltinCloudName] : undefined;
-}
-
 /** Settings as `pgentra settings` names them: `trust-os-certificates`, `client-id.public` … */
 export const SETTING_KEYS = ['trust-os-certificates', ...BUILTIN_CLOUD_NAMES.map((c) => `client-id.${c}` as const)] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];

@@ -89,11 +89,16 @@ export const SLOW_SIGN_IN_HINT =
 export function createAccountsService(deps: AccountsServiceDeps): AccountsService {
   const { broker, events, expiries } = deps;
   const cloudKey = (cloud: Profile['cloud'] | undefined): string => (cloud === undefined ? deps.defaultCloud : cloudRef(cloud));
-  /** Claims challenges Entra or a resource sent, per cloud, account and scope: the next sign-in for that scope carries them. */
-  const challenges = new Map<string, ClaimsChallenge>();
+  /**
+   * Claims challenges Entra or a resource sent, per cloud, account and scope: the next sign-in for
+   * that scope carries them. Kept for a while only (a later sign-in must not carry a stale one) and
+   * dropped when the account signs out.
+   */
+  const challenges = new Map<string, { challenge: ClaimsChallenge; at: number }>();
   const challengeKey = (cloud: string, account: string | undefined, resource: TokenResource): string => `${cloud}|${(account ?? '').toLowerCase()}|${resource}`;
+  const CHALLENGE_TTL_MS = 10 * 60_000;
   broker.on('sign-in-required', (e) => {
-    if (e.challenge) challenges.set(challengeKey(e.cloud, e.account, e.resource), e.challenge);
+    if (e.challenge) challenges.set(challengeKey(e.cloud, e.account, e.resource), { challenge: e.challenge, at: Date.now() });
   });
   let pending: AbortController | undefined;
 
@@ -113,8 +118,13 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       return null;
     }
   };
+  /** Sign-ins a newer one replaced (one at a time): their end is not reported as the dialog's. */
+  const superseded = new WeakSet<AbortController>();
   const begin = (): AbortController => {
-    pending?.abort();
+    if (pending) {
+      superseded.add(pending);
+      pending.abort();
+    }
     pending = new AbortController();
     return pending;
   };
@@ -153,7 +163,8 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       await announce();
       return toAccount(cloud, a);
     } catch (e) {
-      events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
+      // Replaced by a newer sign-in (the switch to a device code): its progress is the newer one's.
+      if (!superseded.has(ctl)) events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
       throw e;
     } finally {
       if (pending === ctl) pending = undefined;
@@ -172,12 +183,23 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
     ...(deps.slowAfterMs ? { slowAfterMs: deps.slowAfterMs } : {}),
   });
   const scopesOf = (cloud: string, resource: TokenResource): string[] => broker.scopesFor(cloud, resource);
-  /** A pending challenge for this sign-in's account and scope, taken (one step-up answers it). */
+  /**
+   * A pending challenge for this sign-in's account and scope, taken (one step-up answers it). A
+   * challenge of a profile without account is filed without one: it answers a sign-in for that
+   * scope when it is the only one of the cloud.
+   */
   const takeChallenge = (cloud: string, account: string | undefined, resource: TokenResource): ClaimsChallenge | undefined => {
-    const k = challengeKey(cloud, account, resource);
+    const now = Date.now();
+    for (const [k, v] of challenges) if (now - v.at > CHALLENGE_TTL_MS) challenges.delete(k);
+    let k = challengeKey(cloud, account, resource);
+    if (!challenges.has(k)) {
+      const unnamed = challengeKey(cloud, undefined, resource);
+      const sameScope = [...challenges.keys()].filter((key) => key.startsWith(`${cloud}|`) && key.endsWith(`|${resource}`));
+      if (challenges.has(unnamed) && sameScope.length === 1) k = unnamed;
+    }
     const c = challenges.get(k);
     challenges.delete(k);
-    return c;
+    return c?.challenge;
   };
 
   return {
@@ -222,6 +244,7 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
     async signOut(req) {
       const out = await broker.signOut(cloudKey(req.cloud), { account: req.account });
       for (const u of out) expiries.forget(cloudKey(req.cloud), u);
+      for (const u of out) for (const k of [...challenges.keys()]) if (k.startsWith(`${cloudKey(req.cloud)}|${u.toLowerCase()}|`)) challenges.delete(k);
       await announce();
       return out;
     },
@@ -229,7 +252,7 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       // Kept until it is answered: if the browser does not come back, a device-code sign-in for
       // this account and scope (accounts.signInDeviceCode) answers it instead.
       const key = challengeKey(challenge.cloud, challenge.account, challenge.resource);
-      challenges.set(key, challenge);
+      challenges.set(key, { challenge, at: Date.now() });
       await runSignIn(challenge.cloud, 'opening-browser', (signal) => broker.stepUp(challenge, { ...browser(challenge.cloud, reason), signal }), reason);
       challenges.delete(key);
     },

@@ -28,7 +28,8 @@ export interface Refusal {
 }
 
 const who = (ctx: RefusalContext): string => (ctx.account ? ` for ${ctx.account}` : '');
-const loginCmd = (ctx: RefusalContext): string =>
+/** The `pgentra login` that signs the context's account in again, for its tenant and scope. */
+export const loginCmd = (ctx: RefusalContext): string =>
   `pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}${ctx.scopeFlag ? ` ${ctx.scopeFlag}` : ''}`;
 const OWN_CLIENT_ID =
   'If your organisation blocks the Azure CLI’s client id, ask IT for the organisation’s own app registration (a public client with redirect http://localhost) and set it: pgentra settings set client-id.public <id>, or Settings in the app.';

@@ -1,10 +1,10 @@
 // MSAL (and network) failures → PgEntraError with an actionable message: Entra's refusals through
 // the one table (entraRefusals.ts), a cancel only when someone cancelled. Only safe facts (AADSTS
 // code, MSAL error code, correlation id) go into details; MSAL messages are redacted.
-import { PgEntraError } from '../../shared/errors.js';
+import { PgEntraError, causeChain } from '../../shared/errors.js';
 import { redact } from '../log/redact.js';
 import { networkCauseOf } from '../net/networkErrors.js';
-import { refusalFor } from './entraRefusals.js';
+import { loginCmd, refusalFor } from './entraRefusals.js';
 
 interface MsalLikeError {
   errorCode?: string;
@@ -87,7 +87,7 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
   if (ctx.account) details.account = ctx.account;
   const who = ctx.account ? ` for ${ctx.account}` : '';
   const raw = redact(m.errorMessage || m.message || String(e)).split('\n')[0] ?? '';
-  const login = `pgentra login${ctx.account ? ` --account ${ctx.account}` : ''}${ctx.tenant ? ` --tenant ${ctx.tenant}` : ''}${ctx.scopeFlag ? ` ${ctx.scopeFlag}` : ''}`;
+  const login = loginCmd(ctx);
 
   if (ctx.cancelledHere || (m.errorCode && USER_CANCEL_CODES.has(m.errorCode))) {
     return new PgEntraError('sign_in_cancelled', 'Sign-in was cancelled.', { details, cause: e });
@@ -152,11 +152,9 @@ export function mapMsalError(e: unknown, ctx: MapContext = {}): PgEntraError {
 
 /** The claims an Entra refusal asked for (`InteractionRequiredAuthError.claims`), when it carried any. */
 export function claimsOf(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 4 && cur !== null && typeof cur === 'object'; i++) {
+  for (const cur of causeChain(e)) {
     const claims = (cur as { claims?: unknown }).claims;
     if (typeof claims === 'string' && claims.trim()) return claims;
-    cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
 }

@@ -114,6 +114,8 @@ export class NodeNetworkClient implements INetworkModule {
           }
           const outHeaders: Record<string, string> = {};
           for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) outHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
+          // An answer came: an earlier proxy/TLS failure is no longer the reason for anything.
+          this.lastFailure = undefined;
           resolve({ headers: outHeaders, body: parsed as T, status: res.statusCode ?? 0 });
         });
       });

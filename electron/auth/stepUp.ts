@@ -6,7 +6,7 @@
 // operation once. Signing in again for the database scope instead would succeed without MFA and
 // loop (Azure/azure-cli#16989, #31778).
 import type { Credential } from '../../shared/credential.js';
-import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { PgEntraError, causeChain, isPgEntraError } from '../../shared/errors.js';
 import type { TokenResource } from './tokenProvider.js';
 
 export interface ClaimsChallenge {
@@ -34,11 +34,7 @@ export class StepUpRequired extends PgEntraError {
 }
 
 export function stepUpOf(e: unknown): ClaimsChallenge | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 6 && cur !== null && typeof cur === 'object'; i++) {
-    if (cur instanceof StepUpRequired) return cur.challenge;
-    cur = (cur as { cause?: unknown }).cause;
-  }
+  for (const cur of causeChain(e)) if (cur instanceof StepUpRequired) return cur.challenge;
   return undefined;
 }
 
@@ -57,9 +53,16 @@ export async function withStepUp<T>(operation: () => Promise<T>, stepUp: (challe
   }
 }
 
+/** Whether a claims request asks for MFA (an `acrs` authentication context or an `amr` method). */
+export function claimsAskForMfa(claims: string | undefined): boolean {
+  return claims !== undefined && /"(acrs|amr)"\s*:/.test(claims);
+}
+
 /** Words for why a step-up is needed, from what failed: "Azure requires multi-factor authentication to change firewall rules". */
 export function stepUpReason(challenge: ClaimsChallenge, action: string, error?: unknown): string {
-  const mfa = isPgEntraError(error) ? error.code === 'mfa_required' : true;
+  // Claims that ask for an authentication context or a method are MFA; others (Continuous Access
+  // Evaluation after a password reset or a new network) only ask for a new sign-in.
+  const mfa = (isPgEntraError(error) && error.code === 'mfa_required') || claimsAskForMfa(challenge.claims);
   const what = challenge.resource === 'management' ? 'Azure' : 'Microsoft Entra ID';
   return `${what} requires ${mfa ? 'multi-factor authentication' : 'you to sign in again'} to ${action}.`;
 }

@@ -421,6 +421,14 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
           });
     const account = toSignedInAccount(r);
     this.signedOut.get(this.cloudKey(baseCloud))?.delete(account.username.toLowerCase());
+    // The person may pick another account on the page (or enter a device code as someone else):
+    // that sign-in stands, but its token never answers the challenged account's operation.
+    if (challenge.account && challenge.account.toLowerCase() !== account.username.toLowerCase()) {
+      throw new PgEntraError('sign_in_failed', `You signed in as ${account.username}, but ${challenge.account} was asked for; nothing was retried with the other account.`, {
+        hint: `Sign in again as ${challenge.account}.`,
+        details: { account: challenge.account, signedIn: account.username },
+      });
+    }
     if (r.expiresOn) {
       const req: TokenRequest = { credential: challenge.credential, cloud: challenge.cloud, resource: challenge.resource };
       const key = this.keyFor(challenge.credential, cloud, challenge.resource);

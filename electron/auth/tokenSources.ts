@@ -86,7 +86,8 @@ export async function tokenFromSource(ctx: SourceContext, cloud: Cloud, cred: Cr
       if (req.claims) {
         // az cannot be handed claims through get-access-token; its own login can (--claims-challenge).
         throw new PgEntraError('mfa_required', 'Azure asks the Azure CLI sign-in for more (multi-factor authentication or another check) than it has.', {
-          hint: `Sign in again with the Azure CLI: az login${cred.tenant ? ` --tenant ${cred.tenant}` : ''} --scope ${cloud.resource.replace(/\/+$/, '')}/.default --claims-challenge ${Buffer.from(req.claims).toString('base64')}`,
+          // The claims themselves stay in the main process (they name policies, not secrets, but the rule is one).
+          hint: `Sign in again with the Azure CLI for that resource, completing MFA: az login${cred.tenant ? ` --tenant ${cred.tenant}` : ''} --scope ${cloud.resource.replace(/\/+$/, '')}/.default — or use a signed-in pgEntra account for this profile.`,
         });
       }
       const t = await getAzureCliToken({

@@ -5,6 +5,7 @@
 // without them (core-rest-pipeline tokenCycler `refresh`), so a challenge can still come back as
 // the operation's error. Then it is read here, and the step-up gets the claims all the same.
 import { isRestError } from '@azure/core-rest-pipeline';
+import { causeChain } from '../../shared/errors.js';
 
 /** `Bearer a="b", c="d"` → { a: 'b', c: 'd' } for the Bearer challenge (quoted parameters, as ARM sends them). */
 function bearerParams(header: string): Record<string, string> {
@@ -16,22 +17,18 @@ function bearerParams(header: string): Record<string, string> {
 
 /** The claims (JSON) of an insufficient_claims 401 in `e` or its causes, if there is one. */
 export function armClaimsChallenge(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 6 && cur !== null && typeof cur === 'object'; i++) {
-    if (isRestError(cur) && cur.statusCode === 401) {
-      const header = cur.response?.headers.get('www-authenticate');
-      const params = header ? bearerParams(header) : {};
-      if (params.error === 'insufficient_claims' && params.claims) {
-        try {
-          const json = Buffer.from(params.claims, 'base64').toString('utf8');
-          JSON.parse(json);
-          return json;
-        } catch {
-          return undefined; // not base64 JSON: not a challenge pgEntra can answer
-        }
-      }
+  for (const cur of causeChain(e)) {
+    if (!isRestError(cur) || cur.statusCode !== 401) continue;
+    const header = cur.response?.headers.get('www-authenticate');
+    const params = header ? bearerParams(header) : {};
+    if (params.error !== 'insufficient_claims' || !params.claims) continue;
+    try {
+      const json = Buffer.from(params.claims, 'base64').toString('utf8');
+      JSON.parse(json);
+      return json;
+    } catch {
+      return undefined; // not base64 JSON: not a challenge pgEntra can answer
     }
-    cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
 }

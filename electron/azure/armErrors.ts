@@ -6,6 +6,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import { PgEntraError, isPgEntraError, type ErrorCode } from '../../shared/errors.js';
 import { NETWORK_ERROR_CODES, networkCauseOf } from '../net/networkErrors.js';
 import { armClaimsChallenge } from './armChallenge.js';
+import { claimsAskForMfa } from '../auth/stepUp.js';
 
 /** What the failed call was for, in words and where: "list the flexible servers of Contoso Production". */
 export interface ArmCallContext {
@@ -74,17 +75,23 @@ export function mapArmError(e: unknown, ctx: ArmCallContext): PgEntraError {
       },
     );
   }
-  if (status === 401 && armClaimsChallenge(e)) {
-    // Not the tenant: Azure asks for a stronger sign-in (its mandatory MFA for writes, a CAE claim).
-    return new PgEntraError(
-      'mfa_required',
-      `Azure requires multi-factor authentication (a stronger sign-in${ctx.account ? ` of ${ctx.account}` : ''}) to ${ctx.action}${where} (401 ${armCode || 'Unauthorized'}).`,
-      {
-        hint: `Sign in again for Azure Resource Manager with MFA: pgentra login${ctx.account ? ` --account ${ctx.account}` : ''} --scope management, then try again.`,
-        details,
-        cause: e,
-      },
-    );
+  const claims = status === 401 ? armClaimsChallenge(e) : undefined;
+  if (claims !== undefined) {
+    // Not the tenant: Azure asks for more — MFA (its mandatory MFA for writes) or, under Continuous
+    // Access Evaluation, a new sign-in after a password reset or a change of network.
+    const login = `pgentra login${ctx.account ? ` --account ${ctx.account}` : ''} --scope management`;
+    const whose = ctx.account ? ` of ${ctx.account}` : '';
+    return claimsAskForMfa(claims)
+      ? new PgEntraError('mfa_required', `Azure requires multi-factor authentication (a stronger sign-in${whose}) to ${ctx.action}${where} (401 ${armCode || 'Unauthorized'}).`, {
+          hint: `Sign in again for Azure Resource Manager with MFA: ${login}, then try again.`,
+          details,
+          cause: e,
+        })
+      : new PgEntraError('sign_in_required', `Azure no longer accepts the sign-in${whose} to ${ctx.action}${where} (401 ${armCode || 'Unauthorized'}, a claims challenge).`, {
+          hint: `Sign in again for Azure Resource Manager: ${login}, then try again.`,
+          details,
+          cause: e,
+        });
   }
   if (status === 401) {
     return new PgEntraError(

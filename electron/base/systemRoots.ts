@@ -8,6 +8,7 @@
 // (no reader without native code), with a note that says so. Reads happen only when called —
 // base/trustedRoots.ts calls this when the first TLS connection is built, never at start-up.
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import tls from 'node:tls';
 import { readSmallFile } from './boundedRead.js';
@@ -84,17 +85,31 @@ function linuxRoots(deps: SystemRootsDeps): SystemRoots {
   }
 }
 
+/**
+ * A self-signed CA certificate: only those can be trust anchors. The System keychain also holds
+ * leaves and intermediates an export would otherwise turn into anchors.
+ */
+export function isSelfSignedCa(pem: string): boolean {
+  try {
+    const cert = new X509Certificate(pem);
+    return cert.ca && cert.checkIssued(cert) && cert.verify(cert.publicKey);
+  } catch {
+    return false;
+  }
+}
+
 function macRootsWithoutApi(deps: SystemRootsDeps): SystemRoots {
   const certificates: string[] = [];
   const failed: string[] = [];
   for (const keychain of MACOS_KEYCHAINS) {
     try {
-      certificates.push(...pemBlocks(deps.runSecurity(['find-certificate', '-a', '-p', keychain])));
+      certificates.push(...pemBlocks(deps.runSecurity(['find-certificate', '-a', '-p', keychain])).filter(isSelfSignedCa));
     } catch {
       failed.push(keychain);
     }
   }
-  const note = 'read with `security find-certificate` (trust settings and login keychains are not considered; Node ≥ 22.15 or the installed app reads the store itself)';
+  const note =
+    'read with `security find-certificate`: self-signed CA certificates only; trust settings ("Never Trust") and login keychains are not considered — Node ≥ 22.15 or the installed app reads the store itself';
   return {
     certificates,
     source: 'the macOS system keychains',

@@ -56,6 +56,14 @@ export interface AccountsService {
   stepUp?(challenge: ClaimsChallenge, reason: string): Promise<void>;
 }
 
+/** A settings change the main process confirms itself (native dialog): who gets the sign-in, what is trusted. */
+export interface SettingsChange {
+  /** Client ids set or replaced (unsetting one goes back to Microsoft's Azure CLI app: no confirmation). */
+  clientIds: Array<{ cloud: string; from?: string; to: string }>;
+  /** Off → on: the OS store's roots are trusted from now on. */
+  trustOsCertificates: boolean;
+}
+
 export interface SettingsService {
   get(): Promise<SettingsView>;
   /** Writes the settings (shared with the CLI) and applies them to this process. */

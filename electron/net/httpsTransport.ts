@@ -67,6 +67,25 @@ function trustFacts(): TrustFacts {
   return { osCertificates: true, osCount: d.osCount, ...(d.osSource ? { osSource: d.osSource } : {}), ...(d.osNote ? { osNote: d.osNote } : {}) };
 }
 
+/** `p`, or the signal's reason once it aborts (the work behind `p` is abandoned, not stopped). */
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
 export class HttpsTransport extends https.Agent {
   private readonly resolveProxy: ProxyResolver;
   private readonly extraCaPem: string | undefined;
@@ -92,7 +111,10 @@ export class HttpsTransport extends https.Agent {
     const port = Number(options.port ?? 443);
     const servername = options.servername || (net.isIP(host) ? undefined : host);
     this.connect({ host, port }, servername).then(
-      (socket) => callback(null, socket),
+      (socket) => {
+        this.failures.delete(`${host}:${port}`);
+        callback(null, socket);
+      },
       (e: unknown) => {
         const typed = networkCauseOf(e);
         if (typed) this.failures.set(`${host}:${port}`, typed);
@@ -130,7 +152,8 @@ export class HttpsTransport extends https.Agent {
       this.connectTimeoutMs,
     );
     try {
-      const route = await this.route(target);
+      // A PAC lookup that hangs counts against the same deadline as the connection.
+      const route = await raceAbort(this.route(target), controller.signal);
       try {
         return await this.handshake(await this.open(route, target, controller.signal), target, servername, true, controller.signal);
       } catch (e) {

@@ -3,17 +3,13 @@
 // does not chain to a trusted root (TLS inspection) or does not verify otherwise. They are
 // PgEntraErrors from the start; MSAL and the Azure SDK wrap what the transport throws, so callers
 // find them in the `cause` chain. A proxy's password never appears in a message or a detail.
-import { PgEntraError, isPgEntraError, type ErrorCode } from '../../shared/errors.js';
+import { PgEntraError, causeChain, isPgEntraError, type ErrorCode } from '../../shared/errors.js';
 
 export const NETWORK_ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['proxy_auth_required', 'proxy_failed', 'tls_untrusted', 'tls_verification_failed']);
 
 /** The first proxy/TLS PgEntraError in `e` or its causes (6 levels), if any. */
 export function networkCauseOf(e: unknown): PgEntraError | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 6 && cur !== null && typeof cur === 'object'; i++) {
-    if (isPgEntraError(cur) && NETWORK_ERROR_CODES.has(cur.code)) return cur;
-    cur = (cur as { cause?: unknown }).cause;
-  }
+  for (const cur of causeChain(e)) if (isPgEntraError(cur) && NETWORK_ERROR_CODES.has(cur.code)) return cur;
   return undefined;
 }
 
@@ -79,10 +75,20 @@ export function proxyAuthRequired(ctx: ProxyFailureContext, hadCredentials: bool
   });
 }
 
+/**
+ * Text a server or proxy chose (a certificate's issuer name, a CONNECT reason phrase) as it may go
+ * into a message: no control characters (no terminal escapes), at most `max` characters.
+ */
+export function printable(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
 /** The proxy answered CONNECT with something other than 2xx/407 (403 by policy, 502/503 …). */
 export function proxyRefused(ctx: ProxyFailureContext, status: number, reason: string): PgEntraError {
   const proxy = proxyLabel(ctx.proxy);
-  const statusText = `${status}${reason ? ` ${reason}` : ''}`;
+  const statusText = `${status}${reason ? ` ${printable(reason, 80)}` : ''}`;
   const why = status === 403 ? `Ask IT to allow ${ctx.target.host} through the proxy` : 'Try again later, or ask IT about the proxy';
   return new PgEntraError('proxy_failed', `The proxy ${proxy} refused the connection to ${targetLabel(ctx.target)} (${statusText}).`, {
     hint: `${why}; if ${ctx.target.host} is reachable without the proxy, add it to NO_PROXY (the proxy comes from ${settingName(ctx.source)}).`,
@@ -125,7 +131,8 @@ export interface TrustFacts {
  * The certificate `host` presented does not chain to a trusted root. `issuer`: the top of the
  * chain it presented (e.g. "Contoso TLS Inspection Root"), when a diagnostic handshake got it.
  */
-export function tlsUntrusted(host: string, issuer: string | undefined, verifyCode: string, trust: TrustFacts): PgEntraError {
+export function tlsUntrusted(host: string, presented: string | undefined, verifyCode: string, trust: TrustFacts): PgEntraError {
+  const issuer = presented === undefined ? undefined : printable(presented);
   const by = issuer ? ` was issued by "${issuer}", which pgEntra does not trust` : ` does not chain to a root pgEntra trusts (${verifyCode})`;
   const message = `The TLS certificate of ${host}${by}; nothing was sent. A TLS-inspecting proxy or firewall re-signs connections like this.`;
   const hint = trust.osCertificates

@@ -5,7 +5,7 @@
 // (noProxy.ts). Nothing here opens a connection; httpsTransport.ts does.
 import { PgEntraError } from '../../shared/errors.js';
 import { isNeverProxied, parseNoProxy, type NoProxyList } from './noProxy.js';
-import { proxyUnusable, redactUrlCredentials } from './networkErrors.js';
+import { proxyUnusable } from './networkErrors.js';
 
 export type ProxyDecision = { kind: 'direct' } | { kind: 'proxy'; url: URL; source: 'env' | 'system' };
 export type ProxyResolver = (target: URL) => Promise<ProxyDecision>;
@@ -29,11 +29,6 @@ function envValue(env: NodeJS.ProcessEnv, name: string): { name: string; value: 
   return undefined;
 }
 
-/** True when HTTPS_PROXY or HTTP_PROXY (either case) is set: then the environment decides. */
-export function hasEnvProxy(env: NodeJS.ProcessEnv): boolean {
-  return envValue(env, 'https_proxy') !== undefined || envValue(env, 'http_proxy') !== undefined;
-}
-
 /** The default port of a proxy URL's scheme. */
 export function proxyPort(proxy: URL): number {
   if (proxy.port) return Number(proxy.port);
@@ -48,15 +43,20 @@ export function proxyPort(proxy: URL): number {
  */
 export function parseProxyUrl(value: string, what: string): URL {
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+  // The value may hold a password whose unencoded `/`, `#`, `?` or `@` breaks the URL apart:
+  // nothing of it is ever repeated in a message, only what to fix.
+  const unusable = (why: string): PgEntraError => proxyUnusable(what, `${why}; write it as http://HOST:PORT, with USER:PASSWORD@ before the host if needed, percent-encoding / # ? @ : and % in them`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw proxyUnusable(what, `"${redactUrlCredentials(text)}" is not a URL`);
+    throw unusable('it is not a URL');
   }
-  if (/^socks/i.test(url.protocol)) throw proxyUnusable(what, `${url.protocol}//${url.host} is a SOCKS proxy`);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw proxyUnusable(what, `${url.protocol}//${url.host} (only http:// and https:// proxies)`);
-  if (!url.hostname) throw proxyUnusable(what, `"${redactUrlCredentials(text)}" names no host`);
+  if (/^socks/i.test(url.protocol)) throw proxyUnusable(what, `${url.protocol}//… is a SOCKS proxy`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw proxyUnusable(what, `${url.protocol}//… (only http:// and https:// proxies)`);
+  if (!url.hostname) throw unusable('it names no host');
+  // A path, query or fragment is not part of a proxy URL: most likely a password cut in two.
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) throw unusable('it has a path, query or fragment after the host');
   return url;
 }
 
@@ -135,16 +135,20 @@ export interface CombinedResolverOptions {
 }
 
 /**
- * The environment when HTTPS_PROXY or HTTP_PROXY is set (a person who sets them means them, as
- * every command-line tool assumes), else the system's answer for the URL. NO_PROXY applies to
+ * The environment's variable for the URL's scheme when it is set (a person who sets it means it,
+ * as every command-line tool assumes), else the system's answer for the URL. NO_PROXY applies to
  * both; loopback and link-local are never proxied.
  */
 export function combinedResolver(opts: CombinedResolverOptions): ProxyResolver {
   const fromEnv = envProxyResolver(opts.env);
-  if (hasEnvProxy(opts.env) || !opts.systemProxy) return fromEnv;
+  if (!opts.systemProxy) return fromEnv;
   const systemProxy = opts.systemProxy;
   const noProxy = parseNoProxy(envValue(opts.env, 'no_proxy')?.value);
+  // Per scheme: HTTPS_PROXY decides for https targets, HTTP_PROXY for http ones; a scheme whose
+  // variable is unset asks the system (an HTTP_PROXY alone must not send Entra direct).
+  const envFor = (target: URL): boolean => envValue(opts.env, target.protocol === 'https:' ? 'https_proxy' : 'http_proxy') !== undefined;
   return async (target) => {
+    if (envFor(target)) return fromEnv(target);
     if (isNeverProxied(target.hostname) || noProxy.matches(target.hostname, portOf(target))) return DIRECT;
     let list: string;
     try {

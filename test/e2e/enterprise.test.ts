@@ -63,8 +63,15 @@ describe('enterprise tenant: the sign-in that does not come back, and Settings',
     await expect.poll(() => dialog.getByRole('alert').innerText()).toMatch(/Azure \(public\): must be an application \(client\) id/);
     expect(readSettings(h.dataDir).clientIds.public).toBeUndefined();
 
+    // Another app registration gets the person's sign-in: the main process asks in its own dialog.
     await publicId.fill(ORG_APP);
     await dialog.getByRole('checkbox', { name: 'Trust the operating system’s certificate store' }).uncheck();
+    h.settingsAnswer = 'Cancel';
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(() => dialog.getByRole('alert').innerText()).toMatch(/not confirmed/);
+    expect(readSettings(h.dataDir).clientIds.public).toBeUndefined();
+    expect(h.settingsDialogs.at(-1)?.detail).toContain(`public: sign in through the app registration ${ORG_APP}`);
+    h.settingsAnswer = 'Change settings';
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(() => h.page.getByTestId('toast').innerText()).toMatch(/Sign in again/);
@@ -80,8 +87,12 @@ describe('enterprise tenant: the sign-in that does not come back, and Settings',
     expect(await dialog.getByRole('checkbox', { name: 'Trust the operating system’s certificate store' }).isChecked()).toBe(false);
     await publicId.fill('');
     await dialog.getByRole('checkbox', { name: 'Trust the operating system’s certificate store' }).check();
+    const asked = h.settingsDialogs.length;
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
+    // Trusting the OS store again widens trust: confirmed too.
+    expect(h.settingsDialogs.length).toBe(asked + 1);
+    expect(h.settingsDialogs.at(-1)?.message).toBe('Trust the operating system’s certificate store?');
     expect(readSettings(h.dataDir)).toMatchObject({ trustOsCertificates: true, clientIds: {} });
     expect(clientIdFor(BUILTIN_CLOUDS.public, h.composed.broker.apps.settings)).toBe('04b07795-8ddb-461a-bbee-02f9e1bf7b46');
     expect(await h.cspViolations()).toEqual([]);

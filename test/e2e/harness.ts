@@ -20,6 +20,7 @@ import { createRouter, parseEvent, type EventSink, type Router } from '../../ele
 import { createSenderPolicy } from '../../electron/ipc/senderPolicy.js';
 import { composeServices, type ComposedServices } from '../../electron/services.js';
 import { createTokenCopyConfirmation, type MessageBoxOptions } from '../../electron/shell/tokenCopyConfirmation.js';
+import { createSettingsConfirmation } from '../../electron/shell/settingsConfirmation.js';
 import { SECURITY_HEADERS } from '../../electron/shell/contentSecurity.js';
 import { createLogger, silentLogger } from '../../electron/log/logger.js';
 import { callChannel, eventChannel, type EventName } from '../../shared/ipcChannels.js';
@@ -129,6 +130,9 @@ export interface Harness {
   nextSavedFile(suggestedName: string | RegExp, timeoutMs?: number): Promise<string>;
   /** The main process's copy-token confirmations shown (each answered "Copy token", as a person would). */
   tokenCopyDialogs: MessageBoxOptions[];
+  /** The main process's settings confirmations shown, answered with `settingsAnswer` (default "Change settings"). */
+  settingsDialogs: MessageBoxOptions[];
+  settingsAnswer: 'Change settings' | 'Cancel';
   /** Pages the broker opened for interactive sign-in. */
   nextSignInPage(timeoutMs?: number): Promise<Page>;
   cspViolations(): Promise<string[]>;
@@ -208,6 +212,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
     const signInPages: Page[] = [];
     const tokenCopyDialogs: MessageBoxOptions[] = [];
+    const settingsDialogs: MessageBoxOptions[] = [];
+    const answers = { settings: 'Change settings' as 'Change settings' | 'Cancel' };
     const signInWaiters: Array<(p: Page) => void> = [];
     const composed = composeServices({
       dataDir,
@@ -242,6 +248,11 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         tokenCopyDialogs.push(options);
         return { response: options.buttons.indexOf('Copy token') };
       }),
+      // The main process's native settings confirmation, answered as the test says.
+      confirmSettingsChange: createSettingsConfirmation(async (options) => {
+        settingsDialogs.push(options);
+        return { response: options.buttons.indexOf(answers.settings) };
+      }),
       appInfo: () => ({ name: 'pgEntra', version: '0.1.0-e2e', electron: null, chrome: browser.version(), node: process.versions.node, platform: process.platform, dataDir }),
       events,
     });
@@ -274,6 +285,13 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       pageErrors,
       savedFiles,
       tokenCopyDialogs,
+      settingsDialogs,
+      get settingsAnswer() {
+        return answers.settings;
+      },
+      set settingsAnswer(v) {
+        answers.settings = v;
+      },
       async nextSavedFile(suggestedName, timeoutMs = 15_000) {
         const seen = savedFiles.length;
         const deadline = Date.now() + timeoutMs;

@@ -138,4 +138,17 @@ describe.skipIf(!keyring)('step-up for the scope that failed', () => {
     const listing = await azure.listServers(caller);
     expect(listing.subscriptions.length).toBeGreaterThan(0);
   });
+
+  it('a step-up answered by another account on the page is refused: the other token never serves the challenged account', async () => {
+    const upn = ACCOUNTS.secondary;
+    const caller = { cloud: sim.stateFile, credential: { kind: 'interactive' as const, account: upn } };
+    const challenge: ClaimsChallenge = { cloud: sim.stateFile, resource: 'management', credential: caller.credential, account: upn };
+    const before = await broker.getToken({ ...caller, resource: 'management' });
+    // The person picks alice on the chooser instead.
+    const e = await broker.stepUp(challenge, browser(ACCOUNTS.primary)).catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: 'sign_in_failed', message: expect.stringContaining(`You signed in as ${ACCOUNTS.primary}, but ${upn} was asked for`) });
+    const after = await broker.getToken({ ...caller, resource: 'management' });
+    expect(describeToken(after.token).upn).toBe(upn);
+    expect(after.token).toBe(before.token);
+  });
 });

@@ -39,4 +39,12 @@ describe('ARM claims challenge', () => {
     const other = mapArmError(refused('Bearer error="invalid_token"', 'InvalidAuthenticationTokenTenant'), { action: 'list' });
     expect(other.code).toBe('azure_forbidden');
   });
+
+  it('a challenge that does not ask for MFA (Continuous Access Evaluation) asks for a new sign-in, not MFA', () => {
+    const cae = `Bearer error="insufficient_claims", claims="${Buffer.from('{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}').toString('base64')}"`;
+    const e = mapArmError(refused(cae, 'InvalidAuthenticationToken'), { action: 'list the flexible servers' });
+    expect(e.code).toBe('sign_in_required');
+    expect(e.message).not.toMatch(/multi-factor/);
+    expect(e.hint).toContain('--scope management');
+  });
 });

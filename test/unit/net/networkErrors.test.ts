@@ -4,7 +4,7 @@
 import type { DetailedPeerCertificate } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { presentedIssuer } from '../../../electron/net/httpsTransport.js';
-import { networkCauseOf, proxyAuthRequired, proxyLabel, proxyRefused, proxyUnreachable, redactUrlCredentials, tlsUntrusted } from '../../../electron/net/networkErrors.js';
+import { networkCauseOf, printable, proxyAuthRequired, proxyLabel, proxyRefused, proxyUnreachable, redactUrlCredentials, tlsUntrusted } from '../../../electron/net/networkErrors.js';
 import { authSchemes, authority, basicProxyAuthorization, parseConnectResponse } from '../../../electron/net/proxyTunnel.js';
 import { PgEntraError } from '../../../shared/errors.js';
 
@@ -97,5 +97,15 @@ describe('CONNECT', () => {
     expect(res && authSchemes(res)).toEqual(['Negotiate', 'Basic']);
     expect(parseConnectResponse('HTTP/1.0 200 Connection established')).toMatchObject({ status: 200 });
     expect(parseConnectResponse('SSH-2.0-OpenSSH_9.2')).toBeUndefined();
+  });
+});
+
+describe('text a server chose', () => {
+  it('a certificate issuer or proxy reason with terminal escapes is shown without them, and capped', () => {
+    const e = tlsUntrusted('login.microsoftonline.com', 'Evil\u001b]8;;http://x\u0007Root\u009b2J', 'SELF_SIGNED_CERT_IN_CHAIN', { osCertificates: true, osCount: 1, osSource: 'x' });
+    // eslint-disable-next-line no-control-regex
+    expect(e.message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(e.message).toContain('Evil');
+    expect(printable('x'.repeat(500))).toHaveLength(201);
   });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPgEntraError } from '../../../shared/errors.js';
 import { isNeverProxied, parseNoProxy } from '../../../electron/net/noProxy.js';
-import { combinedResolver, envProxyResolver, hasEnvProxy, parseChromiumProxyList, parseProxyUrl, proxyPort, type ProxyDecision } from '../../../electron/net/proxyConfig.js';
+import { combinedResolver, envProxyResolver, parseChromiumProxyList, parseProxyUrl, proxyPort, type ProxyDecision } from '../../../electron/net/proxyConfig.js';
 
 const url = (u: string): URL => new URL(u);
 const shown = (d: ProxyDecision): string => (d.kind === 'direct' ? 'direct' : `${d.source}:${d.url.protocol}//${d.url.host}`);
@@ -82,6 +82,19 @@ describe('envProxyResolver', () => {
     expect(proxyPort(parseProxyUrl('https://proxy.contoso.example', 'HTTPS_PROXY'))).toBe(443);
   });
 
+  it('a password with an unencoded / # ? @ never appears in the message, whatever the URL parser made of it', () => {
+    for (const value of ['http://user:pa/ss@proxy:3128', 'http://user:12/ab@proxy:3128', 'http://user:p#ss@proxy:3128', 'http://user:p?ss@proxy:3128', 'http://us@er:s3cret@proxy:3128/x']) {
+      let message = '';
+      try {
+        parseProxyUrl(value, 'HTTPS_PROXY');
+      } catch (e) {
+        message = `${(e as Error).message} ${(e as { hint?: string }).hint ?? ''}`;
+      }
+      expect(message, value).toMatch(/HTTPS_PROXY/);
+      for (const secret of ['pa/ss', '12/ab', 'p#ss', 'p?ss', 's3cret', 'user:', 'us@er']) expect(message, value).not.toContain(secret);
+    }
+  });
+
   it('NO_PROXY and the never-proxied addresses go directly', async () => {
     const r = envProxyResolver({ HTTPS_PROXY: 'http://proxy:3128', HTTP_PROXY: 'http://proxy:3128', NO_PROXY: '.database.azure.com' });
     expect(shown(await r(url('https://myserver.postgres.database.azure.com/')))).toBe('direct');
@@ -104,13 +117,6 @@ describe('envProxyResolver', () => {
     expect((bad as Error).message).not.toContain('hunter2');
     // …and nothing is thrown when no connection needs it.
     expect(shown(await socks(url('https://127.0.0.1/')))).toBe('direct');
-  });
-
-  it('hasEnvProxy: HTTPS_PROXY or HTTP_PROXY in either case, not NO_PROXY alone', () => {
-    expect(hasEnvProxy({ http_proxy: 'x:1' })).toBe(true);
-    expect(hasEnvProxy({ HTTPS_PROXY: 'x:1' })).toBe(true);
-    expect(hasEnvProxy({ NO_PROXY: 'localhost' })).toBe(false);
-    expect(hasEnvProxy({ HTTPS_PROXY: ' ' })).toBe(false);
   });
 });
 
@@ -148,11 +154,18 @@ describe('combinedResolver', () => {
     return Promise.resolve('PROXY pac.contoso.example:8080; DIRECT');
   };
 
-  it('the environment wins when a proxy variable is set', async () => {
+  it('the environment wins when the variable for the URL’s scheme is set', async () => {
     asked.length = 0;
     const r = combinedResolver({ env: { HTTPS_PROXY: 'http://env.proxy:3128' }, systemProxy });
     expect(shown(await r(url('https://login.microsoftonline.com/')))).toBe('env:http://env.proxy:3128');
     expect(asked).toEqual([]);
+  });
+
+  it('HTTP_PROXY alone does not send Entra (https) direct: the system still decides for https', async () => {
+    asked.length = 0;
+    const r = combinedResolver({ env: { HTTP_PROXY: 'http://env.proxy:3128' }, systemProxy });
+    expect(shown(await r(url('https://login.microsoftonline.com/')))).toBe('system:http://pac.contoso.example:8080');
+    expect(asked).toEqual(['https://login.microsoftonline.com/']);
   });
 
   it("else the system's answer for the URL, with NO_PROXY and the never-proxied addresses applied first", async () => {

@@ -2,8 +2,10 @@
 // `security` tool injected — so the Windows and macOS branches run here — and the trust list
 // built from it: Node's roots + NODE_EXTRA_CA_CERTS + the OS roots when the setting is on,
 // de-duplicated, lazily, with the secure-context cache following the setting.
-import { afterEach, describe, expect, it } from 'vitest';
+import 'reflect-metadata'; // the simulator CA (@peculiar/x509) needs it before anything else
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import tls from 'node:tls';
+import { createTlsMaterial } from '../../sim/ca.js';
 import { LINUX_BUNDLES, MACOS_KEYCHAINS, readSystemRoots, type SystemRootsDeps } from '../../../electron/base/systemRoots.js';
 import { configureTrust, describeTrust, osCertificatesTrusted, trustSummary, trustedRoots } from '../../../electron/base/trustedRoots.js';
 import { trustContext } from '../../../electron/base/tls.js';
@@ -56,11 +58,23 @@ describe('readSystemRoots', () => {
     expect(d.ran).toEqual([]);
   });
 
-  it('macOS without it: `security find-certificate -a -p` of the system roots and System keychains, as an argument array', () => {
-    const d = deps({ platform: 'darwin', runSecurity: (args) => (d.ran.push([...args]), args[3] === MACOS_KEYCHAINS[0] ? `${A}\n${B}\n` : `junk\n${B}`) });
+  // Real certificates: two of Node's roots (self-signed CAs), and a server certificate (not a CA).
+  const ROOT1 = (tls.rootCertificates[0] ?? '').trim();
+  const ROOT2 = (tls.rootCertificates[1] ?? '').trim();
+  let leaf = '';
+  let simRoot = '';
+  beforeAll(async () => {
+    const m = await createTlsMaterial();
+    leaf = m.certPem.trim();
+    simRoot = m.caCertPem.trim();
+  });
+
+  it('macOS without it: `security find-certificate -a -p` of the system roots and System keychains, as an argument array; only self-signed CAs become anchors', () => {
+    const d = deps({ platform: 'darwin', runSecurity: (args) => (d.ran.push([...args]), args[3] === MACOS_KEYCHAINS[0] ? `${ROOT1}\n${ROOT2}\n` : `junk\n${ROOT2}\n${leaf}\n${simRoot}`) });
     const r = readSystemRoots(d);
     expect(d.ran).toEqual(MACOS_KEYCHAINS.map((k) => ['find-certificate', '-a', '-p', k]));
-    expect(r.certificates).toEqual([A, B, B]); // de-duplication is trustedRoots' job
+    // The System keychain's server certificate is no anchor; an administrator's own root is.
+    expect(r.certificates).toEqual([ROOT1, ROOT2, ROOT2, simRoot]); // de-duplication is trustedRoots' job
     expect(r.source).toBe('the macOS system keychains');
   });
 
@@ -69,11 +83,11 @@ describe('readSystemRoots', () => {
       platform: 'darwin',
       runSecurity: (args) => {
         if (args[3] === MACOS_KEYCHAINS[1]) throw new Error('timeout');
-        return A;
+        return ROOT1;
       },
     });
     const r = readSystemRoots(d);
-    expect(r.certificates).toEqual([A]);
+    expect(r.certificates).toEqual([ROOT1]);
     expect(r.note).toContain(MACOS_KEYCHAINS[1]);
   });
 
