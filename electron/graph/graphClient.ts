@@ -5,9 +5,8 @@
 // refusals become PgEntraErrors; a claims challenge becomes a StepUpRequired for the `graph` scope.
 import type http from 'node:http';
 import https from 'node:https';
-import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
+import { PgEntraError } from '../../shared/errors.js';
 import type { Credential } from '../../shared/credential.js';
-import { StepUpRequired, stepUpOf } from '../auth/stepUp.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { redact } from '../log/redact.js';
 import { HttpsTransport } from '../net/httpsTransport.js';
@@ -156,10 +155,4 @@ export class GraphClient {
       req.end(payload);
     });
   }
-}
-
-/** Whether `e` is a claims challenge for Graph that a step-up answers. */
-export function isGraphStepUp(e: unknown): e is StepUpRequired {
-  const c = stepUpOf(e);
-  return c !== undefined && c.resource === 'graph' && isPgEntraError(e);
 }

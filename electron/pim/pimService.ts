@@ -1,0 +1,272 @@
+// PIM for Groups through Microsoft Graph v1.0, for one signed-in account: which group memberships
+// it is eligible for and which are active (and until when), activating one (selfActivate: reason,
+// duration, ticket) and following the request until it is provisioned or denied. Graph's answers
+// are validated with zod; its refusals become errors that say what to do (the policy's rule, an
+// approver, the missing permission and how an admin grants it). An authentication-context
+// requirement is a claims challenge: the StepUpRequired it becomes is answered like any other.
+import { z } from 'zod';
+import { GRAPH_PIM_PERMISSIONS } from '../../shared/clouds.js';
+import { PgEntraError } from '../../shared/errors.js';
+import { StepUpRequired } from '../auth/stepUp.js';
+import type { TokenProvider } from '../auth/tokenProvider.js';
+import { GraphClient, GraphRequestError, type GraphCaller } from '../graph/graphClient.js';
+import type { ProxyResolver } from '../net/proxyConfig.js';
+import { graphEndpointOf, resolveCloud } from '../base/cloudLoader.js';
+import { readCaFile } from '../base/tls.js';
+
+const BASE = '/v1.0/identityGovernance/privilegedAccess/group';
+
+const GroupRef = z.looseObject({ id: z.string(), displayName: z.string().nullish() });
+const Instance = z.looseObject({
+  groupId: z.string(),
+  principalId: z.string(),
+  accessId: z.string(),
+  startDateTime: z.string().nullish(),
+  endDateTime: z.string().nullish(),
+  assignmentType: z.string().nullish(),
+  memberType: z.string().nullish(),
+  group: GroupRef.nullish(),
+});
+const InstanceList = z.looseObject({ value: z.array(Instance), '@odata.nextLink': z.string().optional() });
+const Request = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  groupId: z.string().nullish(),
+  scheduleInfo: z.looseObject({ expiration: z.looseObject({ endDateTime: z.string().nullish(), duration: z.string().nullish() }).nullish() }).nullish(),
+});
+
+export interface PimMembership {
+  groupId: string;
+  group: string;
+  /** eligible: may be activated; active: in effect now (an activation, or a permanent assignment). */
+  state: 'eligible' | 'active';
+  /** ISO; null when permanent. */
+  endDateTime: string | null;
+  /** active only: `Activated` (by a request) or `Assigned` (permanent). */
+  assignmentType?: string;
+}
+
+export interface PimActivation {
+  requestId: string;
+  groupId: string;
+  group: string;
+  /** Graph's status: Provisioned, PendingApproval, Granted, Denied, Canceled, Failed, … */
+  status: string;
+  /** ISO, when Graph says when it ends. */
+  endDateTime: string | null;
+}
+
+export interface ActivateOptions {
+  /** ISO 8601 (`PT2H`) or `2h`, `90m`, `1h30m`; default PT1H. */
+  duration?: string;
+  reason?: string;
+  ticket?: { system: string; number: string };
+}
+
+export interface PimDeps {
+  tokens: TokenProvider;
+  /** Graph's origin for the caller's cloud. */
+  graphEndpoint: string;
+  resolveProxy?: ProxyResolver;
+  extraCaPem?: string;
+}
+
+/** `2h`, `90m`, `1h30m`, `PT2H` → ISO 8601 (`PT2H`, `PT90M`, `PT1H30M`); invalid_input otherwise. */
+export function isoDuration(text: string): string {
+  const t = text.trim();
+  if (/^PT(?=\d)(\d+H)?(\d+M)?$/i.test(t)) return t.toUpperCase();
+  const m = /^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$/i.exec(t);
+  if (!m || (!m[1] && !m[2]) || (Number(m[1] ?? 0) === 0 && Number(m[2] ?? 0) === 0)) {
+    throw new PgEntraError('invalid_input', `"${text}" is not a duration: write 2h, 90m or 1h30m.`);
+  }
+  return `PT${m[1] ? `${Number(m[1])}H` : ''}${m[2] ? `${Number(m[2])}M` : ''}`;
+}
+
+/** The object id the Graph token was issued for (decoded only: Graph itself checks the token). */
+function principalIdOf(jwt: string): string {
+  try {
+    const oid = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: unknown }).oid;
+    if (typeof oid === 'string' && oid) return oid;
+  } catch {
+    // fall through
+  }
+  throw new PgEntraError('internal', 'The Microsoft Graph token names no account (no oid claim).');
+}
+
+/** What a Graph refusal means for PIM, in words a person can act on. */
+function pimRefusal(e: GraphRequestError, ctx: { caller: GraphCaller; group?: string; account?: string }): PgEntraError {
+  const who = ctx.account ?? 'the account';
+  const group = ctx.group ? ` ${ctx.group}` : '';
+  if (e.status === 403 && /PermissionScopeNotGranted|missing permission scope/i.test(`${e.graphCode} ${e.graphMessage}`)) {
+    return new PgEntraError('app_not_permitted', `Microsoft Graph refused PIM for ${who}: the token lacks the permission ${GRAPH_PIM_PERMISSIONS.join(' / ')}.`, {
+      hint: `An administrator must grant the app pgEntra signs in with delegated Microsoft Graph permissions ${GRAPH_PIM_PERMISSIONS.join(' and ')} (admin consent). The Azure CLI's client id cannot get them: set your organisation's own app registration with pgentra settings set client-id.public <id> (Settings in the app).`,
+      details: { status: e.status, graphCode: e.graphCode },
+      cause: e,
+    });
+  }
+  if (e.graphCode === 'RoleAssignmentRequestPolicyValidationFailed') {
+    const rules = /\[(.*)\]/.exec(e.graphMessage)?.[1] ?? '';
+    const needs: string[] = [];
+    if (/Justification/i.test(rules)) needs.push('a reason (--reason)');
+    if (/Ticketing/i.test(rules)) needs.push('a ticket (--ticket SYSTEM:NUMBER)');
+    if (/Expiration/i.test(rules)) needs.push('a shorter duration (the group’s policy sets a maximum; try --duration 1h)');
+    if (/MfaRule|Authentication/i.test(rules)) needs.push('multi-factor authentication');
+    return new PgEntraError('invalid_input', `The PIM policy of${group} refused the activation (${rules.replace(/"/g, '') || e.graphMessage}).`, {
+      hint: needs.length ? `It needs ${needs.join(', ')}.` : 'Check the group’s PIM settings with your administrator.',
+      details: { graphCode: e.graphCode, rules },
+      cause: e,
+    });
+  }
+  if (e.graphCode === 'RoleAssignmentExists') return new PgEntraError('conflict', `The membership of${group} is already active.`, { cause: e });
+  if (e.graphCode === 'PendingRoleAssignmentRequest') {
+    return new PgEntraError('pim_pending_approval', `An activation of${group} already waits for an approver.`, { hint: 'pgentra pim status shows it; it goes on once approved.', cause: e });
+  }
+  if (e.graphCode === 'InvalidRoleAssignmentRequest' || e.graphCode === 'RoleAssignmentDoesNotExist') {
+    return new PgEntraError('pim_not_eligible', `${who} is not eligible for${group} in PIM (Microsoft Graph: ${e.graphCode}).`, {
+      hint: 'pgentra pim list shows the groups you are eligible for; ask the group’s owner for an eligible assignment.',
+      cause: e,
+    });
+  }
+  return e;
+}
+
+/** `&claims=<url-encoded claims>`: what PIM writes when an authentication context is required. */
+function acrsClaims(e: GraphRequestError): string | undefined {
+  if (e.graphCode !== 'RoleAssignmentRequestAcrsValidationFailed') return undefined;
+  const m = /claims=([^&\s]+)/.exec(e.graphMessage);
+  if (!m?.[1]) return undefined;
+  try {
+    const json = decodeURIComponent(m[1]);
+    JSON.parse(json);
+    return json;
+  } catch {
+    return undefined;
+  }
+}
+
+export class PimService {
+  constructor(private readonly deps: PimDeps) {}
+
+  private client(caller: GraphCaller): GraphClient {
+    return new GraphClient({
+      tokens: this.deps.tokens,
+      endpoint: this.deps.graphEndpoint,
+      caller,
+      ...(this.deps.resolveProxy ? { resolveProxy: this.deps.resolveProxy } : {}),
+      ...(this.deps.extraCaPem ? { extraCaPem: this.deps.extraCaPem } : {}),
+    });
+  }
+
+  private async run<T>(caller: GraphCaller, work: (g: GraphClient, principalId: string) => Promise<T>, ctx: { group?: string } = {}): Promise<T> {
+    const g = this.client(caller);
+    try {
+      const token = await this.deps.tokens.getToken({ credential: caller.credential, cloud: caller.cloud, resource: 'graph', ...(caller.signal ? { signal: caller.signal } : {}) });
+      return await work(g, principalIdOf(token.token));
+    } catch (e) {
+      if (e instanceof GraphRequestError) {
+        const claims = acrsClaims(e);
+        const account = 'account' in caller.credential ? caller.credential.account : undefined;
+        if (claims && (caller.credential.kind === 'interactive' || caller.credential.kind === 'device-code')) {
+          // The group's policy asks for an authentication context (MFA): a step-up for Graph with these claims.
+          throw new StepUpRequired(
+            new PgEntraError('mfa_required', `The PIM policy of${ctx.group ? ` ${ctx.group}` : ' the group'} requires multi-factor authentication (an authentication context) to activate.`, {
+              hint: `Sign in again for Microsoft Graph with MFA: pgentra login${account ? ` --account ${account}` : ''} --scope graph.`,
+              cause: e,
+            }),
+            { cloud: caller.cloud, resource: 'graph', credential: caller.credential, claims, ...(account ? { account } : {}) },
+          );
+        }
+        throw pimRefusal(e, { caller, ...(ctx.group ? { group: ctx.group } : {}), ...(account ? { account } : {}) });
+      }
+      throw e;
+    } finally {
+      g.close();
+    }
+  }
+
+  private async instances(g: GraphClient, kind: 'eligibilityScheduleInstances' | 'assignmentScheduleInstances', principalId: string): Promise<z.infer<typeof Instance>[]> {
+    const out: z.infer<typeof Instance>[] = [];
+    let next: string | undefined = `${BASE}/${kind}?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=group`;
+    for (let page = 0; next && page < 50; page++) {
+      const body = InstanceList.parse(await g.get<unknown>(next));
+      out.push(...body.value.filter((i) => i.accessId === 'member'));
+      next = body['@odata.nextLink'];
+    }
+    return out;
+  }
+
+  /** The account's PIM group memberships: eligible ones, and the active ones with their end. */
+  list(caller: GraphCaller): Promise<PimMembership[]> {
+    return this.run(caller, async (g, principalId) => {
+      const [eligible, active] = await Promise.all([this.instances(g, 'eligibilityScheduleInstances', principalId), this.instances(g, 'assignmentScheduleInstances', principalId)]);
+      const name = (i: z.infer<typeof Instance>): string => i.group?.displayName ?? i.groupId;
+      return [
+        ...active.map((i): PimMembership => ({
+          groupId: i.groupId,
+          group: name(i),
+          state: 'active',
+          endDateTime: i.endDateTime ?? null,
+          ...(i.assignmentType ? { assignmentType: i.assignmentType } : {}),
+        })),
+        ...eligible.map((i): PimMembership => ({ groupId: i.groupId, group: name(i), state: 'eligible', endDateTime: i.endDateTime ?? null })),
+      ];
+    });
+  }
+
+  /** Requests the activation of `group` (its name or object id, among the account's eligibilities). */
+  activate(caller: GraphCaller, group: string, opts: ActivateOptions = {}): Promise<PimActivation> {
+    const duration = isoDuration(opts.duration ?? 'PT1H');
+    return this.run(
+      caller,
+      async (g, principalId) => {
+        const eligible = await this.instances(g, 'eligibilityScheduleInstances', principalId);
+        const wanted = group.toLowerCase();
+        const hit = eligible.find((i) => i.groupId.toLowerCase() === wanted || (i.group?.displayName ?? '').toLowerCase() === wanted);
+        if (!hit) {
+          const names = [...new Set(eligible.map((i) => i.group?.displayName ?? i.groupId))];
+          throw new PgEntraError(
+            'pim_not_eligible',
+            `${'account' in caller.credential && caller.credential.account ? caller.credential.account : 'The account'} is not eligible for ${group} in PIM.`,
+            {
+              hint: names.length ? `Eligible: ${names.join(', ')}.` : 'It has no eligible group memberships; ask the group’s owner for one.',
+            },
+          );
+        }
+        const body = {
+          accessId: 'member',
+          principalId,
+          groupId: hit.groupId,
+          action: 'selfActivate',
+          ...(opts.reason ? { justification: opts.reason } : {}),
+          scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration } },
+          ...(opts.ticket ? { ticketInfo: { ticketSystem: opts.ticket.system, ticketNumber: opts.ticket.number } } : {}),
+        };
+        const r = Request.parse(await g.post<unknown>(`${BASE}/assignmentScheduleRequests`, body));
+        return { requestId: r.id, groupId: hit.groupId, group: hit.group?.displayName ?? hit.groupId, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
+      },
+      { group },
+    );
+  }
+
+  /** The request's status now. */
+  request(caller: GraphCaller, requestId: string, group: { groupId: string; group: string }): Promise<PimActivation> {
+    return this.run(caller, async (g) => {
+      const r = Request.parse(await g.get<unknown>(`${BASE}/assignmentScheduleRequests/${encodeURIComponent(requestId)}`));
+      return { requestId: r.id, groupId: group.groupId, group: group.group, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
+    });
+  }
+}
+
+/** What a request's status means: done, still waiting, or refused. */
+export function activationOutcome(status: string): 'active' | 'pending' | 'denied' | 'failed' {
+  if (/^(Provisioned|Granted|Accepted)$/i.test(status)) return 'active';
+  if (/^(PendingApproval|PendingProvisioning|PendingScheduleCreation|PendingApprovalProvisioning|PendingAdminDecision|Scheduled|PendingExternalProvisioning)$/i.test(status)) return 'pending';
+  if (/^(Denied|Revoked|Canceled|Cancelled|AdminDenied)$/i.test(status)) return 'denied';
+  return 'failed';
+}
+
+/** The PIM service for a cloud ref (`public`, … or a custom cloud file), over its Graph endpoint. */
+export function pimFor(cloudRef: string, deps: Omit<PimDeps, 'graphEndpoint' | 'extraCaPem'>): PimService {
+  const cloud = resolveCloud(cloudRef);
+  return new PimService({ ...deps, graphEndpoint: graphEndpointOf(cloud), ...(cloud.caFile ? { extraCaPem: readCaFile(cloud.caFile) } : {}) });
+}
