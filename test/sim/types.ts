@@ -52,6 +52,60 @@ const client = z.object({
   adminConsented: z.boolean().optional(),
   /** The tenant lets users consent to it themselves; false = only an admin can (AADSTS90094 page). Default true. */
   userConsentAllowed: z.boolean().optional(),
+  /**
+   * Microsoft Graph delegated permissions an administrator granted this app for everyone (its API
+   * permissions with "Grant admin consent"), e.g. PIM for Groups'. Others need consent when asked
+   * for. Default none. (The Azure CLI's id is first-party: preauthorized instead, see FIDELITY.md.)
+   */
+  graphPermissions: z.array(z.string().min(1)).optional(),
+});
+
+/** ISO 8601 durations as PIM writes them (PT8H, PT30M, P1D): days, hours, minutes, seconds. */
+export const IsoDurationSchema = z.string().regex(/^P(?:\d+W|(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:\.\d+)?S)?)?)$/, 'must be an ISO 8601 duration such as PT8H');
+
+/**
+ * A group's PIM policy for activating its membership (what Graph's unifiedRoleManagementPolicy
+ * rules for `member`, caller EndUser, level Assignment say), flattened. Omitted: PIM's defaults
+ * as the simulator has them (8 hours, justification required, nothing else).
+ */
+export const PimPolicySchema = z.object({
+  /** Expiration_EndUser_Assignment.maximumDuration. */
+  maximumDuration: IsoDurationSchema.default('PT8H'),
+  /** Enablement_EndUser_Assignment: Justification. */
+  justificationRequired: z.boolean().default(true),
+  /** Enablement_EndUser_Assignment: Ticketing (ticket number and system). */
+  ticketingRequired: z.boolean().default(false),
+  /** Enablement_EndUser_Assignment: MultiFactorAuthentication (the token's amr must name mfa). */
+  mfaRequired: z.boolean().default(false),
+  /** AuthenticationContext_EndUser_Assignment: the Conditional Access authentication context (`c1`…) the token's acrs must carry. */
+  authenticationContext: z
+    .string()
+    .regex(/^c\d{1,2}$/, 'an authentication context id such as c1')
+    .nullable()
+    .default(null),
+  /** Approval_EndUser_Assignment: requests wait for an approver (PendingApproval). */
+  approvalRequired: z.boolean().default(false),
+  /** The approvers (UPNs) Graph lists in the approval rule. */
+  approvers: z.array(z.string().min(1)).default([]),
+});
+export type PimPolicy = z.infer<typeof PimPolicySchema>;
+export type PimPolicyInput = z.input<typeof PimPolicySchema>;
+
+/** Privileged Identity Management for Groups in the resource tenant: per-group policies and who is eligible. */
+const pimSection = z.object({
+  policies: z.array(PimPolicySchema.extend({ group: z.string().min(1) })).default([]),
+  /** An eligible principal is not a member until it activates (a permanent membership in `groups` is dropped). */
+  eligibilities: z
+    .array(
+      z.object({
+        /** A user's UPN in the resource tenant. */
+        principal: z.string().min(3),
+        group: z.string().min(1),
+        /** When the eligibility ends (ISO date-time); omitted = permanently eligible. */
+        endDateTime: z.iso.datetime().optional(),
+      }),
+    )
+    .default([]),
 });
 
 /**
@@ -94,12 +148,27 @@ export const DirectorySchema = z
     clients: z.array(client),
     /** The resource tenant's Conditional Access policies (the default directory has none enabled). */
     conditionalAccess: z.array(ConditionalAccessPolicySchema).default([]),
+    /** PIM for Groups (the default directory declares none: db-admins' members are permanent). */
+    pim: pimSection.default({ policies: [], eligibilities: [] }),
   })
   .superRefine((dir, ctx) => {
     const homeUpns = new Set(dir.externalTenants.flatMap((t) => t.users.map((u) => u.upn.toLowerCase())));
     dir.users.forEach((u, i) => {
       if ((u.guest ?? false) !== (u.homeUpn !== undefined)) ctx.addIssue({ code: 'custom', path: ['users', i, 'homeUpn'], message: 'a guest needs homeUpn, and only guests have one' });
       else if (u.homeUpn !== undefined && !homeUpns.has(u.homeUpn.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['users', i, 'homeUpn'], message: `no user ${u.homeUpn} in externalTenants` });
+    });
+    // PIM names must exist: a typo would silently make nobody eligible.
+    const groupNames = new Set(dir.groups.map((g) => g.displayName));
+    const upns = new Set(dir.users.map((u) => u.upn.toLowerCase()));
+    dir.pim.policies.forEach((p, i) => {
+      if (!groupNames.has(p.group)) ctx.addIssue({ code: 'custom', path: ['pim', 'policies', i, 'group'], message: `no group ${p.group}` });
+      p.approvers.forEach((a, j) => {
+        if (!upns.has(a.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['pim', 'policies', i, 'approvers', j], message: `no user ${a}` });
+      });
+    });
+    dir.pim.eligibilities.forEach((e, i) => {
+      if (!groupNames.has(e.group)) ctx.addIssue({ code: 'custom', path: ['pim', 'eligibilities', i, 'group'], message: `no group ${e.group}` });
+      if (!upns.has(e.principal.toLowerCase())) ctx.addIssue({ code: 'custom', path: ['pim', 'eligibilities', i, 'principal'], message: `no user ${e.principal}` });
     });
   });
 export type Directory = z.infer<typeof DirectorySchema>;
@@ -133,7 +202,7 @@ export const POSTGRES_RESOURCE = 'https://ossrdbms-aad.database.windows.net';
 
 /**
  * The state file. It is also a valid pgEntra custom-cloud file: authorityHost, resource,
- * caFile, knownAuthorities, postgresDomains and managementEndpoint are what the app reads from it.
+ * caFile, knownAuthorities, postgresDomains, managementEndpoint and graphEndpoint are what the app reads from it.
  */
 export const SimStateSchema = z.object({
   authorityHost: z.string().url(),
@@ -158,6 +227,12 @@ export const SimStateSchema = z.object({
    * the public-cloud mode.
    */
   managementEndpoint: z.string().url(),
+  /**
+   * Microsoft Graph's origin (a custom-cloud key: PIM for Groups; the product asks for
+   * `<graphEndpoint>/<permission>` scopes): `https://localhost:PORT`, or https://graph.microsoft.com
+   * in the public-cloud mode.
+   */
+  graphEndpoint: z.string().url(),
   /** Value for AZURE_POD_IDENTITY_AUTHORITY_HOST (plain HTTP, like the real IMDS). */
   imdsEndpoint: z.string().url(),
   /** App Service managed identity: IDENTITY_ENDPOINT and IDENTITY_HEADER values. */

@@ -1,13 +1,15 @@
 // What stands between a signed-in person and a token for one client and resource, in Entra's
 // order: the app's user assignment, Conditional Access (block, compliant device, MFA), then
-// consent. The interactive pages and the token endpoint share this; each answers in its own way
-// (a page, a post back to the app, or the token endpoint's JSON error, see silentRefusal).
+// consent (to the app, and to each Microsoft Graph permission it asks for). The interactive pages
+// and the token endpoint share this; each answers in its own way (a page, a post back to the app,
+// or the token endpoint's JSON error, see silentRefusal).
 import type { ConditionalAccessPolicy } from '../types.js';
 import { satisfies, type AuthState, type StepUp } from './claims.js';
 import { applicablePolicies, capolidsClaims, namesAny } from './conditionalAccess.js';
 import { clientName, type SimContext } from './context.js';
 import type { Principal } from './directory.js';
 import type { EntraErrorSpec } from './errors.js';
+import { missingGraphConsent, needsAdminConsent, recordGraphConsent } from './graphPermissions.js';
 
 export type Obstacle =
   | { kind: 'notAssigned' }
@@ -15,7 +17,8 @@ export type Obstacle =
   | { kind: 'deviceNotCompliant'; policies: ConditionalAccessPolicy[] }
   /** `policies` empty: the request's own `claims` asked for MFA. */
   | { kind: 'mfa'; policies: ConditionalAccessPolicy[] }
-  | { kind: 'consent'; userConsentAllowed: boolean };
+  /** `permissions`: the Graph permissions not consented yet (empty: consent to the app itself). */
+  | { kind: 'consent'; userConsentAllowed: boolean; permissions: string[] };
 
 export interface AccessRequest {
   principal: Principal;
@@ -25,6 +28,8 @@ export interface AccessRequest {
   stepUp: StepUp;
   /** What the sign-in (or the grant being redeemed) did. */
   done: AuthState;
+  /** Microsoft Graph: the delegated permissions asked for (consent is per permission). */
+  permissions?: readonly string[];
 }
 
 const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
@@ -40,8 +45,8 @@ export function consentKey(clientId: string, p: Principal): string {
 /** The first thing that keeps this request from a token, or undefined. */
 export function obstacleFor(ctx: SimContext, r: AccessRequest): Obstacle | undefined {
   const client = clientOf(ctx, r.clientId);
-  if (client?.assignmentRequired && !namesAny(ctx.directory, client.assignedUsers ?? [], r.principal)) return { kind: 'notAssigned' };
-  const policies = applicablePolicies(ctx.directory, ctx.state.conditionalAccess, r, ctx.extraResources);
+  if (client?.assignmentRequired && !namesAny(ctx.directory, client.assignedUsers ?? [], r.principal, ctx.groupsOf)) return { kind: 'notAssigned' };
+  const policies = applicablePolicies(ctx.directory, ctx.state.conditionalAccess, r, ctx.extraResources, ctx.groupsOf);
   const blocking = policies.filter((p) => p.grant === 'block');
   if (blocking.length) return { kind: 'blocked', policies: blocking };
   const device = policies.filter((p) => p.grant === 'compliantDevice');
@@ -49,10 +54,19 @@ export function obstacleFor(ctx: SimContext, r: AccessRequest): Obstacle | undef
   const mfa = policies.filter((p) => p.grant === 'mfa');
   if (!r.done.mfa && mfa.length) return { kind: 'mfa', policies: mfa };
   if (!satisfies(r.done, r.stepUp)) return { kind: 'mfa', policies: [] };
-  if (client?.adminConsented === false && !ctx.state.consents.has(consentKey(r.clientId, r.principal))) {
-    return { kind: 'consent', userConsentAllowed: client.userConsentAllowed ?? true };
+  const appConsent = client?.adminConsented === false && !ctx.state.consents.has(consentKey(r.clientId, r.principal));
+  const permissions = missingGraphConsent(ctx, r.clientId, r.principal, r.permissions ?? []);
+  if (appConsent || permissions.length) {
+    // Permissions only an administrator may grant leave the person a "Need admin approval" page.
+    return { kind: 'consent', userConsentAllowed: (client?.userConsentAllowed ?? true) && !needsAdminConsent(permissions), permissions };
   }
   return undefined;
+}
+
+/** The person accepted the consent page: the app, and the Graph permissions it asked for. */
+export function grantConsent(ctx: SimContext, r: Pick<AccessRequest, 'clientId' | 'principal' | 'permissions'>): void {
+  ctx.state.consents.add(consentKey(r.clientId, r.principal));
+  recordGraphConsent(ctx, r.clientId, r.principal, r.permissions ?? []);
 }
 
 /** Well-known resources Entra names by their app id in its texts. */

@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { consentKey, notAssignedError } from './access.js';
+import { grantConsent as consentTo, notAssignedError } from './access.js';
 import { parseClaims } from './claims.js';
 import { clientName, type SimContext } from './context.js';
 import { accountById, findAccount, principalFor, resolveTenant, signInAccounts, tenantById, type Account, type Principal } from './directory.js';
 import { entraErrorBody, type EntraErrorSpec } from './errors.js';
 import type { AuthorizeParams, PendingSignIn } from './grants.js';
+import { graphRequestRefusal } from './graphPermissions.js';
 import { queryObject, readForm, sendHtml } from './http.js';
 import { chooserPage, errorPage, formPostPage } from './pages.js';
 import { parseScope } from './scopes.js';
@@ -114,7 +115,15 @@ interface Flow {
 function proceed(f: Flow, signIn: PendingSignIn): void {
   const { ctx, res, params, principal } = f;
   const upn = f.account.user.upn;
-  const step = nextStep(ctx, { principal, clientId: params.clientId, resource: params.resource, stepUp: params.stepUp, done: signIn.auth, wantsMfa: signIn.wantsMfa });
+  const step = nextStep(ctx, {
+    principal,
+    clientId: params.clientId,
+    resource: params.resource,
+    stepUp: params.stepUp,
+    done: signIn.auth,
+    wantsMfa: signIn.wantsMfa,
+    permissions: params.permissions,
+  });
   if (step.next === 'mfa') {
     ctx.state.record({ kind: 'mfaPrompt', upn, via: 'authorize' });
     if (f.auto) {
@@ -129,7 +138,7 @@ function proceed(f: Flow, signIn: PendingSignIn): void {
     if (f.auto) return grantConsent(f, signIn);
     ctx.grants.setPendingSignIn(f.id, signIn);
     const appName = clientName(ctx.directory, params.clientId) ?? params.clientId;
-    return sendHtml(res, 200, consentPage({ action: f.action, carry: { ctx: f.id }, upn, appName, resource: params.resource }));
+    return sendHtml(res, 200, consentPage({ action: f.action, carry: { ctx: f.id }, upn, appName, resource: params.resource, permissions: step.permissions }));
   }
   if (step.next === 'done') {
     ctx.grants.dropPending(f.id);
@@ -152,7 +161,7 @@ function proceed(f: Flow, signIn: PendingSignIn): void {
 }
 
 function grantConsent(f: Flow, signIn: PendingSignIn): void {
-  f.ctx.state.consents.add(consentKey(f.params.clientId, f.principal));
+  consentTo(f.ctx, { clientId: f.params.clientId, principal: f.principal, permissions: f.params.permissions });
   f.ctx.state.record({ kind: 'consentGranted', upn: f.account.user.upn, clientId: f.params.clientId, via: 'authorize' });
   proceed(f, signIn);
 }
@@ -261,7 +270,7 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
   if (!/^[A-Za-z0-9_-]{43}$/.test(q.code_challenge)) return errorHtml(res, { error: 'invalid_request', aadsts: 501491 });
   if (!q.scope) return errorHtml(res, { error: 'invalid_request', aadsts: 900144, description: "The request body must contain the following parameter: 'scope'." });
 
-  const scope = parseScope(ctx.directory, q.scope, { extraResources: ctx.extraResources });
+  const scope = parseScope(ctx.directory, q.scope, { extraResources: ctx.extraResources, graphResources: ctx.graphResources });
   const stepUp = parseClaims(q.claims);
   const params: AuthorizeParams = {
     tenant,
@@ -275,8 +284,11 @@ export async function handleAuthorize(ctx: SimContext, req: IncomingMessage, res
     loginHint: q.login_hint,
     stepUp: 'error' in stepUp ? { mfa: false, acrs: [] } : stepUp,
     resource: 'error' in scope ? '' : scope.resource,
+    permissions: 'error' in scope ? [] : scope.permissions,
   };
   if ('error' in scope) return postError(res, params, scope);
+  const refused = graphRequestRefusal(ctx, params.clientId, scope);
+  if (refused) return postError(res, params, refused);
   if ('error' in stepUp) return postError(res, params, stepUp);
   if (injected) return injected.pageOnly ? sendHtml(res, 200, errorPage(describe(injected, q['client-request-id']))) : postError(res, params, injected);
 

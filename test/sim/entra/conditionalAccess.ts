@@ -38,16 +38,24 @@ function matchesResource(list: readonly string[], resource: string, armAliases: 
   return list.some((x) => x === 'All' || names.includes(canonical(x)));
 }
 
+/** The directory object's groups; by default its permanent memberships (PIM activations come from the caller). */
+export type GroupsOf = (objectId: string) => string[];
+
+const permanentGroups =
+  (dir: Directory): GroupsOf =>
+  (oid) =>
+    dir.groups.filter((g) => g.members.some((m) => same(m, oid))).map((g) => g.objectId);
+
 /** `name` is All, a UPN/mail of the person (home or guest object) or a group the principal is in. */
-function namesPrincipal(dir: Directory, name: string, p: Principal): boolean {
+function namesPrincipal(dir: Directory, name: string, p: Principal, groupsOf: GroupsOf): boolean {
   if (name === 'All') return true;
   if (same(name, p.upn) || same(name, p.account.user.upn)) return true;
   const group = dir.groups.find((g) => same(g.displayName, name));
-  return group !== undefined && group.members.some((m) => same(m, p.objectId));
+  return group !== undefined && groupsOf(p.objectId).some((id) => same(id, group.objectId));
 }
 
-export function namesAny(dir: Directory, names: readonly string[], p: Principal): boolean {
-  return names.some((n) => namesPrincipal(dir, n, p));
+export function namesAny(dir: Directory, names: readonly string[], p: Principal, groupsOf: GroupsOf = permanentGroups(dir)): boolean {
+  return names.some((n) => namesPrincipal(dir, n, p, groupsOf));
 }
 
 /** Unknown names in a policy would silently match nobody: refuse them up front. */
@@ -69,13 +77,19 @@ export interface SignInFacts {
 }
 
 /** The enforced policies that apply, strongest control first (block, compliant device, MFA). */
-export function applicablePolicies(dir: Directory, policies: readonly ConditionalAccessPolicy[], f: SignInFacts, armAliases: readonly string[] = []): ConditionalAccessPolicy[] {
+export function applicablePolicies(
+  dir: Directory,
+  policies: readonly ConditionalAccessPolicy[],
+  f: SignInFacts,
+  armAliases: readonly string[] = [],
+  groupsOf: GroupsOf = permanentGroups(dir),
+): ConditionalAccessPolicy[] {
   // Policies live in the resource tenant: a sign-in elsewhere (a guest at home) meets none.
   if (!same(f.principal.tenant.id, dir.tenant.id)) return [];
   const order: CaGrant[] = ['block', 'compliantDevice', 'mfa'];
   return policies
     .filter((p) => p.state === 'enabled')
-    .filter((p) => namesAny(dir, p.users.include, f.principal) && !namesAny(dir, p.users.exclude ?? [], f.principal))
+    .filter((p) => namesAny(dir, p.users.include, f.principal, groupsOf) && !namesAny(dir, p.users.exclude ?? [], f.principal, groupsOf))
     .filter((p) => !p.clients || p.clients.some((c) => same(c, f.clientId)))
     .filter((p) => !p.resources || (matchesResource(p.resources.include, f.resource, armAliases) && !matchesResource(p.resources.exclude ?? [], f.resource, armAliases)))
     .sort((a, b) => order.indexOf(a.grant) - order.indexOf(b.grant));

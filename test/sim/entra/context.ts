@@ -1,5 +1,6 @@
-// What every handler needs: the directory, runtime state, token factory and the stores, the
-// origin the request came to, plus the client lookup and error answer shared by endpoints.
+// What every handler needs: the directory, runtime state, token factory and the stores, group
+// membership, the origin the request came to, plus the client lookup and error answer shared by
+// endpoints.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AZURE_CLI_CLIENT_ID, type Directory } from '../types.js';
 import { entraErrorBody, statusFor, type EntraErrorSpec } from './errors.js';
@@ -17,6 +18,10 @@ export interface SimContext {
   devices: DeviceCodeStore;
   /** Resource URIs issued tokens beyond Azure's well-known ones (a custom cloud's Resource Manager). */
   extraResources: readonly string[];
+  /** Resource URIs that are Microsoft Graph beyond its own (a custom cloud's Graph endpoint). */
+  graphResources: readonly string[];
+  /** The groups a directory object is a member of now, as tokens and policies see them (PIM activations included). */
+  groupsOf: (objectId: string) => string[];
   /** `https://host[:port]` of this request (from its Host header): base of every URL the simulator writes. */
   origin: string;
 }

@@ -9,6 +9,7 @@ import { resolveTenant, type TenantAlias } from './directory.js';
 import { entraErrorBody } from './errors.js';
 import type { PendingSignIn } from './grants.js';
 import { readForm, sendJson } from './http.js';
+import { graphRequestRefusal } from './graphPermissions.js';
 import { parseScope } from './scopes.js';
 import { isStatusFailure } from './state.js';
 
@@ -26,6 +27,8 @@ export interface DeviceEntry {
   status: 'pending' | 'approved' | 'declined' | 'redeemed';
   /** The resource the scope names (Conditional Access is evaluated for it). */
   resource: string;
+  /** Microsoft Graph permissions the scope names (each needs consent). */
+  permissions: string[];
   /** What the /devicecode request's `claims` asked for. */
   stepUp: StepUp;
   /** A sign-in under way on the page (between its MFA or consent steps). */
@@ -39,7 +42,7 @@ export interface DeviceEntry {
 export class DeviceCodeStore {
   private readonly byDevice = new Map<string, DeviceEntry>();
 
-  create(clientId: string, scope: string, tenant: TenantAlias | string, resource: string, stepUp: StepUp): DeviceEntry {
+  create(clientId: string, scope: string, tenant: TenantAlias | string, resource: string, stepUp: StepUp, permissions: string[] = []): DeviceEntry {
     let userCode = '';
     for (let i = 0; i < 9; i++) userCode += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
     const entry: DeviceEntry = {
@@ -51,6 +54,7 @@ export class DeviceCodeStore {
       expiresAt: Date.now() + EXPIRES_IN * 1000,
       status: 'pending',
       resource,
+      permissions,
       stepUp,
       auth: { mfa: false, acrs: [] },
     };
@@ -95,12 +99,14 @@ export async function handleDeviceCode(ctx: SimContext, req: IncomingMessage, re
       corr,
     );
   }
-  const scope = parseScope(ctx.directory, body.scope ?? '', { extraResources: ctx.extraResources });
+  const scope = parseScope(ctx.directory, body.scope ?? '', { extraResources: ctx.extraResources, graphResources: ctx.graphResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);
+  const refused = graphRequestRefusal(ctx, body.client_id.toLowerCase(), scope);
+  if (refused) return sendEntraError(res, refused, corr);
   // A step-up's claims count here as on /authorize: the page's sign-in must meet them.
   const stepUp = parseClaims(body.claims);
   if ('error' in stepUp) return sendEntraError(res, stepUp, corr);
-  const entry = ctx.devices.create(body.client_id.toLowerCase(), body.scope ?? '', tenant, scope.resource, stepUp);
+  const entry = ctx.devices.create(body.client_id.toLowerCase(), body.scope ?? '', tenant, scope.resource, stepUp, scope.permissions);
   const uri = verificationUri(ctx);
   sendJson(res, 200, {
     user_code: entry.userCode,

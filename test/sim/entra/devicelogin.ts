@@ -3,7 +3,7 @@
 // Nothing is posted back here: a refusal stays on the page and the app's polls keep waiting.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { consentKey } from './access.js';
+import { grantConsent as consentTo } from './access.js';
 import { clientName, type SimContext } from './context.js';
 import { accountById, findAccount, principalFor, signInAccounts, type Account, type Principal } from './directory.js';
 import { verificationUri, type DeviceEntry } from './devicecode.js';
@@ -32,11 +32,19 @@ function approveEntry(entry: DeviceEntry, account: Account, next: Extract<Next, 
 }
 
 function stepFor(ctx: SimContext, entry: DeviceEntry, principal: Principal, signIn: PendingSignIn): Next {
-  return nextStep(ctx, { principal, clientId: entry.clientId, resource: entry.resource, stepUp: entry.stepUp, done: signIn.auth, wantsMfa: signIn.wantsMfa });
+  return nextStep(ctx, {
+    principal,
+    clientId: entry.clientId,
+    resource: entry.resource,
+    stepUp: entry.stepUp,
+    done: signIn.auth,
+    wantsMfa: signIn.wantsMfa,
+    permissions: entry.permissions,
+  });
 }
 
 function grantConsent(ctx: SimContext, entry: DeviceEntry, principal: Principal): void {
-  ctx.state.consents.add(consentKey(entry.clientId, principal));
+  consentTo(ctx, { clientId: entry.clientId, principal, permissions: entry.permissions });
   ctx.state.record({ kind: 'consentGranted', upn: principal.account.user.upn, clientId: entry.clientId, via: 'devicelogin' });
 }
 
@@ -98,7 +106,7 @@ function advance(f: PageFlow, signIn: PendingSignIn): void {
   if (step.next === 'consent') {
     ctx.state.record({ kind: 'consentPrompt', upn, clientId: entry.clientId, via: 'devicelogin' });
     const appName = clientName(ctx.directory, entry.clientId) ?? entry.clientId;
-    return sendHtml(res, 200, consentPage({ action: f.action, carry, upn, appName, resource: entry.resource }));
+    return sendHtml(res, 200, consentPage({ action: f.action, carry, upn, appName, resource: entry.resource, permissions: step.permissions }));
   }
   entry.signIn = undefined;
   recordRefusal(ctx, 'devicelogin', upn, step.obstacle);

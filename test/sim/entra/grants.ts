@@ -23,6 +23,8 @@ export interface AuthorizeParams {
   stepUp: StepUp;
   /** The resource the scope names (Conditional Access is evaluated for it). */
   resource: string;
+  /** Microsoft Graph permissions the scope names (each needs consent). */
+  permissions: string[];
 }
 
 /** A sign-in under way on the pages: who picked which account, what they have done so far. */

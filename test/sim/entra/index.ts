@@ -7,7 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { z } from 'zod';
 import type { TlsMaterial } from '../ca.js';
-import { ConditionalAccessPolicySchema, POSTGRES_RESOURCE, type ConditionalAccessPolicy, type Directory } from '../types.js';
+import { AZURE_CLI_CLIENT_ID, ConditionalAccessPolicySchema, POSTGRES_RESOURCE, type ConditionalAccessPolicy, type Directory } from '../types.js';
 import { checkNames, checkPolicies } from './conditionalAccess.js';
 import type { SimContext } from './context.js';
 import { DeviceCodeStore } from './devicecode.js';
@@ -43,6 +43,19 @@ export interface EntraSimOptions {
   listen?: EntraListenOptions;
   /** More resource URIs the tenant issues tokens for (a custom cloud's Resource Manager endpoint). */
   extraResources?: string[];
+  /** More resource URIs that are Microsoft Graph (a custom cloud's Graph endpoint): its permissions, consent and `scp`. */
+  graphResources?: string[];
+  /**
+   * The Azure CLI's client id gets only the Graph permissions Microsoft preauthorized it for, and
+   * AADSTS65002 for others (PIM's among them), as in real tenants. Default false: it gets them.
+   */
+  refuseFirstPartyGraphScopes?: boolean;
+  /**
+   * A directory object's groups now, for tokens' `groups` and group conditions (the simulated
+   * Azure passes PIM's view: permanent members plus activations that have propagated). Default:
+   * the directory's permanent members.
+   */
+  groupsOf?: (objectId: string) => string[];
   /**
    * Every user sign-in does MFA (tokens carry `amr: ["pwd","mfa"]`). Default true. Off: a sign-in does
    * MFA only when the request's `claims`, a Conditional Access policy or the person asks for it.
@@ -90,6 +103,10 @@ export interface MintOptions {
   mfa?: boolean;
   /** Users: authentication contexts met (`acrs`), e.g. ["p1"]. */
   acrs?: string[];
+  /** Users: the token's delegated permissions (`scp`). Default `user_impersonation`. */
+  scp?: string;
+  /** Users: the client that asked (`appid`). Default the Azure CLI's. */
+  clientId?: string;
 }
 
 /** An app registration's enterprise-app settings (see the directory's `clients`). */
@@ -112,6 +129,8 @@ export interface EntraControl {
   setAutoApprove(upn: string | null): void;
   /** See EntraSimOptions.mfaByDefault; applies to sign-ins from now on (grants keep what they did). */
   setMfaByDefault(on: boolean): void;
+  /** See EntraSimOptions.refuseFirstPartyGraphScopes; applies to requests from now on. */
+  setRefuseFirstPartyGraphScopes(on: boolean): void;
   /**
    * Next `count` requests to that endpoint fail as specified. `suberror` overrides Entra's default for
    * the code; `claims` is Entra's claims field. `pageOnly` (authorize): the error stays on the sign-in
@@ -196,6 +215,7 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     refreshTokenGraceSeconds: Math.max(0, opts.refreshTokenGraceSeconds ?? DAY),
     autoApprove: opts.autoApprove ?? null,
     mfaByDefault: opts.mfaByDefault ?? true,
+    refuseFirstPartyGraphScopes: opts.refuseFirstPartyGraphScopes ?? false,
   });
   checkPolicies(directory, directory.conditionalAccess);
   state.conditionalAccess = [...directory.conditionalAccess];
@@ -204,13 +224,16 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
   const key = await createSigningKey(issuerV1);
   const foreignKey = await createSigningKey(issuerV1, key.kid);
   // `origin` is filled in per request from its Host header; the IMDS handlers write no login URLs.
+  const groupsOf = opts.groupsOf ?? ((oid: string) => directory.groups.filter((g) => g.members.includes(oid)).map((g) => g.objectId));
   const ctx: SimContext = {
     directory,
     state,
-    tokens: new TokenFactory(directory, key, foreignKey),
+    tokens: new TokenFactory(directory, key, foreignKey, groupsOf),
     grants: new GrantStore(),
     devices: new DeviceCodeStore(),
-    extraResources: [...(opts.extraResources ?? [])],
+    extraResources: [...(opts.extraResources ?? []), ...(opts.graphResources ?? [])],
+    graphResources: [...(opts.graphResources ?? [])],
+    groupsOf,
     origin: '',
   };
   const mounted = new Map<string, HttpHandler>();
@@ -255,6 +278,9 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     setMfaByDefault(on) {
       state.mfaByDefault = on;
     },
+    setRefuseFirstPartyGraphScopes(on) {
+      state.refuseFirstPartyGraphScopes = on;
+    },
     failNext(endpoint, failure: Failure, count = 1) {
       state.failNext(endpoint, failure, count);
     },
@@ -292,7 +318,7 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
     events: (kind) => state.events(kind),
     mintAccessToken(subject, o = {}) {
       const resolved = resolveSubject(directory, subject, o.homeTenant ?? false);
-      const clientId = resolved.kind === 'managedIdentity' ? resolved.identity.clientId : resolved.kind === 'servicePrincipal' ? resolved.principal.appId : '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+      const clientId = resolved.kind === 'managedIdentity' ? resolved.identity.clientId : resolved.kind === 'servicePrincipal' ? resolved.principal.appId : (o.clientId ?? AZURE_CLI_CLIENT_ID);
       const lifetime = resolved.kind === 'managedIdentity' ? state.managedIdentityTokenLifetimeSeconds : state.userTokenLifetime();
       return ctx.tokens.accessToken(resolved, {
         resource: o.audience ?? POSTGRES_RESOURCE,
@@ -307,6 +333,7 @@ export async function startEntraSim(opts: EntraSimOptions): Promise<EntraSim> {
         includeExternalUpn: o.includeExternalUpn,
         mfa: o.mfa,
         acrs: o.acrs,
+        scp: o.scp,
       });
     },
   };

@@ -10,7 +10,7 @@ import { entraErrorBody } from './errors.js';
 import type { EventPlace } from './state.js';
 import { troublePage, type Carry } from './stepPages.js';
 
-export type Next = { next: 'done'; auth: AuthState } | { next: 'mfa' } | { next: 'consent' } | { next: 'refused'; obstacle: Obstacle };
+export type Next = { next: 'done'; auth: AuthState } | { next: 'mfa' } | { next: 'consent'; permissions: string[] } | { next: 'refused'; obstacle: Obstacle };
 
 /** What a fresh sign-in has done: everything MFA-backed when the tenant does MFA at every sign-in. */
 export function initialAuth(ctx: SimContext, stepUp: StepUp): AuthState {
@@ -26,7 +26,7 @@ export function nextStep(ctx: SimContext, r: AccessRequest & { wantsMfa: boolean
   const o = obstacleFor(ctx, r);
   if (!r.done.mfa && (r.wantsMfa || o?.kind === 'mfa')) return { next: 'mfa' };
   if (!o) return { next: 'done', auth: r.done };
-  if (o.kind === 'consent' && o.userConsentAllowed) return { next: 'consent' };
+  if (o.kind === 'consent' && o.userConsentAllowed) return { next: 'consent', permissions: o.permissions };
   return { next: 'refused', obstacle: o };
 }
 

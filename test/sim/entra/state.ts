@@ -1,5 +1,5 @@
 // Mutable simulator state shared by the handlers and the control API: runtime settings
-// (token lifetimes, refresh-token grace, MFA, Conditional Access), consents given, injected
+// (token lifetimes, refresh-token grace, MFA, Conditional Access, first-party Graph consent), consents given, injected
 // failures, request counters and the log of sign-in events tests assert on.
 import { randomInt } from 'node:crypto';
 import type { ConditionalAccessPolicy } from '../types.js';
@@ -35,6 +35,8 @@ export interface SimSettings {
   autoApprove: string | null;
   /** Every user sign-in does MFA without asking (the simulator's historical behaviour). */
   mfaByDefault: boolean;
+  /** The Azure CLI's client id gets only its preauthorized Graph permissions (AADSTS65002 otherwise), as in real tenants. */
+  refuseFirstPartyGraphScopes: boolean;
 }
 
 export class SimState implements SimSettings {
@@ -43,11 +45,14 @@ export class SimState implements SimSettings {
   refreshTokenGraceSeconds: number;
   autoApprove: string | null;
   mfaByDefault: boolean;
+  refuseFirstPartyGraphScopes: boolean;
   outage: OutageMode = 'none';
   /** The tenant's Conditional Access policies (from the directory; tests replace them). */
   conditionalAccess: ConditionalAccessPolicy[] = [];
   /** `clientId:homeObjectId` of users who consented to an app without admin consent. */
   readonly consents = new Set<string>();
+  /** `clientId:homeObjectId` → the Microsoft Graph permissions that user consented to for that app. */
+  readonly graphConsents = new Map<string, Set<string>>();
   private readonly log: SimEvent[] = [];
   private readonly failures = new Map<FailEndpoint, { failure: Failure; remaining: number }[]>();
   private readonly counts = new Map<string, number>();
@@ -58,6 +63,7 @@ export class SimState implements SimSettings {
     this.refreshTokenGraceSeconds = settings.refreshTokenGraceSeconds;
     this.autoApprove = settings.autoApprove;
     this.mfaByDefault = settings.mfaByDefault;
+    this.refuseFirstPartyGraphScopes = settings.refuseFirstPartyGraphScopes;
   }
 
   /** Lifetime for the next user access token. */

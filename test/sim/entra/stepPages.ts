@@ -2,6 +2,7 @@
 // request" (MFA), "Permissions requested" (consent), and the Conditional Access refusals with their
 // "Troubleshooting details". Each step's form carries a hidden `step` so scripted browsers find it.
 import { randomUUID } from 'node:crypto';
+import { permissionDescription } from './graphPermissions.js';
 import { esc, layout } from './pages.js';
 
 /** Hidden fields that bring the next POST back to the sign-in it belongs to (`ctx`, or the device code's `otc`+`upn`). */
@@ -46,15 +47,18 @@ export interface ConsentPageInput {
   upn: string;
   appName: string;
   resource: string;
+  /** Microsoft Graph permissions asked for (listed by what they allow); none: access to the resource as such. */
+  permissions?: readonly string[];
 }
 
 export function consentPage(p: ConsentPageInput): string {
+  const asked = p.permissions?.length ? p.permissions.map((x) => `<li>${esc(permissionDescription(x))} (${esc(x)})</li>`).join('') : `<li>Access ${esc(p.resource)} as you</li>`;
   return layout(
     'Permissions requested',
     `<h1>Permissions requested</h1>
 <p class="muted">${esc(p.upn)}</p>
 <p>${esc(p.appName)} needs permission to:</p>
-<ul aria-label="Permissions"><li>Access ${esc(p.resource)} as you</li><li>Maintain access to data you have given it access to</li></ul>
+<ul aria-label="Permissions">${asked}<li>Maintain access to data you have given it access to</li></ul>
 <p class="muted">Accepting these permissions means that you allow this app to use your data.</p>
 ${stepForm(p.action, p.carry, 'consent', [
   { decision: 'accept', label: 'Accept', primary: true },

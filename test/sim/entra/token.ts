@@ -9,10 +9,11 @@ import { z } from 'zod';
 import { obstacleFor, silentRefusal, type AccessRequest } from './access.js';
 import { afterStepUp, mergeStepUp, NO_STEP_UP, parseClaims, type AuthState, type StepUp } from './claims.js';
 import { clientName, correlationIdOf, sendEntraError, type SimContext } from './context.js';
-import { accountById, principalFor, resolveTenant, type Account, type TenantAlias } from './directory.js';
+import { accountById, principalFor, resolveTenant, type Account, type Principal, type TenantAlias } from './directory.js';
 import { entraErrorBody, type EntraErrorSpec } from './errors.js';
+import { grantedGraphPermissions, graphRequestRefusal } from './graphPermissions.js';
 import { readForm, sendJson } from './http.js';
-import { parseScope } from './scopes.js';
+import { GRAPH_APP_ID, parseScope, type ParsedScope } from './scopes.js';
 import { isStatusFailure } from './state.js';
 import { clientInfo } from './tokens.js';
 
@@ -145,12 +146,14 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
 
   const principal = principalFor(ctx.directory, outcome.account, outcome.tenant);
   if ('error' in principal) return sendEntraError(res, principal, corr);
-  const scope = parseScope(ctx.directory, outcome.scope, { tenantName: principal.tenant.displayName, extraResources: ctx.extraResources });
+  const scope = parseScope(ctx.directory, outcome.scope, { tenantName: principal.tenant.displayName, extraResources: ctx.extraResources, graphResources: ctx.graphResources });
   if ('error' in scope) return sendEntraError(res, scope, corr);
+  const refused = graphRequestRefusal(ctx, clientId, scope);
+  if (refused) return sendEntraError(res, refused, corr);
   // MSAL sends the claims of a step-up on the token request too; they count with the grant's own.
   const wanted = parseClaims(b.claims);
   if ('error' in wanted) return sendEntraError(res, wanted, corr);
-  const access: AccessRequest = { principal, clientId, resource: scope.resource, stepUp: mergeStepUp(outcome.stepUp, wanted), done: outcome.auth };
+  const access: AccessRequest = { principal, clientId, resource: scope.resource, stepUp: mergeStepUp(outcome.stepUp, wanted), done: outcome.auth, permissions: scope.permissions };
   const obstacle = obstacleFor(ctx, access);
   if (obstacle) {
     const refusal = silentRefusal(ctx, access, obstacle);
@@ -160,15 +163,32 @@ export async function handleToken(ctx: SimContext, req: IncomingMessage, res: Se
   outcome.commit?.();
   const auth = afterStepUp(outcome.auth, access.stepUp);
   const lifetime = ctx.state.userTokenLifetime();
+  const granted = scope.graph ? graphGrant(ctx, clientId, principal, scope) : { scope: scope.granted, scp: undefined };
   const body: Record<string, string | number> = {
     token_type: 'Bearer',
-    scope: scope.granted,
+    scope: granted.scope,
     expires_in: lifetime,
     ext_expires_in: lifetime,
-    access_token: ctx.tokens.accessToken({ kind: 'user', principal }, { resource: scope.resource, clientId, lifetimeSeconds: lifetime, mfa: auth.mfa, acrs: auth.acrs }),
+    access_token: ctx.tokens.accessToken(
+      { kind: 'user', principal },
+      { resource: scope.resource, clientId, lifetimeSeconds: lifetime, mfa: auth.mfa, acrs: auth.acrs, ...(granted.scp ? { scp: granted.scp } : {}) },
+    ),
   };
   if (scope.offlineAccess || grantName === 'refresh_token') body.refresh_token = ctx.grants.issueRefreshToken(outcome.account.user.objectId, clientId, auth);
   if (scope.openid) body.id_token = ctx.tokens.idToken(principal, clientId, outcome.nonce, ctx.origin);
   if (b.client_info === '1') body.client_info = clientInfo(outcome.account);
   sendJson(res, 200, body);
+}
+
+/**
+ * A Graph token carries every permission the app holds for the user (`scp`, with the OpenID
+ * scopes asked for), and the answer's `scope` names them under the resource as it was asked for.
+ */
+function graphGrant(ctx: SimContext, clientId: string, principal: Principal, scope: ParsedScope): { scope: string; scp: string } {
+  // Only OpenID scopes: a basic profile token (User.Read), as before.
+  if (scope.permissions.length === 0 && !scope.defaultScope) return { scope: scope.granted, scp: ['User.Read', ...scope.oidc].join(' ') };
+  const names = grantedGraphPermissions(ctx, clientId, principal, scope.permissions);
+  const prefix = scope.resource.toLowerCase() === GRAPH_APP_ID ? '' : `${scope.resource.replace(/\/+$/, '')}/`;
+  const answered = [...names, ...(scope.defaultScope ? ['.default'] : [])].map((n) => `${prefix}${n}`);
+  return { scope: answered.join(' '), scp: [...names, ...scope.oidc].join(' ') };
 }

@@ -28,6 +28,8 @@ export interface AccessTokenOptions {
   mfa?: boolean;
   /** Users: the authentication contexts the sign-in met (`acrs`), e.g. ["p1"]. */
   acrs?: string[];
+  /** Users: the delegated permissions (`scp`, space-separated). Default `user_impersonation`. */
+  scp?: string;
 }
 
 export type Claims = Record<string, string | number | string[] | undefined>;
@@ -58,10 +60,12 @@ export function normaliseResource(resource: string): string {
 }
 
 export class TokenFactory {
+  /** `membership`: a directory object's groups now (PIM activations that have propagated included). */
   constructor(
     private readonly directory: Directory,
     private readonly key: SigningKey,
     private readonly foreignKey: SigningKey,
+    private readonly membership?: (objectId: string) => string[],
   ) {}
 
   get tenantId(): string {
@@ -74,7 +78,7 @@ export class TokenFactory {
 
   /** Groups live in the resource tenant; objects elsewhere have none here. */
   groupsOf(objectId: string): string[] {
-    return this.directory.groups.filter((g) => g.members.includes(objectId)).map((g) => g.objectId);
+    return this.membership ? this.membership(objectId) : this.directory.groups.filter((g) => g.members.includes(objectId)).map((g) => g.objectId);
   }
 
   accessToken(subject: TokenSubject, opts: AccessTokenOptions): string {
@@ -126,7 +130,7 @@ export class TokenFactory {
         name: p.displayName,
         oid: p.objectId,
         rh: rh(),
-        scp: 'user_impersonation',
+        scp: opts.scp ?? 'user_impersonation',
         sub: createHash('sha256').update(`${p.objectId}:${common.aud}`).digest('base64url').slice(0, 43),
         tid,
         unique_name: p.guest ? home.upn : p.upn,
