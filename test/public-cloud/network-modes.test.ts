@@ -1,6 +1,6 @@
 // The namespace's network modes, checked from inside it with the tools a user has (curl, a TCP
-// connect, psql's libpq through `pg`): behind the corporate proxy Entra and Resource Manager are
-// reachable only through proxy.contoso.example:3128, TLS-inspected by the "Contoso TLS Inspection
+// connect, psql's libpq through `pg`): behind the corporate proxy Entra, Resource Manager and
+// Microsoft Graph are reachable only through proxy.contoso.example:3128, TLS-inspected by the "Contoso TLS Inspection
 // Root" that sits in the OS trust store; IMDS and PostgreSQL stay direct; proxy credentials; the
 // simulated system browser signs in through the proxy; `npm run sim` gives its command a managed
 // workstation's environment; and each simulator's stop puts /etc/hosts and the trust store back.
@@ -103,10 +103,10 @@ describe.skipIf(skip !== undefined)('public cloud behind a TLS-inspecting corpor
     await sim?.stop();
   });
 
-  it('the proxy is proxy.contoso.example:3128; Entra and Resource Manager names lead nowhere: a direct connection is refused', async () => {
+  it('the proxy is proxy.contoso.example:3128; Entra, Resource Manager and Graph names lead nowhere: a direct connection is refused', async () => {
     expect(sim.proxy?.url).toBe(PROXY_URL);
     expect((await lookup(PROXY_HOST)).address).toBe(PROXY_ADDRESS);
-    for (const name of ['login.microsoftonline.com', 'management.azure.com', 'login.windows.net']) {
+    for (const name of ['login.microsoftonline.com', 'management.azure.com', 'login.windows.net', 'graph.microsoft.com', 'graph.microsoft.us']) {
       expect((await lookup(name)).address).toBe(NOWHERE_ADDRESS);
       expect(await tcpConnect(name, 443)).toBe('ECONNREFUSED');
     }
@@ -124,6 +124,12 @@ describe.skipIf(skip !== undefined)('public cloud behind a TLS-inspecting corpor
     // Resource Manager too (its 401 for a request without a token).
     const arm = await curl(['-x', PROXY_URL, '-o', '/dev/null', '-w', '%{http_code}', 'https://management.azure.com/subscriptions?api-version=2022-12-01']);
     expect(arm.stdout).toBe('401');
+    // And Microsoft Graph (PIM for Groups), inspected like the others.
+    sim.proxy?.control.reset();
+    const graph = await curl(['-x', PROXY_URL, 'https://graph.microsoft.com/v1.0/me']);
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(JSON.parse(graph.stdout)).toMatchObject({ error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } });
+    expect(sim.proxy?.control.connects()).toEqual([{ host: 'graph.microsoft.com', port: 443, status: 200, authenticated: false, inspected: true }]);
   });
 
   it('a client that trusts only the simulator CA refuses the inspected certificate', async () => {

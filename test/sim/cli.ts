@@ -1,5 +1,6 @@
 // `npm run sim -- [--state FILE] [--public-cloud] [--corporate-proxy [--proxy-auth USER:PASS]] [--tls-inspection]
-//   [--mfa-for-arm-writes] [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND…]`
+//   [--mfa-for-arm-writes] [--pim-eligible UPN:GROUP]… [--pim-activation-delay SECONDS] [--graph-refuses-cli-client]
+//   [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND…]`
 // Starts the simulated Azure, writes the state file once ready, and runs until SIGINT, SIGTERM or
 // SIGHUP, until its parent process is gone, or until COMMAND exits; then stops PostgreSQL (within
 // 5 s) and removes the state file it wrote. COMMAND gets the environment of a managed workstation
@@ -23,24 +24,26 @@ const SELF = fileURLToPath(import.meta.url);
 const STOP_DEADLINE_MS = 5_000;
 
 const usage = `usage: npm run sim -- [--state FILE] [--public-cloud] [--corporate-proxy [--proxy-auth USER:PASS]]
-                        [--tls-inspection] [--mfa-for-arm-writes] [--token-lifetime SECONDS]
-                        [--auto-approve UPN] [--directory FILE] [--no-server] [-- COMMAND [ARGS…]]
+                        [--tls-inspection] [--mfa-for-arm-writes] [--pim-eligible UPN:GROUP]…
+                        [--pim-activation-delay SECONDS] [--graph-refuses-cli-client]
+                        [--token-lifetime SECONDS] [--auto-approve UPN] [--directory FILE] [--no-server]
+                        [-- COMMAND [ARGS…]]
 
-Starts a simulated Microsoft Entra ID, Azure Resource Manager and Azure Database for PostgreSQL
-flexible server and writes FILE (JSON) when ready (without --state: a file in its work dir,
-named in its output and, for COMMAND, in $PGENTRA_SIM_STATE).
+Starts a simulated Microsoft Entra ID, Azure Resource Manager, Microsoft Graph (PIM for Groups)
+and Azure Database for PostgreSQL flexible server and writes FILE (JSON) when ready (without
+--state: a file in its work dir, named in its output and, for COMMAND, in $PGENTRA_SIM_STATE).
 
 Default: on 127.0.0.1 (random ports). FILE is also a pgEntra custom-cloud file:
   pgentra login --cloud FILE
 
 --public-cloud: as Azure's real host names (login.microsoftonline.com, management.azure.com,
-${PUBLIC_SERVER}:5432, IMDS at 169.254.169.254), inside a private network + mount namespace this command creates (needs
+graph.microsoft.com, ${PUBLIC_SERVER}:5432, IMDS at 169.254.169.254), inside a private network + mount namespace this command creates (needs
 root). pgEntra runs there unmodified with its built-in public cloud: no --cloud. The namespace
 trusts the simulator's CA through NODE_EXTRA_CA_CERTS, as an enterprise adds a CA.
 
 --corporate-proxy: a corporate HTTP proxy (Squid-like: CONNECT to port 443 only, 403 for other
 ports, 503 for unknown names). With --public-cloud it is ${PROXY_URL}, and the only
-way to Entra ID and Resource Manager: their names lead nowhere (connection refused) in the
+way to Entra ID, Resource Manager and Graph: their names lead nowhere (connection refused) in the
 namespace's /etc/hosts. IMDS (169.254.169.254) and PostgreSQL (:5432) stay direct; libpq does not
 use HTTP proxies. COMMAND gets HTTPS_PROXY=<proxy URL> without credentials.
 --proxy-auth USER:PASS: the proxy asks for Basic credentials (407 Proxy Authentication Required).
@@ -51,6 +54,13 @@ COMMAND gets no NODE_EXTRA_CA_CERTS, as on a managed workstation.
 --mfa-for-arm-writes: Entra issues tokens without the MFA claim unless the sign-in asked for MFA;
 Resource Manager answers create/update/delete with such a token with a 401 insufficient_claims
 challenge.
+--pim-eligible UPN:GROUP (repeatable): PIM for Groups — UPN is eligible for GROUP (policy: at most
+8 hours, justification required) instead of a member, and must activate through Microsoft Graph
+(POST /v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests, selfActivate)
+before Entra's tokens carry the group, e.g. --pim-eligible ${ACCOUNTS.secondary}:${ACCOUNTS.adminGroup}.
+--pim-activation-delay SECONDS: how long an activation takes to reach tokens (default 3).
+--graph-refuses-cli-client: Entra refuses the Azure CLI's client id PIM's Graph permissions
+(AADSTS65002), as real tenants do; an app registration of the organisation gets them.
 
 -- COMMAND: run COMMAND next to the simulator (inside the namespace with --public-cloud), then
 stop. COMMAND's $BROWSER is a simulated system browser: it goes through HTTPS_PROXY, trusts the
@@ -82,6 +92,9 @@ try {
       'proxy-auth': { type: 'string' },
       'tls-inspection': { type: 'boolean', default: false },
       'mfa-for-arm-writes': { type: 'boolean', default: false },
+      'pim-eligible': { type: 'string', multiple: true },
+      'pim-activation-delay': { type: 'string' },
+      'graph-refuses-cli-client': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
@@ -106,6 +119,16 @@ if (args['proxy-auth'] !== undefined) {
   const colon = parsedAuth.data.indexOf(':');
   proxyAuth = { user: parsedAuth.data.slice(0, colon), password: parsedAuth.data.slice(colon + 1) };
 }
+const PimEligibleArg = z.string().regex(/^[^:\s]+:[^:]+$/, '--pim-eligible must be UPN:GROUP');
+const pimEligible: { upn: string; group: string }[] = [];
+for (const arg of args['pim-eligible'] ?? []) {
+  const parsedArg = PimEligibleArg.safeParse(arg);
+  if (!parsedArg.success) fail(parsedArg.error.issues[0]?.message ?? '--pim-eligible must be UPN:GROUP');
+  const colon = parsedArg.data.indexOf(':');
+  pimEligible.push({ upn: parsedArg.data.slice(0, colon), group: parsedArg.data.slice(colon + 1) });
+}
+const pimDelay = args['pim-activation-delay'] === undefined ? undefined : Number(args['pim-activation-delay']);
+if (pimDelay !== undefined && !(Number.isFinite(pimDelay) && pimDelay >= 0)) fail('--pim-activation-delay must be a number of seconds ≥ 0');
 const tlsInspection = args['tls-inspection'];
 const corporateProxy = args['corporate-proxy'] || tlsInspection || proxyAuth !== undefined;
 if (proxyAuth && !args['corporate-proxy'] && !tlsInspection) fail('--proxy-auth goes with --corporate-proxy');
@@ -147,6 +170,13 @@ try {
   fail(`cannot read the directory file ${args.directory}: ${e instanceof Error ? e.message : String(e)}`);
 }
 
+// Names the directory does not have would fail the start with a stack trace: say so here.
+const known = directory ?? loadDirectory();
+for (const e of pimEligible) {
+  if (!known.users.some((u) => u.upn.toLowerCase() === e.upn.toLowerCase())) fail(`--pim-eligible: no user ${e.upn} in the directory`);
+  if (!known.groups.some((g) => g.displayName === e.group)) fail(`--pim-eligible: no group ${e.group} in the directory (${known.groups.map((g) => g.displayName).join(', ')})`);
+}
+
 const publicCloud = args['public-cloud'];
 // Without --state the state file lives in the simulator's work dir (PGENTRA_SIM_STATE names it for COMMAND).
 const requestedStateFile = args.state ? path.resolve(args.state) : undefined;
@@ -157,6 +187,9 @@ const sim: SimulatedAzure = await startSimulatedAzure({
   ...(corporateProxy ? { corporateProxy: proxyAuth ? { auth: proxyAuth } : true } : {}),
   ...(tlsInspection ? { tlsInspection } : {}),
   ...(args['mfa-for-arm-writes'] ? { mfaForArmWrites: true } : {}),
+  ...(pimEligible.length ? { pimEligible } : {}),
+  ...(pimDelay !== undefined ? { pimActivationDelayMs: pimDelay * 1000 } : {}),
+  ...(args['graph-refuses-cli-client'] ? { graphRefusesCliClient: true } : {}),
   ...(directory ? { directory } : {}),
   ...(lifetime !== undefined ? { tokenLifetimeSeconds: lifetime } : {}),
   ...(args['auto-approve'] ? { autoApprove: args['auto-approve'] } : {}),
@@ -187,6 +220,9 @@ process.stdout.write(
     `  Entra ID (authority host): ${sim.state.authorityHost}  tenant ${sim.state.tenantId}`,
     `  PostgreSQL flexible server: ${server}`,
     `  Azure Resource Manager: ${sim.arm.endpoint}`,
+    `  Microsoft Graph (PIM for Groups): ${sim.graph.endpoint}`,
+    ...pimEligible.map((e) => `  PIM: ${e.upn} is eligible for ${e.group}, not a member (activations reach tokens after ${pimDelay ?? 3} s)`),
+    ...(args['graph-refuses-cli-client'] ? ["  Entra refuses the Azure CLI's client id PIM's Graph permissions (AADSTS65002)"] : []),
     `  Managed identity (IMDS): ${sim.state.imdsEndpoint}`,
     ...(sim.proxy
       ? [

@@ -1,7 +1,8 @@
-// The simulated Azure in one call: a per-run CA, the Entra ID simulator, Azure Resource Manager
-// and the flexible-server simulator wired to each other (ARM checks Entra's tokens in process and
-// shares the servers' firewall rules, Entra setting and state with the flexible-server simulator),
-// and the state file (also a valid pgEntra custom-cloud file). With `publicCloud`, inside the
+// The simulated Azure in one call: a per-run CA, the Entra ID simulator, Azure Resource Manager,
+// Microsoft Graph (PIM for Groups) and the flexible-server simulator wired to each other (ARM and
+// Graph check Entra's tokens in process; ARM shares the servers' firewall rules, Entra setting and
+// state with the flexible-server simulator; Graph's PIM activations are the group memberships
+// Entra's tokens carry), and the state file (also a valid pgEntra custom-cloud file). With `publicCloud`, inside the
 // namespace of test/sim/namespace.ts, they answer as Azure's real host names instead of localhost.
 // With `corporateProxy` / `tlsInspection` a corporate proxy (test/sim/proxy/) stands between the
 // clients and Entra + Resource Manager; in the namespace it is then the only way to them.
@@ -13,6 +14,8 @@ import { ARM_HOSTS, createArmService, mountOnLoginListener, startArmListener, ty
 import { createCertificateAuthority, loadCertificateAuthority, type TlsMaterial } from './ca.js';
 import { startEntraSim, type EntraSim } from './entra/index.js';
 import { ServerPolicies, startFlexSim, type FlexSim } from './flex/index.js';
+import { GRAPH_HOSTS, createGraphService, mountOnLoginListener as mountGraphOnLoginListener, startGraphListener, type GraphControl, type GraphListener } from './graph/index.js';
+import { PimStore } from './pim/store.js';
 import { startJwksMirror, type JwksMirror } from './jwksMirror.js';
 import { startCorporateProxy, type CorporateProxy, type ProxyCredentials } from './proxy/corporateProxy.js';
 import { TLS_INSPECTION_ROOT_DN } from './proxy/tlsInspection.js';
@@ -56,9 +59,9 @@ export interface SimulatedAzureOptions {
   /**
    * A corporate HTTP proxy (CONNECT to port 443 only; `auth`: Basic proxy credentials, 407
    * otherwise). In the public-cloud namespace it is `http://proxy.contoso.example:3128` and the
-   * only way to Entra and Resource Manager (their names lead nowhere in /etc/hosts); IMDS and
-   * PostgreSQL stay direct. On localhost it listens on 127.0.0.1 (random port) beside the direct
-   * routes, and lets CONNECT reach the Entra and Resource Manager ports.
+   * only way to Entra, Resource Manager and Graph (their names lead nowhere in /etc/hosts); IMDS
+   * and PostgreSQL stay direct. On localhost it listens on 127.0.0.1 (random port) beside the
+   * direct routes, and lets CONNECT reach the Entra, Resource Manager and Graph ports.
    */
   corporateProxy?: boolean | { auth?: ProxyCredentials };
   /**
@@ -73,6 +76,19 @@ export interface SimulatedAzureOptions {
    * token with a 401 insufficient_claims challenge.
    */
   mfaForArmWrites?: boolean;
+  /**
+   * PIM for Groups: these users become eligible for these groups (the group's PIM policy, by
+   * default 8 hours and a justification) and stop being permanent members of them — they must
+   * activate through Graph before tokens carry the group. The directory's `pim` section adds more.
+   */
+  pimEligible?: { upn: string; group: string }[];
+  /** How long a PIM activation takes to reach tokens' `groups` (ms). Default 3000. */
+  pimActivationDelayMs?: number;
+  /**
+   * Entra refuses the Azure CLI's client id Graph permissions Microsoft did not preauthorize it for
+   * (AADSTS65002, PIM's among them), as real tenants do. Default false: the CLI's id gets them.
+   */
+  graphRefusesCliClient?: boolean;
 }
 
 export interface SimulatedAzure {
@@ -85,6 +101,8 @@ export interface SimulatedAzure {
   flex: FlexSim | undefined;
   /** Azure Resource Manager: `endpoint` is the state file's managementEndpoint. */
   arm: { endpoint: string; control: ArmControl };
+  /** Microsoft Graph (PIM for Groups): `endpoint` is the state file's graphEndpoint. */
+  graph: { endpoint: string; control: GraphControl };
   /** The corporate proxy of `corporateProxy` / `tlsInspection` (its control has the CONNECT log). */
   proxy: CorporateProxy | undefined;
   /** The TLS inspection root's certificate (PEM) and its file in workDir, with `tlsInspection`. */
@@ -96,7 +114,12 @@ export interface SimulatedAzure {
 }
 
 export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Promise<SimulatedAzure> {
-  const directory = opts.directory ?? loadDirectory();
+  // A copy: PIM eligibilities change group memberships for this run only.
+  const directory = structuredClone(opts.directory ?? loadDirectory());
+  const pim = new PimStore(directory, {
+    ...(opts.pimEligible ? { eligible: opts.pimEligible } : {}),
+    ...(opts.pimActivationDelayMs !== undefined ? { activationDelayMs: opts.pimActivationDelayMs } : {}),
+  });
   const namespace = opts.publicCloud ? currentNamespace() : undefined;
   if (opts.publicCloud && !namespace) {
     throw new Error('the public-cloud mode runs inside its namespace: npm run sim -- --public-cloud …, or node --import tsx test/sim/namespace.ts -- COMMAND');
@@ -126,9 +149,11 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
   };
 
   try {
-    // On localhost ARM listens first: its origin is a resource Entra must issue tokens for.
+    // On localhost ARM and Graph listen first: their origins are resources Entra must issue tokens for.
     const armListener: ArmListener | undefined = namespace ? undefined : await startArmListener(entraTls);
     if (armListener) closers.push(() => armListener.close());
+    const graphListener: GraphListener | undefined = namespace ? undefined : await startGraphListener(entraTls);
+    if (graphListener) closers.push(() => graphListener.close());
     const entra = await startEntraSim({
       directory,
       tls: entraTls,
@@ -137,6 +162,9 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
       mfaByDefault: !opts.mfaForArmWrites,
       ...(namespace ? { listen: { https: { hosts: [ENTRA_ADDRESS], port: ENTRA_PORT }, imds: { host: IMDS_ADDRESS, port: IMDS_PORT } } } : {}),
       ...(armListener ? { extraResources: [armListener.origin] } : {}),
+      ...(graphListener ? { graphResources: [graphListener.origin] } : {}),
+      refuseFirstPartyGraphScopes: opts.graphRefusesCliClient ?? false,
+      groupsOf: (oid) => pim.groupsOf(oid),
     });
     closers.push(() => entra.close());
     const policies = new ServerPolicies();
@@ -144,6 +172,10 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
     if (armListener) armListener.serve(arm);
     else mountOnLoginListener(entra, arm);
     const armEndpoint = armListener?.origin ?? `https://${ARM_HOSTS[0] ?? ''}`;
+    const graph = createGraphService({ store: pim, signingKeys: entra.signingKeys });
+    if (graphListener) graphListener.serve(graph);
+    else mountGraphOnLoginListener(entra, graph);
+    const graphEndpoint = graphListener?.origin ?? `https://${GRAPH_HOSTS[0]}`;
 
     // Behind the proxy the namespace's names for Entra lead nowhere; Azure's servers still reach it.
     let jwksMirror: JwksMirror | undefined;
@@ -172,7 +204,7 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
     let proxy: CorporateProxy | undefined;
     if (withProxy) {
       // On localhost the proxy lets CONNECT reach the simulators' own HTTPS ports (no 443 there).
-      const localPorts = [entra.loginListener.port, ...(armListener ? [Number(new URL(armListener.origin).port)] : [])];
+      const localPorts = [entra.loginListener.port, ...[armListener, graphListener].flatMap((l) => (l ? [Number(new URL(l.origin).port)] : []))];
       const localhostNames = ['localhost', '127.0.0.1'];
       proxy = await startCorporateProxy({
         ...(namespace ? { listen: { host: PROXY_ADDRESS, port: PROXY_PORT }, name: PROXY_HOST } : {}),
@@ -204,6 +236,7 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
         ? { host: namespace ? PUBLIC_SERVER : flex.host, port: flex.port, adminUser: flex.adminUser, adminPassword: flex.adminPassword }
         : { host: namespace ? PUBLIC_SERVER : 'localhost', port: 0, adminUser: '', adminPassword: '' },
       managementEndpoint: armEndpoint,
+      graphEndpoint,
       imdsEndpoint: entra.imdsEndpoint,
       appService: entra.appService,
       accounts: directory.users.map((u) => ({ upn: u.upn, objectId: u.objectId, displayName: u.displayName })),
@@ -222,6 +255,7 @@ export async function startSimulatedAzure(opts: SimulatedAzureOptions = {}): Pro
       entra,
       flex,
       arm: { endpoint: armEndpoint, control: arm.control },
+      graph: { endpoint: graphEndpoint, control: graph.control },
       proxy,
       inspectionCaPem: inspectionCa?.caCertPem,
       inspectionCaFile,

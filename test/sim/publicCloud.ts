@@ -8,12 +8,14 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { ARM_HOSTS } from './arm/clouds.js';
 import { AZURE_LOGIN_HOSTS } from './entra/hosts.js';
+import { GRAPH_HOSTS } from './graph/clouds.js';
 
 /**
  * Entra ID and its MSAL aliases for the three built-in clouds, plus the three clouds' Resource
- * Manager hosts: one HTTPS listener answers for all of them and routes by Host.
+ * Manager and Microsoft Graph hosts: one HTTPS listener answers for all of them and routes by Host.
+ * (Behind the corporate proxy all of them are reachable only through it.)
  */
-export const ENTRA_HOSTS = [...AZURE_LOGIN_HOSTS, ...ARM_HOSTS] as const;
+export const ENTRA_HOSTS = [...AZURE_LOGIN_HOSTS, ...ARM_HOSTS, ...GRAPH_HOSTS] as const;
 export const ENTRA_ADDRESS = '127.0.2.1';
 export const ENTRA_PORT = 443;
 
@@ -45,7 +47,7 @@ export const PROXY_ADDRESS = '127.0.4.1';
 export const PROXY_PORT = 3128;
 export const PROXY_URL = `http://${PROXY_HOST}:${PROXY_PORT}`;
 /**
- * Where /etc/hosts sends Entra's and Resource Manager's names while the proxy mode is on: nothing
+ * Where /etc/hosts sends Entra's, Resource Manager's and Graph's names while the proxy mode is on: nothing
  * listens there, so a direct connection is refused, as on a network whose firewall lets only the
  * proxy out. (Only the proxy's own name table still knows the real listener.)
  */
@@ -59,7 +61,7 @@ export const NAMESPACE_ENV = 'PGENTRA_AZURE_NAMESPACE';
 
 /** The namespace's network as one simulator start sets it (and its stop sets back to the default). */
 export interface NetworkMode {
-  /** Entra and Resource Manager only through the corporate proxy. */
+  /** Entra, Resource Manager and Graph only through the corporate proxy. */
   corporateProxy: boolean;
   /** PEM certificates added to the OS trust store (the simulator CA and the TLS inspection root). */
   osTrust: readonly string[];
