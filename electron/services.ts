@@ -11,6 +11,7 @@ import type { TokenProvider } from './auth/tokenProvider.js';
 import type { InteropService, ProfileInputParsed, ProfilesService, Services, SettingsChange, TokensService, TokenCopyRequest } from './ipc/services.js';
 import { TokenExpiryIndex, createAccountsService } from './appServices/accountsService.js';
 import { createSettingsService } from './appServices/settingsService.js';
+import { createPimAppService } from './appServices/pimAppService.js';
 import { activationFloor } from './pim/activationLog.js';
 import { combinedResolver } from './net/proxyConfig.js';
 import type { EventSink } from './ipc/router.js';
@@ -240,17 +241,18 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
   // `cloud` is the request's cloud ref (what accounts.signIn takes), not the broker's cache key.
   // `resource`: the banner's "Sign in" must sign in for the scope that failed, or it would not help.
   broker.on('sign-in-required', (e) => shell.events('auth.signInRequired', { account: e.account ?? null, cloud: e.cloud, message: e.error.message, resource: e.resource }));
+  const accounts = createAccountsService({
+    broker,
+    store,
+    events: shell.events,
+    expiries,
+    defaultCloud: shell.defaultCloud ?? 'public',
+    openSignInPage: (url, hosts) => shell.openSignInPage(url, hosts),
+    ...(shell.signInSlowAfterMs ? { slowAfterMs: shell.signInSlowAfterMs } : {}),
+  });
   const services: Services = {
     profiles: profilesService(store, shell.dataDir),
-    accounts: createAccountsService({
-      broker,
-      store,
-      events: shell.events,
-      expiries,
-      defaultCloud: shell.defaultCloud ?? 'public',
-      openSignInPage: (url, hosts) => shell.openSignInPage(url, hosts),
-      ...(shell.signInSlowAfterMs ? { slowAfterMs: shell.signInSlowAfterMs } : {}),
-    }),
+    accounts,
     sessions,
     tokens: tokensService(tokens),
     interop: interopService(store, broker, shell),
@@ -262,6 +264,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     // ARM with the same token provider as sessions: one MSAL cache and account for both scopes.
     azure: createAzureService({ tokens, dataDir: shell.dataDir, logger: shell.logger, resolveProxy }),
     settings,
+    pim: createPimAppService({ tokens, resolveProxy, dataDir: shell.dataDir, events: shell.events, store, accounts, checkLogin: (p) => sessions.checkLogin(p) }),
     defaultCloud: shell.defaultCloud ?? 'public',
     postgresDomainsOf: (cloud) => (typeof cloud === 'string' ? postgresDomainsFor(cloud) : (customCloudDomains(cloud.customFile) ?? [])),
     events: shell.events,

@@ -10,6 +10,7 @@ import { DialogHost, type DialogState } from './app/DialogHost.js';
 import { TabBar } from './app/TabBar.js';
 import { cloudOfRef, useAccounts } from './app/useAccounts.js';
 import { useNotifications } from './app/useNotifications.js';
+import { usePim } from './app/usePim.js';
 import { useProfiles } from './app/useProfiles.js';
 import { useSessions } from './app/useSessions.js';
 import { AccountsPanel } from './features/accounts/AccountsPanel.js';
@@ -31,6 +32,7 @@ export function App(): ReactNode {
   const accountState = useAccounts(notify);
   const { accounts, doSignIn } = accountState;
   const browse = useBrowseAzure(accounts);
+  const pim = usePim();
   const [dialog, setDialog] = useState<DialogState>(null);
 
   const defaultCloud = (): Profile['cloud'] | undefined => selected?.cloud ?? profiles[0]?.cloud;
@@ -117,6 +119,7 @@ export function App(): ReactNode {
                 key={activeSession.id}
                 info={activeSession.info}
                 renewedAt={activeSession.renewedAt}
+                pimEndsAt={pim.ends.get(activeSession.profileId) ?? null}
                 onOpenAdmin={() => activeSession.info && setDialog({ kind: 'admin', sessionId: activeSession.info.sessionId, serverName: activeSession.info.host })}
                 onDisconnect={() => void closeTab(activeSession)}
               />
@@ -132,6 +135,19 @@ export function App(): ReactNode {
                   void doSignIn('interactive', p?.cloud).then((a) => {
                     if (a) void connectTab(activeSession.id, activeSession.profileId);
                   });
+                }}
+                pim={{
+                  progress: pim.progress.get(activeSession.profileId),
+                  onCancel: () => pim.cancel(activeSession.profileId),
+                  onActivate: (req) => {
+                    const { id, profileId } = activeSession;
+                    // Once the server accepts the group login, this tab connects with a token fetched now.
+                    void pim.activate(req).then((ok) => {
+                      if (!ok) return;
+                      pim.dismiss(profileId);
+                      void connectTab(id, profileId, { fresh: true });
+                    });
+                  },
                 }}
               />
             ) : (

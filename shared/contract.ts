@@ -263,6 +263,27 @@ export const CONTRACT = {
     }),
     output: z.object({ ruleName: z.string(), startIpAddress: z.string(), endIpAddress: z.string() }),
   },
+
+  // PIM for Groups (Microsoft Graph with the profile's account). Whether the account is eligible for
+  // the group the profile logs in as — asked silently, never prompting; null when Graph cannot say.
+  'pim.eligibility': {
+    input: z.strictObject({ profileId: ProfileId }),
+    output: z.object({ group: z.string(), eligible: z.boolean(), active: z.boolean(), endDateTime: z.string().nullable() }).nullable(),
+  },
+  // Activates the profile's group and waits until the server accepts the login with a fresh token
+  // (progress: pim.progress). Long-running; pim.cancel stops it.
+  'pim.activate': {
+    input: z.strictObject({
+      profileId: ProfileId,
+      duration: z.string().min(1).max(20),
+      reason: z.string().max(500).optional(),
+      ticket: z.strictObject({ system: z.string().min(1).max(100), number: z.string().min(1).max(100) }).optional(),
+      /** Remember duration, reason and ticket system in the profile for next time. */
+      remember: z.boolean().default(false),
+    }),
+    output: z.object({ group: z.string(), status: z.string(), endDateTime: z.string().nullable() }),
+  },
+  'pim.cancel': { input: z.strictObject({ profileId: ProfileId }), output: z.object({ cancelled: z.boolean() }) },
 } as const satisfies Record<CallName, CallSpec>;
 
 export const EVENTS = {
@@ -292,6 +313,17 @@ export const EVENTS = {
   // `message`: why this sign-in is asked for (a step-up: "Azure requires multi-factor authentication to …") or the slow hint.
   'signIn.progress': z.object({
     stage: z.enum(['opening-browser', 'waiting-for-browser', 'slow', 'waiting-for-device-code', 'exchanging-code', 'done', 'cancelled', 'failed']),
+    message: z.string().optional(),
+  }),
+  'pim.progress': z.object({
+    profileId: z.string(),
+    stage: z.enum(['requesting', 'pending-approval', 'active', 'waiting-for-server', 'connected', 'failed', 'cancelled']),
+    group: z.string(),
+    /** When the activation ends (ISO), once known. */
+    endDateTime: z.string().nullable().optional(),
+    /** waiting-for-server: how many logins the server refused so far. */
+    attempt: z.number().int().nonnegative().optional(),
+    /** failed: what to show. */
     message: z.string().optional(),
   }),
   'auth.signInRequired': z.object({

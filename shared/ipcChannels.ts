@@ -38,6 +38,9 @@ export const CALL_NAMES = [
   'azure.proposeProfile',
   'azure.checkProfile',
   'azure.allowMyIp',
+  'pim.eligibility',
+  'pim.activate',
+  'pim.cancel',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
@@ -50,6 +53,7 @@ export const EVENT_NAMES = [
   'signIn.deviceCode',
   'signIn.progress',
   'auth.signInRequired',
+  'pim.progress',
 ] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 

@@ -80,6 +80,21 @@ const AzureLinkSchema = z.strictObject(
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown settings: ${iss.keys.join(', ')}` : 'must be { resourceId: "/subscriptions/…/flexibleServers/NAME" }') },
 );
 
+/** What "Activate and connect" last used for this profile (PIM for Groups): offered again next time. */
+export const PimDefaultsSchema = z.strictObject(
+  {
+    /** `2h`, `90m`, `1h30m` or ISO 8601 `PT2H`. */
+    duration: z
+      .string()
+      .regex(/^(PT(?=\d)(\d+H)?(\d+M)?|(\d+h)?(\d+m)?)$/i, 'must be a duration such as 2h, 90m or PT2H')
+      .max(20)
+      .optional(),
+    reason: z.string().max(500, 'must be at most 500 characters').optional(),
+    ticketSystem: z.string().max(100, 'must be at most 100 characters').optional(),
+  },
+  { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown settings: ${iss.keys.join(', ')}` : undefined) },
+);
+
 const inputShape = {
   name: NameSchema,
   folder: FolderSchema.default(PROFILE_DEFAULTS.folder),
@@ -96,6 +111,7 @@ const inputShape = {
   notes: NotesSchema.optional(),
   confirmations: ConfirmationsSchema.default({}),
   azure: AzureLinkSchema.optional(),
+  pim: PimDefaultsSchema.optional(),
 };
 
 /** What a person creates or edits: everything but id and timestamps; defaults filled in. Strict. */

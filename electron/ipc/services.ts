@@ -64,6 +64,14 @@ export interface SettingsChange {
   trustOsCertificates: boolean;
 }
 
+/** PIM for Groups for a profile's account and group (see electron/appServices/pimAppService.ts). */
+export interface PimAppService {
+  eligibility(profile: Profile): Promise<CallOutput<'pim.eligibility'>>;
+  activate(profile: Profile, req: CallInput<'pim.activate'>): Promise<CallOutput<'pim.activate'>>;
+  /** Stops the profile's running activation wait; false when none runs. */
+  cancel(profileId: string): Promise<boolean>;
+}
+
 export interface SettingsService {
   get(): Promise<SettingsView>;
   /** Writes the settings (shared with the CLI) and applies them to this process. */
@@ -132,6 +140,8 @@ export interface Services {
   azure: AzureService;
   /** settings.json: client ids, the OS certificate store. Absent: settings.* fail with a clear error. */
   settings?: SettingsService;
+  /** PIM for Groups. Absent: pim.* fail with a clear error (eligibility answers null). */
+  pim?: PimAppService;
   /** The cloud ref for ARM calls that name none (as accounts.signIn); default `public`. */
   defaultCloud?: string;
   /**

@@ -2,7 +2,7 @@
 // session's server, and fans session state events out to subscribers. Plain Node (no electron):
 // the app, the CLI and tests use it directly.
 import pg from 'pg';
-import { PgEntraError } from '../../shared/errors.js';
+import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import type {
   ConnectStage,
   CreatePrincipalInput,
@@ -69,6 +69,31 @@ export class SessionManager {
    * fails. `fresh`: the first token comes from Entra, bypassing every cache ("Retry with a fresh token").
    */
   async open(target: SessionTarget, opts: { fresh?: boolean } = {}): Promise<string> {
+    try {
+      return await this.openOnce(target, opts);
+    } catch (e) {
+      // A role the server refuses may be a group the account joined a moment ago (a PIM activation):
+      // a cached token predates it, so one more try with a token from Entra before giving up.
+      if (opts.fresh || !(isPgEntraError(e) && e.code === 'role_not_found_or_not_member')) throw e;
+      return this.openOnce(target, { fresh: true });
+    }
+  }
+
+  /**
+   * One login as the target with a token fetched now, closed at once: has a group membership
+   * (a PIM activation) reached the server? No session is kept and no event is sent.
+   */
+  async checkLogin(target: SessionTarget): Promise<void> {
+    const checked = this.preflight(target);
+    const session = new Session(target, { tokens: this.opts.tokens, ssl: checked.ssl, tuning: this.tuning });
+    try {
+      await session.open(() => undefined, { fresh: true });
+    } finally {
+      await session.close();
+    }
+  }
+
+  private async openOnce(target: SessionTarget, opts: { fresh?: boolean }): Promise<string> {
     // Before anything connects or asks for a token: the profile may have been loaded without the
     // host check (custom clouds) or edited by hand since it was saved.
     const checked = this.preflight(target);

@@ -31,6 +31,7 @@ export const PROFILE_FIELD_LABELS: Readonly<Record<string, string>> = {
   notes: 'Notes',
   confirmations: 'Confirmations',
   azure: 'Azure server',
+  pim: 'PIM activation',
   createdAt: 'Created at',
   updatedAt: 'Updated at',
 };

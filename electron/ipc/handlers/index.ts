@@ -6,6 +6,7 @@ import type { Services } from '../services.js';
 import { accountHandlers } from './accounts.js';
 import { azureHandlers } from './azure.js';
 import { miscHandlers } from './misc.js';
+import { pimHandlers } from './pim.js';
 import { profileHandlers } from './profiles.js';
 import { sessionHandlers } from './sessions.js';
 
@@ -21,5 +22,6 @@ export function createHandlers(services: Services): Handlers {
     ...sessionHandlers(services, preflight),
     ...miscHandlers(services),
     ...azureHandlers(services, preflight),
+    ...pimHandlers(services),
   };
 }

@@ -4,11 +4,14 @@
 // it most likely failed and the fix. Azure's pre-flight findings (from ARM, beside the connect)
 // show in both, with "Allow my IP…" when the firewall refused this computer.
 import { useState, type ReactNode } from 'react';
-import type { CallOutput, TokenDescription } from '../../../shared/contract.js';
+import type { CallInputRaw, CallOutput, TokenDescription } from '../../../shared/contract.js';
 import type { ErrorPayload } from '../../../shared/errors.js';
 import type { Profile } from '../../../shared/profile.js';
 import { usernameHints } from '../../../shared/profile.js';
+import type { PimProgress } from '../../app/usePim.js';
 import { AllowMyIpDialog } from '../azure/AllowMyIpDialog.js';
+import { ActivateDialog } from '../pim/ActivateDialog.js';
+import { PimOffer } from '../pim/PimOffer.js';
 import { PreflightFindings } from '../azure/PreflightFindings.js';
 import { accountOf } from '../profiles/profileTree.js';
 import type { PreflightState } from './preflight.js';
@@ -138,6 +141,7 @@ export function ConnectPanel({
   onRetryFresh,
   onEdit,
   onSignIn,
+  pim,
 }: {
   profile: Profile;
   attempt: ConnectAttempt;
@@ -146,6 +150,8 @@ export function ConnectPanel({
   onRetryFresh: () => void;
   onEdit: () => void;
   onSignIn: () => void;
+  /** PIM for the group the profile logs in as: the running activation, and how to start or stop one. */
+  pim?: { progress: PimProgress | undefined; onActivate: (req: CallInputRaw<'pim.activate'>) => void; onCancel: () => void };
 }): ReactNode {
   const current = ORDER.indexOf(attempt.failedAt ?? attempt.stage);
   const failed = attempt.error !== undefined;
@@ -153,6 +159,7 @@ export function ConnectPanel({
   const t = attempt.token;
   const [allowing, setAllowing] = useState<{ ip: string; ruleName: string } | null>(null);
   const [added, setAdded] = useState<CallOutput<'azure.allowMyIp'> | null>(null);
+  const [activating, setActivating] = useState(false);
   return (
     <div className="connect-panel">
       <section className="card connect-card stack" aria-labelledby="connect-title" data-testid="connect-panel">
@@ -182,6 +189,9 @@ export function ConnectPanel({
               <h3>{attempt.error.message}</h3>
               <p>{d.why}</p>
             </div>
+            {pim && attempt.error.code === 'role_not_found_or_not_member' ? (
+              <PimOffer profile={profile} attemptId={attempt.id} progress={pim.progress} onActivate={() => setActivating(true)} onCancel={pim.onCancel} />
+            ) : null}
             {attempt.preflight ? (
               <section className="stack tight" aria-labelledby="azure-checks-title">
                 <h3 id="azure-checks-title">What Azure says about the server</h3>
@@ -292,6 +302,16 @@ export function ConnectPanel({
           </>
         )}
       </section>
+      {activating && pim ? (
+        <ActivateDialog
+          profile={profile}
+          onClose={() => setActivating(false)}
+          onActivate={(req) => {
+            setActivating(false);
+            pim.onActivate(req);
+          }}
+        />
+      ) : null}
       {allowing ? (
         <AllowMyIpDialog
           profile={profile}

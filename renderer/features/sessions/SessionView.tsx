@@ -8,11 +8,13 @@ import { StatusBar } from './StatusBar.js';
 export interface SessionViewProps {
   info: SessionInfo;
   renewedAt: number | null;
+  /** When the PIM activation this session's group login depends on ends (ISO), if the app activated it. */
+  pimEndsAt?: string | null;
   onOpenAdmin: () => void;
   onDisconnect: () => void;
 }
 
-export function SessionView({ info, renewedAt, onOpenAdmin, onDisconnect }: SessionViewProps): ReactNode {
+export function SessionView({ info, renewedAt, pimEndsAt = null, onOpenAdmin, onDisconnect }: SessionViewProps): ReactNode {
   return (
     <div className="session" data-testid="session-view">
       <QueryConsole
@@ -30,7 +32,7 @@ export function SessionView({ info, renewedAt, onOpenAdmin, onDisconnect }: Sess
           </>
         }
       />
-      <StatusBar info={info} renewedAt={renewedAt} />
+      <StatusBar info={info} renewedAt={renewedAt} pimEndsAt={pimEndsAt} />
     </div>
   );
 }

@@ -16,9 +16,22 @@ export function tokenRenewalText(expiresOn: string | null, now: number): string 
   return 'token expired · renews on reconnect';
 }
 
-export function StatusBar({ info, renewedAt }: { info: SessionInfo; renewedAt: number | null }): ReactNode {
+/** When an ending PIM activation gets a warning: new logins (reconnects, other clients) fail after it. */
+const PIM_WARN_MS = 10 * 60_000;
+
+/** The PIM activation's end, as the status bar shows it; `warn` when it is near or past. */
+export function pimEndText(endsAt: string | null, now: number): { text: string; warn: boolean } | null {
+  if (!endsAt) return null;
+  const left = Date.parse(endsAt) - now;
+  if (Number.isNaN(left)) return null;
+  if (left <= 0) return { text: 'PIM membership ended · new logins are refused (this session goes on)', warn: true };
+  return { text: `PIM membership ends in ${formatDuration(left)}`, warn: left < PIM_WARN_MS };
+}
+
+export function StatusBar({ info, renewedAt, pimEndsAt = null }: { info: SessionInfo; renewedAt: number | null; pimEndsAt?: string | null }): ReactNode {
   const now = useNow();
   const justRenewed = renewedAt !== null && now - renewedAt < 8000;
+  const pim = pimEndText(pimEndsAt, now);
   return (
     <section className="statusbar" aria-label="Session status" data-testid="status-bar">
       <span className="item">
@@ -38,6 +51,16 @@ export function StatusBar({ info, renewedAt }: { info: SessionInfo; renewedAt: n
         TLS <strong>{info.tls?.protocol ?? 'none'}</strong> ({info.sslmode})
       </span>
       <span className="spacer" />
+      {pim ? (
+        <span
+          className={pim.warn ? 'badge warn' : 'item'}
+          data-testid="pim-status"
+          role={pim.warn ? 'alert' : undefined}
+          title={pimEndsAt ? `until ${new Date(pimEndsAt).toLocaleString()}` : undefined}
+        >
+          {pim.text}
+        </span>
+      ) : null}
       {justRenewed ? <span className="badge ok">token renewed</span> : null}
       <span className="item" data-testid="token-status">
         {tokenRenewalText(info.tokenExpiresOn, now)}

@@ -112,6 +112,9 @@ export const VALID_INPUTS: { [K in CallName]: CallInputRaw<K> } = {
   'azure.proposeProfile': { cloud: 'public', account: 'adm-alice@contoso.example', server: SERVER_ID },
   'azure.checkProfile': { profileId: PROFILE_ID },
   'azure.allowMyIp': { profileId: PROFILE_ID, ip: '203.0.113.7', ruleName: 'pgentra-203-0-113-7', confirmed: true },
+  'pim.eligibility': { profileId: PROFILE_ID },
+  'pim.activate': { profileId: PROFILE_ID, duration: '2h', reason: 'change 42', ticket: { system: 'ServiceNow', number: 'CHG0042' }, remember: true },
+  'pim.cancel': { profileId: PROFILE_ID },
 };
 
 /** Structurally wrong payloads every call must refuse. */

@@ -1,0 +1,61 @@
+// PIM activations the app runs ("Activate and connect"), per profile: their progress as the main
+// process reports it, and when each active membership ends (the status bar warns before it does).
+// State lives here, above the tabs, so switching tabs never loses a wait for an approver.
+import { useCallback, useEffect, useState } from 'react';
+import type { CallInputRaw, EventPayload } from '../../shared/contract.js';
+import type { ErrorPayload } from '../../shared/errors.js';
+import { call, errorPayloadOf, hasBridge, on } from '../base/api.js';
+
+export type PimProgress = Omit<EventPayload<'pim.progress'>, 'profileId'> & { error?: ErrorPayload };
+
+export interface Pim {
+  progress: ReadonlyMap<string, PimProgress>;
+  /** When each profile's activated membership ends (ISO), as far as this app knows. */
+  ends: ReadonlyMap<string, string>;
+  /** Runs the activation and the wait for the server; resolves true once the group login works. */
+  activate(req: CallInputRaw<'pim.activate'>): Promise<boolean>;
+  cancel(profileId: string): void;
+  dismiss(profileId: string): void;
+}
+
+export function usePim(): Pim {
+  const [progress, setProgress] = useState<Map<string, PimProgress>>(new Map());
+  const [ends, setEnds] = useState<Map<string, string>>(new Map());
+  const put = useCallback((profileId: string, p: PimProgress) => setProgress((m) => new Map(m).set(profileId, p)), []);
+
+  useEffect(() => {
+    if (!hasBridge()) return;
+    return on('pim.progress', ({ profileId, ...p }) => {
+      put(profileId, p);
+      if (p.endDateTime) setEnds((m) => new Map(m).set(profileId, p.endDateTime as string));
+    });
+  }, [put]);
+
+  const activate = useCallback(async (req: CallInputRaw<'pim.activate'>): Promise<boolean> => {
+    try {
+      const r = await call('pim.activate', req);
+      if (r.endDateTime) setEnds((m) => new Map(m).set(req.profileId, r.endDateTime as string));
+      return true;
+    } catch (e) {
+      const error = errorPayloadOf(e);
+      setProgress((m) => {
+        const prev = m.get(req.profileId);
+        return new Map(m).set(req.profileId, { group: prev?.group ?? '', stage: error.code === 'sign_in_cancelled' ? 'cancelled' : 'failed', error, endDateTime: prev?.endDateTime ?? null });
+      });
+      return false;
+    }
+  }, []);
+
+  const cancel = useCallback((profileId: string) => {
+    void call('pim.cancel', { profileId }).catch(() => undefined);
+  }, []);
+  const dismiss = useCallback((profileId: string) => {
+    setProgress((m) => {
+      const next = new Map(m);
+      next.delete(profileId);
+      return next;
+    });
+  }, []);
+
+  return { progress, ends, activate, cancel, dismiss };
+}
