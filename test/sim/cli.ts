@@ -48,7 +48,7 @@ namespace's /etc/hosts. IMDS (169.254.169.254) and PostgreSQL (:5432) stay direc
 use HTTP proxies. COMMAND gets HTTPS_PROXY=<proxy URL> without credentials.
 --proxy-auth USER:PASS: the proxy asks for Basic credentials (407 Proxy Authentication Required).
 --tls-inspection (implies --corporate-proxy): the proxy decrypts and re-signs the HTTPS to Entra
-ID and Resource Manager with a "${TLS_INSPECTION_ROOT_NAME}" CA. With --public-cloud that CA and
+ID, Resource Manager and Graph with a "${TLS_INSPECTION_ROOT_NAME}" CA. With --public-cloud that CA and
 the simulator's are in the namespace's OS trust store (${OS_TRUST_STORE}) and
 COMMAND gets no NODE_EXTRA_CA_CERTS, as on a managed workstation.
 --mfa-for-arm-writes: Entra issues tokens without the MFA claim unless the sign-in asked for MFA;
@@ -226,7 +226,7 @@ process.stdout.write(
     `  Managed identity (IMDS): ${sim.state.imdsEndpoint}`,
     ...(sim.proxy
       ? [
-          `  Corporate proxy: ${sim.proxy.url}${proxyAuth ? ` (Basic auth as ${proxyAuth.user})` : ''}${publicCloud ? ' — the only way to Entra ID and Resource Manager; IMDS and PostgreSQL are direct' : ''}`,
+          `  Corporate proxy: ${sim.proxy.url}${proxyAuth ? ` (Basic auth as ${proxyAuth.user})` : ''}${publicCloud ? ' — the only way to Entra ID, Resource Manager and Graph; IMDS and PostgreSQL are direct' : ''}`,
           ...(tlsInspection ? [`  TLS inspection: certificates from "${TLS_INSPECTION_ROOT_NAME}" (${sim.inspectionCaFile ?? ''})${publicCloud ? `, trusted through ${OS_TRUST_STORE}` : ''}`] : []),
         ]
       : []),

@@ -2,10 +2,11 @@
 // Microsoft Graph (PIM for Groups) and the flexible-server simulator wired to each other (ARM and
 // Graph check Entra's tokens in process; ARM shares the servers' firewall rules, Entra setting and
 // state with the flexible-server simulator; Graph's PIM activations are the group memberships
-// Entra's tokens carry), and the state file (also a valid pgEntra custom-cloud file). With `publicCloud`, inside the
-// namespace of test/sim/namespace.ts, they answer as Azure's real host names instead of localhost.
+// Entra's tokens carry), and the state file (also a valid pgEntra custom-cloud file). With
+// `publicCloud`, inside the namespace of test/sim/namespace.ts, they answer as Azure's real host
+// names instead of localhost.
 // With `corporateProxy` / `tlsInspection` a corporate proxy (test/sim/proxy/) stands between the
-// clients and Entra + Resource Manager; in the namespace it is then the only way to them.
+// clients and Entra + Resource Manager + Graph; in the namespace it is then the only way to them.
 // `npm run sim` (test/sim/cli.ts) and every test that needs Azure use this.
 import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,7 +66,7 @@ export interface SimulatedAzureOptions {
    */
   corporateProxy?: boolean | { auth?: ProxyCredentials };
   /**
-   * The proxy (implied) inspects TLS to Entra and Resource Manager with certificates from the
+   * The proxy (implied) inspects TLS to Entra, Resource Manager and Graph with certificates from the
    * "Contoso TLS Inspection Root". In the namespace that root and the simulator CA are put in the
    * OS trust store (/etc/ssl/certs/ca-certificates.crt) for as long as this simulator runs.
    */

@@ -173,10 +173,11 @@ class Handler {
     if (!methods.includes(this.method)) throw new Refusal(405, { code: 'Request_BadRequest', message: `The HTTP method '${this.method}' is not allowed for this resource.` });
   }
 
+  /** `required`: properties (as Graph names them) of which the filter must name one. */
   private filter(required: readonly string[], entity: string): Filter {
     const f = parseFilter(queryOption(this.url, 'filter'));
     if ('error' in f) throw badRequest(f.error);
-    if (!required.some((k) => f.has(k))) throw badRequest(`The ${entity} query requires a filter on ${required.join(' or ')}.`);
+    if (!required.some((k) => f.has(k.toLowerCase()))) throw badRequest(`The ${entity} query requires a filter on ${required.join(' or ')}.`);
     return f;
   }
 
@@ -254,7 +255,7 @@ class Handler {
     this.g.count('eligibilityScheduleInstances');
     this.only('GET');
     pimScopeCheck(this.caller, ELIGIBILITY_READ);
-    const f = this.filter(['principalid', 'groupid'], 'eligibilityScheduleInstances');
+    const f = this.filter(['principalId', 'groupId'], 'eligibilityScheduleInstances');
     const expand = this.expand('privilegedAccessGroupEligibilityScheduleInstance', ['group', 'principal']);
     const items = this.local ? this.store.currentEligibilities().filter((e) => this.matches(f, e) && this.visible(e.principalId, e.groupId)) : [];
     const withGroup = expand.includes('group');
@@ -269,7 +270,7 @@ class Handler {
     this.g.count('assignmentScheduleInstances');
     this.only('GET');
     pimScopeCheck(this.caller, ASSIGNMENT_READ);
-    const f = this.filter(['principalid', 'groupid'], 'assignmentScheduleInstances');
+    const f = this.filter(['principalId', 'groupId'], 'assignmentScheduleInstances');
     const expand = this.expand('privilegedAccessGroupAssignmentScheduleInstance', ['group', 'principal', 'activatedusing']);
     const items = this.local ? this.store.assignmentInstances().filter((a) => this.matches(f, a) && this.visible(a.principalId, a.groupId)) : [];
     const withGroup = expand.includes('group');
@@ -302,7 +303,7 @@ class Handler {
     this.g.count('assignmentScheduleRequests');
     this.only('GET');
     pimScopeCheck(this.caller, ASSIGNMENT_READ);
-    const f = this.filter(['principalid', 'groupid'], 'assignmentScheduleRequests');
+    const f = this.filter(['principalId', 'groupId'], 'assignmentScheduleRequests');
     const items = this.local ? this.store.allRequests().filter((r) => this.matches(f, r) && r.principalId === this.caller.objectId) : [];
     this.out.json(200, { '@odata.context': `${this.base}/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests`, value: items.map(requestJson) });
   }
@@ -331,7 +332,7 @@ class Handler {
     this.g.count('policies');
     this.only('GET');
     pimScopeCheck(this.caller, POLICY_READ);
-    const f = this.filter(['scopeid'], 'roleManagementPolicyAssignments');
+    const f = this.filter(['scopeId'], 'roleManagementPolicyAssignments');
     if ((f.get('scopetype') ?? '').toLowerCase() !== 'group') throw badRequest("The roleManagementPolicyAssignments query requires a filter on scopeId and scopeType 'Group'.");
     const expand = this.expand('unifiedRoleManagementPolicyAssignment', ['policy']);
     const mode = expand.some((e) => /^policy\(\$expand=rules\)$/.test(e)) ? 'rules' : expand.includes('policy') ? 'policy' : 'none';
