@@ -98,7 +98,10 @@ async function preloadInitScript(): Promise<string> {
   return file.text;
 }
 
-export interface HarnessOptions extends Pick<SimulatedAzureOptions, 'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud' | 'mfaForArmWrites' | 'corporateProxy'> {
+export interface HarnessOptions extends Pick<
+  SimulatedAzureOptions,
+  'tokenLifetimeSeconds' | 'autoApprove' | 'publicCloud' | 'mfaForArmWrites' | 'corporateProxy' | 'pimEligible' | 'pimActivationDelayMs'
+> {
   colorScheme?: 'light' | 'dark';
   viewport?: { width: number; height: number };
   /**
@@ -159,6 +162,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       ...(opts.publicCloud ? { publicCloud: true } : {}),
       ...(opts.mfaForArmWrites ? { mfaForArmWrites: true } : {}),
       ...(opts.corporateProxy ? { corporateProxy: opts.corporateProxy } : {}),
+      ...(opts.pimEligible ? { pimEligible: opts.pimEligible } : {}),
+      ...(opts.pimActivationDelayMs !== undefined ? { pimActivationDelayMs: opts.pimActivationDelayMs } : {}),
     });
     cleanups.push(() => sim.stop());
     const { server, origin } = await serveRenderer();

@@ -2,7 +2,7 @@
 // a duration (within the group's maximum: PIM says when it is too long), a ticket when the policy
 // wants one — remembered in the profile when asked to. Submitting starts the activation; its
 // progress shows in the connection panel, so the rest of the app stays usable while it waits.
-import { useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 import type { CallInputRaw } from '../../../shared/contract.js';
 import type { Profile } from '../../../shared/profile.js';
 import { Dialog } from '../../ui/Dialog.js';
@@ -11,6 +11,7 @@ const DURATIONS = ['30m', '1h', '2h', '4h', '8h'];
 
 export function ActivateDialog({ profile, onActivate, onClose }: { profile: Profile; onActivate: (req: CallInputRaw<'pim.activate'>) => void; onClose: () => void }): ReactNode {
   const saved = profile.pim;
+  const id = useId();
   const [reason, setReason] = useState(saved?.reason ?? '');
   const [duration, setDuration] = useState(saved?.duration ?? '1h');
   const [ticketSystem, setTicketSystem] = useState(saved?.ticketSystem ?? '');
@@ -47,20 +48,24 @@ export function ActivateDialog({ profile, onActivate, onClose }: { profile: Prof
           Your membership of <strong>{profile.username}</strong> is eligible in Privileged Identity Management. pgEntra asks PIM to activate it for {profile.name}, waits until the server accepts the
           group login (an activation takes seconds to minutes to reach it) and connects with a token fetched then.
         </p>
-        <label className="field">
-          <span className="field-label">Reason</span>
-          <textarea value={reason} maxLength={500} rows={2} onChange={(e) => setReason(e.target.value)} placeholder="What you are about to do, e.g. change 42" />
-        </label>
-        <label className="field">
-          <span className="field-label">Duration</span>
-          <select value={duration} onChange={(e) => setDuration(e.target.value)}>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-reason`}>
+            Reason
+          </label>
+          <textarea id={`${id}-reason`} value={reason} maxLength={500} rows={2} onChange={(e) => setReason(e.target.value)} placeholder="What you are about to do, e.g. change 42" />
+        </div>
+        <div className="field">
+          <label className="field-label" htmlFor={`${id}-duration`}>
+            Duration
+          </label>
+          <select id={`${id}-duration`} value={duration} onChange={(e) => setDuration(e.target.value)}>
             {durations.map((d) => (
               <option key={d} value={d}>
                 {d}
               </option>
             ))}
           </select>
-        </label>
+        </div>
         <fieldset className="stack tight">
           <legend>Ticket (when the group’s policy asks for one)</legend>
           <label className="field">

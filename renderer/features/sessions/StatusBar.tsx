@@ -38,13 +38,13 @@ export function StatusBar({ info, renewedAt, pimEndsAt = null }: { info: Session
         <span className={`dot ${info.state}`} aria-hidden="true" />
         <strong>{info.state}</strong>
       </span>
-      <span className="item" title="Entra account whose token this session used">
+      <span className="item shrink" title={`Entra account whose token this session used: ${info.account ?? '—'}`}>
         account <strong>{info.account ?? '—'}</strong>
       </span>
       <span className="item" title="current_user">
         user <strong data-testid="current-user">{info.currentUser ?? '—'}</strong>
       </span>
-      <span className="item">
+      <span className="item shrink" title={`${info.host}:${info.port}/${info.database}`}>
         {info.host}:{info.port}/{info.database}
       </span>
       <span className="item" title={info.tls?.cipher ?? ''}>

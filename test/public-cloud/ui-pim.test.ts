@@ -1,0 +1,112 @@
+// PIM for Groups in the desktop app, with the production configuration (the public cloud's real
+// host names, Microsoft Graph at graph.microsoft.com): the secondary ID is only *eligible* for
+// db-admins. Its group login is refused → the diagnostics offer "Activate and connect" → reason
+// and duration → the activation reaches the server after a while → connected as db-admins, and
+// the status bar shows when the membership ends. Then an approval: the panel waits for the
+// approver without blocking the app and connects once approved. Screenshots for the README.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AppPage } from '../e2e/appPage.js';
+import { ROOT, SCREENSHOTS, axeSerious, captureFailure, screenshotBoth, startHarness, type Harness } from '../e2e/harness.js';
+import { PUBLIC_SERVER, PUBLIC_SERVERS } from '../sim/publicCloud.js';
+import { ACCOUNTS } from '../sim/types.js';
+import { namespaceOrSkip } from './fixture.js';
+
+const skip = namespaceOrSkip();
+
+/** The journey's screenshots also go to build/screenshots/ (the README shows them). */
+function keep(name: string): void {
+  mkdirSync(path.join(ROOT, 'build/screenshots'), { recursive: true });
+  copyFileSync(path.join(SCREENSHOTS, `${name}-light.png`), path.join(ROOT, 'build/screenshots', `${name}-light.png`));
+}
+
+describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop app', () => {
+  let h: Harness;
+  let app: AppPage;
+
+  // Each journey starts from its own tenant and keychain: a token cached after one activation
+  // carries the group for its lifetime (as Azure's do), so it would hide the next refusal.
+  beforeEach(async () => {
+    h = await startHarness({ publicCloud: true, pimEligible: [{ upn: ACCOUNTS.secondary, group: ACCOUNTS.adminGroup }], pimActivationDelayMs: 4_000 });
+    app = new AppPage(h.page, h);
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail' && h) await captureFailure(h.page, `public-cloud-pim ${ctx.task.name}`);
+    await h?.close();
+  });
+
+  it('refused as db-admins → Activate and connect → connected once the activation reaches the server; the status bar shows its end', { timeout: 150_000 }, async () => {
+    await h.page.getByRole('button', { name: 'Add your first server' }).click();
+    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
+    await app.signInViaAccountPicker(ACCOUNTS.secondary);
+    await app.saveProfile();
+
+    await app.connect('contoso-prod');
+    const offer = h.page.getByTestId('pim-offer');
+    await offer.waitFor({ timeout: 30_000 });
+    expect(await offer.innerText()).toContain(`You are eligible for ${ACCOUNTS.adminGroup} in Privileged Identity Management`);
+    await screenshotBoth(h.page, 'pim-refused');
+    keep('pim-refused');
+    expect(await axeSerious(h.page, 'pim-refused')).toEqual([]);
+
+    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
+    const dialog = app.dialog('pim-activate');
+    await dialog.waitFor();
+    await dialog.getByLabel('Reason', { exact: true }).fill('change 42');
+    await dialog.getByLabel('Duration', { exact: true }).selectOption('1h');
+    await dialog.getByRole('checkbox', { name: /Remember the reason/ }).check();
+    await screenshotBoth(h.page, 'pim-activate');
+    keep('pim-activate');
+    expect(await axeSerious(h.page, 'pim-activate')).toEqual([]);
+    await dialog.getByRole('button', { name: 'Activate and connect' }).click();
+
+    // The membership takes a few seconds to reach the server: the panel says so meanwhile.
+    const progress = h.page.getByTestId('pim-progress');
+    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toMatch(/^(active|waiting-for-server)$/);
+    await screenshotBoth(h.page, 'pim-waiting');
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 60_000 }).toBe(ACCOUNTS.adminGroup);
+    await expect.poll(() => h.page.getByTestId('pim-status').innerText(), { timeout: 10_000 }).toMatch(/^PIM membership ends in (59|60) min/);
+    await screenshotBoth(h.page, 'pim-connected');
+    keep('pim-connected');
+
+    const request = h.sim.graph.control.pimRequests().at(-1);
+    expect(request).toMatchObject({ action: 'selfActivate', justification: 'change 42', status: 'Provisioned' });
+    // The profile remembers the reason and duration for next time.
+    const saved = (await h.composed.store.list()).find((p) => p.name === 'contoso-prod');
+    expect(saved?.pim).toEqual({ duration: '1h', reason: 'change 42' });
+    expect(h.invalidEvents).toEqual([]);
+    expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+  });
+
+  it('an approval: the panel waits for the approver without blocking the app, then connects', { timeout: 150_000 }, async () => {
+    const other = PUBLIC_SERVERS[1];
+    h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { approvalRequired: true });
+    await h.page.getByRole('button', { name: 'Add your first server' }).click();
+    await app.fillProfile({ host: other, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-other' });
+    await app.signInViaAccountPicker(ACCOUNTS.secondary);
+    await app.saveProfile();
+
+    await app.connect('contoso-other');
+    const offer = h.page.getByTestId('pim-offer');
+    await offer.waitFor({ timeout: 30_000 });
+    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
+    const dialog = app.dialog('pim-activate');
+    await dialog.waitFor();
+    await dialog.getByLabel('Reason', { exact: true }).fill('change 43');
+    await dialog.getByRole('button', { name: 'Activate and connect' }).click();
+    const progress = h.page.getByTestId('pim-progress');
+    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('pending-approval');
+    expect(await progress.innerText()).toContain('Waiting for an approver');
+    // The rest of the app stays usable meanwhile.
+    await h.page.getByRole('button', { name: 'Home' }).click();
+    await h.page.getByTestId('accounts-panel').waitFor();
+    const pending = h.sim.graph.control.pimRequests().find((r) => r.status === 'PendingApproval');
+    if (!pending) throw new Error('no pending request');
+    h.sim.graph.control.approvePimRequest(pending.id);
+    await h.page.getByRole('navigation', { name: 'Open connections' }).getByRole('button', { name: 'contoso-other', exact: true }).click();
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 60_000 }).toBe(ACCOUNTS.adminGroup);
+  });
+});
