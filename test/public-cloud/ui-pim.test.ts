@@ -2,8 +2,9 @@
 // host names, Microsoft Graph at graph.microsoft.com): the secondary ID is only *eligible* for
 // db-admins. Its group login is refused → the diagnostics offer "Activate and connect" → reason
 // and duration → the activation reaches the server after a while → connected as db-admins, and
-// the status bar shows when the membership ends. Then an approval: the panel waits for the
-// approver without blocking the app and connects once approved. Screenshots for the README.
+// the status bar shows when the membership ends; the open session outlives the activation. Then
+// an approval: the panel waits for the approver without blocking the app and connects once
+// approved; and a denial the panel names. Screenshots for the README.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -71,6 +72,11 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
     await screenshotBoth(h.page, 'pim-connected');
     keep('pim-connected');
 
+    // The activation ends while the session is open: the session goes on (PIM does not end logins).
+    h.sim.graph.control.expireActivation(ACCOUNTS.secondary, ACCOUNTS.adminGroup);
+    await app.runSql("select current_user || ' after the end' as who;");
+    await expect.poll(() => app.gridCells(), { timeout: 20_000 }).toContain(`${ACCOUNTS.adminGroup} after the end`);
+
     const request = h.sim.graph.control.pimRequests().at(-1);
     expect(request).toMatchObject({ action: 'selfActivate', justification: 'change 42', status: 'Provisioned' });
     // The profile remembers the reason and duration for next time.
@@ -108,5 +114,30 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
     await h.page.getByRole('navigation', { name: 'Open connections' }).getByRole('button', { name: 'contoso-other', exact: true }).click();
     await app.waitForSession();
     await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 60_000 }).toBe(ACCOUNTS.adminGroup);
+  });
+  it('a denial: the panel says the approver denied it and offers to try again', { timeout: 150_000 }, async () => {
+    h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { approvalRequired: true });
+    await h.page.getByRole('button', { name: 'Add your first server' }).click();
+    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
+    await app.signInViaAccountPicker(ACCOUNTS.secondary);
+    await app.saveProfile();
+    await app.connect('contoso-prod');
+    const offer = h.page.getByTestId('pim-offer');
+    await offer.waitFor({ timeout: 30_000 });
+    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
+    const dialog = app.dialog('pim-activate');
+    await dialog.getByLabel('Reason', { exact: true }).fill('change 44');
+    await dialog.getByRole('button', { name: 'Activate and connect' }).click();
+    const progress = h.page.getByTestId('pim-progress');
+    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('pending-approval');
+    const pending = h.sim.graph.control.pimRequests().find((r) => r.status === 'PendingApproval');
+    if (!pending) throw new Error('no pending request');
+    h.sim.graph.control.denyPimRequest(pending.id);
+    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('failed');
+    const text = await progress.innerText();
+    expect(text).toMatch(/denied/i);
+    expect(text).toContain(ACCOUNTS.adminGroup);
+    expect(await progress.getByRole('button', { name: 'Try again…' }).isVisible()).toBe(true);
+    expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
   });
 });
