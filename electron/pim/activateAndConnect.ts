@@ -32,8 +32,15 @@ export interface ActivateAndConnectOptions extends ActivateOptions {
   loginPollMs?: number;
   /** How long the server may take to see the membership (default 10 min). */
   loginTimeoutMs?: number;
-  /** How long to wait for an approver (default: until the signal aborts). */
+  /** How long to wait for an approver (default: until the signal aborts; 0: not at all, pim_pending_approval at once). */
   approvalTimeoutMs?: number;
+}
+
+export interface GroupLoginWait {
+  onProgress?: (s: ActivationStage) => void;
+  signal?: AbortSignal;
+  loginPollMs?: number;
+  loginTimeoutMs?: number;
 }
 
 /** A refusal that means "not (yet) a member": the membership has not reached the server. */
@@ -56,10 +63,26 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * A new activation request — or, when PIM refuses one because a request already waits for an
+ * approver or the membership is already active (activated elsewhere, or a second try), that one:
+ * following it is what the person asked for.
+ */
+async function requestOrResume(pim: PimService, caller: GraphCaller, group: string, opts: ActivateOptions): Promise<PimActivation> {
+  try {
+    return await pim.activate(caller, group, opts);
+  } catch (e) {
+    if (!isPgEntraError(e) || (e.code !== 'pim_pending_approval' && e.code !== 'conflict')) throw e;
+    const standing = await pim.current(caller, group);
+    if (!standing) throw e;
+    return standing;
+  }
+}
+
 export async function activateAndConnect(pim: PimService, caller: GraphCaller, group: string, opts: ActivateAndConnectOptions): Promise<PimActivation> {
   const progress = opts.onProgress ?? (() => undefined);
   progress({ stage: 'requesting' });
-  let activation = await pim.activate(caller, group, opts);
+  let activation = await requestOrResume(pim, caller, group, opts);
   const started = Date.now();
   for (;;) {
     const outcome = activationOutcome(activation.status);
@@ -73,7 +96,7 @@ export async function activateAndConnect(pim: PimService, caller: GraphCaller, g
     if (outcome === 'failed')
       throw new PgEntraError('internal', `PIM answered the activation of ${activation.group} with the status ${activation.status}.`, { details: { status: activation.status } });
     progress({ stage: 'pending-approval', activation });
-    if (opts.approvalTimeoutMs !== undefined && Date.now() - started > opts.approvalTimeoutMs) {
+    if (opts.approvalTimeoutMs !== undefined && Date.now() - started >= opts.approvalTimeoutMs) {
       throw new PgEntraError('pim_pending_approval', `The activation of ${activation.group} still waits for an approver.`, {
         hint: 'pgentra pim status shows it; run the command again once it is approved.',
         details: { requestId: activation.requestId },
@@ -92,13 +115,19 @@ export async function activateAndConnect(pim: PimService, caller: GraphCaller, g
   });
   progress({ stage: 'active', activation });
   if (!opts.login) return activation;
+  await waitForGroupLogin(activation, opts.login, opts);
+  return activation;
+}
 
+/** Tries the group login (a token fetched now each time) until the server accepts the active membership. */
+export async function waitForGroupLogin(activation: PimActivation, login: GroupLogin, opts: GroupLoginWait = {}): Promise<void> {
+  const progress = opts.onProgress ?? (() => undefined);
   const deadline = Date.now() + (opts.loginTimeoutMs ?? 10 * 60_000);
   for (let attempt = 1; ; attempt++) {
     try {
-      await opts.login();
+      await login();
       progress({ stage: 'connected', activation });
-      return activation;
+      return;
     } catch (e) {
       if (!isMembershipRefusal(e)) throw e;
       if (Date.now() > deadline) {

@@ -6,7 +6,7 @@
 // requirement is a claims challenge: the StepUpRequired it becomes is answered like any other.
 import { z } from 'zod';
 import { GRAPH_PIM_PERMISSIONS } from '../../shared/clouds.js';
-import { PgEntraError } from '../../shared/errors.js';
+import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { StepUpRequired } from '../auth/stepUp.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { GraphClient, GraphRequestError, type GraphCaller } from '../graph/graphClient.js';
@@ -32,8 +32,12 @@ const Request = z.looseObject({
   id: z.string(),
   status: z.string(),
   groupId: z.string().nullish(),
+  action: z.string().nullish(),
+  accessId: z.string().nullish(),
+  createdDateTime: z.string().nullish(),
   scheduleInfo: z.looseObject({ expiration: z.looseObject({ endDateTime: z.string().nullish(), duration: z.string().nullish() }).nullish() }).nullish(),
 });
+const RequestList = z.looseObject({ value: z.array(Request), '@odata.nextLink': z.string().optional() });
 
 export interface PimMembership {
   groupId: string;
@@ -130,6 +134,30 @@ function pimRefusal(e: GraphRequestError, ctx: { caller: GraphCaller; group?: st
   return e;
 }
 
+/**
+ * Entra refused the Graph token itself: the Azure CLI's client id may not have PIM's permissions
+ * (AADSTS65002: Microsoft preauthorizes its first-party apps, and not for these, Azure/azure-cli#30149),
+ * or nobody consented to them for the app in use (AADSTS65001). Either way an administrator acts.
+ */
+function graphTokenRefusal(e: unknown, account: string | undefined): PgEntraError | undefined {
+  const aadsts = isPgEntraError(e) ? e.details?.aadsts : undefined;
+  if (aadsts !== 'AADSTS65002' && aadsts !== 'AADSTS65001') return undefined;
+  const firstParty = aadsts === 'AADSTS65002';
+  return new PgEntraError(
+    'app_not_permitted',
+    firstParty
+      ? `Microsoft Entra ID does not give the Azure CLI's client id (which pgEntra signs in with unless told otherwise) the Microsoft Graph permissions PIM needs (${aadsts}).`
+      : `Nobody has consented to the Microsoft Graph permissions PIM needs for the app pgEntra signs in with${account ? ` (for ${account})` : ''} (${aadsts}).`,
+    {
+      hint:
+        `An administrator must grant your organisation's own app registration the delegated Microsoft Graph permissions ${GRAPH_PIM_PERMISSIONS.join(' and ')} (with admin consent), ` +
+        `then set its id: pgentra settings set client-id.public <id> (Settings in the app).${firstParty ? " The Azure CLI's client id cannot get them (Azure/azure-cli#30149)." : ''}`,
+      details: { aadsts },
+      cause: e,
+    },
+  );
+}
+
 /** `&claims=<url-encoded claims>`: what PIM writes when an authentication context is required. */
 function acrsClaims(e: GraphRequestError): string | undefined {
   if (e.graphCode !== 'RoleAssignmentRequestAcrsValidationFailed') return undefined;
@@ -178,7 +206,7 @@ export class PimService {
         }
         throw pimRefusal(e, { caller, ...(ctx.group ? { group: ctx.group } : {}), ...(account ? { account } : {}) });
       }
-      throw e;
+      throw graphTokenRefusal(e, 'account' in caller.credential ? caller.credential.account : undefined) ?? e;
     } finally {
       g.close();
     }
@@ -243,6 +271,59 @@ export class PimService {
         };
         const r = Request.parse(await g.post<unknown>(`${BASE}/assignmentScheduleRequests`, body));
         return { requestId: r.id, groupId: hit.groupId, group: hit.group?.displayName ?? hit.groupId, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
+      },
+      { group },
+    );
+  }
+
+  private async requestList(g: GraphClient, principalId: string): Promise<z.infer<typeof Request>[]> {
+    const out: z.infer<typeof Request>[] = [];
+    let next: string | undefined = `${BASE}/assignmentScheduleRequests?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`;
+    for (let page = 0; next && page < 50; page++) {
+      const body = RequestList.parse(await g.get<unknown>(next));
+      out.push(...body.value.filter((r) => (r.accessId ?? 'member') === 'member' && (r.action ?? 'selfActivate') === 'selfActivate'));
+      next = body['@odata.nextLink'];
+    }
+    // Newest first: the request that made the current state.
+    return out.sort((a, b) => (b.createdDateTime ?? '').localeCompare(a.createdDateTime ?? ''));
+  }
+
+  /** The account's activation requests that wait for an approver. */
+  pendingRequests(caller: GraphCaller): Promise<PimActivation[]> {
+    return this.run(caller, async (g, principalId) => {
+      const [eligible, requests] = await Promise.all([this.instances(g, 'eligibilityScheduleInstances', principalId), this.requestList(g, principalId)]);
+      const names = new Map(eligible.map((i) => [i.groupId.toLowerCase(), i.group?.displayName ?? i.groupId]));
+      return requests
+        .filter((r) => activationOutcome(r.status) === 'pending' && r.groupId)
+        .map((r) => ({ requestId: r.id, groupId: r.groupId ?? '', group: names.get((r.groupId ?? '').toLowerCase()) ?? r.groupId ?? '', status: r.status, endDateTime: null }));
+    });
+  }
+
+  /**
+   * What already stands for `group` (a name or object id) when PIM refuses a new request: the
+   * request that waits for an approver, or the active membership (with the request that made it,
+   * when Graph lists one; `requestId` is empty otherwise). Undefined when neither.
+   */
+  current(caller: GraphCaller, group: string): Promise<PimActivation | undefined> {
+    return this.run(
+      caller,
+      async (g, principalId) => {
+        const [eligible, active, requests] = await Promise.all([
+          this.instances(g, 'eligibilityScheduleInstances', principalId),
+          this.instances(g, 'assignmentScheduleInstances', principalId),
+          this.requestList(g, principalId),
+        ]);
+        const wanted = group.toLowerCase();
+        const hit = [...active, ...eligible].find((i) => i.groupId.toLowerCase() === wanted || (i.group?.displayName ?? '').toLowerCase() === wanted);
+        if (!hit) return undefined;
+        const name = hit.group?.displayName ?? hit.groupId;
+        const mine = requests.filter((r) => (r.groupId ?? '').toLowerCase() === hit.groupId.toLowerCase());
+        const pending = mine.find((r) => activationOutcome(r.status) === 'pending');
+        if (pending) return { requestId: pending.id, groupId: hit.groupId, group: name, status: pending.status, endDateTime: null };
+        const now = active.find((i) => i.groupId.toLowerCase() === hit.groupId.toLowerCase());
+        if (!now) return undefined;
+        const made = mine.find((r) => activationOutcome(r.status) === 'active');
+        return { requestId: made?.id ?? '', groupId: hit.groupId, group: name, status: made?.status ?? 'Provisioned', endDateTime: now.endDateTime ?? null };
       },
       { group },
     );

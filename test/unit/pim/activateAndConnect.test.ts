@@ -1,0 +1,115 @@
+// activateAndConnect's answers to a PIM that already has something for the group — a request that
+// waits for an approver is followed rather than duplicated, an active membership is carried on
+// with — and `approvalTimeoutMs: 0` (the CLI without --wait): a pending activation is reported at
+// once. PimService's words for a Graph token Entra refused (the Azure CLI's client id, no consent).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TokenProvider } from '../../../electron/auth/tokenProvider.js';
+import { activateAndConnect, type ActivationStage } from '../../../electron/pim/activateAndConnect.js';
+import { readActivations } from '../../../electron/pim/activationLog.js';
+import { PimService, type PimActivation } from '../../../electron/pim/pimService.js';
+import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
+
+const ALICE = 'adm-alice@contoso.example';
+const caller = { cloud: 'public', credential: { kind: 'interactive' as const, account: ALICE } };
+const activation = (over: Partial<PimActivation> = {}): PimActivation => ({ requestId: 'r1', groupId: 'g1', group: 'db-admins', status: 'Provisioned', endDateTime: null, ...over });
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-pimflow-'));
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+function fakePim(parts: Partial<Record<'activate' | 'current' | 'request', () => Promise<PimActivation | undefined>>>): { pim: PimService; calls: string[] } {
+  const calls: string[] = [];
+  const wrap = (name: string, f?: () => Promise<PimActivation | undefined>) => (): Promise<PimActivation | undefined> => {
+    calls.push(name);
+    return f ? f() : Promise.reject(new Error(`${name} not expected`));
+  };
+  const list = (): Promise<never[]> => Promise.resolve([]);
+  return { pim: { activate: wrap('activate', parts.activate), current: wrap('current', parts.current), request: wrap('request', parts.request), list } as unknown as PimService, calls };
+}
+
+async function failure(p: Promise<unknown>): Promise<PgEntraError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isPgEntraError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('activateAndConnect with what PIM already has', () => {
+  it('a request that already waits for an approver is followed until approved (no second request)', async () => {
+    let polls = 0;
+    const { pim, calls } = fakePim({
+      activate: () => Promise.reject(new PgEntraError('pim_pending_approval', 'An activation of db-admins already waits for an approver.')),
+      current: () => Promise.resolve(activation({ requestId: 'waiting', status: 'PendingApproval' })),
+      request: () => Promise.resolve(activation({ requestId: 'waiting', status: ++polls < 2 ? 'PendingApproval' : 'Provisioned' })),
+    });
+    const stages: ActivationStage['stage'][] = [];
+    const a = await activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalPollMs: 1, onProgress: (s) => stages.push(s.stage) });
+    expect(a.requestId).toBe('waiting');
+    expect(calls).toEqual(['activate', 'current', 'request', 'request']);
+    expect(stages).toEqual(['requesting', 'pending-approval', 'pending-approval', 'active']);
+    expect(readActivations(home)).toHaveLength(1);
+  });
+
+  it('a membership that is already active: carried on with, recorded, and the login tried', async () => {
+    const { pim, calls } = fakePim({
+      activate: () => Promise.reject(new PgEntraError('conflict', 'The membership of db-admins is already active.')),
+      current: () => Promise.resolve(activation({ requestId: '', endDateTime: new Date(Date.now() + 60_000).toISOString() })),
+    });
+    let logins = 0;
+    const login = (): Promise<void> => {
+      logins++;
+      return Promise.resolve();
+    };
+    await activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, login });
+    expect(calls).toEqual(['activate', 'current']);
+    expect(logins).toBe(1);
+    expect(readActivations(home)).toEqual([expect.objectContaining({ account: ALICE, group: 'db-admins' })]);
+  });
+
+  it('nothing standing after all: the refusal itself', async () => {
+    const { pim } = fakePim({ activate: () => Promise.reject(new PgEntraError('conflict', 'The membership of db-admins is already active.')), current: () => Promise.resolve(undefined) });
+    expect((await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE }))).code).toBe('conflict');
+  });
+
+  it('approvalTimeoutMs 0: a pending activation is pim_pending_approval at once, without polling or recording', async () => {
+    const { pim, calls } = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })) });
+    const e = await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalTimeoutMs: 0 }));
+    expect(e.code).toBe('pim_pending_approval');
+    expect(e.details).toMatchObject({ requestId: 'r1' });
+    expect(calls).toEqual(['activate']);
+    expect(readActivations(home)).toEqual([]);
+  });
+});
+
+describe('PimService: a Graph token Entra refused', () => {
+  const refusedWith = (aadsts: string): TokenProvider => ({
+    getToken: () => Promise.reject(new PgEntraError('sign_in_failed', `Sign-in failed for ${ALICE}: ${aadsts}: …`, { details: { aadsts } })),
+  });
+
+  it("AADSTS65002 (the Azure CLI's client id): what an administrator grants, and the organisation's own client id", async () => {
+    const e = await failure(new PimService({ tokens: refusedWith('AADSTS65002'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
+    expect(e.code).toBe('app_not_permitted');
+    expect(e.message).toBe("Microsoft Entra ID does not give the Azure CLI's client id (which pgEntra signs in with unless told otherwise) the Microsoft Graph permissions PIM needs (AADSTS65002).");
+    expect(e.hint).toContain('delegated Microsoft Graph permissions PrivilegedEligibilitySchedule.Read.AzureADGroup and PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup (with admin consent)');
+    expect(e.hint).toContain('pgentra settings set client-id.public <id>');
+    expect(e.hint).toContain('Azure/azure-cli#30149');
+  });
+
+  it('AADSTS65001 (no consent for the app in use): the same grant; other refusals pass through', async () => {
+    const e = await failure(new PimService({ tokens: refusedWith('AADSTS65001'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
+    expect(e.code).toBe('app_not_permitted');
+    expect(e.message).toContain(`Nobody has consented to the Microsoft Graph permissions PIM needs for the app pgEntra signs in with (for ${ALICE})`);
+    const other = await failure(new PimService({ tokens: refusedWith('AADSTS53003'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
+    expect(other.code).toBe('sign_in_failed');
+  });
+});
