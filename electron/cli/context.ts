@@ -3,6 +3,7 @@
 // in-process in tests and can be reused by other front ends.
 import type { Logger } from '../log/logger.js';
 import type { TokenBroker } from '../auth/tokenBroker.js';
+import type { PimService } from '../pim/pimService.js';
 
 export interface OutputStream {
   write(chunk: string): unknown;
@@ -22,6 +23,8 @@ export interface CliServices {
   logger: Logger;
   /** The token broker, created on first use (loads the auth stack). */
   broker(): Promise<TokenBroker>;
+  /** PIM for Groups through Microsoft Graph for a cloud ref, over the broker and its proxy settings (loaded on first use). */
+  pim(cloud: string): Promise<PimService>;
   /** Opens a URL in the user's browser; resolves false when none could be opened. */
   openBrowser(url: string): Promise<boolean>;
 }

@@ -9,6 +9,7 @@ import { createLogger, fileSink, streamSink, type LogSink } from '../log/logger.
 import { redact, redactError } from '../log/redact.js';
 import { dataDir as defaultDataDir, logsDir } from '../base/paths.js';
 import { configureTrust } from '../base/trustedRoots.js';
+import type { ProxyResolver } from '../net/proxyConfig.js';
 import { readSettings } from '../settings/settingsStore.js';
 import type { CommandDefinition, CommandEntry, OptionSpec, ParsedArgs } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -156,6 +157,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const controller = new AbortController();
   if (io.signal) io.signal.addEventListener('abort', () => controller.abort(), { once: true });
   let brokerPromise: ReturnType<CliContext['services']['broker']> | undefined;
+  // HTTPS_PROXY / NO_PROXY, as every command-line tool reads them (the app also asks the OS): one
+  // resolver for the broker (Entra) and what goes beside it (Microsoft Graph for PIM).
+  let proxyPromise: Promise<ProxyResolver> | undefined;
+  const resolveProxy = (): Promise<ProxyResolver> => (proxyPromise ??= import('../net/proxyConfig.js').then((p) => p.envProxyResolver(io.env)));
+  const broker = (): ReturnType<CliContext['services']['broker']> =>
+    (brokerPromise ??= Promise.all([import('../auth/tokenBroker.js'), resolveProxy(), import('../pim/activationLog.js')]).then(
+      ([m, proxy, pim]) =>
+        new m.TokenBroker({
+          dataDir,
+          memoryCache: global.memoryCache,
+          ...(global.clientId ? { clientId: global.clientId } : {}),
+          // The organisation's client id per built-in cloud (pgentra settings); --client-id still wins.
+          clientIds: () => settings.clientIds,
+          // A PIM activation recorded on this machine: tokens from before it are not served from a cache.
+          tokensNotBefore: pim.activationFloor(dataDir),
+          logger: logger.child('auth'),
+          backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
+          env: io.env,
+          resolveProxy: proxy,
+          // --cloud FILE / PGENTRA_CLOUD_FILE is the user's own argument: it counts as consent for
+          // this run (sign-in, token --account …). A profile's custom cloud file never does: it
+          // needs `pgentra clouds trust FILE` (the pre-flight and the broker check that).
+          ...(isBuiltinCloudName(global.cloud) ? {} : { explicitCloudFiles: [path.resolve(io.cwd ?? process.cwd(), global.cloud)] }),
+        }),
+    ));
   const ctx: CliContext = {
     stdout: io.stdout,
     stderr: io.stderr,
@@ -166,28 +192,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     signal: controller.signal,
     services: {
       logger,
-      broker: () =>
-        (brokerPromise ??= Promise.all([import('../auth/tokenBroker.js'), import('../net/proxyConfig.js'), import('../pim/activationLog.js')]).then(
-          ([m, proxy, pim]) =>
-            new m.TokenBroker({
-              dataDir,
-              memoryCache: global.memoryCache,
-              ...(global.clientId ? { clientId: global.clientId } : {}),
-              // The organisation's client id per built-in cloud (pgentra settings); --client-id still wins.
-              clientIds: () => settings.clientIds,
-              // A PIM activation recorded on this machine: tokens from before it are not served from a cache.
-              tokensNotBefore: pim.activationFloor(dataDir),
-              logger: logger.child('auth'),
-              backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
-              env: io.env,
-              // HTTPS_PROXY / NO_PROXY, as every command-line tool reads them (the app also asks the OS).
-              resolveProxy: proxy.envProxyResolver(io.env),
-              // --cloud FILE / PGENTRA_CLOUD_FILE is the user's own argument: it counts as consent for
-              // this run (sign-in, token --account …). A profile's custom cloud file never does: it
-              // needs `pgentra clouds trust FILE` (the pre-flight and the broker check that).
-              ...(isBuiltinCloudName(global.cloud) ? {} : { explicitCloudFiles: [path.resolve(io.cwd ?? process.cwd(), global.cloud)] }),
-            }),
-        )),
+      broker,
+      pim: async (cloud) => {
+        const [{ pimFor }, tokens, proxy] = await Promise.all([import('../pim/pimService.js'), broker(), resolveProxy()]);
+        return pimFor(cloud, { tokens, resolveProxy: proxy });
+      },
       openBrowser: async (url) => (await import('./openBrowser.js')).openBrowserFromCli(url, io.env),
     },
   };

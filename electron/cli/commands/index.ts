@@ -16,6 +16,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'query', summary: 'Run SQL as a profile and stream the results (table, CSV or JSON Lines)', load: async () => (await import('./query.js')).command },
   { name: 'proxy', summary: 'Local PostgreSQL endpoint that signs in with Entra tokens (no password for clients)', load: async () => (await import('./proxy.js')).command },
   { name: 'servers', summary: 'List the flexible servers an account can see in Azure, or show one with its Entra admins', load: async () => (await import('./servers.js')).command },
+  { name: 'pim', summary: 'PIM for Groups: eligible and active memberships, activate one and connect', load: async () => (await import('./pim.js')).command },
   { name: 'firewall', summary: "Allow your IP address through a server's firewall (after confirmation)", load: async () => (await import('./firewall.js')).command },
   { name: 'settings', summary: 'Show or change settings: trusting the OS certificate store, client id per cloud', load: async () => (await import('./settings.js')).command },
   { name: 'env', summary: 'Print libpq environment variables for a profile', load: async () => (await import('./env.js')).command },

@@ -72,7 +72,7 @@ describe('pgentra export pgservice --via-proxy', () => {
       cwd: home,
       dataDir: home,
       global: { cloud: 'public', memoryCache: true, verbose: false },
-      services: { logger: log.logger, broker: () => Promise.reject(new Error('not used')), openBrowser: async () => false },
+      services: { logger: log.logger, broker: () => Promise.reject(new Error('not used')), pim: () => Promise.reject(new Error('not used')), openBrowser: async () => false },
       signal: ac.signal,
     };
     const done = createProxyCommand({ tokenProvider: new CachingSimTokenProvider(azure), logSinks: [] }).run(ctx, { positionals: ['Sim Admins'], values: {} });

@@ -63,7 +63,7 @@ function startCli(positionals: string[], values: Record<string, string | boolean
     cwd: home,
     dataDir: home,
     global: { cloud: 'public', memoryCache: true, verbose: false },
-    services: { logger: log.logger, broker: async () => broker, openBrowser: async () => false },
+    services: { logger: log.logger, broker: async () => broker, pim: () => Promise.reject(new Error('not used')), openBrowser: async () => false },
     signal: ac.signal,
   };
   const done = createProxyCommand({ logSinks: [(l) => void log.lines.push(l)] }).run(ctx, { positionals, values });

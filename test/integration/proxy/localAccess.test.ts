@@ -75,7 +75,7 @@ function startCli(values: Record<string, string | boolean>): Cli {
     cwd: home,
     dataDir: home,
     global: { cloud: 'public', memoryCache: true, verbose: false },
-    services: { logger: log.logger, broker: () => Promise.reject(new Error('not used')), openBrowser: async () => false },
+    services: { logger: log.logger, broker: () => Promise.reject(new Error('not used')), pim: () => Promise.reject(new Error('not used')), openBrowser: async () => false },
     signal: ac.signal,
   };
   const done = createProxyCommand({ tokenProvider: tokens, logSinks: [(l) => void log.lines.push(l)] }).run(ctx, { positionals: ['sim'], values });
