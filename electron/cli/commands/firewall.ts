@@ -11,6 +11,7 @@ import { openProfileStore } from '../../profiles/profileAccess.js';
 import { bool, str, type CommandDefinition } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT, exitCodeFor } from '../exitCodes.js';
+import { withPimAdvice } from '../pimRefusal.js';
 import { openProfileSession } from '../profileSession.js';
 import { withCliStepUp } from '../signInUi.js';
 import { azureServiceFor, formatFindings, plain } from './servers.js';
@@ -64,14 +65,16 @@ export const command: CommandDefinition = {
 type LoginResult = { ok: true } | { ok: false; error: PgEntraError } | { cancelled: true };
 
 /** Logs in as the profile the way query/psql do; a refusal is a result here, not a failure. */
-async function tryLogin(ctx: CliContext, name: string): Promise<LoginResult> {
+async function tryLogin(ctx: CliContext, profile: Profile): Promise<LoginResult> {
   try {
-    const s = await openProfileSession(ctx, name);
+    const s = await openProfileSession(ctx, profile.name);
     if (!s) return { cancelled: true };
     await s.close();
     return { ok: true };
   } catch (e) {
-    if (isPgEntraError(e)) return { ok: false, error: e };
+    // A group login refused at the password (so past the firewall) that PIM explains: the error says so.
+    const explained = await withPimAdvice(ctx, e, profile, 'connect again');
+    if (isPgEntraError(explained)) return { ok: false, error: explained };
     throw e;
   }
 }
@@ -95,7 +98,7 @@ export function askYesNo(question: string, ctx: CliContext): Promise<boolean> {
 
 async function addressFromLogin(ctx: CliContext, profile: Profile): Promise<string | 'allowed' | 'cancelled'> {
   ctx.stderr.write(`Trying to log in to ${profile.host} to see which address the server sees…\n`);
-  const r = await tryLogin(ctx, profile.name);
+  const r = await tryLogin(ctx, profile);
   if ('cancelled' in r) return 'cancelled';
   if (r.ok) return 'allowed';
   const ip = r.error.code === 'firewall_blocked' ? parseRefusedIp(r.error) : undefined;
@@ -154,7 +157,7 @@ async function allowMyIp(ctx: CliContext, name: string, givenIp: string | undefi
 }
 
 async function reportLogin(ctx: CliContext, profile: Profile, ip: string): Promise<number> {
-  const again = await tryLogin(ctx, profile.name);
+  const again = await tryLogin(ctx, profile);
   if ('cancelled' in again) return cancelled(ctx);
   if (again.ok) {
     ctx.stdout.write(`Logged in to ${profile.host} as ${plain(profile.username)}: the firewall lets you in now.\n`);

@@ -8,6 +8,10 @@ import { sslRootCertFor } from '../../interop/runtime.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
 import { preflight } from '../../connect/preflight.js';
 import type { CommandDefinition } from '../command.js';
+import { logsInAsGroup, pimAdviceForProfile } from '../pimRefusal.js';
+
+/** psql's exit code when it could not connect (or lost the connection) outside an interactive session. */
+const PSQL_CONNECTION_FAILED = 2;
 
 const HELP = `Usage: pgentra psql PROFILE [--fresh] [--allow-override] [-- PSQL-ARGS...]
 
@@ -68,6 +72,14 @@ export const command: CommandDefinition = {
     for (const k of CONFLICTING_LIBPQ_VARS) delete env[k];
     Object.assign(env, libpqEnvFor(profile, root));
     const target = pgpassTargetFor({ host: profile.host, port: String(profile.port), database: profile.database, user: profile.username }, psqlArgs);
-    return runPsql({ psql, args: psqlArgs, env, password: { target, value: token.token } });
+    const code = await runPsql({ psql, args: psqlArgs, env, password: { target, value: token.token } });
+    // psql logs in itself and has said why it failed; when it may have been PIM, Graph says whether it was.
+    if (code === PSQL_CONNECTION_FAILED && logsInAsGroup(profile)) {
+      const advice = await pimAdviceForProfile(ctx, profile, `run pgentra psql ${name} --fresh`);
+      if (advice)
+        ctx.stderr.write(`pgentra psql: if the server refused the login as ${profile.username}: ${advice}
+`);
+    }
+    return code;
   },
 };

@@ -16,7 +16,8 @@ import { formatNotices, formatServerError } from '../output/serverMessages.js';
 import type { OutputFormat, StatementWriter } from '../output/statementWriter.js';
 import { Output } from '../output/stdout.js';
 import { TableWriter } from '../output/table.js';
-import { openProfileSession, profileOperand, type ProfileSession } from '../profileSession.js';
+import { openGroupSession } from '../pimRefusal.js';
+import { profileOperand, type ProfileSession } from '../profileSession.js';
 
 /** Rows per page: the first page also sizes the table's columns. */
 export const PAGE_ROWS = 1000;
@@ -240,7 +241,8 @@ export const command: CommandDefinition = {
     const sql = sqlFrom(ctx, values);
     const statements = splitSql(sql);
     if (statements.length === 0) throw new PgEntraError('invalid_input', 'There is no SQL statement to run (only whitespace or comments).');
-    const opened = await openProfileSession(ctx, name, { pageSize: PAGE_ROWS, ...(values.fresh === true ? { fresh: true } : {}) });
+    // A refused group login (tried once more with a fresh token by the session) says when PIM is why.
+    const opened = await openGroupSession(ctx, name, { pageSize: PAGE_ROWS, ...(values.fresh === true ? { fresh: true } : {}), then: 'run the query again' });
     if (!opened) {
       ctx.stderr.write('pgentra query: cancelled.\n');
       return EXIT.cancelled;

@@ -6,7 +6,8 @@ import type { SessionInfo } from '../../../shared/ipcSessions.js';
 import type { TokenFacts } from '../../auth/describeToken.js';
 import { bool, type CommandDefinition } from '../command.js';
 import { EXIT } from '../exitCodes.js';
-import { openProfileSession, profileOperand } from '../profileSession.js';
+import { openGroupSession } from '../pimRefusal.js';
+import { profileOperand } from '../profileSession.js';
 
 const HELP = `Usage: pgentra whoami PROFILE [--json]
 
@@ -110,7 +111,7 @@ export const command: CommandDefinition = {
   options: { json: { type: 'boolean' } },
   async run(ctx, { values, positionals }) {
     const name = profileOperand(positionals, 'whoami', 'pgentra whoami PROFILE [--json]');
-    const opened = await openProfileSession(ctx, name);
+    const opened = await openGroupSession(ctx, name, { then: 'run pgentra whoami again' });
     if (!opened) {
       ctx.stderr.write('pgentra whoami: cancelled.\n');
       return EXIT.cancelled;
