@@ -1,34 +1,28 @@
-// Over 400 lines on purpose: one client connection's whole life (startup, local auth, upstream login with its retries, relay) in the order it happens.
+// Over 300 lines on purpose: one client connection's whole life (startup, local auth, upstream login, relay) in the order it happens.
 // One client connection through the proxy: answer the client's startup (no TLS on loopback),
 // make sure the client may use the proxy at all — its OS user (Linux, TCP) and the optional local
 // password (SCRAM-SHA-256, localPassword.ts), both before anything else is answered — then check
-// the user name, sign in upstream with a fresh Entra token (retrying once with a forced-fresh
-// token if the server says it expired), give the client a proxy-made BackendKeyData, then relay
-// bytes both ways with backpressure.
+// the user name, sign in upstream with an Entra token (upstreamSignIn.ts: the retries for an
+// expired token, a refused group login and a restarting server), give the client a proxy-made
+// BackendKeyData, then relay bytes both ways with backpressure.
 import type net from 'node:net';
-import { isPgEntraError } from '../../shared/errors.js';
-import type { AccessToken, TokenProvider } from '../auth/tokenProvider.js';
+import type { TokenProvider } from '../auth/tokenProvider.js';
 import type { Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
 import { ProtocolError, authenticationOk, backendKeyData, errorResponse, type ErrorFields, type StartupPacket } from '../pgwire/index.js';
 import type { BackendKey, CancelMap } from './cancelMap.js';
-import { classifyUpstreamAuthError, isMomentaryUpstreamFailure, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
+import type { AuthContext } from './errorMapping.js';
 import { PacketReader } from '../pgwire/packetReader.js';
 import { checkLocalPassword } from './localPassword.js';
 import type { PasswordBackoff } from './passwordBackoff.js';
 import { peerUid } from './peerOwner.js';
 import type { ScramVerifier } from './scram.js';
 import type { CancelTarget, ProxyStats, RouteRuntime } from './types.js';
-import { login, openUpstream, sendCancel, type UpstreamConnection } from './upstream.js';
+import { sendCancel, type UpstreamConnection } from './upstream.js';
+import { signInUpstream } from './upstreamSignIn.js';
 import { resolveClientUser } from './userRule.js';
 
-/** After "The access token has expired", ask for a token with at least this much life left (as sessions do). */
-export const FRESH_TOKEN_SECONDS = 900;
-/**
- * Transient refusals (restart, failover, "starting up", too many connections; loginRefusal.ts)
- * are tried again this many times, after these delays; permanent ones never are.
- */
-export const TRANSIENT_RETRY_DELAYS_MS: readonly number[] = [500, 1500];
+export { FRESH_TOKEN_SECONDS, TRANSIENT_RETRY_DELAYS_MS } from './upstreamSignIn.js';
 
 export interface SessionEnv {
   route: RouteRuntime;
@@ -243,117 +237,23 @@ export class ClientSession {
       credentialKind: route.profile.credential.kind,
       ...(this.accountHint() ? { account: this.accountHint() as string } : {}),
     };
-    // Each refusal is classified once (sessions/loginRefusal.ts): an expired token is retried once
-    // with a forced-fresh token, a transient refusal a few times with a delay, a permanent one never.
-    let retried = false;
-    let transientRetries = 0;
-    for (;;) {
-      const forceFresh = retried;
-      let conn: UpstreamConnection;
-      try {
-        conn = await openUpstream(route.upstream);
-      } catch (e) {
-        if (await this.waitToRetry(e, transientRetries)) {
-          transientRetries++;
-          continue;
-        }
-        env.logger.warn('proxy cannot reach the server', { profile: route.profile.name, error: redactError(e) });
-        return this.refuse(upstreamConnectError(e, ctx), 'failed');
-      }
-      if (client.destroyed) {
-        conn.socket.destroy();
-        return;
-      }
-      this.upstream = conn;
-      conn.socket.on('error', () => undefined); // 'close' follows and ends the client
-      // The token is fetched only once a verified TLS connection exists and the server asks
-      // for the password: an unreachable or impostor server, or a firewall refusal, never causes
-      // a token request (or a sign-in prompt).
-      let tokenFailure: { error: unknown } | undefined;
-      const supplyToken = async (): Promise<string> => {
-        let token: AccessToken;
-        try {
-          env.stats.tokenRequests++;
-          token = await env.tokens.getToken({ credential: route.profile.credential, cloud: route.tokenCloud, ...(forceFresh ? { minValiditySeconds: FRESH_TOKEN_SECONDS } : {}) });
-        } catch (e) {
-          tokenFailure = { error: e };
-          throw e;
-        }
-        if (token.account) {
-          this.account = token.account;
-          ctx.account = token.account;
-        }
-        return token.token;
-      };
-      let result: Awaited<ReturnType<typeof login>>;
-      try {
-        result = await login(conn, params, version, supplyToken);
-      } catch (e) {
-        conn.socket.destroy();
-        if (tokenFailure) {
-          // Entra unreachable and nothing valid cached: often a request cut short (the machine slept
-          // while it ran, a Wi-Fi roam), so it is asked again like a momentary server refusal.
-          const unreachable = isPgEntraError(tokenFailure.error) && (tokenFailure.error.code === 'network_unavailable' || tokenFailure.error.code === 'proxy_failed');
-          this.upstream = undefined;
-          if (unreachable && (await this.waitToRetry(tokenFailure.error, transientRetries, true))) {
-            transientRetries++;
-            continue;
-          }
-          env.logger.warn('proxy could not get a token', { profile: route.profile.name, error: redactError(tokenFailure.error) });
-          return this.refuse(tokenFailureError(tokenFailure.error, ctx), 'failed');
-        }
-        this.upstream = undefined;
-        if (await this.waitToRetry(e, transientRetries)) {
-          transientRetries++;
-          continue;
-        }
-        env.logger.warn('proxy login to the server failed', { profile: route.profile.name, error: redactError(e) });
-        return this.refuse(upstreamConnectError(e, ctx), 'failed');
-      }
-      if (!result.ok) {
-        conn.socket.destroy();
-        this.upstream = undefined;
-        const refusal = classifyUpstreamAuthError(result.error, result.authMethod);
-        if (refusal.disposition === 'retry-fresh' && !retried) {
-          retried = true;
-          env.stats.expiredRetries++;
-          env.logger.info('server refused an expired token; retrying with a fresh one', { profile: route.profile.name });
-          continue;
-        }
-        const delay = TRANSIENT_RETRY_DELAYS_MS[transientRetries];
-        if (refusal.disposition === 'transient' && delay !== undefined) {
-          transientRetries++;
-          env.stats.transientRetries++;
-          env.logger.info('server refused the login for now; retrying', { profile: route.profile.name, sqlstate: result.error.code, kind: refusal.kind, attempt: transientRetries });
-          await new Promise((r) => setTimeout(r, delay));
-          if (client.destroyed) return;
-          continue;
-        }
-        env.logger.warn('server refused the login', { profile: route.profile.name, sqlstate: result.error.code, kind: refusal.kind, disposition: refusal.disposition, message: result.error.message });
-        return this.refuse(upstreamAuthError(result.error, ctx, retried, result.authMethod), 'refused');
-      }
-      if (client.destroyed) {
-        conn.socket.destroy();
-        return;
-      }
-      this.startRelay(conn, reader, result.messages, result.backendKey);
-      return;
-    }
-  }
-
-  /**
-   * A restart or failover refuses or drops new connections for a moment (the soak's server
-   * restarts showed dozens of clients refused within two seconds): a refused, reset or closed
-   * connection before the login completed is tried again after the transient delays, while the
-   * client still waits. Certificate, DNS and timeout failures are not: retrying cannot fix them.
-   */
-  private async waitToRetry(e: unknown, retriesSoFar: number, momentary = isMomentaryUpstreamFailure(e)): Promise<boolean> {
-    const delay = TRANSIENT_RETRY_DELAYS_MS[retriesSoFar];
-    if (delay === undefined || !momentary || this.client.destroyed) return false;
-    this.env.stats.transientRetries++;
-    this.env.logger.info('server not accepting connections for now; retrying', { profile: this.env.route.profile.name, error: redactError(e), attempt: retriesSoFar + 1 });
-    await new Promise((r) => setTimeout(r, delay));
-    return !this.client.destroyed;
+    const signedIn = await signInUpstream(
+      {
+        route,
+        tokens: env.tokens,
+        stats: env.stats,
+        logger: env.logger,
+        clientGone: () => client.destroyed,
+        track: (conn) => void (this.upstream = conn),
+      },
+      params,
+      version,
+      ctx,
+    );
+    if (ctx.account) this.account = ctx.account;
+    if ('gone' in signedIn) return;
+    if (!signedIn.ok) return this.refuse(signedIn.refusal, signedIn.outcome);
+    this.startRelay(signedIn.conn, reader, signedIn.messages, signedIn.backendKey);
   }
 
   private accountHint(): string | undefined {

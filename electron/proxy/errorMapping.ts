@@ -4,7 +4,8 @@
 // Pure functions: no I/O. Never put a token in any field.
 import { isPgEntraError } from '../../shared/errors.js';
 import type { ErrorFields } from '../pgwire/index.js';
-import { classifyLoginRefusal, describeRefusal, guestTenantAdvice, isGroupLogin, pimAdvice, type AuthMethod, type LoginRefusal } from '../sessions/loginRefusal.js';
+import { possiblePimHint } from '../pim/pimAdvice.js';
+import { classifyLoginRefusal, describeRefusal, guestTenantAdvice, isGroupLogin, type AuthMethod, type LoginRefusal } from '../sessions/loginRefusal.js';
 
 export interface AuthContext {
   /** The role the proxy signed in as. */
@@ -50,13 +51,12 @@ export function upstreamAuthError(f: ErrorFields, ctx: AuthContext, retried: boo
           : `pgEntra proxy: the token expired on the way; reconnect to get a fresh one.`,
       );
     case 'not_member': {
-      const extra = [
-        guestTenantAdvice(ctx.role, ctx.account),
-        isGroupLogin({ role: ctx.role, account: ctx.account, credentialKind: ctx.credentialKind }) ? pimAdvice(ctx.role, fresh) : undefined,
-      ].filter((x): x is string => x !== undefined);
+      // A group login was already tried again with a token fetched from Entra (upstreamSignIn.ts): PIM is the likely reason left.
+      const group = isGroupLogin({ role: ctx.role, account: ctx.account, credentialKind: ctx.credentialKind });
+      const extra = [guestTenantAdvice(ctx.role, ctx.account), group ? possiblePimHint(ctx.role) : undefined].filter((x): x is string => x !== undefined);
       return appendHint(
         f,
-        `pgEntra proxy: Account ${account} is not a member of group "${ctx.role}" or the role "${ctx.role}" does not exist on ${at} — ask an Entra admin to add the account to the group or to run pgaadauth_create_principal('${ctx.role}', false, false) in the postgres database. Role names are case-sensitive.${extra.length ? ` ${extra.join(' ')}` : ''}`,
+        `pgEntra proxy: Account ${account} is not a member of group "${ctx.role}" or the role "${ctx.role}" does not exist on ${at}${group && retried ? ' (a token fetched just now was refused too)' : ''} — ask an Entra admin to add the account to the group or to run pgaadauth_create_principal('${ctx.role}', false, false) in the postgres database. Role names are case-sensitive.${extra.length ? ` ${extra.join(' ')}` : ''}`,
       );
     }
     case 'refused':

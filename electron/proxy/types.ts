@@ -47,6 +47,8 @@ export interface ProxyStats {
   cancelRequests: number;
   /** Logins retried with a fresh token after "The access token has expired". */
   expiredRetries: number;
+  /** Group logins the server refused, tried again with a token fetched from Entra (a PIM activation since the cached one). */
+  groupRetries: number;
   /** Logins tried again after a transient refusal (restart, failover, too many connections). */
   transientRetries: number;
   tokenRequests: number;
@@ -55,5 +57,18 @@ export interface ProxyStats {
 }
 
 export function emptyStats(): ProxyStats {
-  return { accepted: 0, active: 0, relaying: 0, succeeded: 0, failed: 0, cancelRequests: 0, expiredRetries: 0, transientRetries: 0, tokenRequests: 0, bytesFromClients: 0, bytesToClients: 0 };
+  return {
+    accepted: 0,
+    active: 0,
+    relaying: 0,
+    succeeded: 0,
+    failed: 0,
+    cancelRequests: 0,
+    expiredRetries: 0,
+    groupRetries: 0,
+    transientRetries: 0,
+    tokenRequests: 0,
+    bytesFromClients: 0,
+    bytesToClients: 0,
+  };
 }

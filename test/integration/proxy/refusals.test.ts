@@ -1,6 +1,7 @@
 // The proxy classifies each upstream login refusal once, with the table sessions use
-// (sessions/loginRefusal.ts): a permanent refusal (firewall, not a member, Entra auth off) is
-// passed to the client with pgEntra's advice and never retried; a transient one (57P03 while the
+// (sessions/loginRefusal.ts): a permanent refusal (firewall, Entra auth off) is passed to the
+// client with pgEntra's advice and never retried — a refused group login only once more, with a
+// token fetched now (a PIM activation since the cached token); a transient one (57P03 while the
 // server starts up) is tried again a bounded number of times. A TLS front end plays the server.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,15 +81,16 @@ describe('the proxy and permanent refusals', () => {
     expect(proxy.stats()).toMatchObject({ expiredRetries: 0, transientRetries: 0, failed: 1 });
   });
 
-  it('a refused group login is not retried (one password sent) and names PIM and --fresh', async () => {
+  it('a refused group login is tried once more with a token fetched now (a PIM activation since the cached one), then names PIM', async () => {
     const { err, tokens, proxy } = await refusedThroughProxy('deny-after-password');
     expect(err.code).toBe('28P01');
+    expect(err.hint).toContain('(a token fetched just now was refused too)');
     expect(err.hint).toContain('Privileged Identity Management');
-    expect(err.hint).toContain('pgentra token front --fresh');
-    expect(front.startups['deny-after-password']).toBe(1);
-    expect(front.passwords).toBe(1);
-    expect(tokens.requests).toHaveLength(1);
-    expect(proxy.stats()).toMatchObject({ expiredRetries: 0, transientRetries: 0 });
+    expect(err.hint).toContain('pgentra pim activate db-admins');
+    expect(front.startups['deny-after-password']).toBe(2);
+    expect(front.passwords).toBe(2);
+    expect(tokens.requests.map((r) => r.fresh === true)).toEqual([false, true]);
+    expect(proxy.stats()).toMatchObject({ expiredRetries: 0, groupRetries: 1, transientRetries: 0 });
   });
 
   it('a SCRAM request: the token is never sent, the client hears Entra authentication looks disabled', async () => {
