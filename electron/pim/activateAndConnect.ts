@@ -105,6 +105,11 @@ export async function activateAndConnect(pim: PimService, caller: GraphCaller, g
     await sleep(opts.approvalPollMs ?? 5_000, opts.signal);
     activation = await pim.request(caller, activation.requestId, activation);
   }
+  // A request for a duration carries no end time: the active assignment does.
+  if (!activation.endDateTime) {
+    const active = (await pim.list(caller).catch(() => [])).find((m) => m.state === 'active' && m.groupId === activation.groupId);
+    if (active?.endDateTime) activation = { ...activation, endDateTime: active.endDateTime };
+  }
   // Every process now knows: tokens from before this moment lack the group.
   await recordActivation(opts.dataDir, {
     account: opts.account,
