@@ -10,7 +10,7 @@ import { DialogHost, type DialogState } from './app/DialogHost.js';
 import { TabBar } from './app/TabBar.js';
 import { cloudOfRef, useAccounts } from './app/useAccounts.js';
 import { useNotifications } from './app/useNotifications.js';
-import { usePim } from './app/usePim.js';
+import { usePim } from './features/pim/usePim.js';
 import { useProfiles } from './app/useProfiles.js';
 import { useSessions } from './app/useSessions.js';
 import { AccountsPanel } from './features/accounts/AccountsPanel.js';

@@ -276,7 +276,7 @@ export function describeRefusal(r: LoginRefusal, f: ServerRefusal, ctx: RefusalC
       ].filter((h): h is string => h !== undefined);
       return {
         code: r.code,
-        message: `Account ${account} is not a member of group ${role}, or the role ${role} does not exist on the server — ask an Entra admin to run pgaadauth_create_principal, or check the exact (case-sensitive) display name`,
+        message: `Account ${account} is not a member of group ${role}, or the role ${role} does not exist on the server — ask an Entra admin to run pgaadauth_create_principal, or check the exact (case-sensitive) display name.`,
         hint: hints.join(' '),
         details: { role, account: ctx.account ?? null, sqlstate, group, retryFresh: group, disposition: r.disposition },
       };

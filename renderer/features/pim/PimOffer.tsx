@@ -6,7 +6,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import type { CallOutput } from '../../../shared/contract.js';
 import type { Profile } from '../../../shared/profile.js';
 import { call } from '../../base/api.js';
-import type { PimProgress } from '../../app/usePim.js';
+import type { PimProgress } from './usePim.js';
 
 const STAGE_TEXT: Record<PimProgress['stage'], string> = {
   requesting: 'Asking PIM to activate the membership…',

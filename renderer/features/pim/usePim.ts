@@ -2,9 +2,9 @@
 // process reports it, and when each active membership ends (the status bar warns before it does).
 // State lives here, above the tabs, so switching tabs never loses a wait for an approver.
 import { useCallback, useEffect, useState } from 'react';
-import type { CallInputRaw, EventPayload } from '../../shared/contract.js';
-import type { ErrorPayload } from '../../shared/errors.js';
-import { call, errorPayloadOf, hasBridge, on } from '../base/api.js';
+import type { CallInputRaw, EventPayload } from '../../../shared/contract.js';
+import type { ErrorPayload } from '../../../shared/errors.js';
+import { call, errorPayloadOf, hasBridge, on } from '../../base/api.js';
 
 export type PimProgress = Omit<EventPayload<'pim.progress'>, 'profileId'> & { error?: ErrorPayload };
 

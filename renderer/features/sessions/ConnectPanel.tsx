@@ -8,7 +8,7 @@ import type { CallInputRaw, CallOutput, TokenDescription } from '../../../shared
 import type { ErrorPayload } from '../../../shared/errors.js';
 import type { Profile } from '../../../shared/profile.js';
 import { usernameHints } from '../../../shared/profile.js';
-import type { PimProgress } from '../../app/usePim.js';
+import type { PimProgress } from '../pim/usePim.js';
 import { AllowMyIpDialog } from '../azure/AllowMyIpDialog.js';
 import { ActivateDialog } from '../pim/ActivateDialog.js';
 import { PimOffer } from '../pim/PimOffer.js';

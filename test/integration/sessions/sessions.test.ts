@@ -85,7 +85,7 @@ describe('opening a session', () => {
     const err = await rejection(sessions.open(target({ credential: { kind: 'interactive', account: 'carol@contoso.example' } })));
     expect(err.code).toBe('role_not_found_or_not_member');
     expect(err.message).toBe(
-      'Account carol@contoso.example is not a member of group db-admins, or the role db-admins does not exist on the server — ask an Entra admin to run pgaadauth_create_principal, or check the exact (case-sensitive) display name',
+      'Account carol@contoso.example is not a member of group db-admins, or the role db-admins does not exist on the server — ask an Entra admin to run pgaadauth_create_principal, or check the exact (case-sensitive) display name.',
     );
     await sessions.closeAll();
   });
