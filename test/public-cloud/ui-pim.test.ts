@@ -140,4 +140,30 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
     expect(await progress.getByRole('button', { name: 'Try again…' }).isVisible()).toBe(true);
     expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
   });
+  it("an authentication context: PIM asks for MFA, the browser opens for Microsoft Graph's step-up, then the activation goes through and connects", { timeout: 150_000 }, async () => {
+    // Sign-ins without MFA unless asked (as on a managed workstation), so the context needs a browser.
+    h.sim.entra.control.setMfaByDefault(false);
+    h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { authenticationContext: 'c1' });
+    await h.page.getByRole('button', { name: 'Add your first server' }).click();
+    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
+    await app.signInViaAccountPicker(ACCOUNTS.secondary);
+    await app.saveProfile();
+    await app.connect('contoso-prod');
+    const offer = h.page.getByTestId('pim-offer');
+    await offer.waitFor({ timeout: 30_000 });
+    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
+    const dialog = app.dialog('pim-activate');
+    await dialog.getByLabel('Reason', { exact: true }).fill('change 45');
+    const stepUpPage = h.nextSignInPage();
+    await dialog.getByRole('button', { name: 'Activate and connect' }).click();
+    const before = h.sim.entra.control.events('mfaApproved').length;
+    await app.approveMfaOnSignInPage(await stepUpPage, ACCOUNTS.secondary);
+    await app.waitForSession();
+    await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 60_000 }).toBe(ACCOUNTS.adminGroup);
+    // PIM refused the first request for want of the context; the second, after the step-up, went through.
+    const requests = h.sim.graph.control.pimRequests().filter((r) => r.justification === 'change 45');
+    expect(requests.map((r) => r.status)).toEqual(['Provisioned']);
+    expect(h.sim.entra.control.events('mfaApproved').length).toBe(before + 1);
+    expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+  });
 });
