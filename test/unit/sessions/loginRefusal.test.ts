@@ -116,10 +116,11 @@ describe('the proxy uses the same table', () => {
     expect(f).toMatchObject({ severity: 'FATAL', code: '28000', message: FIREWALL });
     expect(f.hint).toMatch(/^pgEntra proxy: The firewall of srv\.postgres\.database\.azure\.com:5432 does not allow connections from 203\.0\.113\.7/);
   });
-  it('a refused group login adds the PIM advice with the command that gets a fresh token', () => {
+  it('a refused group login adds the PIM advice: the command that activates it; the proxy fetches the fresh token itself', () => {
     const f = upstreamAuthError({ severity: 'FATAL', code: '28P01', message: 'password authentication failed for user "db-admins"' }, pctx, false);
     expect(f.hint).toContain('Privileged Identity Management');
-    expect(f.hint).toContain('pgentra token prod --fresh');
+    expect(f.hint).toContain('pgentra pim activate db-admins --reason "…"');
+    expect(f.hint).toContain('the proxy fetches a fresh token');
   });
   it('a SCRAM request is explained as Entra authentication being off', () => {
     const f = upstreamAuthError({ severity: 'FATAL', code: '28000', message: 'pgEntra proxy: the server asked for authentication method 10' }, pctx, false, 'sasl');
