@@ -7,6 +7,7 @@
 // approved; and a denial the panel names. Screenshots for the README.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import type { Locator } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppPage } from '../e2e/appPage.js';
 import { ROOT, SCREENSHOTS, axeSerious, captureFailure, screenshotBoth, startHarness, type Harness } from '../e2e/harness.js';
@@ -37,24 +38,44 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
     await h?.close();
   });
 
-  it('refused as db-admins → Activate and connect → connected once the activation reaches the server; the status bar shows its end', { timeout: 150_000 }, async () => {
+  /** A first profile for the eligible account's group login, connected: refused, with the PIM offer. */
+  async function refusedGroupLogin(name: string, host: string = PUBLIC_SERVER): Promise<Locator> {
     await h.page.getByRole('button', { name: 'Add your first server' }).click();
-    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
+    await app.fillProfile({ host, port: 5432, username: ACCOUNTS.adminGroup, name });
     await app.signInViaAccountPicker(ACCOUNTS.secondary);
     await app.saveProfile();
-
-    await app.connect('contoso-prod');
+    await app.connect(name);
     const offer = h.page.getByTestId('pim-offer');
     await offer.waitFor({ timeout: 30_000 });
+    return offer;
+  }
+
+  /** The offer's Activate and connect dialog, with a reason. */
+  async function activateDialog(offer: Locator, reason: string): Promise<Locator> {
+    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
+    const dialog = app.dialog('pim-activate');
+    await dialog.waitFor();
+    await dialog.getByLabel('Reason', { exact: true }).fill(reason);
+    return dialog;
+  }
+
+  /** The panel's progress once PIM says the request waits for an approver, and that request. */
+  async function waitingForApprover(): Promise<{ progress: Locator; requestId: string }> {
+    const progress = h.page.getByTestId('pim-progress');
+    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('pending-approval');
+    const pending = h.sim.graph.control.pimRequests().find((r) => r.status === 'PendingApproval');
+    if (!pending) throw new Error('no pending request');
+    return { progress, requestId: pending.id };
+  }
+
+  it('refused as db-admins → Activate and connect → connected once the activation reaches the server; the status bar shows its end', { timeout: 150_000 }, async () => {
+    const offer = await refusedGroupLogin('contoso-prod');
     expect(await offer.innerText()).toContain(`You are eligible for ${ACCOUNTS.adminGroup} in Privileged Identity Management`);
     await screenshotBoth(h.page, 'pim-refused');
     keep('pim-refused');
     expect(await axeSerious(h.page, 'pim-refused')).toEqual([]);
 
-    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
-    const dialog = app.dialog('pim-activate');
-    await dialog.waitFor();
-    await dialog.getByLabel('Reason', { exact: true }).fill('change 42');
+    const dialog = await activateDialog(offer, 'change 42');
     await dialog.getByLabel('Duration', { exact: true }).selectOption('1h');
     await dialog.getByRole('checkbox', { name: /Remember the reason/ }).check();
     await screenshotBoth(h.page, 'pim-activate');
@@ -87,52 +108,26 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
   });
 
   it('an approval: the panel waits for the approver without blocking the app, then connects', { timeout: 150_000 }, async () => {
-    const other = PUBLIC_SERVERS[1];
     h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { approvalRequired: true });
-    await h.page.getByRole('button', { name: 'Add your first server' }).click();
-    await app.fillProfile({ host: other, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-other' });
-    await app.signInViaAccountPicker(ACCOUNTS.secondary);
-    await app.saveProfile();
-
-    await app.connect('contoso-other');
-    const offer = h.page.getByTestId('pim-offer');
-    await offer.waitFor({ timeout: 30_000 });
-    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
-    const dialog = app.dialog('pim-activate');
-    await dialog.waitFor();
-    await dialog.getByLabel('Reason', { exact: true }).fill('change 43');
+    const dialog = await activateDialog(await refusedGroupLogin('contoso-other', PUBLIC_SERVERS[1]), 'change 43');
     await dialog.getByRole('button', { name: 'Activate and connect' }).click();
-    const progress = h.page.getByTestId('pim-progress');
-    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('pending-approval');
+    const { progress, requestId } = await waitingForApprover();
     expect(await progress.innerText()).toContain('Waiting for an approver');
     // The rest of the app stays usable meanwhile.
     await h.page.getByRole('button', { name: 'Home' }).click();
     await h.page.getByTestId('accounts-panel').waitFor();
-    const pending = h.sim.graph.control.pimRequests().find((r) => r.status === 'PendingApproval');
-    if (!pending) throw new Error('no pending request');
-    h.sim.graph.control.approvePimRequest(pending.id);
+    h.sim.graph.control.approvePimRequest(requestId);
     await h.page.getByRole('navigation', { name: 'Open connections' }).getByRole('button', { name: 'contoso-other', exact: true }).click();
     await app.waitForSession();
     await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 60_000 }).toBe(ACCOUNTS.adminGroup);
   });
+
   it('a denial: the panel says the approver denied it and offers to try again', { timeout: 150_000 }, async () => {
     h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { approvalRequired: true });
-    await h.page.getByRole('button', { name: 'Add your first server' }).click();
-    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
-    await app.signInViaAccountPicker(ACCOUNTS.secondary);
-    await app.saveProfile();
-    await app.connect('contoso-prod');
-    const offer = h.page.getByTestId('pim-offer');
-    await offer.waitFor({ timeout: 30_000 });
-    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
-    const dialog = app.dialog('pim-activate');
-    await dialog.getByLabel('Reason', { exact: true }).fill('change 44');
+    const dialog = await activateDialog(await refusedGroupLogin('contoso-prod'), 'change 44');
     await dialog.getByRole('button', { name: 'Activate and connect' }).click();
-    const progress = h.page.getByTestId('pim-progress');
-    await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('pending-approval');
-    const pending = h.sim.graph.control.pimRequests().find((r) => r.status === 'PendingApproval');
-    if (!pending) throw new Error('no pending request');
-    h.sim.graph.control.denyPimRequest(pending.id);
+    const { progress, requestId } = await waitingForApprover();
+    h.sim.graph.control.denyPimRequest(requestId);
     await expect.poll(() => progress.getAttribute('data-stage'), { timeout: 30_000 }).toBe('failed');
     const text = await progress.innerText();
     expect(text).toMatch(/denied/i);
@@ -140,23 +135,15 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
     expect(await progress.getByRole('button', { name: 'Try again…' }).isVisible()).toBe(true);
     expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
   });
+
   it("an authentication context: PIM asks for MFA, the browser opens for Microsoft Graph's step-up, then the activation goes through and connects", { timeout: 150_000 }, async () => {
     // Sign-ins without MFA unless asked (as on a managed workstation), so the context needs a browser.
     h.sim.entra.control.setMfaByDefault(false);
     h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { authenticationContext: 'c1' });
-    await h.page.getByRole('button', { name: 'Add your first server' }).click();
-    await app.fillProfile({ host: PUBLIC_SERVER, port: 5432, username: ACCOUNTS.adminGroup, name: 'contoso-prod' });
-    await app.signInViaAccountPicker(ACCOUNTS.secondary);
-    await app.saveProfile();
-    await app.connect('contoso-prod');
-    const offer = h.page.getByTestId('pim-offer');
-    await offer.waitFor({ timeout: 30_000 });
-    await offer.getByRole('button', { name: 'Activate and connect…' }).click();
-    const dialog = app.dialog('pim-activate');
-    await dialog.getByLabel('Reason', { exact: true }).fill('change 45');
+    const dialog = await activateDialog(await refusedGroupLogin('contoso-prod'), 'change 45');
+    const before = h.sim.entra.control.events('mfaApproved').length;
     const stepUpPage = h.nextSignInPage();
     await dialog.getByRole('button', { name: 'Activate and connect' }).click();
-    const before = h.sim.entra.control.events('mfaApproved').length;
     await app.approveMfaOnSignInPage(await stepUpPage, ACCOUNTS.secondary);
     await app.waitForSession();
     await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 60_000 }).toBe(ACCOUNTS.adminGroup);
