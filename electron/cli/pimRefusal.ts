@@ -2,8 +2,7 @@
 // Groups is why: the account is eligible for the group but the membership is not active, or it is
 // active but has not reached the server yet. The error then says so and names `pgentra pim
 // activate <group>` (the words are in ../pim/pimAdvice.ts). Graph is asked silently and briefly:
-// this check never prompts, never hangs a command and never replaces the server's refusal — any
-// failure leaves the error as it was.
+// this check never prompts and never hangs a command — any failure leaves the error as it was.
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import { cloudRef, type Profile } from '../../shared/profile.js';
 import { isMembershipRefusal } from '../pim/activateAndConnect.js';
@@ -17,9 +16,6 @@ import { openProfileSession, type ProfileSession } from './profileSession.js';
 
 /** How long the eligibility check may take before the refusal is reported as it is. */
 export const PIM_CHECK_TIMEOUT_MS = 5_000;
-
-/** The sessions' generic PIM sentence ("If your membership … is eligible rather than active …"), replaced once Graph has answered. */
-const GENERIC_PIM_SENTENCE = /If your membership in .*? a cached token predates the activation\.\s*/;
 
 /** The profile's account when a person signs in with it (PIM is for people, not identities). */
 function personAccount(profile: Profile): { account: string | undefined } | undefined {
@@ -90,16 +86,19 @@ export async function pimAdviceForProfile(ctx: CliContext, profile: Profile, the
 }
 
 /**
- * `e` with the PIM advice first in its hint when the refusal is a group login PIM explains;
- * otherwise `e` itself. `then`: what to run once activated ("run this command again").
+ * `e` reworded when Graph says PIM explains the refused group login: the message says the
+ * membership is not active for the server (not "ask an admin to create the role", which would send
+ * the person the wrong way) and the hint is the PIM advice alone (the refusal as the sessions
+ * read it is the cause); otherwise `e` itself. `then`: what to run once activated.
  */
 export async function withPimAdvice(ctx: CliContext, e: unknown, profile: Profile, then = 'run this command again'): Promise<unknown> {
   if (!isGroupRefusal(e, profile)) return e;
   const advice = await pimAdviceForProfile(ctx, profile, then);
   if (!advice) return e;
-  const rest = (e.hint ?? '').replace(GENERIC_PIM_SENTENCE, '').trim();
-  return new PgEntraError(e.code, e.message, {
-    hint: rest ? `${advice} ${rest}` : advice,
+  const account = personAccount(profile)?.account ?? 'your account';
+  const group = profile.username;
+  return new PgEntraError(e.code, `${profile.host} refused the login as ${group}: for the server, ${account} is not an active member of ${group}.`, {
+    hint: advice,
     ...(e.details ? { details: { ...e.details, pimEligible: true } } : { details: { pimEligible: true } }),
     cause: e,
   });

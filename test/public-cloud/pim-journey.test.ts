@@ -93,7 +93,8 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: PIM for Groups fr
 
     const refused = await pgentra(['query', 'prod', '-c', 'select 1']);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`Account ${ACCOUNTS.secondary} is not a member of group db-admins`);
+    expect(refused.stderr).toContain(`refused the login as db-admins: for the server, ${ACCOUNTS.secondary} is not an active member of db-admins.`);
+    expect(refused.stderr).not.toContain('pgaadauth_create_principal');
     expect(refused.stderr).toContain(`In Privileged Identity Management (PIM), ${ACCOUNTS.secondary} is eligible for db-admins but the membership is not active. Activate it:`);
     expect(refused.stderr).toContain('pgentra pim activate db-admins');
 

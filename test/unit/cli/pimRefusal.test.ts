@@ -103,14 +103,16 @@ describe('pimAdviceFor: what Graph says → what to do', () => {
 });
 
 describe('withPimAdvice', () => {
-  it('an eligible account: the advice comes first and replaces the generic PIM sentence; the rest of the hint stays', async () => {
+  it('an eligible account: the message says the membership is not active (not "ask an admin to create the role") and the hint is the PIM advice', async () => {
     const { ctx } = context(() => Promise.resolve([eligible]));
-    const e = (await withPimAdvice(ctx, refusal(), profile(), 'run the query again')) as PgEntraError;
+    const original = refusal();
+    const e = (await withPimAdvice(ctx, original, profile(), 'run the query again')) as PgEntraError;
     expect(e.code).toBe('role_not_found_or_not_member');
-    expect(e.message).toBe(refusal().message);
+    expect(e.message).toBe(`myserver.postgres.database.azure.com refused the login as db-admins: for the server, ${ALICE} is not an active member of db-admins.`);
     expect(e.hint).toBe(
-      `In Privileged Identity Management (PIM), ${ALICE} is eligible for db-admins but the membership is not active. Activate it: pgentra pim activate db-admins --reason "…" --wait, then run the query again. Users log in with their UPN.`,
+      `In Privileged Identity Management (PIM), ${ALICE} is eligible for db-admins but the membership is not active. Activate it: pgentra pim activate db-admins --reason "…" --wait, then run the query again.`,
     );
+    expect(e.cause).toBe(original);
     expect(e.details).toMatchObject({ role: 'db-admins', sqlstate: '28P01', pimEligible: true });
   });
 
