@@ -3,13 +3,12 @@
 // aliases), a server named myserver.postgres.database.azure.com:5432, the OS trust store — and
 // no cloud file anywhere. The simulated Azure answers as those names inside a private network
 // namespace; the product trusts its CA only through NODE_EXTRA_CA_CERTS.
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PUBLIC_SERVER, PUBLIC_SERVERS } from '../sim/publicCloud.js';
 import { ACCOUNTS } from '../sim/types.js';
-import { BIN, claimsOf, namespaceOrSkip, run, startPublicAzure, type PublicAzure } from './fixture.js';
+import { claimsOf, namespaceOrSkip, run, startLocalProxy, startPublicAzure, type PublicAzure } from './fixture.js';
 
 const skip = namespaceOrSkip();
 const keyring = process.env.PGENTRA_KEYRING_READY === '1';
@@ -119,14 +118,9 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: the CLI journey w
   });
 
   it('the local auth proxy: psql and pgbench connect to 127.0.0.1 with no password', async () => {
-    const port = 16432;
-    const proxy = spawn(process.execPath, [BIN, 'proxy', 'prod', '--port', String(port)], { env: az.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proxy = await startLocalProxy(az, 'prod', { port: 16432, user: ACCOUNTS.adminGroup });
     try {
-      let out = '';
-      proxy.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      proxy.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await expect.poll(() => out, { timeout: 30_000 }).toContain('ready on 127.0.0.1');
-      const env = { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: ACCOUNTS.adminGroup, PGDATABASE: 'postgres', PGSSLMODE: 'disable' };
+      const env = proxy.env;
       const psql = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
       expect(psql.stderr).toBe('');
       expect(psql.stdout.trim()).toBe(ACCOUNTS.adminGroup);
@@ -137,8 +131,7 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: the CLI journey w
       expect(bench.code, bench.stderr).toBe(0);
       expect(bench.stdout).toMatch(/number of failed transactions: 0/);
     } finally {
-      proxy.kill('SIGTERM');
-      await new Promise((r) => proxy.once('close', r));
+      await proxy.stop();
     }
   });
 

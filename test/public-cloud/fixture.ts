@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { writeBrowserLauncher } from '../sim/browserLauncher.js';
 import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from '../sim/index.js';
 import { currentNamespace } from '../sim/publicCloud.js';
@@ -108,6 +109,34 @@ export async function startPublicAzure(opts: Omit<SimulatedAzureOptions, 'public
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface LocalProxy {
+  /** libpq's variables for psql or pgbench through the proxy (no password: the proxy signs in). */
+  env: NodeJS.ProcessEnv;
+  /** Stops the proxy and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Starts the built CLI's local auth proxy for `profile` on 127.0.0.1:`port`, once it says it is ready. */
+export async function startLocalProxy(az: PublicAzure, profile: string, opts: { port: number; user: string }): Promise<LocalProxy> {
+  const proxy = spawn(process.execPath, [BIN, 'proxy', profile, '--port', String(opts.port)], { env: az.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const closed = new Promise<void>((r) => proxy.once('close', () => r()));
+  const stop = async (): Promise<void> => {
+    proxy.kill('SIGTERM');
+    await closed;
+  };
+  let out = '';
+  proxy.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proxy.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await expect.poll(() => out, { timeout: 30_000 }).toContain('ready on 127.0.0.1');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const env = { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(opts.port), PGUSER: opts.user, PGDATABASE: 'postgres', PGSSLMODE: 'disable' };
+  return { env, stop };
 }
 
 /**

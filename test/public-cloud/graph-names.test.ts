@@ -4,8 +4,8 @@
 // a fresh token — and not before.
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs } from '../sim/flex/test-support.js';
 import { activation, graphRequest, PIM_BASE, PIM_SCOPES, sleep } from '../sim/graph/test-support.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../sim/index.js';
 import { ENTRA_ADDRESS, PUBLIC_SERVER } from '../sim/publicCloud.js';
@@ -24,21 +24,8 @@ describe.skipIf(skip !== undefined)('PIM for Groups by the real Graph host names
   const graph = { endpoint: 'https://graph.microsoft.com', caFile: '' };
   const graphToken = (): string => sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience: 'https://graph.microsoft.com', scp: PIM_SCOPES });
 
-  async function loginAsAdmins(): Promise<string> {
-    const token = sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary });
-    const c = new pg.Client({ host: PUBLIC_SERVER, port: 5432, database: 'postgres', user: ACCOUNTS.adminGroup, password: token, ssl: { ca } });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-    } catch (e) {
-      return `refused: ${(e as Error).message}`;
-    }
-    try {
-      return ((await c.query<{ u: string }>('select current_user as u')).rows[0] ?? { u: '' }).u;
-    } finally {
-      await c.end();
-    }
-  }
+  /** Logs in to the public server as db-admins with a fresh token; the current user, or the server's refusal. */
+  const loginAsAdmins = (): Promise<string> => loginAs({ host: PUBLIC_SERVER, port: 5432, ca }, ACCOUNTS.adminGroup, sim.entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }));
 
   beforeAll(async () => {
     sim = await startSimulatedAzure({ publicCloud: true, pimEligible: [{ upn: ACCOUNTS.secondary, group: ACCOUNTS.adminGroup }], pimActivationDelayMs: DELAY });

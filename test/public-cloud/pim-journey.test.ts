@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activation, graphToken, graphRequest, PIM_BASE, sleep } from '../sim/graph/test-support.js';
 import { PUBLIC_SERVER } from '../sim/publicCloud.js';
 import { ACCOUNTS } from '../sim/types.js';
-import { BIN, claimsOf, namespaceOrSkip, run, startPublicAzure, type PublicAzure, type Run } from './fixture.js';
+import { BIN, claimsOf, namespaceOrSkip, run, startLocalProxy, startPublicAzure, type PublicAzure, type Run } from './fixture.js';
 
 const skip = namespaceOrSkip();
 const keyring = process.env.PGENTRA_KEYRING_READY === '1';
@@ -275,14 +275,9 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: PIM for Groups fr
     // A token without the group, cached: fetched now, while the membership is not active.
     const refused = await pgentra(['query', 'prod', '-c', 'select 1', '--fresh']);
     expect(refused.code).toBe(1);
-    const port = 16433;
-    const proxy = spawn(process.execPath, [BIN, 'proxy', 'prod', '--port', String(port)], { env: az.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const proxy = await startLocalProxy(az, 'prod', { port: 16433, user: GROUP });
     try {
-      let out = '';
-      proxy.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      proxy.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      await expect.poll(() => out, { timeout: 30_000 }).toContain('ready on 127.0.0.1');
-      const env = { PATH: process.env.PATH, PGHOST: '127.0.0.1', PGPORT: String(port), PGUSER: GROUP, PGDATABASE: 'postgres', PGSSLMODE: 'disable' };
+      const env = proxy.env;
       const psqlRefused = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
       expect(psqlRefused.code).not.toBe(0);
       expect(psqlRefused.stderr).toContain('(a token fetched just now was refused too)');
@@ -308,8 +303,7 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: PIM for Groups fr
       const log = readFileSync(path.join(az.home, 'logs', 'proxy.log'), 'utf8');
       expect(log).toContain('server refused the group login; retrying with a token fetched now');
     } finally {
-      proxy.kill('SIGTERM');
-      await new Promise((r) => proxy.once('close', r));
+      await proxy.stop();
       endActivation();
     }
   });

@@ -9,13 +9,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CliContext } from '../../../electron/cli/context.js';
 import { createProxyCommand } from '../../../electron/cli/commands/proxy.js';
 import { buildGSSENCRequest, buildSSLRequest, buildStartupMessage } from '../../../electron/pgwire/index.js';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
 import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { startProxy, type RunningProxy } from '../../../electron/proxy/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
+import { capturingCliContext } from '../../support/inProcessCli.js';
 import { ADMIN_UPN, CachingSimTokenProvider, captureLog, libpqEnv, prepareServer, run, simProfile, sleep } from './helpers.js';
 
 let azure: SimulatedAzure;
@@ -65,22 +65,12 @@ interface Cli {
 }
 
 function startCli(values: Record<string, string | boolean>): Cli {
-  let out = '';
-  let err = '';
   const ac = new AbortController();
-  const ctx: CliContext = {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: {},
-    cwd: home,
-    dataDir: home,
-    global: { cloud: 'public', memoryCache: true, verbose: false },
-    services: { logger: log.logger, broker: () => Promise.reject(new Error('not used')), pim: () => Promise.reject(new Error('not used')), openBrowser: async () => false },
-    signal: ac.signal,
-  };
+  const services = { logger: log.logger, broker: () => Promise.reject(new Error('not used')), pim: () => Promise.reject(new Error('not used')), openBrowser: async () => false };
+  const { ctx, stdout, stderr } = capturingCliContext(home, services, { signal: ac.signal });
   const done = createProxyCommand({ tokenProvider: tokens, logSinks: [(l) => void log.lines.push(l)] }).run(ctx, { positionals: ['sim'], values });
   done.catch(() => undefined);
-  return { stdout: () => out, stderr: () => err, done, stop: () => (ac.abort(), done) };
+  return { stdout, stderr, done, stop: () => (ac.abort(), done) };
 }
 
 async function conninfoOf(c: Cli): Promise<string> {

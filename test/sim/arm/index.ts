@@ -3,16 +3,13 @@
 // format, so the product's @azure/arm-postgresql-flexible client runs unchanged. In the
 // public-cloud mode it answers as management.azure.com (& the national hosts) on the Entra
 // simulator's listener; on localhost it has its own HTTPS listener (startArmListener).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { TlsMaterial } from '../ca.js';
-import { HostNames, httpsBindPlan } from '../entra/hosts.js';
 import type { Jwk } from '../entra/keys.js';
-import { Listener } from '../entra/server.js';
 import type { FirewallRule } from '../flex/firewall.js';
 import { SERVER_STATES, type ServerPolicies, type ServerState } from '../flex/policy.js';
+import { startServiceListener, type ServiceListener } from '../serviceListener.js';
 import { ACCOUNTS, type Directory } from '../types.js';
-import type { EntraSim } from '../entra/index.js';
+import type { EntraSim, HttpHandler } from '../entra/index.js';
 import { ArmAuthenticator } from './auth.js';
 import { ARM_HOSTS } from './clouds.js';
 import { ALLOW_ALL, defaultArmSeed, groupAdmin, newServer, type ArmSeed } from './defaults.js';
@@ -25,8 +22,6 @@ export { ARM_HOSTS };
 export { ALLOW_ALL, SUBSCRIPTIONS } from './defaults.js';
 export type { OutcomeKind, RequestKind } from './state.js';
 export { MFA_CLAIMS } from './mfa.js';
-
-export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export interface AddServersOptions {
   /** Default `rg-bench` (created when missing). */
@@ -175,33 +170,9 @@ export function mountOnLoginListener(entra: Pick<EntraSim, 'mountHost'>, service
   entra.mountHost(ARM_HOSTS, (req, res) => service.handle(`https://${(req.headers.host ?? ARM_HOSTS[0] ?? '').toLowerCase()}`)(req, res));
 }
 
-export interface ArmListener {
-  /** `https://localhost:PORT`: the custom cloud's managementEndpoint. */
-  origin: string;
-  /** Starts answering (until then every request is 503: the listener exists before its service). */
-  serve(service: ArmService): void;
-  close(): Promise<void>;
-}
+/** ARM's own loopback listener for the localhost mode; `origin` is the custom cloud's managementEndpoint. */
+export type ArmListener = ServiceListener<ArmService>;
 
-/**
- * ARM's own loopback HTTPS listener for the localhost mode. It starts before the service so the
- * Entra simulator can be told the endpoint (a custom cloud's ARM token audience is its origin).
- */
-export async function startArmListener(tls: TlsMaterial): Promise<ArmListener> {
-  let service: ArmService | undefined;
-  const listener: Listener = new Listener(
-    () =>
-      createHttpsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' }, (req, res) => {
-        if (!service) return sendError(req, res, 503, { code: 'ServiceUnavailable', message: 'The simulator is starting.' });
-        service.handle(names.originOf(req.headers.host))(req, res);
-      }),
-    await httpsBindPlan(undefined),
-  );
-  const names = new HostNames(undefined, () => listener.port);
-  await listener.start();
-  return {
-    origin: names.authorityHost,
-    serve: (s) => void (service = s),
-    close: () => listener.stop(),
-  };
+export function startArmListener(tls: TlsMaterial): Promise<ArmListener> {
+  return startServiceListener<ArmService>(tls, (req, res) => sendError(req, res, 503, { code: 'ServiceUnavailable', message: 'The simulator is starting.' }));
 }

@@ -3,7 +3,8 @@
 // the Entra simulator that gets a token ARM accepts. Reads and app identities are never challenged.
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import type { AccessToken, GetTokenOptions } from '@azure/core-auth';
+import type { FirewallRule } from '@azure/arm-postgresql-flexible';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { bearerTokenAuthenticationPolicy, createDefaultHttpClient, createEmptyPipeline, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import { InteractionRequiredAuthError, PublicClientApplication, type AccountInfo } from '@azure/msal-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +95,16 @@ describe('mandatory MFA for Resource Manager writes', () => {
     };
   };
 
+  /** A firewall rule on lockedserver for one address, written through the ARM client (@azure/arm-postgresql-flexible) with `credential`. */
+  const putRuleWithSdk = (credential: TokenCredential, name: string, ip: string): Promise<FirewallRule> =>
+    sdkClient(sim, credential, SUBSCRIPTIONS.production).firewallRules.beginCreateOrUpdateAndWait(
+      'rg-data',
+      'lockedserver',
+      name,
+      { startIpAddress: ip, endIpAddress: ip },
+      { updateIntervalInMs: 10 },
+    );
+
   it("core-rest-pipeline's own bearer policy (its CAE challenge parser, no ARM callback) retries with the decoded claims", async () => {
     sim.arm.control.setRequireMfaForWrites(true);
     const credential = stepUpCredential();
@@ -118,13 +129,7 @@ describe('mandatory MFA for Resource Manager writes', () => {
     sim.arm.control.setRequireMfaForWrites(true);
     const credential = stepUpCredential();
     const asked = credential.asked;
-    const rule = await sdkClient(sim, credential, SUBSCRIPTIONS.production).firewallRules.beginCreateOrUpdateAndWait(
-      'rg-data',
-      'lockedserver',
-      'ClientIPAddress_sdk',
-      { startIpAddress: '192.0.2.8', endIpAddress: '192.0.2.8' },
-      { updateIntervalInMs: 10 },
-    );
+    const rule = await putRuleWithSdk(credential, 'ClientIPAddress_sdk', '192.0.2.8');
     expect(rule.name).toBe('ClientIPAddress_sdk');
     expect(asked).toEqual([undefined, MFA_CLAIMS]);
     expect(sim.arm.control.requestCount('mfaChallenge')).toBe(1);
@@ -161,13 +166,7 @@ describe('mandatory MFA for Resource Manager writes', () => {
       },
     };
     sim.entra.control.resetCounters();
-    const rule = await sdkClient(sim, credential, SUBSCRIPTIONS.production).firewallRules.beginCreateOrUpdateAndWait(
-      'rg-data',
-      'lockedserver',
-      'ClientIPAddress_msal',
-      { startIpAddress: '192.0.2.9', endIpAddress: '192.0.2.9' },
-      { updateIntervalInMs: 10 },
-    );
+    const rule = await putRuleWithSdk(credential, 'ClientIPAddress_msal', '192.0.2.9');
     expect(rule.name).toBe('ClientIPAddress_msal');
     expect(silentErrors).toHaveLength(1);
     expect(silentErrors[0]).toMatchObject({ errorCode: 'invalid_grant', subError: 'basic_action' });

@@ -1,12 +1,11 @@
 // The public-cloud mode's host routing without the namespace: the Entra simulator's login listener
 // (as login.microsoftonline.com & co., URLs for port 443) with ARM mounted on it the way
 // test/sim/index.ts does; requests go to the listener keeping their Host header and SNI.
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsOptions } from '../entra/browser.js';
 import type { EntraSim } from '../entra/index.js';
 import { startTestSim } from '../entra/support.js';
 import { ServerPolicies } from '../flex/policy.js';
+import { httpsJson } from '../httpsJson.js';
 import { ACCOUNTS, loadDirectory } from '../types.js';
 import { SUBSCRIPTIONS, createArmService, mountOnLoginListener } from './index.js';
 
@@ -14,20 +13,10 @@ const dir = loadDirectory();
 let entra: EntraSim;
 let ca: string;
 
-function call(url: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const u = new URL(url);
-  const tls = httpsOptions(u, ca, entra.loginListener);
-  const headers = { ...(tls.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = request(u, { ...tls, headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** A request to a public host name, sent to the login listener (Host header and SNI kept). */
+async function call(url: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await httpsJson(new URL(url), ca, { token, connectTo: entra.loginListener });
+  return { status: r.status, body: (r.body ?? {}) as Record<string, unknown> };
 }
 
 const mint = (audience: string): string => entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience });

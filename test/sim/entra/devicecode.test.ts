@@ -2,27 +2,16 @@
 import { PublicClientApplication, type DeviceCodeRequest } from '@azure/msal-node';
 
 type DeviceCodeResponse = Parameters<DeviceCodeRequest['deviceCodeCallback']>[0];
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCOUNTS, loadDirectory, POSTGRES_RESOURCE } from '../types.js';
-import type { EntraSim } from './index.js';
-import { msalClientFor, decodeJwt, startTestSim } from './support.js';
+import { msalClientFor, decodeJwt, useTestSim } from './support.js';
 
 const scopes = [`${POSTGRES_RESOURCE}/.default`];
 const guestOid = loadDirectory().users.find((u) => u.upn === ACCOUNTS.guest)?.objectId;
 
 describe('device code', () => {
-  let sim: EntraSim;
-  let ca: string;
-  const pca = (): PublicClientApplication => msalClientFor(sim, ca);
-
-  beforeAll(async () => {
-    const started = await startTestSim();
-    sim = started.sim;
-    ca = started.tls.caCertPem;
-  });
-  afterAll(async () => {
-    await sim?.close();
-  });
+  const entra = useTestSim();
+  const pca = (): PublicClientApplication => msalClientFor(entra.sim, entra.ca);
 
   it('approves through the control API after a pending poll', async () => {
     let info: DeviceCodeResponse | undefined;
@@ -31,28 +20,28 @@ describe('device code', () => {
       deviceCodeCallback: (r) => {
         info = r;
         // Approve after MSAL has polled at least once and been told to wait.
-        setTimeout(() => sim.control.approveDeviceCode(r.userCode, ACCOUNTS.secondary), 300);
+        setTimeout(() => entra.sim.control.approveDeviceCode(r.userCode, ACCOUNTS.secondary), 300);
       },
     });
-    expect(info?.verificationUri).toBe(`${sim.authorityHost}/devicelogin`);
+    expect(info?.verificationUri).toBe(`${entra.sim.authorityHost}/devicelogin`);
     expect(info?.message).toContain(info?.userCode ?? 'x');
     expect(result?.account?.username).toBe(ACCOUNTS.secondary);
     expect(decodeJwt(result?.accessToken ?? '').payload.upn).toBe(ACCOUNTS.secondary);
-    expect(sim.control.requestCount('token:device_code')).toBeGreaterThanOrEqual(2);
+    expect(entra.sim.control.requestCount('token:device_code')).toBeGreaterThanOrEqual(2);
   });
 
   it('approves through the HTML verification page', async () => {
     const result = await pca().acquireTokenByDeviceCode({
       scopes,
       deviceCodeCallback: (r) => {
-        void postForm(r.verificationUri, ca, { otc: r.userCode.toLowerCase(), upn: ACCOUNTS.guest }).then((html) => {
+        void postForm(r.verificationUri, entra.ca, { otc: r.userCode.toLowerCase(), upn: ACCOUNTS.guest }).then((html) => {
           expect(html).toContain('You have signed in to the Microsoft Azure CLI application');
         });
       },
     });
     const p = decodeJwt(result?.accessToken ?? '').payload;
     // The app asked for the resource tenant: a token for the guest object, without the #EXT# upn.
-    expect(p).toMatchObject({ tid: sim.tenantId, oid: guestOid, unique_name: ACCOUNTS.guestHome });
+    expect(p).toMatchObject({ tid: entra.sim.tenantId, oid: guestOid, unique_name: ACCOUNTS.guestHome });
     expect(p.upn).toBeUndefined();
     // Guests sign in with their home address (id token preferred_username).
     expect(result?.account?.username).toBe(ACCOUNTS.guestHome);
@@ -62,7 +51,7 @@ describe('device code', () => {
     const err: unknown = await pca()
       .acquireTokenByDeviceCode({
         scopes,
-        deviceCodeCallback: (r) => void postForm(r.verificationUri, ca, { otc: r.userCode, decline: '1' }),
+        deviceCodeCallback: (r) => void postForm(r.verificationUri, entra.ca, { otc: r.userCode, decline: '1' }),
       })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ errorCode: 'post_request_failed' });

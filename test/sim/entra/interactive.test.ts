@@ -1,27 +1,17 @@
 // Auth code + PKCE through MSAL's loopback, with Debian's Chromium and with the headless helper.
 import { PublicClientApplication } from '@azure/msal-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACCOUNTS, AZURE_CLI_CLIENT_ID, loadDirectory, POSTGRES_RESOURCE } from '../types.js';
-import { completeSignInHeadless, signInWithChromium, type EntraSim } from './index.js';
-import { msalClientFor, decodeJwt, startTestSim } from './support.js';
+import { completeSignInHeadless, signInWithChromium } from './index.js';
+import { msalClientFor, decodeJwt, useTestSim } from './support.js';
 
 const dir = loadDirectory();
 const group = (name: string): string => dir.groups.find((g) => g.displayName === name)?.objectId ?? '';
 const scopes = [`${POSTGRES_RESOURCE}/.default`];
 
 describe('interactive sign-in', () => {
-  let sim: EntraSim;
-  let ca: string;
-  const pca = (): PublicClientApplication => msalClientFor(sim, ca);
-
-  beforeAll(async () => {
-    const started = await startTestSim();
-    sim = started.sim;
-    ca = started.tls.caCertPem;
-  });
-  afterAll(async () => {
-    await sim?.close();
-  });
+  const entra = useTestSim();
+  const pca = (): PublicClientApplication => msalClientFor(entra.sim, entra.ca);
 
   it('signs in the secondary admin id with Chromium (select_account, PKCE, form_post)', async () => {
     const app = pca();
@@ -41,25 +31,25 @@ describe('interactive sign-in', () => {
     expect(header.alg).toBe('RS256');
     expect(payload.upn).toBe(ACCOUNTS.secondary);
     expect(payload.aud).toBe(POSTGRES_RESOURCE);
-    expect(payload.iss).toBe(sim.issuerV1);
+    expect(payload.iss).toBe(entra.sim.issuerV1);
     expect(payload.ver).toBe('1.0');
     expect(payload.appid).toBe(AZURE_CLI_CLIENT_ID);
     expect(payload.groups).toContain(group(ACCOUNTS.adminGroup));
     expect(result.account?.username).toBe(ACCOUNTS.secondary);
-    expect(result.account?.tenantId).toBe(sim.tenantId);
+    expect(result.account?.tenantId).toBe(entra.sim.tenantId);
     const accounts = await app.getTokenCache().getAllAccounts();
     expect(accounts.map((a) => a.username)).toEqual([ACCOUNTS.secondary]);
-    expect(sim.control.requestCount('token:authorization_code')).toBe(1);
+    expect(entra.sim.control.requestCount('token:authorization_code')).toBe(1);
   });
 
   it('completes headless with autoApprove (fast path) and honours login_hint on the chooser', async () => {
-    sim.control.setAutoApprove(ACCOUNTS.primary);
+    entra.sim.control.setAutoApprove(ACCOUNTS.primary);
     try {
       const app = pca();
       const result = await app.acquireTokenInteractive({
         scopes,
         openBrowser: async (url) => {
-          await completeSignInHeadless(url, { caCertPem: ca });
+          await completeSignInHeadless(url, { caCertPem: entra.ca });
         },
       });
       const { payload } = decodeJwt(result.accessToken);
@@ -67,7 +57,7 @@ describe('interactive sign-in', () => {
       expect(payload.groups).toEqual([group(ACCOUNTS.readerGroup)]);
       expect(decodeJwt(result.idToken).payload.aud).toBe(AZURE_CLI_CLIENT_ID);
     } finally {
-      sim.control.setAutoApprove(null);
+      entra.sim.control.setAutoApprove(null);
     }
     // Without autoApprove the headless helper picks the account on the chooser.
     const app = pca();
@@ -75,12 +65,12 @@ describe('interactive sign-in', () => {
       scopes,
       loginHint: ACCOUNTS.nonMember,
       openBrowser: async (url) => {
-        const page = await fetchText(url, ca);
+        const page = await fetchText(url, entra.ca);
         // login_hint narrows the chooser to that account.
         expect(page).toContain(`Sign in as ${ACCOUNTS.nonMember}`);
         expect(page).not.toContain(`Sign in as ${ACCOUNTS.primary}<`);
         expect(page).not.toMatch(/<(script|link|img)[^>]+(src|href)=/i);
-        await completeSignInHeadless(url, { caCertPem: ca, upn: ACCOUNTS.nonMember });
+        await completeSignInHeadless(url, { caCertPem: entra.ca, upn: ACCOUNTS.nonMember });
       },
     });
     expect(decodeJwt(result.accessToken).payload.upn).toBe(ACCOUNTS.nonMember);
@@ -93,10 +83,10 @@ describe('interactive sign-in', () => {
       app.acquireTokenInteractive({
         scopes,
         openBrowser: async (url) => {
-          const page = await fetchText(url, ca);
+          const page = await fetchText(url, entra.ca);
           const ctx = /name="ctx" value="([^"]+)"/.exec(page)?.[1] ?? '';
           const action = /<form method="post" action="([^"]+)"/.exec(page)?.[1] ?? '';
-          const formPost = await fetchText(action.replace(/&amp;/g, '&'), ca, { ctx, cancel: '1' });
+          const formPost = await fetchText(action.replace(/&amp;/g, '&'), entra.ca, { ctx, cancel: '1' });
           const redirect = /action="([^"]+)"/.exec(formPost)?.[1] ?? '';
           const fields = Object.fromEntries([...formPost.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], (m[2] ?? '').replace(/&amp;/g, '&')]));
           await fetch(redirect, { method: 'POST', body: new URLSearchParams(fields) });

@@ -1,9 +1,10 @@
 // Test support: an MSAL INetworkModule over node:https that trusts the simulator's CA (MSAL's
 // default client is fetch, which only trusts extra CAs via NODE_EXTRA_CA_CERTS at process start)
 // and can send Azure's public host names to the simulator's listener, plus JWT decoding and sim
-// start-up shared by the test files.
+// start-up (one-off, or shared by a describe block's tests) for the test files.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { afterAll, beforeAll } from 'vitest';
 import { PublicClientApplication, type INetworkModule, type NetworkRequestOptions, type NetworkResponse } from '@azure/msal-node';
 import { createTlsMaterial, type TlsMaterial } from '../ca.js';
 import { AZURE_CLI_CLIENT_ID, loadDirectory } from '../types.js';
@@ -70,10 +71,42 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   };
 }
 
-export async function startTestSim(opts: Partial<Omit<EntraSimOptions, 'directory' | 'tls'>> = {}): Promise<{ sim: EntraSim; tls: TlsMaterial }> {
+export type TestSimOptions = Partial<Omit<EntraSimOptions, 'directory' | 'tls'>>;
+
+export async function startTestSim(opts: TestSimOptions = {}): Promise<{ sim: EntraSim; tls: TlsMaterial }> {
   const tls = await createTlsMaterial();
   const sim = await startEntraSim({ directory: loadDirectory(), tls, deviceCodeIntervalSeconds: 1, ...opts });
   return { sim, tls };
+}
+
+/** The simulator a describe block's tests share (read it in tests and hooks, once it has started). */
+export interface SharedTestSim {
+  readonly sim: EntraSim;
+  /** The simulator's CA certificate (PEM). */
+  readonly ca: string;
+}
+
+/** Starts a simulator before the enclosing describe block's tests and closes it after them. */
+export function useTestSim(opts: TestSimOptions = {}): SharedTestSim {
+  let started: { sim: EntraSim; tls: TlsMaterial } | undefined;
+  beforeAll(async () => {
+    started = await startTestSim(opts);
+  });
+  afterAll(async () => {
+    await started?.sim.close();
+  });
+  const running = (): { sim: EntraSim; tls: TlsMaterial } => {
+    if (!started) throw new Error('the test simulator has not started: read it in a test or hook');
+    return started;
+  };
+  return {
+    get sim() {
+      return running().sim;
+    },
+    get ca() {
+      return running().tls.caCertPem;
+    },
+  };
 }
 
 /** The real MSAL public client pointed at the simulator (knownAuthorities, CA-trusting network client). */

@@ -1,13 +1,14 @@
 // Test support for the flexible-server simulator: a minimal token issuer (RS256 JWKS over
 // HTTPS, v1-style claims) so these tests do not depend on the Entra simulator, helpers to run
-// psql and to find leftover postgres processes, and raw wire access through node-postgres'
-// pg-protocol (never the product's own codec).
+// psql, to log in with node-postgres and to find leftover postgres processes, and raw wire access
+// through node-postgres' pg-protocol (never the product's own codec).
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { connect as netConnect } from 'node:net';
 import { Readable } from 'node:stream';
+import pg from 'pg';
 import { parse } from 'pg-protocol';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,6 +124,25 @@ export function psql(opts: { port: number; user: string; password?: string; caFi
       },
     );
   });
+}
+
+/**
+ * Logs in through node-postgres as `user` with `token` as the password (TLS trusting `ca`): the
+ * session's current_user, or `refused: ` and the server's message.
+ */
+export async function loginAs(server: { host: string; port: number; ca: string }, user: string, token: string): Promise<string> {
+  const c = new pg.Client({ host: server.host, port: server.port, database: 'postgres', user, password: token, ssl: { ca: server.ca } });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+  } catch (e) {
+    return `refused: ${(e as Error).message}`;
+  }
+  try {
+    return ((await c.query<{ u: string }>('select current_user as u')).rows[0] ?? { u: '' }).u;
+  } finally {
+    await c.end();
+  }
 }
 
 /** A temp dir with the CA file in it; remove with the returned function. */

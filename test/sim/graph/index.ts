@@ -4,15 +4,12 @@
 // mode it answers as graph.microsoft.com (& the national hosts) on the Entra simulator's listener;
 // on localhost it has its own HTTPS listener (startGraphListener). The PIM state it serves is the
 // one Entra's tokens read group membership from (test/sim/pim/).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
 import type { TlsMaterial } from '../ca.js';
-import { HostNames, httpsBindPlan } from '../entra/hosts.js';
-import type { EntraSim } from '../entra/index.js';
+import type { EntraSim, HttpHandler } from '../entra/index.js';
 import type { Jwk } from '../entra/keys.js';
-import { Listener } from '../entra/server.js';
 import { approveRequest, denyRequest } from '../pim/activation.js';
 import type { PimRequest, PimStore, RequestStatus } from '../pim/store.js';
+import { startServiceListener, type ServiceListener } from '../serviceListener.js';
 import type { PimPolicy, PimPolicyInput } from '../types.js';
 import { GraphAuthenticator } from './auth.js';
 import { GRAPH_HOSTS } from './clouds.js';
@@ -21,8 +18,6 @@ import { handleGraph, type GraphRequestKind } from './routes.js';
 
 export { GRAPH_APP_ID, GRAPH_HOSTS } from './clouds.js';
 export type { GraphRequestKind } from './routes.js';
-
-export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A PIM request as tests read it: who, which group, what PIM decided. */
 export interface PimRequestRecord {
@@ -124,33 +119,9 @@ export function mountOnLoginListener(entra: Pick<EntraSim, 'mountHost'>, service
   entra.mountHost(GRAPH_HOSTS, (req, res) => service.handle(`https://${(req.headers.host ?? GRAPH_HOSTS[0]).toLowerCase()}`)(req, res));
 }
 
-export interface GraphListener {
-  /** `https://localhost:PORT`: the custom cloud's graphEndpoint. */
-  origin: string;
-  /** Starts answering (until then every request is 503: the listener exists before its service). */
-  serve(service: GraphService): void;
-  close(): Promise<void>;
-}
+/** Graph's own loopback listener for the localhost mode; `origin` is the custom cloud's graphEndpoint. */
+export type GraphListener = ServiceListener<GraphService>;
 
-/**
- * Graph's own loopback HTTPS listener for the localhost mode. It starts before the service so the
- * Entra simulator can be told the endpoint (a custom cloud's Graph token audience is its origin).
- */
-export async function startGraphListener(tls: TlsMaterial): Promise<GraphListener> {
-  let service: GraphService | undefined;
-  const listener: Listener = new Listener(
-    () =>
-      createHttpsServer({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' }, (req, res) => {
-        if (!service) return new GraphResponder(req, res).error(503, { code: 'serviceNotAvailable', message: 'The simulator is starting.' });
-        service.handle(names.originOf(req.headers.host))(req, res);
-      }),
-    await httpsBindPlan(undefined),
-  );
-  const names = new HostNames(undefined, () => listener.port);
-  await listener.start();
-  return {
-    origin: names.authorityHost,
-    serve: (s) => void (service = s),
-    close: () => listener.stop(),
-  };
+export function startGraphListener(tls: TlsMaterial): Promise<GraphListener> {
+  return startServiceListener<GraphService>(tls, (req, res) => new GraphResponder(req, res).error(503, { code: 'serviceNotAvailable', message: 'The simulator is starting.' }));
 }

@@ -6,10 +6,10 @@
 // with them, and the activation goes through.
 import { readFileSync } from 'node:fs';
 import { InteractionRequiredAuthError, PublicClientApplication, type AccountInfo } from '@azure/msal-node';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignInHeadless } from '../entra/index.js';
 import { CaTrustingNetworkClient } from '../entra/support.js';
+import { loginAs } from '../flex/test-support.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../index.js';
 import { ACCOUNTS, AZURE_CLI_CLIENT_ID, POSTGRES_RESOURCE } from '../types.js';
 import { activation, graphRequest, PIM_BASE, sleep } from './test-support.js';
@@ -27,20 +27,7 @@ const graphScopes = (): string[] => [`${sim.graph.endpoint}/PrivilegedEligibilit
 const browser = (url: string): Promise<void> => completeSignInHeadless(url, { caCertPem: caPem }).then(() => undefined);
 
 /** Logs in to the flexible server as db-admins with `token`; the current user, or the server's refusal. */
-async function loginAsAdmins(token: string): Promise<string> {
-  const c = new pg.Client({ host: 'localhost', port: sim.state.server.port, database: 'postgres', user: ACCOUNTS.adminGroup, password: token, ssl: { ca: caPem } });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-  } catch (e) {
-    return `refused: ${(e as Error).message}`;
-  }
-  try {
-    return ((await c.query<{ u: string }>('select current_user as u')).rows[0] ?? { u: '' }).u;
-  } finally {
-    await c.end();
-  }
-}
+const loginAsAdmins = (token: string): Promise<string> => loginAs({ host: 'localhost', port: sim.state.server.port, ca: caPem }, ACCOUNTS.adminGroup, token);
 
 const activate = async (token: string, justification = 'Schema migration CHG-1042'): Promise<{ status: number; body: unknown }> =>
   graphRequest({ endpoint: sim.graph.endpoint, caFile: sim.caFile }, `${PIM_BASE}/assignmentScheduleRequests`, { method: 'POST', token, body: activation(adm, admins, { justification }) });

@@ -1,11 +1,10 @@
 // The public-cloud mode's host routing for Microsoft Graph without the namespace: Graph mounted on
 // the Entra simulator's login listener the way test/sim/index.ts does, answering as
 // graph.microsoft.com and the national Graph hosts, each with its own token audience.
-import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpsOptions } from '../entra/browser.js';
 import type { EntraSim } from '../entra/index.js';
 import { startTestSim } from '../entra/support.js';
+import { httpsJson } from '../httpsJson.js';
 import { PimStore } from '../pim/store.js';
 import { ACCOUNTS, loadDirectory } from '../types.js';
 import { createGraphService, mountOnLoginListener } from './index.js';
@@ -17,20 +16,10 @@ const adm = dir.users.find((u) => u.upn === ACCOUNTS.secondary)?.objectId ?? '';
 let entra: EntraSim;
 let ca: string;
 
-function call(url: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const u = new URL(url);
-  const tls = httpsOptions(u, ca, entra.loginListener);
-  const headers = { ...(tls.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) };
-  return new Promise((resolve, reject) => {
-    const req = request(u, { ...tls, headers, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** A request to a public host name, sent to the login listener (Host header and SNI kept). */
+async function call(url: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const r = await httpsJson(new URL(url), ca, { token, connectTo: entra.loginListener });
+  return { status: r.status, body: (r.body ?? {}) as Record<string, unknown> };
 }
 
 const mint = (audience: string): string => entra.control.mintAccessToken({ upn: ACCOUNTS.secondary }, { audience, scp: PIM_SCOPES });

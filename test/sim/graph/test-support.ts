@@ -2,7 +2,7 @@
 // the simulator's CA, and Graph tokens minted by the Entra simulator with the permissions a test
 // names (PIM's, by default).
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { httpsJson, type JsonResponse } from '../httpsJson.js';
 import type { SimulatedAzure } from '../index.js';
 
 export const PIM_READ = 'PrivilegedEligibilitySchedule.Read.AzureADGroup';
@@ -10,47 +10,20 @@ export const PIM_WRITE = 'PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup';
 export const PIM_SCOPES = `${PIM_READ} ${PIM_WRITE}`;
 export const PIM_BASE = '/v1.0/identityGovernance/privilegedAccess/group';
 
-export interface GraphResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** Parsed JSON (undefined for an empty or non-JSON body). */
-  body: unknown;
-  text: string;
-}
+export type GraphResponse = JsonResponse;
 
 export interface GraphTarget {
   endpoint: string;
   caFile: string;
 }
 
-/** One request to Graph (`path` relative to the endpoint, e.g. `/v1.0/me`). */
+/** One request to Graph (`path` relative to the endpoint, e.g. `/v1.0/me`); a body makes it a POST. */
 export function graphRequest(target: GraphTarget, path: string, opts: { token?: string; method?: string; body?: unknown; host?: string } = {}): Promise<GraphResponse> {
-  const url = new URL(path, target.endpoint);
-  const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const headers: Record<string, string> = {
-    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-    ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
-    ...(opts.host ? { host: opts.host } : {}),
-  };
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: opts.method ?? (payload === undefined ? 'GET' : 'POST'), headers, ca: readFileSync(target.caFile, 'utf8'), agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        const flat: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
-        let body: unknown;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          body = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: flat, body, text });
-      });
-    });
-    req.on('error', reject);
-    req.end(payload);
+  return httpsJson(new URL(path, target.endpoint), readFileSync(target.caFile, 'utf8'), {
+    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+    token: opts.token,
+    headers: opts.host ? { host: opts.host } : {},
+    body: opts.body,
   });
 }
 

@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
 import { command, durationWords, parsePimArgs, parseTicket, profilesForGroup, timeLeft } from '../../../electron/cli/commands/pim.js';
-import type { CliContext } from '../../../electron/cli/context.js';
 import { EXIT, exitCodeFor } from '../../../electron/cli/exitCodes.js';
 import { createLogger } from '../../../electron/log/logger.js';
 import { readActivations } from '../../../electron/pim/activationLog.js';
@@ -17,6 +16,7 @@ import type { PimActivation, PimMembership, PimService } from '../../../electron
 import { ProfileStore } from '../../../electron/profiles/profileStore.js';
 import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 import { validateProfileInput, type Profile, type ProfileInput } from '../../../shared/profile.js';
+import { capturingCliContext } from '../../support/inProcessCli.js';
 
 const ALICE = 'adm-alice@contoso.example';
 const GROUP_ID = '6b1c3f2e-0000-4000-8000-00000000a001';
@@ -135,8 +135,6 @@ afterEach(() => {
 });
 
 async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; stepUp?: () => Promise<unknown> } = {}): Promise<{ code: number; out: string; err: string; calls: string[] }> {
-  let out = '';
-  let err = '';
   const calls: string[] = [];
   const service = Object.fromEntries(
     Object.entries(fake).map(([k, f]) => [
@@ -154,16 +152,7 @@ async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; step
       return opts.stepUp?.();
     },
   } as unknown as TokenBroker;
-  const ctx: CliContext = {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: {},
-    cwd: home,
-    dataDir: home,
-    global: { cloud: 'public', memoryCache: true, verbose: false },
-    services: { logger: createLogger(), broker: () => Promise.resolve(broker), pim: () => Promise.resolve(service), openBrowser: () => Promise.resolve(false) },
-    signal: new AbortController().signal,
-  };
+  const cli = capturingCliContext(home, { logger: createLogger(), broker: () => Promise.resolve(broker), pim: () => Promise.resolve(service), openBrowser: () => Promise.resolve(false) });
   const values: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -173,11 +162,11 @@ async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; step
     else values[a.slice(2)] = argv[++i] as string;
   }
   try {
-    return { code: await command.run(ctx, { values, positionals }), out, err, calls };
+    return { code: await command.run(cli.ctx, { values, positionals }), out: cli.stdout(), err: cli.stderr(), calls };
   } catch (e) {
     // As the dispatcher reports it.
     if (!isPgEntraError(e)) throw e;
-    return { code: exitCodeFor(e.code), out, err: `${err}pgentra pim: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`, calls };
+    return { code: exitCodeFor(e.code), out: cli.stdout(), err: `${cli.stderr()}pgentra pim: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`, calls };
   }
 }
 

@@ -9,9 +9,9 @@ import type { CommandEntry } from '../../../electron/cli/command.js';
 import { COMMANDS } from '../../../electron/cli/commands/index.js';
 import { clientIdFor } from '../../../electron/auth/msalApps.js';
 import { BUILTIN_CLOUDS } from '../../../shared/clouds.js';
-import { runCli } from '../../../electron/cli/dispatcher.js';
 import { configureTrust, osCertificatesTrusted } from '../../../electron/base/trustedRoots.js';
 import { CA_BUNDLE_FILE } from '../../../electron/interop/caBundle.js';
+import { runCliCaptured, type CapturedRun } from '../../support/inProcessCli.js';
 
 let home: string;
 beforeEach(() => {
@@ -41,18 +41,7 @@ const PROBE: CommandEntry = {
     }),
 };
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: { PGENTRA_HOME: home, PATH: process.env.PATH ?? '' },
-    cwd: home,
-    commands: [...COMMANDS, PROBE],
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]): Promise<CapturedRun> => runCliCaptured(argv, { env: { PGENTRA_HOME: home, PATH: process.env.PATH ?? '' }, cwd: home, commands: [...COMMANDS, PROBE] });
 
 const file = (): string => path.join(home, 'settings.json');
 

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandEntry } from '../../../electron/cli/command.js';
 import { COMMANDS } from '../../../electron/cli/commands/index.js';
-import { runCli } from '../../../electron/cli/dispatcher.js';
 import { defaultSocketDir } from '../../../electron/proxy/listener.js';
+import { runCliCaptured, type CapturedRun } from '../../support/inProcessCli.js';
 import { pgadminLoaderError } from './pgadminLoader.js';
 
 const MINE: CommandEntry[] = [
@@ -23,18 +23,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (out += s) },
-    stderr: { write: (s: string) => (err += s) },
-    env: { PGENTRA_HOME: home, PATH: process.env.PATH ?? '', PGENTRA_PSQL: '/nonexistent/psql' },
-    cwd: home,
-    commands: [...COMMANDS, ...MINE],
-  });
-  return { code, out, err };
-}
+const cli = (...argv: string[]): Promise<CapturedRun> =>
+  runCliCaptured(argv, { env: { PGENTRA_HOME: home, PATH: process.env.PATH ?? '', PGENTRA_PSQL: '/nonexistent/psql' }, cwd: home, commands: [...COMMANDS, ...MINE] });
 
 describe('pgentra profiles', () => {
   it('add, list, show, rm', async () => {
