@@ -198,15 +198,18 @@ export class ProfileStore {
   watchExternalChanges(debounceMs = 100): () => void {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let watcher: FSWatcher | undefined;
-    const check = async (): Promise<void> => {
-      const before = this.cache?.signature;
-      try {
-        await this.load();
-      } catch {
-        // A corrupt file is reported to whoever reads next; still tell the UI to refresh.
-      }
-      if (this.cache?.signature !== before) this.emit({ type: 'external' });
-    };
+    // Queued behind our own operations: a check between a save's write and its cache refresh
+    // would take our own save for someone else's.
+    const check = (): Promise<void> =>
+      this.serialized(async () => {
+        const before = this.cache?.signature;
+        try {
+          await this.read();
+        } catch {
+          // An unreadable or corrupt file is reported to whoever reads next; still tell the UI to refresh.
+        }
+        if (this.cache?.signature !== before) this.emit({ type: 'external' });
+      });
     try {
       watcher = watch(this.dataDir, { persistent: false }, (_event, filename) => {
         if (filename !== null && filename !== STORE_FILE_NAME) return;
