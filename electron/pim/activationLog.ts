@@ -10,6 +10,13 @@ import { writeFileAtomic, ensurePrivateDir } from '../base/atomicFile.js';
 import { withFileLock } from '../base/lock.js';
 
 export const ACTIVATION_LOG_FILE = 'pim-activations.json';
+/**
+ * How far ahead of this machine's clock an activation may lie and still count. `activatedAt` is
+ * this machine's clock, a token's `iat` is Entra's: a few minutes of skew are honoured; a record
+ * further ahead (a hand-edited file, a clock that jumped back) is ignored — otherwise every token
+ * lookup would go to Entra until that moment.
+ */
+export const ACTIVATION_FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 const RecordSchema = z.object({
   account: z.string().min(1).max(256),
@@ -50,7 +57,9 @@ export async function recordActivation(dataDir: string, rec: ActivationRecord, n
 
 /**
  * The moment before which the account's cached tokens lack a group it has now: its latest
- * activation that has not ended. Undefined when none.
+ * activation that has not ended (and is not implausibly far in the future). Undefined when none.
+ * Whole seconds, like the `iat` it is compared with: a token Entra issued in the same second as the
+ * activation counts as after it, so the token fetched for the activation is never refused by it.
  */
 export function tokensNotBefore(records: readonly ActivationRecord[], account: string | undefined, now = Date.now()): Date | undefined {
   if (!account) return undefined;
@@ -59,9 +68,10 @@ export function tokensNotBefore(records: readonly ActivationRecord[], account: s
     if (r.account.toLowerCase() !== account.toLowerCase()) continue;
     if (r.endsAt !== undefined && Date.parse(r.endsAt) <= now) continue;
     const at = Date.parse(r.activatedAt);
+    if (at > now + ACTIVATION_FUTURE_TOLERANCE_MS) continue;
     if (latest === undefined || at > latest) latest = at;
   }
-  return latest === undefined ? undefined : new Date(latest);
+  return latest === undefined ? undefined : new Date(Math.floor(latest / 1000) * 1000);
 }
 
 /**
