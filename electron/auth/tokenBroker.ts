@@ -31,7 +31,7 @@ import {
 } from './signIn.js';
 import { StepUpRequired, type ClaimsChallenge } from './stepUp.js';
 import type { AccessToken, TokenProvider, TokenRequest, TokenResource } from './tokenProvider.js';
-import { remainingMs, tokenFromSource, validDuringOutage, type AccessTokenWithSource, type SourceContext } from './tokenSources.js';
+import { issuedAt, remainingMs, tokenFromSource, validDuringOutage, type AccessTokenWithSource, type SourceContext } from './tokenSources.js';
 
 export type { AccessTokenWithSource, TokenSource } from './tokenSources.js';
 
@@ -105,6 +105,14 @@ interface HotEntry {
   lastUsed: number;
   timer?: NodeJS.Timeout;
   request: TokenRequest;
+  /** The token's `iat` (ms), decoded once: every hit compares it with the account's activation floor. */
+  issuedAt: number | undefined;
+  /**
+   * For a token Entra issued to this process: the account's activation floor (ms) when the request
+   * started. The token is newer than that activation whatever the clocks say, so it is served even
+   * when its `iat` looks older (skew) — else every hit would go to Entra again.
+   */
+  floorMet: number | undefined;
 }
 
 interface Flight {
@@ -115,6 +123,11 @@ interface Flight {
   signal: AbortSignal | undefined;
   /** Started by a `fresh` request: its token came from Entra, not a cache. */
   fresh: boolean;
+}
+
+/** The account a credential names (a person's; identities and the Azure CLI name none). */
+function accountOf(cred: Credential): string | undefined {
+  return 'account' in cred ? cred.account : undefined;
 }
 
 export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements TokenProvider {
@@ -218,7 +231,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     let needOwn = false;
     for (let round = 1; ; round++) {
       const hot = this.hot.get(key);
-      if (hot && remainingMs(hot.token) >= minMs) {
+      if (hot && remainingMs(hot.token) >= minMs && !this.predatesActivation(hot, req.credential)) {
         hot.lastUsed = Date.now();
         this.counters.hotHits++;
         return { ...hot.token, source: 'memory' };
@@ -259,6 +272,23 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     return this.generations.get(key) ?? 0;
   }
 
+  /** The account's PIM activation floor (ms): cheap to ask on every hit, the log is re-read only when it changed. */
+  private activationFloor(account: string | undefined): number | undefined {
+    return account ? this.options.tokensNotBefore?.(account)?.getTime() : undefined;
+  }
+
+  /**
+   * A remembered token issued before the account's latest PIM activation lacks that group: another
+   * process (the CLI's `pim activate`) may have recorded it since, so a running app or proxy must not
+   * keep handing the old token to new connections. The keychain and MSAL lookups check the same.
+   */
+  private predatesActivation(entry: HotEntry, cred: Credential): boolean {
+    const floor = this.activationFloor(entry.token.account ?? accountOf(cred));
+    if (floor === undefined) return false;
+    if (entry.issuedAt !== undefined && entry.issuedAt >= floor) return false;
+    return entry.floorMet === undefined || entry.floorMet < floor;
+  }
+
   private startFlight(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean): Flight {
     const generation = this.generation(key);
     const promise = this.acquire(key, req, cloud, minMs, background, generation).finally(() => {
@@ -272,6 +302,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean, generation: number): Promise<AccessTokenWithSource> {
     this.counters.acquisitions++;
     const cred = req.credential;
+    // Read before asking: a token Entra issues from here on is newer than this activation.
+    const floorBefore = this.activationFloor(accountOf(cred) ?? this.hot.get(key)?.token.account);
     let result: AccessTokenWithSource;
     try {
       result = await tokenFromSource(this.sources, cloud, cred, { minMs, fresh: req.fresh === true, signal: req.signal, claims: req.claims });
@@ -318,7 +350,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       await this.undoAfterSignOut(cloud, cred, result);
       return result; // not remembered; getTokenWithSource sees the generation change
     }
-    this.remember(key, req, result, background);
+    this.remember(key, req, result, background, floorBefore);
     return result;
   }
 
@@ -334,7 +366,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     }
   }
 
-  private remember(key: string, req: TokenRequest, t: AccessTokenWithSource, background: boolean): void {
+  /** `floorBefore`: the account's activation floor read before the token was asked for (see HotEntry.floorMet). */
+  private remember(key: string, req: TokenRequest, t: AccessTokenWithSource, background: boolean, floorBefore: number | undefined): void {
     const prev = this.hot.get(key);
     if (prev?.timer) clearTimeout(prev.timer);
     const { source, ...token } = t;
@@ -342,6 +375,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       token,
       lastUsed: background && prev ? prev.lastUsed : Date.now(),
       request: { credential: req.credential, cloud: req.cloud, ...(req.resource ? { resource: req.resource } : {}) },
+      issuedAt: issuedAt(token.token)?.getTime(),
+      floorMet: source === 'network' ? floorBefore : undefined,
     };
     this.hot.set(key, entry);
     if (source === 'network' || (prev && prev.token.token !== token.token)) {
@@ -402,6 +437,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   async stepUp(challenge: ClaimsChallenge, via: StepUpVia): Promise<SignedInAccount> {
     const baseCloud = this.usableCloud(challenge.cloud);
     const cloud = this.tokenCloud(baseCloud, challenge.resource);
+    const floorBefore = this.activationFloor(challenge.account);
     const common = {
       scopes: scopesFor(cloud),
       ...(challenge.claims ? { claims: challenge.claims } : {}),
@@ -432,7 +468,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     if (r.expiresOn) {
       const req: TokenRequest = { credential: challenge.credential, cloud: challenge.cloud, resource: challenge.resource };
       const key = this.keyFor(challenge.credential, cloud, challenge.resource);
-      this.remember(key, req, { token: r.accessToken, expiresOn: r.expiresOn, account: account.username, tenantId: r.tenantId || account.tenantId, source: 'network' }, false);
+      this.remember(key, req, { token: r.accessToken, expiresOn: r.expiresOn, account: account.username, tenantId: r.tenantId || account.tenantId, source: 'network' }, false, floorBefore);
     }
     return account;
   }
