@@ -105,6 +105,8 @@ interface HotEntry {
   lastUsed: number;
   timer?: NodeJS.Timeout;
   request: TokenRequest;
+  /** Only quiet requests used it: its background refresh stays quiet too. */
+  quiet: boolean;
   /** The token's `iat` (ms), decoded once: every hit compares it with the account's activation floor. */
   issuedAt: number | undefined;
   /**
@@ -123,6 +125,8 @@ interface Flight {
   signal: AbortSignal | undefined;
   /** Started by a `fresh` request: its token came from Entra, not a cache. */
   fresh: boolean;
+  /** Shared with its acquire: true while only quiet requests wait for it (a non-quiet one joining clears it). */
+  audience: { quiet: boolean };
 }
 
 /** The account a credential names (a person's; identities and the Azure CLI name none). */
@@ -233,12 +237,14 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       const hot = this.hot.get(key);
       if (hot && remainingMs(hot.token) >= minMs && !this.predatesActivation(hot, req.credential)) {
         hot.lastUsed = Date.now();
+        if (!req.quiet) hot.quiet = false;
         this.counters.hotHits++;
         return { ...hot.token, source: 'memory' };
       }
       let flight = this.inFlight.get(key);
       // Never join a flight from before a sign-out; after a too-short result, only one that asked for enough.
       if (!flight || flight.generation !== this.generation(key) || (needOwn && flight.minMs < minMs)) flight = this.startFlight(key, req, cloud, minMs, false);
+      else if (!req.quiet) flight.audience.quiet = false;
       let result: AccessTokenWithSource;
       try {
         result = await flight.promise;
@@ -263,6 +269,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const running = this.inFlight.get(key);
     // A claims request never joins: the running flight did not ask Entra for those claims.
     const flight = !req.claims && running?.fresh && running.generation === this.generation(key) ? running : this.startFlight(key, req, cloud, minMs, false);
+    if (!req.quiet) flight.audience.quiet = false;
     const result = await flight.promise;
     if (flight.generation !== this.generation(key)) throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
     return result;
@@ -291,15 +298,16 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
 
   private startFlight(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean): Flight {
     const generation = this.generation(key);
-    const promise = this.acquire(key, req, cloud, minMs, background, generation).finally(() => {
+    const audience = { quiet: req.quiet === true };
+    const promise = this.acquire(key, req, cloud, minMs, background, generation, audience).finally(() => {
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
     });
-    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true || req.claims !== undefined };
+    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true || req.claims !== undefined, audience };
     this.inFlight.set(key, flight);
     return flight;
   }
 
-  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean, generation: number): Promise<AccessTokenWithSource> {
+  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean, generation: number, audience: Flight['audience']): Promise<AccessTokenWithSource> {
     this.counters.acquisitions++;
     const cred = req.credential;
     // Read before asking: a token Entra issues from here on is newer than this activation.
@@ -328,16 +336,19 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         const challenge: ClaimsChallenge | undefined = userCred
           ? { cloud: req.cloud, resource, credential: cred, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), ...(claims ? { claims } : {}) }
           : undefined;
-        this.emit('sign-in-required', {
-          key,
-          cloud: req.cloud,
-          kind: cred.kind,
-          ...(account ? { account } : {}),
-          ...(tenant ? { tenant } : {}),
-          resource,
-          ...(challenge ? { challenge } : {}),
-          error: err,
-        });
+        // A quiet request (a check nobody asked for) only gets the error: no banner, no prompt.
+        if (!audience.quiet) {
+          this.emit('sign-in-required', {
+            key,
+            cloud: req.cloud,
+            kind: cred.kind,
+            ...(account ? { account } : {}),
+            ...(tenant ? { tenant } : {}),
+            resource,
+            ...(challenge ? { challenge } : {}),
+            error: err,
+          });
+        }
         this.forget(key);
         this.logger.warn('token request failed', { key, code: err.code, message: err.message });
         // The caller (app, CLI) can answer it with a step-up for exactly this scope.
@@ -350,7 +361,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       await this.undoAfterSignOut(cloud, cred, result);
       return result; // not remembered; getTokenWithSource sees the generation change
     }
-    this.remember(key, req, result, background, floorBefore);
+    this.remember(key, { ...req, quiet: audience.quiet }, result, background, floorBefore);
     return result;
   }
 
@@ -375,6 +386,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       token,
       lastUsed: background && prev ? prev.lastUsed : Date.now(),
       request: { credential: req.credential, cloud: req.cloud, ...(req.resource ? { resource: req.resource } : {}) },
+      quiet: req.quiet === true && (prev?.quiet ?? true),
       issuedAt: issuedAt(token.token)?.getTime(),
       floorMet: source === 'network' ? floorBefore : undefined,
     };
@@ -402,7 +414,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         this.logger.warn('background refresh stopped', { key, error: e instanceof Error ? e.message : String(e) });
         return;
       }
-      const flight = this.startFlight(key, entry.request, cloud, minMs + 30_000, true);
+      const flight = this.startFlight(key, { ...entry.request, ...(entry.quiet ? { quiet: true } : {}) }, cloud, minMs + 30_000, true);
       flight.promise.catch((e: unknown) => this.logger.warn('background refresh failed', { key, error: e instanceof Error ? e.message : String(e) }));
     }, delay);
     entry.timer.unref();
