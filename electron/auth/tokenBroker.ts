@@ -258,6 +258,10 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         if (round < MAX_ROUNDS) continue;
         throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
       }
+      // A flight that started before an activation was recorded (a background refresh, say) may bring a
+      // token from before it. (A token served during an outage is all there is.)
+      const kept = this.hot.get(key);
+      if (round < MAX_ROUNDS && result.source !== 'stale-during-outage' && kept?.token.token === result.token && this.predatesActivation(kept, req.credential)) continue;
       // The flight asked for at least our margin (nothing better to get), or its token happens to suffice.
       if (remainingMs(result) >= minMs || flight.minMs >= minMs || round >= MAX_ROUNDS) return result;
       needOwn = true;

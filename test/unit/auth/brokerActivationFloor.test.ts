@@ -11,6 +11,7 @@ import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { tokenFromSource, type AccessTokenWithSource, type TokenSource } from '../../../electron/auth/tokenSources.js';
 import { silentLogger } from '../../../electron/log/logger.js';
 import { activationFloor, recordActivation } from '../../../electron/pim/activationLog.js';
+import { PgEntraError } from '../../../shared/errors.js';
 
 vi.mock('../../../electron/auth/tokenSources.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('../../../electron/auth/tokenSources.js')>()),
@@ -78,11 +79,36 @@ describe('token broker: the in-memory cache and the activation floor', () => {
     expect(source).toHaveBeenCalledTimes(2);
   });
 
-  it('a cached token (keychain, MSAL cache) whose iat predates the floor is not trusted from memory', async () => {
+  it('a cached token (keychain, MSAL cache) whose iat predates the floor is not served, not even straight from the source', async () => {
     await activate(Date.now() - 60_000);
-    source.mockResolvedValueOnce(token('old', Date.now() - 600_000, 'msal-cache')).mockResolvedValueOnce(token('new', Date.now()));
+    const old = token('old', Date.now() - 600_000, 'msal-cache');
+    const fresh = token('new', Date.now());
+    source.mockResolvedValueOnce(old).mockResolvedValueOnce(fresh);
+    expect(await broker.getTokenWithSource(req)).toMatchObject({ token: fresh.token, source: 'network' });
+    expect(await broker.getTokenWithSource(req)).toMatchObject({ token: fresh.token, source: 'memory' });
+    expect(source).toHaveBeenCalledTimes(2);
+  });
+
+  it('a request that joined a flight started before the activation does not get that flight’s older token', async () => {
+    const before = token('before', Date.now() - 600_000, 'keychain');
+    const after = token('after', Date.now());
+    let resolveOld: (t: AccessTokenWithSource) => void = () => undefined;
+    source.mockImplementationOnce(() => new Promise((resolve) => (resolveOld = resolve))).mockResolvedValueOnce(after);
+    const started = broker.getTokenWithSource(req); // e.g. a background refresh, reading the keychain
+    await activate(Date.now() - 60_000);
+    const joined = broker.getTokenWithSource(req);
+    resolveOld(before);
+    expect(await joined).toMatchObject({ token: after.token, source: 'network' });
+    expect((await started).token).toBe(after.token);
+    expect(source).toHaveBeenCalledTimes(2);
+  });
+
+  it('during an outage the older remembered token is still served (once asked, not in a loop)', async () => {
+    const before = token('before', Date.now() - 600_000);
+    source.mockResolvedValueOnce(before).mockRejectedValue(new PgEntraError('network_unavailable', 'login.microsoftonline.com cannot be reached.'));
     await broker.getToken(req);
-    expect(await broker.getTokenWithSource(req)).toMatchObject({ source: 'network' });
+    await activate(Date.now() - 60_000);
+    expect(await broker.getTokenWithSource(req)).toMatchObject({ token: before.token, source: 'stale-during-outage' });
     expect(source).toHaveBeenCalledTimes(2);
   });
 
