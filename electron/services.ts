@@ -222,7 +222,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     explicitCloudFiles: explicit,
     clientIds: () => settings.current().clientIds,
     // A PIM activation recorded on this machine (here or by the CLI): older cached tokens lack the group.
-    tokensNotBefore: activationFloor(shell.dataDir),
+    tokensNotBefore: activationFloor(shell.dataDir, shell.logger),
     resolveProxy,
   });
   const store = openProfileStore(shell.dataDir);

@@ -46,7 +46,8 @@ export function createPimAppService(deps: PimAppDeps): PimAppService {
       const c = profile.credential;
       if (!((c.kind === 'interactive' || c.kind === 'device-code') && c.account)) return null;
       try {
-        const memberships = await pim(profile).list(caller(profile, AbortSignal.timeout(15_000)));
+        // Quiet: a Graph token that needs the person fails here instead of raising a sign-in banner.
+        const memberships = await pim(profile).list({ ...caller(profile, AbortSignal.timeout(15_000)), quiet: true });
         const mine = memberships.filter((m) => m.group.toLowerCase() === profile.username.toLowerCase());
         if (mine.length === 0) return { group: profile.username, eligible: false, active: false, endDateTime: null };
         const active = mine.find((m) => m.state === 'active');

@@ -31,7 +31,7 @@ import {
 } from './signIn.js';
 import { StepUpRequired, type ClaimsChallenge } from './stepUp.js';
 import type { AccessToken, TokenProvider, TokenRequest, TokenResource } from './tokenProvider.js';
-import { remainingMs, tokenFromSource, validDuringOutage, type AccessTokenWithSource, type SourceContext } from './tokenSources.js';
+import { issuedAt, remainingMs, tokenFromSource, validDuringOutage, type AccessTokenWithSource, type SourceContext } from './tokenSources.js';
 
 export type { AccessTokenWithSource, TokenSource } from './tokenSources.js';
 
@@ -105,6 +105,16 @@ interface HotEntry {
   lastUsed: number;
   timer?: NodeJS.Timeout;
   request: TokenRequest;
+  /** Only quiet requests used it: its background refresh stays quiet too. */
+  quiet: boolean;
+  /** The token's `iat` (ms), decoded once: every hit compares it with the account's activation floor. */
+  issuedAt: number | undefined;
+  /**
+   * For a token Entra issued to this process: the account's activation floor (ms) when the request
+   * started. The token is newer than that activation whatever the clocks say, so it is served even
+   * when its `iat` looks older (skew) — else every hit would go to Entra again.
+   */
+  floorMet: number | undefined;
 }
 
 interface Flight {
@@ -115,6 +125,13 @@ interface Flight {
   signal: AbortSignal | undefined;
   /** Started by a `fresh` request: its token came from Entra, not a cache. */
   fresh: boolean;
+  /** Shared with its acquire: true while only quiet requests wait for it (a non-quiet one joining clears it). */
+  audience: { quiet: boolean };
+}
+
+/** The account a credential names (a person's; identities and the Azure CLI name none). */
+function accountOf(cred: Credential): string | undefined {
+  return 'account' in cred ? cred.account : undefined;
 }
 
 export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements TokenProvider {
@@ -218,14 +235,16 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     let needOwn = false;
     for (let round = 1; ; round++) {
       const hot = this.hot.get(key);
-      if (hot && remainingMs(hot.token) >= minMs) {
+      if (hot && remainingMs(hot.token) >= minMs && !this.predatesActivation(hot, req.credential)) {
         hot.lastUsed = Date.now();
+        if (!req.quiet) hot.quiet = false;
         this.counters.hotHits++;
         return { ...hot.token, source: 'memory' };
       }
       let flight = this.inFlight.get(key);
       // Never join a flight from before a sign-out; after a too-short result, only one that asked for enough.
       if (!flight || flight.generation !== this.generation(key) || (needOwn && flight.minMs < minMs)) flight = this.startFlight(key, req, cloud, minMs, false);
+      else if (!req.quiet) flight.audience.quiet = false;
       let result: AccessTokenWithSource;
       try {
         result = await flight.promise;
@@ -239,6 +258,10 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         if (round < MAX_ROUNDS) continue;
         throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
       }
+      // A flight that started before an activation was recorded (a background refresh, say) may bring a
+      // token from before it. (A token served during an outage is all there is.)
+      const kept = this.hot.get(key);
+      if (round < MAX_ROUNDS && result.source !== 'stale-during-outage' && kept?.token.token === result.token && this.predatesActivation(kept, req.credential)) continue;
       // The flight asked for at least our margin (nothing better to get), or its token happens to suffice.
       if (remainingMs(result) >= minMs || flight.minMs >= minMs || round >= MAX_ROUNDS) return result;
       needOwn = true;
@@ -250,6 +273,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     const running = this.inFlight.get(key);
     // A claims request never joins: the running flight did not ask Entra for those claims.
     const flight = !req.claims && running?.fresh && running.generation === this.generation(key) ? running : this.startFlight(key, req, cloud, minMs, false);
+    if (!req.quiet) flight.audience.quiet = false;
     const result = await flight.promise;
     if (flight.generation !== this.generation(key)) throw new PgEntraError('sign_in_required', 'The account was signed out.', { hint: 'Sign in again to connect.' });
     return result;
@@ -259,19 +283,39 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     return this.generations.get(key) ?? 0;
   }
 
+  /** The account's PIM activation floor (ms): cheap to ask on every hit, the log is re-read only when it changed. */
+  private activationFloor(account: string | undefined): number | undefined {
+    return account ? this.options.tokensNotBefore?.(account)?.getTime() : undefined;
+  }
+
+  /**
+   * A remembered token issued before the account's latest PIM activation lacks that group: another
+   * process (the CLI's `pim activate`) may have recorded it since, so a running app or proxy must not
+   * keep handing the old token to new connections. The keychain and MSAL lookups check the same.
+   */
+  private predatesActivation(entry: HotEntry, cred: Credential): boolean {
+    const floor = this.activationFloor(entry.token.account ?? accountOf(cred));
+    if (floor === undefined) return false;
+    if (entry.issuedAt !== undefined && entry.issuedAt >= floor) return false;
+    return entry.floorMet === undefined || entry.floorMet < floor;
+  }
+
   private startFlight(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean): Flight {
     const generation = this.generation(key);
-    const promise = this.acquire(key, req, cloud, minMs, background, generation).finally(() => {
+    const audience = { quiet: req.quiet === true };
+    const promise = this.acquire(key, req, cloud, minMs, background, generation, audience).finally(() => {
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
     });
-    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true || req.claims !== undefined };
+    const flight: Flight = { promise, generation, minMs, signal: req.signal, fresh: req.fresh === true || req.claims !== undefined, audience };
     this.inFlight.set(key, flight);
     return flight;
   }
 
-  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean, generation: number): Promise<AccessTokenWithSource> {
+  private async acquire(key: string, req: TokenRequest, cloud: Cloud, minMs: number, background: boolean, generation: number, audience: Flight['audience']): Promise<AccessTokenWithSource> {
     this.counters.acquisitions++;
     const cred = req.credential;
+    // Read before asking: a token Entra issues from here on is newer than this activation.
+    const floorBefore = this.activationFloor(accountOf(cred) ?? this.hot.get(key)?.token.account);
     let result: AccessTokenWithSource;
     try {
       result = await tokenFromSource(this.sources, cloud, cred, { minMs, fresh: req.fresh === true, signal: req.signal, claims: req.claims });
@@ -296,16 +340,19 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         const challenge: ClaimsChallenge | undefined = userCred
           ? { cloud: req.cloud, resource, credential: cred, ...(account ? { account } : {}), ...(tenant ? { tenant } : {}), ...(claims ? { claims } : {}) }
           : undefined;
-        this.emit('sign-in-required', {
-          key,
-          cloud: req.cloud,
-          kind: cred.kind,
-          ...(account ? { account } : {}),
-          ...(tenant ? { tenant } : {}),
-          resource,
-          ...(challenge ? { challenge } : {}),
-          error: err,
-        });
+        // A quiet request (a check nobody asked for) only gets the error: no banner, no prompt.
+        if (!audience.quiet) {
+          this.emit('sign-in-required', {
+            key,
+            cloud: req.cloud,
+            kind: cred.kind,
+            ...(account ? { account } : {}),
+            ...(tenant ? { tenant } : {}),
+            resource,
+            ...(challenge ? { challenge } : {}),
+            error: err,
+          });
+        }
         this.forget(key);
         this.logger.warn('token request failed', { key, code: err.code, message: err.message });
         // The caller (app, CLI) can answer it with a step-up for exactly this scope.
@@ -318,7 +365,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       await this.undoAfterSignOut(cloud, cred, result);
       return result; // not remembered; getTokenWithSource sees the generation change
     }
-    this.remember(key, req, result, background);
+    this.remember(key, { ...req, quiet: audience.quiet }, result, background, floorBefore);
     return result;
   }
 
@@ -334,7 +381,8 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     }
   }
 
-  private remember(key: string, req: TokenRequest, t: AccessTokenWithSource, background: boolean): void {
+  /** `floorBefore`: the account's activation floor read before the token was asked for (see HotEntry.floorMet). */
+  private remember(key: string, req: TokenRequest, t: AccessTokenWithSource, background: boolean, floorBefore: number | undefined): void {
     const prev = this.hot.get(key);
     if (prev?.timer) clearTimeout(prev.timer);
     const { source, ...token } = t;
@@ -342,6 +390,9 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
       token,
       lastUsed: background && prev ? prev.lastUsed : Date.now(),
       request: { credential: req.credential, cloud: req.cloud, ...(req.resource ? { resource: req.resource } : {}) },
+      quiet: req.quiet === true && (prev?.quiet ?? true),
+      issuedAt: issuedAt(token.token)?.getTime(),
+      floorMet: source === 'network' ? floorBefore : undefined,
     };
     this.hot.set(key, entry);
     if (source === 'network' || (prev && prev.token.token !== token.token)) {
@@ -367,7 +418,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
         this.logger.warn('background refresh stopped', { key, error: e instanceof Error ? e.message : String(e) });
         return;
       }
-      const flight = this.startFlight(key, entry.request, cloud, minMs + 30_000, true);
+      const flight = this.startFlight(key, { ...entry.request, ...(entry.quiet ? { quiet: true } : {}) }, cloud, minMs + 30_000, true);
       flight.promise.catch((e: unknown) => this.logger.warn('background refresh failed', { key, error: e instanceof Error ? e.message : String(e) }));
     }, delay);
     entry.timer.unref();
@@ -402,6 +453,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
   async stepUp(challenge: ClaimsChallenge, via: StepUpVia): Promise<SignedInAccount> {
     const baseCloud = this.usableCloud(challenge.cloud);
     const cloud = this.tokenCloud(baseCloud, challenge.resource);
+    const floorBefore = this.activationFloor(challenge.account);
     const common = {
       scopes: scopesFor(cloud),
       ...(challenge.claims ? { claims: challenge.claims } : {}),
@@ -432,7 +484,7 @@ export class TokenBroker extends EventEmitter<TokenBrokerEvents> implements Toke
     if (r.expiresOn) {
       const req: TokenRequest = { credential: challenge.credential, cloud: challenge.cloud, resource: challenge.resource };
       const key = this.keyFor(challenge.credential, cloud, challenge.resource);
-      this.remember(key, req, { token: r.accessToken, expiresOn: r.expiresOn, account: account.username, tenantId: r.tenantId || account.tenantId, source: 'network' }, false);
+      this.remember(key, req, { token: r.accessToken, expiresOn: r.expiresOn, account: account.username, tenantId: r.tenantId || account.tenantId, source: 'network' }, false, floorBefore);
     }
     return account;
   }

@@ -37,6 +37,12 @@ export interface TokenRequest {
    * fails with a StepUpRequired (electron/auth/stepUp.ts) naming this scope.
    */
   claims?: string;
+  /**
+   * A check nobody asked for (PIM eligibility after a refused login): when the token would need the
+   * person (sign-in, MFA), the request only fails with the typed error — the broker raises no
+   * `sign-in-required`, so the app shows no sign-in banner for it.
+   */
+  quiet?: boolean;
   signal?: AbortSignal;
 }
 

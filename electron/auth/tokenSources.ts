@@ -51,7 +51,7 @@ export function remainingMs(t: { expiresOn: Date }, now = Date.now()): number {
 }
 
 /** The token's `iat` (decoded only). */
-function issuedAt(jwt: string): Date | undefined {
+export function issuedAt(jwt: string): Date | undefined {
   try {
     const iat = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown }).iat;
     return typeof iat === 'number' ? new Date(iat * 1000) : undefined;

@@ -171,7 +171,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           // The organisation's client id per built-in cloud (pgentra settings); --client-id still wins.
           clientIds: () => settings.clientIds,
           // A PIM activation recorded on this machine: tokens from before it are not served from a cache.
-          tokensNotBefore: pim.activationFloor(dataDir),
+          tokensNotBefore: pim.activationFloor(dataDir, logger.child('pim')),
           logger: logger.child('auth'),
           backgroundRefresh: def.longRunning === true, // most CLI processes are short-lived
           env: io.env,

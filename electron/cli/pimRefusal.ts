@@ -44,7 +44,8 @@ export async function pimStandingQuietly(ctx: CliContext, profile: Profile, time
   const timer = setTimeout(stop, timeoutMs);
   try {
     const pim = await ctx.services.pim(cloudRef(profile.cloud));
-    const caller = { cloud: cloudRef(profile.cloud), credential: { kind: 'interactive' as const, ...(person.account ? { account: person.account } : {}) }, signal: controller.signal };
+    // Quiet: a Graph token that needs the person fails here instead of asking for a sign-in.
+    const caller = { cloud: cloudRef(profile.cloud), credential: { kind: 'interactive' as const, ...(person.account ? { account: person.account } : {}) }, quiet: true, signal: controller.signal };
     const aborted = new Promise<undefined>((resolve) => controller.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
     const listing = pim.list(caller);
     listing.catch(() => undefined); // still running when the time is up: its failure is no one's concern

@@ -16,6 +16,8 @@ export interface GraphCaller {
   /** The cloud ref (`public` | `usgov` | `china` | custom cloud file). */
   cloud: string;
   credential: Credential;
+  /** A check nobody asked for: a token that needs the person fails without a sign-in banner (TokenRequest.quiet). */
+  quiet?: boolean;
   signal?: AbortSignal;
 }
 
@@ -100,6 +102,7 @@ export class GraphClient {
       resource: 'graph',
       minValiditySeconds: 120,
       ...(claims ? { claims } : {}),
+      ...(caller.quiet ? { quiet: true } : {}),
       ...(caller.signal ? { signal: caller.signal } : {}),
     });
     const payload = body === undefined ? undefined : JSON.stringify(body);

@@ -188,7 +188,13 @@ export class PimService {
   private async run<T>(caller: GraphCaller, work: (g: GraphClient, principalId: string) => Promise<T>, ctx: { group?: string } = {}): Promise<T> {
     const g = this.client(caller);
     try {
-      const token = await this.deps.tokens.getToken({ credential: caller.credential, cloud: caller.cloud, resource: 'graph', ...(caller.signal ? { signal: caller.signal } : {}) });
+      const token = await this.deps.tokens.getToken({
+        credential: caller.credential,
+        cloud: caller.cloud,
+        resource: 'graph',
+        ...(caller.quiet ? { quiet: true } : {}),
+        ...(caller.signal ? { signal: caller.signal } : {}),
+      });
       return await work(g, principalIdOf(token.token));
     } catch (e) {
       if (e instanceof GraphRequestError) {
