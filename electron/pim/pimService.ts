@@ -158,20 +158,6 @@ function graphTokenRefusal(e: unknown, account: string | undefined): PgEntraErro
   );
 }
 
-/** `&claims=<url-encoded claims>`: what PIM writes when an authentication context is required. */
-function acrsClaims(e: GraphRequestError): string | undefined {
-  if (e.graphCode !== 'RoleAssignmentRequestAcrsValidationFailed') return undefined;
-  const m = /claims=([^&\s]+)/.exec(e.graphMessage);
-  if (!m?.[1]) return undefined;
-  try {
-    const json = decodeURIComponent(m[1]);
-    JSON.parse(json);
-    return json;
-  } catch {
-    return undefined;
-  }
-}
-
 export class PimService {
   constructor(private readonly deps: PimDeps) {}
 
@@ -192,7 +178,7 @@ export class PimService {
       return await work(g, principalIdOf(token.token));
     } catch (e) {
       if (e instanceof GraphRequestError) {
-        const claims = acrsClaims(e);
+        const claims = e.graphCode === 'RoleAssignmentRequestAcrsValidationFailed' ? e.claims : undefined;
         const account = 'account' in caller.credential ? caller.credential.account : undefined;
         if (claims && (caller.credential.kind === 'interactive' || caller.credential.kind === 'device-code')) {
           // The group's policy asks for an authentication context (MFA): a step-up for Graph with these claims.
@@ -216,7 +202,7 @@ export class PimService {
     const out: z.infer<typeof Instance>[] = [];
     let next: string | undefined = `${BASE}/${kind}?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=group`;
     for (let page = 0; next && page < 50; page++) {
-      const body = InstanceList.parse(await g.get<unknown>(next));
+      const body: z.infer<typeof InstanceList> = await g.get(next, InstanceList);
       out.push(...body.value.filter((i) => i.accessId === 'member'));
       next = body['@odata.nextLink'];
     }
@@ -269,7 +255,7 @@ export class PimService {
           scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration } },
           ...(opts.ticket ? { ticketInfo: { ticketSystem: opts.ticket.system, ticketNumber: opts.ticket.number } } : {}),
         };
-        const r = Request.parse(await g.post<unknown>(`${BASE}/assignmentScheduleRequests`, body));
+        const r = await g.post(`${BASE}/assignmentScheduleRequests`, body, Request);
         return { requestId: r.id, groupId: hit.groupId, group: hit.group?.displayName ?? hit.groupId, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
       },
       { group },
@@ -280,7 +266,7 @@ export class PimService {
     const out: z.infer<typeof Request>[] = [];
     let next: string | undefined = `${BASE}/assignmentScheduleRequests?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`;
     for (let page = 0; next && page < 50; page++) {
-      const body = RequestList.parse(await g.get<unknown>(next));
+      const body: z.infer<typeof RequestList> = await g.get(next, RequestList);
       out.push(...body.value.filter((r) => (r.accessId ?? 'member') === 'member' && (r.action ?? 'selfActivate') === 'selfActivate'));
       next = body['@odata.nextLink'];
     }
@@ -332,7 +318,7 @@ export class PimService {
   /** The request's status now. */
   request(caller: GraphCaller, requestId: string, group: { groupId: string; group: string }): Promise<PimActivation> {
     return this.run(caller, async (g) => {
-      const r = Request.parse(await g.get<unknown>(`${BASE}/assignmentScheduleRequests/${encodeURIComponent(requestId)}`));
+      const r = await g.get(`${BASE}/assignmentScheduleRequests/${encodeURIComponent(requestId)}`, Request);
       return { requestId: r.id, groupId: group.groupId, group: group.group, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
     });
   }
