@@ -158,6 +158,61 @@ function graphTokenRefusal(e: unknown, account: string | undefined): PgEntraErro
   );
 }
 
+/** What a request's status means. Graph's list (privilegedAccessSchedule, RoleManagementScheduleStatus) grows: unknown ones are `unknown`. */
+export type ActivationOutcome =
+  /** In effect (or about to be: the login wait covers the rest). */
+  | 'active'
+  /** Waits for an approver. */
+  | 'awaiting-approval'
+  /** PIM is still working on it (evaluating, provisioning, creating the schedule): ask again. */
+  | 'in-progress'
+  | 'denied'
+  /** Withdrawn before it became active (by the requester, in any client). */
+  | 'cancelled'
+  /** Ended by an administrator. */
+  | 'revoked'
+  /** Nobody approved it in time. */
+  | 'timed-out'
+  | 'failed'
+  | 'unknown';
+
+const OUTCOMES: Record<string, ActivationOutcome> = {
+  provisioned: 'active',
+  pendingapproval: 'awaiting-approval',
+  pendingadmindecision: 'awaiting-approval',
+  // Approved or accepted, not yet provisioned; a start in the future is a created schedule.
+  accepted: 'in-progress',
+  pendingevaluation: 'in-progress',
+  granted: 'in-progress',
+  adminapproved: 'in-progress',
+  pendingapprovalprovisioning: 'in-progress',
+  pendingprovisioning: 'in-progress',
+  provisioningstarted: 'in-progress',
+  pendingexternalprovisioning: 'in-progress',
+  pendingschedulecreation: 'in-progress',
+  schedulecreated: 'in-progress',
+  scheduled: 'in-progress',
+  denied: 'denied',
+  admindenied: 'denied',
+  canceled: 'cancelled',
+  cancelled: 'cancelled',
+  revoked: 'revoked',
+  pendingrevocation: 'revoked',
+  timedout: 'timed-out',
+  failed: 'failed',
+  failedasresourceislocked: 'failed',
+  invalid: 'failed',
+};
+
+export function activationOutcome(status: string): ActivationOutcome {
+  return OUTCOMES[status.toLowerCase()] ?? 'unknown';
+}
+
+/** Still moving: PIM is working on it, or says something pgEntra does not know yet. */
+export function isUnderway(outcome: ActivationOutcome): boolean {
+  return outcome === 'in-progress' || outcome === 'unknown';
+}
+
 export class PimService {
   constructor(private readonly deps: PimDeps) {}
 
@@ -246,13 +301,15 @@ export class PimService {
             },
           );
         }
+        // Now by Graph's clock when ours runs ahead: a start in the future schedules the activation instead of making it.
+        const start = Math.min(Date.now(), g.serverNow() ?? Number.POSITIVE_INFINITY);
         const body = {
           accessId: 'member',
           principalId,
           groupId: hit.groupId,
           action: 'selfActivate',
           ...(opts.reason ? { justification: opts.reason } : {}),
-          scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration } },
+          scheduleInfo: { startDateTime: new Date(start).toISOString(), expiration: { type: 'afterDuration', duration } },
           ...(opts.ticket ? { ticketInfo: { ticketSystem: opts.ticket.system, ticketNumber: opts.ticket.number } } : {}),
         };
         const r = await g.post(`${BASE}/assignmentScheduleRequests`, body, Request);
@@ -280,15 +337,16 @@ export class PimService {
       const [eligible, requests] = await Promise.all([this.instances(g, 'eligibilityScheduleInstances', principalId), this.requestList(g, principalId)]);
       const names = new Map(eligible.map((i) => [i.groupId.toLowerCase(), i.group?.displayName ?? i.groupId]));
       return requests
-        .filter((r) => activationOutcome(r.status) === 'pending' && r.groupId)
+        .filter((r) => activationOutcome(r.status) === 'awaiting-approval' && r.groupId)
         .map((r) => ({ requestId: r.id, groupId: r.groupId ?? '', group: names.get((r.groupId ?? '').toLowerCase()) ?? r.groupId ?? '', status: r.status, endDateTime: null }));
     });
   }
 
   /**
    * What already stands for `group` (a name or object id) when PIM refuses a new request: the
-   * request that waits for an approver, or the active membership (with the request that made it,
-   * when Graph lists one; `requestId` is empty otherwise). Undefined when neither.
+   * request that waits for an approver (or that PIM is still working on), or the active membership
+   * (with the request that made it, when Graph lists one; `requestId` is empty otherwise).
+   * Undefined when neither.
    */
   current(caller: GraphCaller, group: string): Promise<PimActivation | undefined> {
     return this.run(
@@ -304,11 +362,13 @@ export class PimService {
         if (!hit) return undefined;
         const name = hit.group?.displayName ?? hit.groupId;
         const mine = requests.filter((r) => (r.groupId ?? '').toLowerCase() === hit.groupId.toLowerCase());
-        const pending = mine.find((r) => activationOutcome(r.status) === 'pending');
-        if (pending) return { requestId: pending.id, groupId: hit.groupId, group: name, status: pending.status, endDateTime: null };
+        // Only the newest can still be underway: an older request PIM left in such a status is history.
+        const newest = mine[0];
+        const pending = mine.find((r) => activationOutcome(r.status) === 'awaiting-approval') ?? (newest && isUnderway(activationOutcome(newest.status)) ? newest : undefined);
         const now = active.find((i) => i.groupId.toLowerCase() === hit.groupId.toLowerCase());
+        if (pending && !now) return { requestId: pending.id, groupId: hit.groupId, group: name, status: pending.status, endDateTime: null };
         if (!now) return undefined;
-        const made = mine.find((r) => activationOutcome(r.status) === 'active');
+        const made = newest && (activationOutcome(newest.status) === 'active' || isUnderway(activationOutcome(newest.status))) ? newest : mine.find((r) => activationOutcome(r.status) === 'active');
         return { requestId: made?.id ?? '', groupId: hit.groupId, group: name, status: made?.status ?? 'Provisioned', endDateTime: now.endDateTime ?? null };
       },
       { group },
@@ -322,14 +382,6 @@ export class PimService {
       return { requestId: r.id, groupId: group.groupId, group: group.group, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
     });
   }
-}
-
-/** What a request's status means: done, still waiting, or refused. */
-export function activationOutcome(status: string): 'active' | 'pending' | 'denied' | 'failed' {
-  if (/^(Provisioned|Granted|Accepted)$/i.test(status)) return 'active';
-  if (/^(PendingApproval|PendingProvisioning|PendingScheduleCreation|PendingApprovalProvisioning|PendingAdminDecision|Scheduled|PendingExternalProvisioning)$/i.test(status)) return 'pending';
-  if (/^(Denied|Revoked|Canceled|Cancelled|AdminDenied)$/i.test(status)) return 'denied';
-  return 'failed';
 }
 
 /** The PIM service for a cloud ref (`public`, … or a custom cloud file), over its Graph endpoint. */

@@ -1,9 +1,10 @@
-// PimService over a stand-in Graph (real HTTPS): an authentication-context refusal whose message
-// is long still becomes the step-up with PIM's claims.
+// PimService over a stand-in Graph (real HTTPS): what each request status Graph documents means;
+// the activation starts by Graph's clock when ours runs ahead; an authentication-context refusal
+// whose message is long still becomes the step-up with PIM's claims.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
-import { PimService } from '../../../electron/pim/pimService.js';
+import { PimService, activationOutcome, type ActivationOutcome } from '../../../electron/pim/pimService.js';
 import { OID, fakeTokens, json, startFakeGraph, type FakeGraph, type FakeTokens, type SeenRequest } from '../graph/fakeGraph.js';
 
 const ALICE = 'adm-alice@contoso.example';
@@ -63,6 +64,61 @@ function pim(claims?: Record<string, unknown>): PimService {
   tokens = fakeTokens(claims);
   return new PimService({ tokens, graphEndpoint: graph.endpoint, extraCaPem: graph.caPem });
 }
+
+describe('activationOutcome', () => {
+  // Graph's privilegedAccessSchedule status list, RoleManagementScheduleStatus's, and spellings seen in clients.
+  it.each<[string, ActivationOutcome]>([
+    ['Provisioned', 'active'],
+    ['PendingApproval', 'awaiting-approval'],
+    ['PendingAdminDecision', 'awaiting-approval'],
+    ['Accepted', 'in-progress'],
+    ['PendingEvaluation', 'in-progress'],
+    ['Granted', 'in-progress'],
+    ['AdminApproved', 'in-progress'],
+    ['PendingApprovalProvisioning', 'in-progress'],
+    ['PendingProvisioning', 'in-progress'],
+    ['ProvisioningStarted', 'in-progress'],
+    ['PendingExternalProvisioning', 'in-progress'],
+    ['PendingScheduleCreation', 'in-progress'],
+    ['ScheduleCreated', 'in-progress'],
+    ['Scheduled', 'in-progress'],
+    ['Denied', 'denied'],
+    ['AdminDenied', 'denied'],
+    ['Canceled', 'cancelled'],
+    ['Cancelled', 'cancelled'],
+    ['Revoked', 'revoked'],
+    ['PendingRevocation', 'revoked'],
+    ['TimedOut', 'timed-out'],
+    ['Failed', 'failed'],
+    ['FailedAsResourceIsLocked', 'failed'],
+    ['Invalid', 'failed'],
+    ['provisioned', 'active'],
+    ['SomethingNew', 'unknown'],
+    ['', 'unknown'],
+  ])('%s → %s', (status, outcome) => {
+    expect(activationOutcome(status)).toBe(outcome);
+  });
+});
+
+describe('the activation’s start', () => {
+  it('by Graph’s clock when ours runs ahead (a start in the future would schedule it instead)', async () => {
+    const graphNow = (): number => Date.now() - 3_600_000;
+    serve({ eligible: [eligibility(G1, 'db-admins')], date: () => new Date(graphNow()).toUTCString() });
+    await pim().activate(caller, 'db-admins', { reason: 'x', duration: '2h' });
+    const body = JSON.parse(graph.requests.find((r) => r.method === 'POST')?.body ?? '{}') as { scheduleInfo: { startDateTime: string; expiration: unknown } };
+    expect(Date.parse(body.scheduleInfo.startDateTime)).toBeLessThanOrEqual(graphNow() + 1_000);
+    expect(body.scheduleInfo.expiration).toEqual({ type: 'afterDuration', duration: 'PT2H' });
+  });
+
+  it('by ours when Graph’s is ahead', async () => {
+    serve({ eligible: [eligibility(G1, 'db-admins')], date: () => new Date(Date.now() + 3_600_000).toUTCString() });
+    const before = Date.now();
+    await pim().activate(caller, 'db-admins', { reason: 'x' });
+    const body = JSON.parse(graph.requests.find((r) => r.method === 'POST')?.body ?? '{}') as { scheduleInfo: { startDateTime: string } };
+    expect(Date.parse(body.scheduleInfo.startDateTime)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(body.scheduleInfo.startDateTime)).toBeLessThanOrEqual(Date.now());
+  });
+});
 
 describe('an authentication context', () => {
   it('PIM’s claims after a long message: still the step-up for Graph with those claims', async () => {
