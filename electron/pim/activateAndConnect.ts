@@ -2,11 +2,14 @@
 // app's "Activate and connect"): request the activation, follow it while it waits for an approver,
 // record it (so no process serves a token from before it), then try the group login with a token
 // fetched now until the server accepts it — an activation takes seconds to minutes to reach the
-// server. Each step is reported; the caller's signal stops it at any point.
+// server. Each step is reported; the caller's signal stops it at any point. A glitch (Graph
+// throttling, a 5xx, the network, a server restart) is asked again after a backoff: only several in
+// a row end a wait that may last hours.
 import { PgEntraError, isPgEntraError } from '../../shared/errors.js';
 import type { GraphCaller } from '../graph/graphClient.js';
 import { recordActivation } from './activationLog.js';
 import { activationOutcome, isUnderway, type ActivateOptions, type ActivationOutcome, type PimActivation, type PimService } from './pimService.js';
+import { TransientRetry, type TransientRetryOptions } from './transientRetry.js';
 
 export type ActivationStage =
   | { stage: 'requesting' }
@@ -27,8 +30,10 @@ export interface ActivateAndConnectOptions extends ActivateOptions {
   signal?: AbortSignal;
   /** The group login to wait for; without it, done once the activation is provisioned. */
   login?: GroupLogin;
-  /** How often to ask again: PIM (default 5 s), the server (default 3 s). */
+  /** How often to ask PIM again: during the first minute (default 5 s), then (default 30 s) — approvals take minutes to hours. */
   approvalPollMs?: number;
+  approvalSlowPollMs?: number;
+  /** How often to ask the server again (default 3 s). */
   loginPollMs?: number;
   /** How long the server may take to see the membership (default 10 min). */
   loginTimeoutMs?: number;
@@ -36,6 +41,8 @@ export interface ActivateAndConnectOptions extends ActivateOptions {
   approvalTimeoutMs?: number;
   /** How long PIM may take to finish a request nobody has to approve (provisioning, a schedule; default 10 min). */
   settleTimeoutMs?: number;
+  /** Backoff for transient failures while waiting. */
+  retry?: TransientRetryOptions;
 }
 
 export interface GroupLoginWait {
@@ -43,7 +50,10 @@ export interface GroupLoginWait {
   signal?: AbortSignal;
   loginPollMs?: number;
   loginTimeoutMs?: number;
+  retry?: TransientRetryOptions;
 }
+
+const FAST_POLL_FOR_MS = 60_000;
 
 /** A refusal that means "not (yet) a member": the membership has not reached the server. */
 export function isMembershipRefusal(e: unknown): boolean {
@@ -117,6 +127,9 @@ export async function activateAndConnect(pim: PimService, caller: GraphCaller, g
   let activation = await requestOrResume(pim, caller, group, opts);
   const started = Date.now();
   let underwaySince: number | undefined;
+  const retry = new TransientRetry(opts.retry);
+  const fast = opts.approvalPollMs ?? 5_000;
+  const slow = Math.max(fast, opts.approvalSlowPollMs ?? 30_000);
   // A status PIM may leave as it is (a created schedule): then the membership itself says it is active.
   let membershipActive = false;
   for (;;) {
@@ -142,9 +155,18 @@ export async function activateAndConnect(pim: PimService, caller: GraphCaller, g
         });
       }
     } else throw ended(activation, outcome);
-    await sleep(opts.approvalPollMs ?? 5_000, opts.signal);
-    activation = await pim.request(caller, activation.requestId, activation);
-    membershipActive = isUnderway(activationOutcome(activation.status)) && (await isActiveNow(pim, caller, activation.groupId));
+    await sleep(Date.now() - started < FAST_POLL_FOR_MS ? fast : slow, opts.signal);
+    let next: PimActivation | undefined;
+    while (!next) {
+      try {
+        next = await pim.request(caller, activation.requestId, activation);
+        membershipActive = isUnderway(activationOutcome(next.status)) && (await isActiveNow(pim, caller, next.groupId));
+        retry.succeeded();
+      } catch (e) {
+        await sleep(retry.delayAfter(e), opts.signal);
+      }
+    }
+    activation = next;
   }
   // A request for a duration carries no end time: the active assignment does.
   if (!activation.endDateTime) {
@@ -175,13 +197,19 @@ async function isActiveNow(pim: PimService, caller: GraphCaller, groupId: string
 export async function waitForGroupLogin(activation: PimActivation, login: GroupLogin, opts: GroupLoginWait = {}): Promise<void> {
   const progress = opts.onProgress ?? (() => undefined);
   const deadline = Date.now() + (opts.loginTimeoutMs ?? 10 * 60_000);
+  const retry = new TransientRetry(opts.retry);
   for (let attempt = 1; ; attempt++) {
     try {
       await login();
       progress({ stage: 'connected', activation });
       return;
     } catch (e) {
-      if (!isMembershipRefusal(e)) throw e;
+      if (!isMembershipRefusal(e)) {
+        // A restart or a blip is not the answer: asked again after a backoff, a few times in a row at most.
+        await sleep(retry.delayAfter(e), opts.signal);
+        continue;
+      }
+      retry.succeeded();
       if (Date.now() > deadline) {
         throw new PgEntraError(
           'role_not_found_or_not_member',

@@ -213,21 +213,50 @@ export function isUnderway(outcome: ActivationOutcome): boolean {
   return outcome === 'in-progress' || outcome === 'unknown';
 }
 
+/** How long a Graph client stays open after its last call: a wait polls every few seconds over one pool. */
+const CLIENT_IDLE_MS = 60_000;
+
 export class PimService {
+  private readonly clients = new WeakMap<GraphCaller, { client: GraphClient; users: number; idle?: NodeJS.Timeout }>();
+
   constructor(private readonly deps: PimDeps) {}
 
-  private client(caller: GraphCaller): GraphClient {
-    return new GraphClient({
-      tokens: this.deps.tokens,
-      endpoint: this.deps.graphEndpoint,
-      caller,
-      ...(this.deps.resolveProxy ? { resolveProxy: this.deps.resolveProxy } : {}),
-      ...(this.deps.extraCaPem ? { extraCaPem: this.deps.extraCaPem } : {}),
-    });
+  /** The caller's Graph client: the one its previous call left open, or a new one. */
+  private acquire(caller: GraphCaller): GraphClient {
+    let entry = this.clients.get(caller);
+    if (!entry) {
+      entry = {
+        client: new GraphClient({
+          tokens: this.deps.tokens,
+          endpoint: this.deps.graphEndpoint,
+          caller,
+          ...(this.deps.resolveProxy ? { resolveProxy: this.deps.resolveProxy } : {}),
+          ...(this.deps.extraCaPem ? { extraCaPem: this.deps.extraCaPem } : {}),
+        }),
+        users: 0,
+      };
+      this.clients.set(caller, entry);
+    }
+    clearTimeout(entry.idle);
+    entry.users++;
+    return entry.client;
+  }
+
+  private release(caller: GraphCaller): void {
+    const entry = this.clients.get(caller);
+    if (!entry || --entry.users > 0) return;
+    const close = (): void => {
+      this.clients.delete(caller);
+      entry.client.close();
+    };
+    // A cancelled caller makes no next call; an idle pool must not keep the process alive.
+    if (caller.signal?.aborted) return close();
+    entry.idle = setTimeout(close, CLIENT_IDLE_MS);
+    entry.idle.unref();
   }
 
   private async run<T>(caller: GraphCaller, work: (g: GraphClient, principalId: string) => Promise<T>, ctx: { group?: string } = {}): Promise<T> {
-    const g = this.client(caller);
+    const g = this.acquire(caller);
     try {
       const token = await this.deps.tokens.getToken({ credential: caller.credential, cloud: caller.cloud, resource: 'graph', ...(caller.signal ? { signal: caller.signal } : {}) });
       return await work(g, principalIdOf(token.token));
@@ -249,7 +278,7 @@ export class PimService {
       }
       throw graphTokenRefusal(e, 'account' in caller.credential ? caller.credential.account : undefined) ?? e;
     } finally {
-      g.close();
+      this.release(caller);
     }
   }
 

@@ -2,16 +2,19 @@
 // waits for an approver is followed rather than duplicated, an active membership is carried on
 // with — and `approvalTimeoutMs: 0` (the CLI without --wait): a pending activation is reported at
 // once. Each status PIM may answer: the ones it is still working on (or does not document) are
-// asked again, within a bound; the ones that end a request each say what happened. PimService's
-// words for a Graph token Entra refused (the Azure CLI's client id, no consent).
+// asked again, within a bound; the ones that end a request each say what happened. A wait
+// outlives glitches (429, 5xx, the network, a server restart) but not several in a row, and asks
+// less often after the first minute. PimService's words for a Graph token Entra refused.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenProvider } from '../../../electron/auth/tokenProvider.js';
-import { activateAndConnect, type ActivationStage } from '../../../electron/pim/activateAndConnect.js';
+import { GraphRequestError } from '../../../electron/graph/graphClient.js';
+import { activateAndConnect, waitForGroupLogin, type ActivationStage } from '../../../electron/pim/activateAndConnect.js';
 import { readActivations } from '../../../electron/pim/activationLog.js';
 import { PimService, type PimActivation, type PimMembership } from '../../../electron/pim/pimService.js';
+import { TransientRetry } from '../../../electron/pim/transientRetry.js';
 import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 
 const ALICE = 'adm-alice@contoso.example';
@@ -51,7 +54,7 @@ function sequence(...answers: (string | Error)[]): () => Promise<PimActivation> 
   };
 }
 
-const FAST = { approvalPollMs: 1 };
+const FAST = { approvalPollMs: 1, retry: { baseMs: 1, maxMs: 5 } };
 
 async function failure(p: Promise<unknown>): Promise<PgEntraError> {
   try {
@@ -164,6 +167,89 @@ describe('statuses that end a request', () => {
     expect(e.message).toBe(message);
     expect(e.hint).toContain(hint);
     expect(e.details).toEqual({ requestId: 'r1', status });
+  });
+});
+
+describe('a long wait and glitches', () => {
+  const throttled = (): GraphRequestError => new GraphRequestError(429, 'TooManyRequests', '', 'Microsoft Graph is throttling requests.', { retryAfterMs: 2 });
+  const unreachable = (): PgEntraError => new PgEntraError('network_unavailable', 'Cannot reach Microsoft Graph at graph.microsoft.com: ECONNRESET.');
+
+  it('a 429, a 503 and a network blip while waiting for an approver: asked again, the wait goes on', async () => {
+    const unavailable = new GraphRequestError(503, 'serviceNotAvailable', '', 'Microsoft Graph could not answer.');
+    const { pim, calls } = fakePim({
+      activate: () => Promise.resolve(activation({ status: 'PendingApproval' })),
+      request: sequence(throttled(), unavailable, unreachable(), 'PendingApproval', throttled(), 'Provisioned'),
+    });
+    expect((await activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST })).status).toBe('Provisioned');
+    expect(calls.filter((c) => c === 'request')).toHaveLength(6);
+  });
+
+  it('five failures in a row end it with the last one; a refusal ends it at once', async () => {
+    const { pim, calls } = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })), request: sequence(unreachable()) });
+    expect((await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }))).code).toBe('network_unavailable');
+    expect(calls.filter((c) => c === 'request')).toHaveLength(5);
+
+    const forbidden = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })), request: sequence(new GraphRequestError(403, 'Forbidden', '', 'Refused.')) });
+    expect((await failure(activateAndConnect(forbidden.pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }))).code).toBe('azure_forbidden');
+    expect(forbidden.calls.filter((c) => c === 'request')).toHaveLength(1);
+  });
+
+  it('the server restarting while it is asked for the login: asked again; a refusal ends it at once', async () => {
+    const answers = [new PgEntraError('server_restarting', 'The server is restarting.'), new PgEntraError('role_not_found_or_not_member', 'Not a member yet.'), undefined];
+    let logins = 0;
+    const stages: ActivationStage['stage'][] = [];
+    await waitForGroupLogin(activation(), () => (answers[logins++] ? Promise.reject(answers[logins - 1]) : Promise.resolve()), {
+      loginPollMs: 1,
+      retry: FAST.retry,
+      onProgress: (s) => stages.push(s.stage),
+    });
+    expect(logins).toBe(3);
+    expect(stages).toEqual(['waiting-for-server', 'connected']);
+
+    let refused = 0;
+    const e = await failure(
+      waitForGroupLogin(
+        activation(),
+        () => {
+          refused++;
+          return Promise.reject(new PgEntraError('login_refused', 'database "x" does not exist'));
+        },
+        { loginPollMs: 1, retry: FAST.retry },
+      ),
+    );
+    expect([e.code, refused]).toEqual(['login_refused', 1]);
+  });
+
+  it('asks every 5 s during the first minute, then every 30 s', async () => {
+    vi.useFakeTimers();
+    try {
+      const t0 = Date.now();
+      const at: number[] = [];
+      const { pim } = fakePim({
+        activate: () => Promise.resolve(activation({ status: 'PendingApproval' })),
+        request: () => {
+          at.push(Date.now() - t0);
+          return Promise.resolve(activation({ status: 'PendingApproval' }));
+        },
+      });
+      const waiting = failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalTimeoutMs: 150_000 }));
+      await vi.advanceTimersByTimeAsync(160_000);
+      expect((await waiting).code).toBe('pim_pending_approval');
+      expect(at).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 90, 120, 150].map((s) => s * 1000));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('the backoff doubles, honours Retry-After within its cap, and starts again after a success', () => {
+    const r = new TransientRetry({ attempts: 4, baseMs: 1_000, maxMs: 60_000 });
+    expect(r.delayAfter(unreachable())).toBe(1_000);
+    expect(r.delayAfter(unreachable())).toBe(2_000);
+    expect(r.delayAfter(new GraphRequestError(429, 'TooManyRequests', '', 'Throttled.', { retryAfterMs: 20_000 }))).toBe(20_000);
+    expect(() => r.delayAfter(unreachable())).toThrow('Cannot reach Microsoft Graph');
+    r.succeeded();
+    expect(r.delayAfter(new GraphRequestError(429, 'TooManyRequests', '', 'Throttled.', { retryAfterMs: 3_600_000 }))).toBe(60_000);
+    expect(() => r.delayAfter(new PgEntraError('azure_forbidden', 'No.'))).toThrow('No.');
   });
 });
 

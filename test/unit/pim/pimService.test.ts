@@ -1,6 +1,7 @@
 // PimService over a stand-in Graph (real HTTPS): what each request status Graph documents means;
 // the activation starts by Graph's clock when ours runs ahead; an authentication-context refusal
-// whose message is long still becomes the step-up with PIM's claims.
+// whose message is long still becomes the step-up with PIM's claims; one connection serves a run
+// of calls.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
@@ -138,5 +139,16 @@ describe('an authentication context', () => {
       );
     expect(e).toBeInstanceOf(StepUpRequired);
     expect((e as StepUpRequired).challenge).toMatchObject({ resource: 'graph', claims, account: ALICE });
+  });
+});
+
+describe('one Graph client for a run of calls', () => {
+  it('polls with the same caller reuse one connection', async () => {
+    serve({});
+    const p = pim();
+    const before = graph.connections();
+    for (let i = 0; i < 3; i++) await p.request(caller, 'r1', { groupId: G1, group: 'db-admins' });
+    expect(graph.requests).toHaveLength(3);
+    expect(graph.connections() - before).toBe(1);
   });
 });
