@@ -78,7 +78,9 @@ export interface PimDeps {
 /** `2h`, `90m`, `1h30m`, `PT2H` → ISO 8601 (`PT2H`, `PT90M`, `PT1H30M`); invalid_input otherwise. */
 export function isoDuration(text: string): string {
   const t = text.trim();
-  if (/^PT(?=\d)(\d+H)?(\d+M)?$/i.test(t)) return t.toUpperCase();
+  const iso = /^PT(?=\d)(?:(\d+)H)?(?:(\d+)M)?$/i.exec(t);
+  // PT0H would ask PIM for an activation that ends as it starts.
+  if (iso && Number(iso[1] ?? 0) + Number(iso[2] ?? 0) > 0) return t.toUpperCase();
   const m = /^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$/i.exec(t);
   if (!m || (!m[1] && !m[2]) || (Number(m[1] ?? 0) === 0 && Number(m[2] ?? 0) === 0)) {
     throw new PgEntraError('invalid_input', `"${text}" is not a duration: write 2h, 90m or 1h30m.`);
@@ -86,15 +88,27 @@ export function isoDuration(text: string): string {
   return `PT${m[1] ? `${Number(m[1])}H` : ''}${m[2] ? `${Number(m[2])}M` : ''}`;
 }
 
-/** The object id the Graph token was issued for (decoded only: Graph itself checks the token). */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A request id as PIM writes them (a GUID): nothing that could change the path it goes into. */
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Pages of one list pgEntra reads before it calls the answer endless. */
+const MAX_PAGES = 50;
+
+/**
+ * The object id the Graph token was issued for (decoded only: Graph itself checks the token). It
+ * goes into a `$filter`: anything but a GUID is refused rather than quoted.
+ */
 function principalIdOf(jwt: string): string {
+  let oid: unknown;
   try {
-    const oid = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: unknown }).oid;
-    if (typeof oid === 'string' && oid) return oid;
+    oid = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: unknown }).oid;
   } catch {
-    // fall through
+    // no payload: said below
   }
-  throw new PgEntraError('internal', 'The Microsoft Graph token names no account (no oid claim).');
+  if (typeof oid === 'string' && GUID.test(oid)) return oid;
+  throw new PgEntraError('token_invalid', `The Microsoft Graph token does not name an account by its object id (${typeof oid === 'string' && oid ? 'its oid claim is not a GUID' : 'no oid claim'}).`, {
+    hint: 'Sign in again for Microsoft Graph: pgentra login --scope graph (in the app: sign in again).',
+  });
 }
 
 /** What a Graph refusal means for PIM, in words a person can act on. */
@@ -213,6 +227,28 @@ export function isUnderway(outcome: ActivationOutcome): boolean {
   return outcome === 'in-progress' || outcome === 'unknown';
 }
 
+type InstanceOf = z.infer<typeof Instance>;
+
+/**
+ * The instances of the one group `wanted` names: its object id, or its display name in any case.
+ * Entra allows two groups with one name: activating the first hit could be the wrong one, so
+ * several groups by that name are refused with their object ids.
+ */
+function instancesOfGroup(instances: InstanceOf[], wanted: string): InstanceOf[] {
+  const w = wanted.toLowerCase();
+  const byId = instances.filter((i) => i.groupId.toLowerCase() === w);
+  if (byId.length) return byId;
+  const byName = instances.filter((i) => (i.group?.displayName ?? '').toLowerCase() === w);
+  const ids = [...new Map(byName.map((i) => [i.groupId.toLowerCase(), i.groupId])).values()];
+  if (ids.length > 1) {
+    throw new PgEntraError('invalid_input', `${ids.length} groups called ${wanted} have PIM memberships for this account (object ids ${ids.join(', ')}); pgEntra will not guess which one.`, {
+      hint: `Name the group by its object id instead, e.g. pgentra pim activate ${ids[0] ?? '<object id>'} (pgentra pim list --json shows each group's groupId).`,
+      details: { groupIds: ids.join(',') },
+    });
+  }
+  return byName;
+}
+
 /** How long a Graph client stays open after its last call: a wait polls every few seconds over one pool. */
 const CLIENT_IDLE_MS = 60_000;
 
@@ -282,22 +318,34 @@ export class PimService {
     }
   }
 
-  private async instances(g: GraphClient, kind: 'eligibilityScheduleInstances' | 'assignmentScheduleInstances', principalId: string): Promise<z.infer<typeof Instance>[]> {
-    const out: z.infer<typeof Instance>[] = [];
-    let next: string | undefined = `${BASE}/${kind}?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=group`;
-    for (let page = 0; next && page < 50; page++) {
-      const body: z.infer<typeof InstanceList> = await g.get(next, InstanceList);
-      out.push(...body.value.filter((i) => i.accessId === 'member'));
+  /** Every page of a list; an answer that does not end within 50 pages is an error, not "nothing more". */
+  private async pages<T>(g: GraphClient, first: string, schema: z.ZodType<{ value: T[]; '@odata.nextLink'?: string | undefined }>, what: string): Promise<T[]> {
+    const out: T[] = [];
+    let next: string | undefined = first;
+    for (let page = 0; next; page++) {
+      if (page === MAX_PAGES) {
+        throw new PgEntraError('internal', `Microsoft Graph's list of ${what} did not end after ${MAX_PAGES} pages; pgEntra stopped rather than act on part of it.`, {
+          hint: 'Try again later; if it persists, report this message.',
+          details: { pages: MAX_PAGES },
+        });
+      }
+      const body: { value: T[]; '@odata.nextLink'?: string | undefined } = await g.get(next, schema);
+      out.push(...body.value);
       next = body['@odata.nextLink'];
     }
     return out;
+  }
+
+  private async instances(g: GraphClient, kind: 'eligibilityScheduleInstances' | 'assignmentScheduleInstances', principalId: string): Promise<InstanceOf[]> {
+    const all = await this.pages(g, `${BASE}/${kind}?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=group`, InstanceList, `PIM ${kind}`);
+    return all.filter((i) => i.accessId === 'member');
   }
 
   /** The account's PIM group memberships: eligible ones, and the active ones with their end. */
   list(caller: GraphCaller): Promise<PimMembership[]> {
     return this.run(caller, async (g, principalId) => {
       const [eligible, active] = await Promise.all([this.instances(g, 'eligibilityScheduleInstances', principalId), this.instances(g, 'assignmentScheduleInstances', principalId)]);
-      const name = (i: z.infer<typeof Instance>): string => i.group?.displayName ?? i.groupId;
+      const name = (i: InstanceOf): string => i.group?.displayName ?? i.groupId;
       return [
         ...active.map((i): PimMembership => ({
           groupId: i.groupId,
@@ -318,8 +366,7 @@ export class PimService {
       caller,
       async (g, principalId) => {
         const eligible = await this.instances(g, 'eligibilityScheduleInstances', principalId);
-        const wanted = group.toLowerCase();
-        const hit = eligible.find((i) => i.groupId.toLowerCase() === wanted || (i.group?.displayName ?? '').toLowerCase() === wanted);
+        const hit = instancesOfGroup(eligible, group)[0];
         if (!hit) {
           const names = [...new Set(eligible.map((i) => i.group?.displayName ?? i.groupId))];
           throw new PgEntraError(
@@ -349,13 +396,8 @@ export class PimService {
   }
 
   private async requestList(g: GraphClient, principalId: string): Promise<z.infer<typeof Request>[]> {
-    const out: z.infer<typeof Request>[] = [];
-    let next: string | undefined = `${BASE}/assignmentScheduleRequests?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`;
-    for (let page = 0; next && page < 50; page++) {
-      const body: z.infer<typeof RequestList> = await g.get(next, RequestList);
-      out.push(...body.value.filter((r) => (r.accessId ?? 'member') === 'member' && (r.action ?? 'selfActivate') === 'selfActivate'));
-      next = body['@odata.nextLink'];
-    }
+    const all = await this.pages(g, `${BASE}/assignmentScheduleRequests?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`, RequestList, 'PIM requests');
+    const out = all.filter((r) => (r.accessId ?? 'member') === 'member' && (r.action ?? 'selfActivate') === 'selfActivate');
     // Newest first: the request that made the current state.
     return out.sort((a, b) => (b.createdDateTime ?? '').localeCompare(a.createdDateTime ?? ''));
   }
@@ -386,8 +428,7 @@ export class PimService {
           this.instances(g, 'assignmentScheduleInstances', principalId),
           this.requestList(g, principalId),
         ]);
-        const wanted = group.toLowerCase();
-        const hit = [...active, ...eligible].find((i) => i.groupId.toLowerCase() === wanted || (i.group?.displayName ?? '').toLowerCase() === wanted);
+        const hit = instancesOfGroup(eligible, group)[0] ?? instancesOfGroup(active, group)[0];
         if (!hit) return undefined;
         const name = hit.group?.displayName ?? hit.groupId;
         const mine = requests.filter((r) => (r.groupId ?? '').toLowerCase() === hit.groupId.toLowerCase());
@@ -406,6 +447,10 @@ export class PimService {
 
   /** The request's status now. */
   request(caller: GraphCaller, requestId: string, group: { groupId: string; group: string }): Promise<PimActivation> {
+    // It goes into the path: a PIM id, never a path of its own.
+    if (!REQUEST_ID.test(requestId)) {
+      return Promise.reject(new PgEntraError('invalid_input', `"${requestId.slice(0, 100)}" is not a PIM request id.`, { hint: 'pgentra pim status shows the ids of your requests.' }));
+    }
     return this.run(caller, async (g) => {
       const r = await g.get(`${BASE}/assignmentScheduleRequests/${encodeURIComponent(requestId)}`, Request);
       return { requestId: r.id, groupId: group.groupId, group: group.group, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };

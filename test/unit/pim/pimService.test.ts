@@ -1,17 +1,21 @@
 // PimService over a stand-in Graph (real HTTPS): what each request status Graph documents means;
-// the activation starts by Graph's clock when ours runs ahead; an authentication-context refusal
-// whose message is long still becomes the step-up with PIM's claims; one connection serves a run
-// of calls.
+// groups named by a display name two groups share are refused with their object ids; the
+// activation starts by Graph's clock when ours runs ahead; lists are read page by page and one
+// that never ends is an error, not "not eligible"; what goes into a $filter or a path is checked
+// first (the token's oid, a request id); PT0H is not a duration; an authentication-context
+// refusal with a long message still becomes the step-up; one connection serves a run of calls.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
-import { PimService, activationOutcome, type ActivationOutcome } from '../../../electron/pim/pimService.js';
+import { PimService, activationOutcome, isoDuration, type ActivationOutcome } from '../../../electron/pim/pimService.js';
+import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 import { OID, fakeTokens, json, startFakeGraph, type FakeGraph, type FakeTokens, type SeenRequest } from '../graph/fakeGraph.js';
 
 const ALICE = 'adm-alice@contoso.example';
 const caller = { cloud: 'public', credential: { kind: 'interactive' as const, account: ALICE } };
 const BASE = '/v1.0/identityGovernance/privilegedAccess/group';
 const G1 = '6b1c3f2e-0000-4000-8000-00000000a001';
+const G2 = '6b1c3f2e-0000-4000-8000-00000000a002';
 
 let graph: FakeGraph;
 let tokens: FakeTokens;
@@ -66,6 +70,16 @@ function pim(claims?: Record<string, unknown>): PimService {
   return new PimService({ tokens, graphEndpoint: graph.endpoint, extraCaPem: graph.caPem });
 }
 
+async function failure(p: Promise<unknown>): Promise<PgEntraError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isPgEntraError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
 describe('activationOutcome', () => {
   // Graph's privilegedAccessSchedule status list, RoleManagementScheduleStatus's, and spellings seen in clients.
   it.each<[string, ActivationOutcome]>([
@@ -101,6 +115,32 @@ describe('activationOutcome', () => {
   });
 });
 
+describe('a group by name', () => {
+  it('two eligible groups with one display name: refused, naming both object ids; by object id it goes through', async () => {
+    serve({ eligible: [eligibility(G1, 'db-admins'), eligibility(G2, 'DB-Admins')] });
+    const p = pim();
+    const e = await failure(p.activate(caller, 'db-admins', { reason: 'x' }));
+    expect(e.code).toBe('invalid_input');
+    expect(e.message).toBe(`2 groups called db-admins have PIM memberships for this account (object ids ${G1}, ${G2}); pgEntra will not guess which one.`);
+    expect(e.hint).toContain(`pgentra pim activate ${G1}`);
+    expect(graph.requests.some((r) => r.method === 'POST')).toBe(false);
+
+    const a = await p.activate(caller, G2, { reason: 'x' });
+    expect(a.groupId).toBe(G2);
+    expect(JSON.parse(graph.requests.find((r) => r.method === 'POST')?.body ?? '{}')).toMatchObject({ groupId: G2, principalId: OID, action: 'selfActivate' });
+  });
+
+  it('one group with that name (listed twice, two eligibilities): that group', async () => {
+    serve({ eligible: [eligibility(G1, 'db-admins'), { ...eligibility(G1, 'db-admins'), id: 'second' }, eligibility(G2, 'db-readers')] });
+    expect((await pim().activate(caller, 'DB-ADMINS', { reason: 'x' })).groupId).toBe(G1);
+  });
+
+  it('current() refuses the same ambiguity', async () => {
+    serve({ eligible: [eligibility(G1, 'db-admins'), eligibility(G2, 'db-admins')] });
+    expect((await failure(pim().current(caller, 'db-admins'))).message).toContain(`object ids ${G1}, ${G2}`);
+  });
+});
+
 describe('the activation’s start', () => {
   it('by Graph’s clock when ours runs ahead (a start in the future would schedule it instead)', async () => {
     const graphNow = (): number => Date.now() - 3_600_000;
@@ -118,6 +158,71 @@ describe('the activation’s start', () => {
     const body = JSON.parse(graph.requests.find((r) => r.method === 'POST')?.body ?? '{}') as { scheduleInfo: { startDateTime: string } };
     expect(Date.parse(body.scheduleInfo.startDateTime)).toBeGreaterThanOrEqual(before);
     expect(Date.parse(body.scheduleInfo.startDateTime)).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('paging', () => {
+  it('follows @odata.nextLink: an eligibility on page 2 counts', async () => {
+    graph.handle((req, res) => {
+      if (req.url.includes('eligibilityScheduleInstances') && !req.url.includes('skip')) {
+        return json(res, 200, { value: [eligibility(G2, 'db-readers')], '@odata.nextLink': `${graph.endpoint}${BASE}/eligibilityScheduleInstances?$skiptoken=2` });
+      }
+      if (req.url.includes('eligibilityScheduleInstances')) return json(res, 200, { value: [eligibility(G1, 'db-admins')] });
+      return json(res, 201, { id: 'req-1', status: 'Provisioned' });
+    });
+    expect((await pim().activate(caller, 'db-admins', { reason: 'x' })).groupId).toBe(G1);
+  });
+
+  it('a list that does not end within 50 pages: an error, not "not eligible"', async () => {
+    let n = 0;
+    graph.handle((_req, res) => json(res, 200, { value: [], '@odata.nextLink': `${graph.endpoint}${BASE}/eligibilityScheduleInstances?$skiptoken=${++n}` }));
+    const e = await failure(pim().activate(caller, 'db-admins', { reason: 'x' }));
+    expect(e.code).toBe('internal');
+    expect(e.message).toBe("Microsoft Graph's list of PIM eligibilityScheduleInstances did not end after 50 pages; pgEntra stopped rather than act on part of it.");
+    expect(graph.requests).toHaveLength(50);
+  });
+});
+
+describe('what goes into a $filter or a path', () => {
+  it.each([
+    ["an oid that is not a GUID (a quote would end the filter's string)", { oid: "x' or principalId ne '" }],
+    ['no oid', {}],
+  ])('%s: token_invalid, nothing asked', async (_what, claims) => {
+    serve({});
+    const e = await failure(pim(claims).list(caller));
+    expect(e.code).toBe('token_invalid');
+    expect(e.message).toMatch(/^The Microsoft Graph token does not name an account by its object id/);
+    expect(graph.requests).toEqual([]);
+  });
+
+  it.each(['../../../me', 'a/b', '..', 'id?x=1', ''])('request id %j: refused before anything is sent', async (id) => {
+    serve({});
+    const e = await failure(pim().request(caller, id, { groupId: G1, group: 'db-admins' }));
+    expect(e.code).toBe('invalid_input');
+    expect(graph.requests).toEqual([]);
+    expect(tokens.calls).toEqual([]);
+  });
+
+  it('a PIM request id (a GUID) is asked for', async () => {
+    serve({});
+    const id = 'e2a8c6f4-1b3d-4f5a-9c7e-0a1b2c3d4e5f';
+    expect((await pim().request(caller, id, { groupId: G1, group: 'db-admins' })).status).toBe('PendingApproval');
+    expect(graph.requests.map((r) => r.url)).toEqual([`${BASE}/assignmentScheduleRequests/${id}`]);
+  });
+});
+
+describe('durations', () => {
+  it.each(['PT0H', 'PT0M', 'PT0H0M', '0h', '0m'])('%s is not one', (text) => {
+    expect(() => isoDuration(text)).toThrow(`"${text}" is not a duration: write 2h, 90m or 1h30m.`);
+  });
+
+  it.each([
+    ['PT2H', 'PT2H'],
+    ['pt0h30m', 'PT0H30M'],
+    ['90m', 'PT90M'],
+    ['1h30m', 'PT1H30M'],
+  ])('%s → %s', (text, iso) => {
+    expect(isoDuration(text)).toBe(iso);
   });
 });
 
