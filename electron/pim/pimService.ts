@@ -78,7 +78,9 @@ export interface PimDeps {
 /** `2h`, `90m`, `1h30m`, `PT2H` → ISO 8601 (`PT2H`, `PT90M`, `PT1H30M`); invalid_input otherwise. */
 export function isoDuration(text: string): string {
   const t = text.trim();
-  if (/^PT(?=\d)(\d+H)?(\d+M)?$/i.test(t)) return t.toUpperCase();
+  const iso = /^PT(?=\d)(?:(\d+)H)?(?:(\d+)M)?$/i.exec(t);
+  // PT0H would ask PIM for an activation that ends as it starts.
+  if (iso && Number(iso[1] ?? 0) + Number(iso[2] ?? 0) > 0) return t.toUpperCase();
   const m = /^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$/i.exec(t);
   if (!m || (!m[1] && !m[2]) || (Number(m[1] ?? 0) === 0 && Number(m[2] ?? 0) === 0)) {
     throw new PgEntraError('invalid_input', `"${text}" is not a duration: write 2h, 90m or 1h30m.`);
@@ -86,15 +88,27 @@ export function isoDuration(text: string): string {
   return `PT${m[1] ? `${Number(m[1])}H` : ''}${m[2] ? `${Number(m[2])}M` : ''}`;
 }
 
-/** The object id the Graph token was issued for (decoded only: Graph itself checks the token). */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A request id as PIM writes them (a GUID): nothing that could change the path it goes into. */
+const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Pages of one list pgEntra reads before it calls the answer endless. */
+const MAX_PAGES = 50;
+
+/**
+ * The object id the Graph token was issued for (decoded only: Graph itself checks the token). It
+ * goes into a `$filter`: anything but a GUID is refused rather than quoted.
+ */
 function principalIdOf(jwt: string): string {
+  let oid: unknown;
   try {
-    const oid = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: unknown }).oid;
-    if (typeof oid === 'string' && oid) return oid;
+    oid = (JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: unknown }).oid;
   } catch {
-    // fall through
+    // no payload: said below
   }
-  throw new PgEntraError('internal', 'The Microsoft Graph token names no account (no oid claim).');
+  if (typeof oid === 'string' && GUID.test(oid)) return oid;
+  throw new PgEntraError('token_invalid', `The Microsoft Graph token does not name an account by its object id (${typeof oid === 'string' && oid ? 'its oid claim is not a GUID' : 'no oid claim'}).`, {
+    hint: 'Sign in again for Microsoft Graph: pgentra login --scope graph (in the app: sign in again).',
+  });
 }
 
 /** What a Graph refusal means for PIM, in words a person can act on. */
@@ -158,35 +172,127 @@ function graphTokenRefusal(e: unknown, account: string | undefined): PgEntraErro
   );
 }
 
-/** `&claims=<url-encoded claims>`: what PIM writes when an authentication context is required. */
-function acrsClaims(e: GraphRequestError): string | undefined {
-  if (e.graphCode !== 'RoleAssignmentRequestAcrsValidationFailed') return undefined;
-  const m = /claims=([^&\s]+)/.exec(e.graphMessage);
-  if (!m?.[1]) return undefined;
-  try {
-    const json = decodeURIComponent(m[1]);
-    JSON.parse(json);
-    return json;
-  } catch {
-    return undefined;
-  }
+/** What a request's status means. Graph's list (privilegedAccessSchedule, RoleManagementScheduleStatus) grows: unknown ones are `unknown`. */
+export type ActivationOutcome =
+  /** In effect (or about to be: the login wait covers the rest). */
+  | 'active'
+  /** Waits for an approver. */
+  | 'awaiting-approval'
+  /** PIM is still working on it (evaluating, provisioning, creating the schedule): ask again. */
+  | 'in-progress'
+  | 'denied'
+  /** Withdrawn before it became active (by the requester, in any client). */
+  | 'cancelled'
+  /** Ended by an administrator. */
+  | 'revoked'
+  /** Nobody approved it in time. */
+  | 'timed-out'
+  | 'failed'
+  | 'unknown';
+
+const OUTCOMES: Record<string, ActivationOutcome> = {
+  provisioned: 'active',
+  pendingapproval: 'awaiting-approval',
+  pendingadmindecision: 'awaiting-approval',
+  // Approved or accepted, not yet provisioned; a start in the future is a created schedule.
+  accepted: 'in-progress',
+  pendingevaluation: 'in-progress',
+  granted: 'in-progress',
+  adminapproved: 'in-progress',
+  pendingapprovalprovisioning: 'in-progress',
+  pendingprovisioning: 'in-progress',
+  provisioningstarted: 'in-progress',
+  pendingexternalprovisioning: 'in-progress',
+  pendingschedulecreation: 'in-progress',
+  schedulecreated: 'in-progress',
+  scheduled: 'in-progress',
+  denied: 'denied',
+  admindenied: 'denied',
+  canceled: 'cancelled',
+  cancelled: 'cancelled',
+  revoked: 'revoked',
+  pendingrevocation: 'revoked',
+  timedout: 'timed-out',
+  failed: 'failed',
+  failedasresourceislocked: 'failed',
+  invalid: 'failed',
+};
+
+export function activationOutcome(status: string): ActivationOutcome {
+  return OUTCOMES[status.toLowerCase()] ?? 'unknown';
 }
 
+/** Still moving: PIM is working on it, or says something pgEntra does not know yet. */
+export function isUnderway(outcome: ActivationOutcome): boolean {
+  return outcome === 'in-progress' || outcome === 'unknown';
+}
+
+type InstanceOf = z.infer<typeof Instance>;
+
+/**
+ * The instances of the one group `wanted` names: its object id, or its display name in any case.
+ * Entra allows two groups with one name: activating the first hit could be the wrong one, so
+ * several groups by that name are refused with their object ids.
+ */
+function instancesOfGroup(instances: InstanceOf[], wanted: string): InstanceOf[] {
+  const w = wanted.toLowerCase();
+  const byId = instances.filter((i) => i.groupId.toLowerCase() === w);
+  if (byId.length) return byId;
+  const byName = instances.filter((i) => (i.group?.displayName ?? '').toLowerCase() === w);
+  const ids = [...new Map(byName.map((i) => [i.groupId.toLowerCase(), i.groupId])).values()];
+  if (ids.length > 1) {
+    throw new PgEntraError('invalid_input', `${ids.length} groups called ${wanted} have PIM memberships for this account (object ids ${ids.join(', ')}); pgEntra will not guess which one.`, {
+      hint: `Name the group by its object id instead, e.g. pgentra pim activate ${ids[0] ?? '<object id>'} (pgentra pim list --json shows each group's groupId).`,
+      details: { groupIds: ids.join(',') },
+    });
+  }
+  return byName;
+}
+
+/** How long a Graph client stays open after its last call: a wait polls every few seconds over one pool. */
+const CLIENT_IDLE_MS = 60_000;
+
 export class PimService {
+  private readonly clients = new WeakMap<GraphCaller, { client: GraphClient; users: number; idle?: NodeJS.Timeout }>();
+
   constructor(private readonly deps: PimDeps) {}
 
-  private client(caller: GraphCaller): GraphClient {
-    return new GraphClient({
-      tokens: this.deps.tokens,
-      endpoint: this.deps.graphEndpoint,
-      caller,
-      ...(this.deps.resolveProxy ? { resolveProxy: this.deps.resolveProxy } : {}),
-      ...(this.deps.extraCaPem ? { extraCaPem: this.deps.extraCaPem } : {}),
-    });
+  /** The caller's Graph client: the one its previous call left open, or a new one. */
+  private acquire(caller: GraphCaller): GraphClient {
+    let entry = this.clients.get(caller);
+    if (!entry) {
+      entry = {
+        client: new GraphClient({
+          tokens: this.deps.tokens,
+          endpoint: this.deps.graphEndpoint,
+          caller,
+          ...(this.deps.resolveProxy ? { resolveProxy: this.deps.resolveProxy } : {}),
+          ...(this.deps.extraCaPem ? { extraCaPem: this.deps.extraCaPem } : {}),
+        }),
+        users: 0,
+      };
+      this.clients.set(caller, entry);
+    }
+    clearTimeout(entry.idle);
+    entry.users++;
+    return entry.client;
+  }
+
+  private release(caller: GraphCaller): void {
+    const entry = this.clients.get(caller);
+    if (!entry || --entry.users > 0) return;
+    const close = (): void => {
+      this.clients.delete(caller);
+      entry.client.close();
+    };
+    // A cancelled caller makes no next call; an idle pool must not keep the process alive.
+    if (caller.signal?.aborted) return close();
+    entry.idle = setTimeout(close, CLIENT_IDLE_MS);
+    entry.idle.unref();
   }
 
   private async run<T>(caller: GraphCaller, work: (g: GraphClient, principalId: string) => Promise<T>, ctx: { group?: string } = {}): Promise<T> {
-    const g = this.client(caller);
+    const g = this.acquire(caller);
     try {
       const token = await this.deps.tokens.getToken({
         credential: caller.credential,
@@ -198,7 +304,7 @@ export class PimService {
       return await work(g, principalIdOf(token.token));
     } catch (e) {
       if (e instanceof GraphRequestError) {
-        const claims = acrsClaims(e);
+        const claims = e.graphCode === 'RoleAssignmentRequestAcrsValidationFailed' ? e.claims : undefined;
         const account = 'account' in caller.credential ? caller.credential.account : undefined;
         if (claims && (caller.credential.kind === 'interactive' || caller.credential.kind === 'device-code')) {
           // The group's policy asks for an authentication context (MFA): a step-up for Graph with these claims.
@@ -214,26 +320,38 @@ export class PimService {
       }
       throw graphTokenRefusal(e, 'account' in caller.credential ? caller.credential.account : undefined) ?? e;
     } finally {
-      g.close();
+      this.release(caller);
     }
   }
 
-  private async instances(g: GraphClient, kind: 'eligibilityScheduleInstances' | 'assignmentScheduleInstances', principalId: string): Promise<z.infer<typeof Instance>[]> {
-    const out: z.infer<typeof Instance>[] = [];
-    let next: string | undefined = `${BASE}/${kind}?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=group`;
-    for (let page = 0; next && page < 50; page++) {
-      const body = InstanceList.parse(await g.get<unknown>(next));
-      out.push(...body.value.filter((i) => i.accessId === 'member'));
+  /** Every page of a list; an answer that does not end within 50 pages is an error, not "nothing more". */
+  private async pages<T>(g: GraphClient, first: string, schema: z.ZodType<{ value: T[]; '@odata.nextLink'?: string | undefined }>, what: string): Promise<T[]> {
+    const out: T[] = [];
+    let next: string | undefined = first;
+    for (let page = 0; next; page++) {
+      if (page === MAX_PAGES) {
+        throw new PgEntraError('internal', `Microsoft Graph's list of ${what} did not end after ${MAX_PAGES} pages; pgEntra stopped rather than act on part of it.`, {
+          hint: 'Try again later; if it persists, report this message.',
+          details: { pages: MAX_PAGES },
+        });
+      }
+      const body: { value: T[]; '@odata.nextLink'?: string | undefined } = await g.get(next, schema);
+      out.push(...body.value);
       next = body['@odata.nextLink'];
     }
     return out;
+  }
+
+  private async instances(g: GraphClient, kind: 'eligibilityScheduleInstances' | 'assignmentScheduleInstances', principalId: string): Promise<InstanceOf[]> {
+    const all = await this.pages(g, `${BASE}/${kind}?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}&$expand=group`, InstanceList, `PIM ${kind}`);
+    return all.filter((i) => i.accessId === 'member');
   }
 
   /** The account's PIM group memberships: eligible ones, and the active ones with their end. */
   list(caller: GraphCaller): Promise<PimMembership[]> {
     return this.run(caller, async (g, principalId) => {
       const [eligible, active] = await Promise.all([this.instances(g, 'eligibilityScheduleInstances', principalId), this.instances(g, 'assignmentScheduleInstances', principalId)]);
-      const name = (i: z.infer<typeof Instance>): string => i.group?.displayName ?? i.groupId;
+      const name = (i: InstanceOf): string => i.group?.displayName ?? i.groupId;
       return [
         ...active.map((i): PimMembership => ({
           groupId: i.groupId,
@@ -254,8 +372,7 @@ export class PimService {
       caller,
       async (g, principalId) => {
         const eligible = await this.instances(g, 'eligibilityScheduleInstances', principalId);
-        const wanted = group.toLowerCase();
-        const hit = eligible.find((i) => i.groupId.toLowerCase() === wanted || (i.group?.displayName ?? '').toLowerCase() === wanted);
+        const hit = instancesOfGroup(eligible, group)[0];
         if (!hit) {
           const names = [...new Set(eligible.map((i) => i.group?.displayName ?? i.groupId))];
           throw new PgEntraError(
@@ -266,16 +383,18 @@ export class PimService {
             },
           );
         }
+        // Now by Graph's clock when ours runs ahead: a start in the future schedules the activation instead of making it.
+        const start = Math.min(Date.now(), g.serverNow() ?? Number.POSITIVE_INFINITY);
         const body = {
           accessId: 'member',
           principalId,
           groupId: hit.groupId,
           action: 'selfActivate',
           ...(opts.reason ? { justification: opts.reason } : {}),
-          scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: 'afterDuration', duration } },
+          scheduleInfo: { startDateTime: new Date(start).toISOString(), expiration: { type: 'afterDuration', duration } },
           ...(opts.ticket ? { ticketInfo: { ticketSystem: opts.ticket.system, ticketNumber: opts.ticket.number } } : {}),
         };
-        const r = Request.parse(await g.post<unknown>(`${BASE}/assignmentScheduleRequests`, body));
+        const r = await g.post(`${BASE}/assignmentScheduleRequests`, body, Request);
         return { requestId: r.id, groupId: hit.groupId, group: hit.group?.displayName ?? hit.groupId, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
       },
       { group },
@@ -283,13 +402,8 @@ export class PimService {
   }
 
   private async requestList(g: GraphClient, principalId: string): Promise<z.infer<typeof Request>[]> {
-    const out: z.infer<typeof Request>[] = [];
-    let next: string | undefined = `${BASE}/assignmentScheduleRequests?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`;
-    for (let page = 0; next && page < 50; page++) {
-      const body = RequestList.parse(await g.get<unknown>(next));
-      out.push(...body.value.filter((r) => (r.accessId ?? 'member') === 'member' && (r.action ?? 'selfActivate') === 'selfActivate'));
-      next = body['@odata.nextLink'];
-    }
+    const all = await this.pages(g, `${BASE}/assignmentScheduleRequests?$filter=${encodeURIComponent(`principalId eq '${principalId}'`)}`, RequestList, 'PIM requests');
+    const out = all.filter((r) => (r.accessId ?? 'member') === 'member' && (r.action ?? 'selfActivate') === 'selfActivate');
     // Newest first: the request that made the current state.
     return out.sort((a, b) => (b.createdDateTime ?? '').localeCompare(a.createdDateTime ?? ''));
   }
@@ -300,15 +414,16 @@ export class PimService {
       const [eligible, requests] = await Promise.all([this.instances(g, 'eligibilityScheduleInstances', principalId), this.requestList(g, principalId)]);
       const names = new Map(eligible.map((i) => [i.groupId.toLowerCase(), i.group?.displayName ?? i.groupId]));
       return requests
-        .filter((r) => activationOutcome(r.status) === 'pending' && r.groupId)
+        .filter((r) => activationOutcome(r.status) === 'awaiting-approval' && r.groupId)
         .map((r) => ({ requestId: r.id, groupId: r.groupId ?? '', group: names.get((r.groupId ?? '').toLowerCase()) ?? r.groupId ?? '', status: r.status, endDateTime: null }));
     });
   }
 
   /**
    * What already stands for `group` (a name or object id) when PIM refuses a new request: the
-   * request that waits for an approver, or the active membership (with the request that made it,
-   * when Graph lists one; `requestId` is empty otherwise). Undefined when neither.
+   * request that waits for an approver (or that PIM is still working on), or the active membership
+   * (with the request that made it, when Graph lists one; `requestId` is empty otherwise).
+   * Undefined when neither.
    */
   current(caller: GraphCaller, group: string): Promise<PimActivation | undefined> {
     return this.run(
@@ -319,16 +434,17 @@ export class PimService {
           this.instances(g, 'assignmentScheduleInstances', principalId),
           this.requestList(g, principalId),
         ]);
-        const wanted = group.toLowerCase();
-        const hit = [...active, ...eligible].find((i) => i.groupId.toLowerCase() === wanted || (i.group?.displayName ?? '').toLowerCase() === wanted);
+        const hit = instancesOfGroup(eligible, group)[0] ?? instancesOfGroup(active, group)[0];
         if (!hit) return undefined;
         const name = hit.group?.displayName ?? hit.groupId;
         const mine = requests.filter((r) => (r.groupId ?? '').toLowerCase() === hit.groupId.toLowerCase());
-        const pending = mine.find((r) => activationOutcome(r.status) === 'pending');
-        if (pending) return { requestId: pending.id, groupId: hit.groupId, group: name, status: pending.status, endDateTime: null };
+        // Only the newest can still be underway: an older request PIM left in such a status is history.
+        const newest = mine[0];
+        const pending = mine.find((r) => activationOutcome(r.status) === 'awaiting-approval') ?? (newest && isUnderway(activationOutcome(newest.status)) ? newest : undefined);
         const now = active.find((i) => i.groupId.toLowerCase() === hit.groupId.toLowerCase());
+        if (pending && !now) return { requestId: pending.id, groupId: hit.groupId, group: name, status: pending.status, endDateTime: null };
         if (!now) return undefined;
-        const made = mine.find((r) => activationOutcome(r.status) === 'active');
+        const made = newest && (activationOutcome(newest.status) === 'active' || isUnderway(activationOutcome(newest.status))) ? newest : mine.find((r) => activationOutcome(r.status) === 'active');
         return { requestId: made?.id ?? '', groupId: hit.groupId, group: name, status: made?.status ?? 'Provisioned', endDateTime: now.endDateTime ?? null };
       },
       { group },
@@ -337,19 +453,15 @@ export class PimService {
 
   /** The request's status now. */
   request(caller: GraphCaller, requestId: string, group: { groupId: string; group: string }): Promise<PimActivation> {
+    // It goes into the path: a PIM id, never a path of its own.
+    if (!REQUEST_ID.test(requestId)) {
+      return Promise.reject(new PgEntraError('invalid_input', `"${requestId.slice(0, 100)}" is not a PIM request id.`, { hint: 'pgentra pim status shows the ids of your requests.' }));
+    }
     return this.run(caller, async (g) => {
-      const r = Request.parse(await g.get<unknown>(`${BASE}/assignmentScheduleRequests/${encodeURIComponent(requestId)}`));
+      const r = await g.get(`${BASE}/assignmentScheduleRequests/${encodeURIComponent(requestId)}`, Request);
       return { requestId: r.id, groupId: group.groupId, group: group.group, status: r.status, endDateTime: r.scheduleInfo?.expiration?.endDateTime ?? null };
     });
   }
-}
-
-/** What a request's status means: done, still waiting, or refused. */
-export function activationOutcome(status: string): 'active' | 'pending' | 'denied' | 'failed' {
-  if (/^(Provisioned|Granted|Accepted)$/i.test(status)) return 'active';
-  if (/^(PendingApproval|PendingProvisioning|PendingScheduleCreation|PendingApprovalProvisioning|PendingAdminDecision|Scheduled|PendingExternalProvisioning)$/i.test(status)) return 'pending';
-  if (/^(Denied|Revoked|Canceled|Cancelled|AdminDenied)$/i.test(status)) return 'denied';
-  return 'failed';
 }
 
 /** The PIM service for a cloud ref (`public`, … or a custom cloud file), over its Graph endpoint. */
