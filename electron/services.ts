@@ -264,7 +264,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     // ARM with the same token provider as sessions: one MSAL cache and account for both scopes.
     azure: createAzureService({ tokens, dataDir: shell.dataDir, logger: shell.logger, resolveProxy }),
     settings,
-    pim: createPimAppService({ tokens, resolveProxy, dataDir: shell.dataDir, events: shell.events, store, accounts, checkLogin: (p) => sessions.checkLogin(p) }),
+    pim: createPimAppService({ tokens, resolveProxy, dataDir: shell.dataDir, events: shell.events, store, accounts, checkLogin: (p) => sessions.checkLogin(p), logger: shell.logger.child('pim') }),
     defaultCloud: shell.defaultCloud ?? 'public',
     postgresDomainsOf: (cloud) => (typeof cloud === 'string' ? postgresDomainsFor(cloud) : (customCloudDomains(cloud.customFile) ?? [])),
     events: shell.events,

@@ -2,7 +2,7 @@
 // connection, banners for sessions that need attention, and the dialogs. State that belongs to
 // the main process (profiles, accounts, sessions) is fetched through api.ts and refreshed on its
 // events, in the hooks under app/; nothing here ever holds a token.
-import { useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { Profile } from '../shared/profile.js';
 import { quotePosix } from '../shared/shellQuote.js';
 import { Banners } from './app/Banners.js';
@@ -32,7 +32,9 @@ export function App(): ReactNode {
   const accountState = useAccounts(notify);
   const { accounts, doSignIn } = accountState;
   const browse = useBrowseAzure(accounts);
-  const pim = usePim();
+  // What PIM's membership ends are kept for: saved profiles, and the ones with a tab open.
+  const pimLive = useMemo(() => ({ profileIds: new Set(profileById.keys()), openProfileIds: new Set(sessions.tabs.map((t) => t.profileId)) }), [profileById, sessions.tabs]);
+  const pim = usePim(pimLive);
   const [dialog, setDialog] = useState<DialogState>(null);
 
   const defaultCloud = (): Profile['cloud'] | undefined => selected?.cloud ?? profiles[0]?.cloud;

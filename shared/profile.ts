@@ -80,15 +80,22 @@ const AzureLinkSchema = z.strictObject(
   { error: (iss) => (iss.code === 'unrecognized_keys' ? `has unknown settings: ${iss.keys.join(', ')}` : 'must be { resourceId: "/subscriptions/…/flexibleServers/NAME" }') },
 );
 
+/**
+ * Whether PIM's activation takes this duration: `2h`, `90m`, `90min`, `1h30m`, `1h 30m` or ISO 8601
+ * `PT2H`. Mirrors isoDuration (electron/pim/pimService.ts), which the renderer cannot import: a
+ * remembered duration the activation takes must also save (test/unit/profiles/pimDefaults.test.ts).
+ */
+export function isPimDuration(text: string): boolean {
+  const t = text.trim();
+  if (/^PT(?=\d)(\d+H)?(\d+M)?$/i.test(t)) return true;
+  const m = /^(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?$/i.exec(t);
+  return m !== null && Number(m[1] ?? 0) + Number(m[2] ?? 0) > 0;
+}
+
 /** What "Activate and connect" last used for this profile (PIM for Groups): offered again next time. */
 export const PimDefaultsSchema = z.strictObject(
   {
-    /** `2h`, `90m`, `1h30m` or ISO 8601 `PT2H`. */
-    duration: z
-      .string()
-      .regex(/^(PT(?=\d)(\d+H)?(\d+M)?|(\d+h)?(\d+m)?)$/i, 'must be a duration such as 2h, 90m or PT2H')
-      .max(20)
-      .optional(),
+    duration: z.string().max(20).refine(isPimDuration, 'must be a duration such as 2h, 90m, 1h 30m or PT2H').optional(),
     reason: z.string().max(500, 'must be at most 500 characters').optional(),
     ticketSystem: z.string().max(100, 'must be at most 100 characters').optional(),
   },

@@ -154,8 +154,17 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
     firstStage: 'opening-browser' | 'waiting-for-device-code',
     signIn: (signal: AbortSignal) => Promise<{ username: string; homeAccountId: string; tenantId: string; name?: string }>,
     reason?: string,
+    outer?: AbortSignal,
   ): Promise<Account> => {
+    // Already stopped (the operation that asked for it): no browser, and a pending sign-in stays.
+    if (outer?.aborted) throw new PgEntraError('sign_in_cancelled', 'Sign-in was cancelled.');
     const ctl = begin();
+    // The caller's signal cancels like the dialog's Cancel.
+    const stop = (): void => {
+      if (pending === ctl) pending = undefined;
+      ctl.abort();
+    };
+    outer?.addEventListener('abort', stop, { once: true });
     events('signIn.progress', { stage: firstStage, ...(reason ? { message: reason } : {}) });
     try {
       const a = await signIn(ctl.signal);
@@ -167,6 +176,7 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       if (!superseded.has(ctl)) events('signIn.progress', { stage: ctl.signal.aborted ? 'cancelled' : 'failed' });
       throw e;
     } finally {
+      outer?.removeEventListener('abort', stop);
       if (pending === ctl) pending = undefined;
     }
   };
@@ -248,12 +258,12 @@ export function createAccountsService(deps: AccountsServiceDeps): AccountsServic
       await announce();
       return out;
     },
-    async stepUp(challenge, reason) {
+    async stepUp(challenge, reason, signal) {
       // Kept until it is answered: if the browser does not come back, a device-code sign-in for
       // this account and scope (accounts.signInDeviceCode) answers it instead.
       const key = challengeKey(challenge.cloud, challenge.account, challenge.resource);
       challenges.set(key, { challenge, at: Date.now() });
-      await runSignIn(challenge.cloud, 'opening-browser', (signal) => broker.stepUp(challenge, { ...browser(challenge.cloud, reason), signal }), reason);
+      await runSignIn(challenge.cloud, 'opening-browser', (inner) => broker.stepUp(challenge, { ...browser(challenge.cloud, reason), signal: inner }), reason, signal);
       challenges.delete(key);
     },
   };

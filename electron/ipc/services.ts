@@ -51,9 +51,10 @@ export interface AccountsService {
   signOut(req: CallInput<'accounts.signOut'>): Promise<string[]>;
   /**
    * Main process only (no IPC call): the step-up a claims challenge asks for, with the progress
-   * events of a sign-in whose message says why (`reason`). Resolves when it is done.
+   * events of a sign-in whose message says why (`reason`). Resolves when it is done; `signal`
+   * cancels it as the sign-in dialog's Cancel does (the operation that needed it was stopped).
    */
-  stepUp?(challenge: ClaimsChallenge, reason: string): Promise<void>;
+  stepUp?(challenge: ClaimsChallenge, reason: string, signal?: AbortSignal): Promise<void>;
 }
 
 /** A settings change the main process confirms itself (native dialog): who gets the sign-in, what is trusted. */

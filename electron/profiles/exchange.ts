@@ -1,5 +1,6 @@
 // The pgEntra profile exchange format (export/import between machines or users). Versioned so a
-// later pgEntra can still read today's exports; contains no secrets because profiles have none.
+// later pgEntra can still read today's exports; contains no secrets because profiles have none,
+// and nothing personal to this machine's user (the remembered PIM reason stays here).
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
 import type { Profile } from '../../shared/profile.js';
@@ -15,8 +16,18 @@ const ExchangeEnvelopeSchema = z.object({
   profiles: z.array(z.unknown()),
 });
 
+/**
+ * A profile as it leaves this machine: without its remembered PIM defaults, whose reason can hold
+ * ticket numbers and justifications meant for PIM's audit, not for whoever gets the file. Files
+ * that carry them (exported before) still import: the schema keeps accepting `pim`.
+ */
+function shareable(profile: Profile): Omit<Profile, 'pim'> {
+  const { pim: _pim, ...rest } = profile;
+  return rest;
+}
+
 export function buildExport(profiles: readonly Profile[], now = new Date()): string {
-  return `${JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, exportedAt: now.toISOString(), profiles }, null, 2)}\n`;
+  return `${JSON.stringify({ format: EXCHANGE_FORMAT, version: EXCHANGE_VERSION, exportedAt: now.toISOString(), profiles: profiles.map(shareable) }, null, 2)}\n`;
 }
 
 /**

@@ -3,8 +3,9 @@
 // db-admins. Its group login is refused → the diagnostics offer "Activate and connect" → reason
 // and duration → the activation reaches the server after a while → connected as db-admins, and
 // the status bar shows when the membership ends; the open session outlives the activation. Then
-// an approval: the panel waits for the approver without blocking the app and connects once
-// approved; and a denial the panel names. Screenshots for the README.
+// an approval: the panel waits for the approver without blocking the app ("Stop waiting" and
+// activating again follow the same request) and connects once approved; and a denial the panel
+// names. Screenshots for the README.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator } from 'playwright-core';
@@ -107,11 +108,18 @@ describe.skipIf(skip !== undefined)('public cloud: PIM for Groups in the desktop
     expect(h.pageErrors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
   });
 
-  it('an approval: the panel waits for the approver without blocking the app, then connects', { timeout: 150_000 }, async () => {
+  it('an approval: the panel waits for the approver without blocking the app (Stop waiting, then again: the same request), then connects', { timeout: 150_000 }, async () => {
     h.sim.graph.control.setPimPolicy(ACCOUNTS.adminGroup, { approvalRequired: true });
-    const dialog = await activateDialog(await refusedGroupLogin('contoso-other', PUBLIC_SERVERS[1]), 'change 43');
-    await dialog.getByRole('button', { name: 'Activate and connect' }).click();
+    const offer = await refusedGroupLogin('contoso-other', PUBLIC_SERVERS[1]);
+    await (await activateDialog(offer, 'change 43')).getByRole('button', { name: 'Activate and connect' }).click();
+    const first = await waitingForApprover();
+    // Stop waiting: the panel stops at once; the request stays in PIM and activating again follows it.
+    await first.progress.getByRole('button', { name: 'Stop waiting' }).click();
+    await offer.waitFor({ timeout: 10_000 });
+    await (await activateDialog(offer, 'change 43')).getByRole('button', { name: 'Activate and connect' }).click();
     const { progress, requestId } = await waitingForApprover();
+    expect(requestId).toBe(first.requestId);
+    expect(h.sim.graph.control.pimRequests().filter((r) => r.justification === 'change 43')).toHaveLength(1);
     expect(await progress.innerText()).toContain('Waiting for an approver');
     // The rest of the app stays usable meanwhile.
     await h.page.getByRole('button', { name: 'Home' }).click();

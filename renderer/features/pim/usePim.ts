@@ -1,10 +1,11 @@
 // PIM activations the app runs ("Activate and connect"), per profile: their progress as the main
 // process reports it, and when each active membership ends (the status bar warns before it does).
 // State lives here, above the tabs, so switching tabs never loses a wait for an approver.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CallInputRaw, EventPayload } from '../../../shared/contract.js';
 import type { ErrorPayload } from '../../../shared/errors.js';
 import { call, errorPayloadOf, hasBridge, on } from '../../base/api.js';
+import { CurrentCalls, keptEnds, nextEndIn, type LiveProfiles } from './pimState.js';
 
 export type PimProgress = Omit<EventPayload<'pim.progress'>, 'profileId'> & { error?: ErrorPayload };
 
@@ -18,10 +19,26 @@ export interface Pim {
   dismiss(profileId: string): void;
 }
 
-export function usePim(): Pim {
-  const [progress, setProgress] = useState<Map<string, PimProgress>>(new Map());
-  const [ends, setEnds] = useState<Map<string, string>>(new Map());
+/** Ends are kept per the profiles that exist and the tabs open (pimState.ts keptEnds). */
+export function usePim(live: LiveProfiles): Pim {
+  const [progress, setProgress] = useState<ReadonlyMap<string, PimProgress>>(new Map());
+  const [ends, setEnds] = useState<ReadonlyMap<string, string>>(new Map());
+  const calls = useRef(new CurrentCalls());
   const put = useCallback((profileId: string, p: PimProgress) => setProgress((m) => new Map(m).set(profileId, p)), []);
+
+  // Deleted profiles, and ended memberships no tab shows: dropped now, and again when the next one ends.
+  useEffect(() => {
+    const prune = (): void => setEnds((m) => keptEnds(m, live, Date.now()));
+    prune();
+    const wait = nextEndIn(ends, Date.now());
+    if (wait === null) return;
+    // setTimeout's limit is ~24.8 days; a longer wait just prunes (nothing) and waits again.
+    const timer = setTimeout(prune, Math.min(wait + 1, 2 ** 31 - 1));
+    return () => clearTimeout(timer);
+  }, [live, ends]);
+  useEffect(() => {
+    setProgress((m) => ([...m.keys()].every((id) => live.profileIds.has(id)) ? m : new Map([...m].filter(([id]) => live.profileIds.has(id)))));
+  }, [live]);
 
   useEffect(() => {
     if (!hasBridge()) return;
@@ -32,11 +49,16 @@ export function usePim(): Pim {
   }, [put]);
 
   const activate = useCallback(async (req: CallInputRaw<'pim.activate'>): Promise<boolean> => {
+    // A newer activation of the profile replaced this one: its answer (the 'cancelled' of being
+    // replaced) must not overwrite the newer one's progress, nor connect the tab.
+    const isCurrent = calls.current.start(req.profileId);
     try {
       const r = await call('pim.activate', req);
+      if (!isCurrent()) return false;
       if (r.endDateTime) setEnds((m) => new Map(m).set(req.profileId, r.endDateTime as string));
       return true;
     } catch (e) {
+      if (!isCurrent()) return false;
       const error = errorPayloadOf(e);
       setProgress((m) => {
         const prev = m.get(req.profileId);

@@ -28,10 +28,24 @@ export function pimEndText(endsAt: string | null, now: number): { text: string; 
   return { text: `PIM membership ends in ${formatDuration(left)}`, warn: left < PIM_WARN_MS };
 }
 
+/**
+ * What a screen reader is told about the PIM end: once when the warning starts and once when it
+ * has ended. It names the end time, never the countdown, so it changes only at those moments (a
+ * live region says its text again on every change: a ticking one would talk every second).
+ */
+export function pimAnnouncement(endsAt: string | null, now: number): string {
+  const pim = pimEndText(endsAt, now);
+  if (!endsAt || !pim?.warn) return '';
+  return Date.parse(endsAt) <= now
+    ? 'The PIM membership ended: new logins are refused. This session goes on.'
+    : `The PIM membership ends at ${new Date(endsAt).toLocaleTimeString()}: new logins are refused after it.`;
+}
+
 export function StatusBar({ info, renewedAt, pimEndsAt = null }: { info: SessionInfo; renewedAt: number | null; pimEndsAt?: string | null }): ReactNode {
   const now = useNow();
   const justRenewed = renewedAt !== null && now - renewedAt < 8000;
   const pim = pimEndText(pimEndsAt, now);
+  const announcement = pimAnnouncement(pimEndsAt, now);
   return (
     <section className="statusbar" aria-label="Session status" data-testid="status-bar">
       <span className="item">
@@ -52,15 +66,14 @@ export function StatusBar({ info, renewedAt, pimEndsAt = null }: { info: Session
       </span>
       <span className="spacer" />
       {pim ? (
-        <span
-          className={pim.warn ? 'badge warn' : 'item'}
-          data-testid="pim-status"
-          role={pim.warn ? 'alert' : undefined}
-          title={pimEndsAt ? `until ${new Date(pimEndsAt).toLocaleString()}` : undefined}
-        >
+        <span className={pim.warn ? 'badge warn' : 'item'} data-testid="pim-status" title={pimEndsAt ? `until ${new Date(pimEndsAt).toLocaleString()}` : undefined}>
           {pim.text}
         </span>
       ) : null}
+      {/* Always there, so the change is announced; empty until the warning starts. */}
+      <span className="visually-hidden" role="alert" data-testid="pim-announcement">
+        {announcement}
+      </span>
       {justRenewed ? <span className="badge ok">token renewed</span> : null}
       <span className="item" data-testid="token-status">
         {tokenRenewalText(info.tokenExpiresOn, now)}

@@ -278,6 +278,20 @@ describe('import / export', () => {
     expect((await other.list()).map((p) => p.id)).not.toContain((await store.list())[0]?.id);
   });
 
+  it('leaves the remembered PIM defaults out (the reason can hold ticket numbers); a file that has them still imports', async () => {
+    const pim = { duration: '1h 30m', reason: 'INC-4711 rotate the prod key', ticketSystem: 'SNOW' };
+    const a = await store.create(input('A', { pim }));
+    for (const exported of [await store.exportProfiles(), await store.exportProfiles([a.id])]) {
+      expect(exported).not.toContain('INC-4711');
+      expect(JSON.parse(exported).profiles[0]).not.toHaveProperty('pim');
+    }
+    // An export from before (or a copied profiles.json) carries them: still valid.
+    const older = JSON.stringify({ format: 'pgentra-profiles', version: 1, profiles: [{ ...input('B'), pim }] });
+    const other = new ProfileStore({ dataDir: path.join(dir, 'other') });
+    const r = await other.importProfiles(older, { onConflict: 'skip' });
+    expect(r.created.map((p) => p.pim)).toEqual([pim]);
+  });
+
   it('exports a subset; unknown ids are not_found', async () => {
     const a = await store.create(input('A'));
     await store.create(input('B'));
