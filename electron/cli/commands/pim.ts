@@ -8,6 +8,7 @@ import { isBuiltinCloudName } from '../../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 import { cloudRef, type Profile } from '../../../shared/profile.js';
 import type { GraphCaller } from '../../graph/graphClient.js';
+import { printable } from '../../net/networkErrors.js';
 import { activateAndConnect, type ActivationStage } from '../../pim/activateAndConnect.js';
 import { readActivations, type ActivationRecord } from '../../pim/activationLog.js';
 import { activateCommand, clockTime } from '../../pim/pimAdvice.js';
@@ -18,7 +19,7 @@ import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { openProfileSession } from '../profileSession.js';
 import { withCliStepUp } from '../signInUi.js';
-import { formatTable, plain } from './servers.js';
+import { formatTable } from './servers.js';
 
 const HELP = `Usage:
   pgentra pim list [--account UPN] [--json]
@@ -145,6 +146,15 @@ export function parsePimArgs(values: OptionValues, positionals: readonly string[
   };
 }
 
+/**
+ * Text from Graph (group names, request ids), the profile store or the activation log as it goes to
+ * the terminal: no control characters, so no escape sequence moves the cursor or retitles the
+ * window. Not for --json: JSON escapes them itself. (Entra display names have at most 256 characters.)
+ */
+function shown(text: string): string {
+  return printable(text, 256);
+}
+
 /** `PT1H30M` → `1 h 30 min`. */
 export function durationWords(iso: string): string {
   const m = /^PT(?:(\d+)H)?(?:(\d+)M)?$/.exec(iso);
@@ -234,10 +244,10 @@ async function list(ctx: CliContext, cloud: string, account: string, json: boole
     return EXIT.ok;
   }
   if (memberships.length === 0) {
-    ctx.stdout.write(`${account} has no eligible or active group memberships in PIM.\n`);
+    ctx.stdout.write(`${shown(account)} has no eligible or active group memberships in PIM.\n`);
     return EXIT.ok;
   }
-  ctx.stdout.write(formatTable([['GROUP', 'STATE', 'END'], ...memberships.map((m) => [plain(m.group), m.state, endWords(m.endDateTime)])]));
+  ctx.stdout.write(formatTable([['GROUP', 'STATE', 'END'], ...memberships.map((m) => [shown(m.group), m.state, endWords(m.endDateTime)])]));
   return EXIT.ok;
 }
 
@@ -253,13 +263,13 @@ async function status(ctx: CliContext, cloud: string, account: string, json: boo
     ctx.stdout.write(JSON.stringify({ account, active: active.map((m) => ({ ...m, remainingSeconds: remainingSeconds(m) })), pending, activatedHere: here }, null, 2) + '\n');
     return EXIT.ok;
   }
-  let out = `PIM for Groups of ${account}\n\n`;
+  let out = `PIM for Groups of ${shown(account)}\n\n`;
   out += active.length
-    ? `Active:\n${indent(formatTable([['GROUP', 'END', 'LEFT'], ...active.map((m) => [plain(m.group), endWords(m.endDateTime), timeLeft(m.endDateTime, now) || '-'])]))}`
+    ? `Active:\n${indent(formatTable([['GROUP', 'END', 'LEFT'], ...active.map((m) => [shown(m.group), endWords(m.endDateTime), timeLeft(m.endDateTime, now) || '-'])]))}`
     : 'Active: none. pgentra pim list shows what you may activate.\n';
-  if (pending.length) out += `\nWaiting for an approver:\n${indent(formatTable([['GROUP', 'REQUEST'], ...pending.map((p) => [plain(p.group), p.requestId])]))}`;
+  if (pending.length) out += `\nWaiting for an approver:\n${indent(formatTable([['GROUP', 'REQUEST'], ...pending.map((p) => [shown(p.group), shown(p.requestId)])]))}`;
   if (here.length)
-    out += `\nActivated on this computer:\n${indent(formatTable([['GROUP', 'ACTIVATED', 'END'], ...here.map((r: ActivationRecord) => [plain(r.group), endWords(r.activatedAt), r.endsAt ? `${endWords(r.endsAt)}${Date.parse(r.endsAt) <= now ? ' (ended)' : ''}` : '-'])]))}`;
+    out += `\nActivated on this computer:\n${indent(formatTable([['GROUP', 'ACTIVATED', 'END'], ...here.map((r: ActivationRecord) => [shown(r.group), endWords(r.activatedAt), r.endsAt ? `${endWords(r.endsAt)}${Date.parse(r.endsAt) <= now ? ' (ended)' : ''}` : '-'])]))}`;
   ctx.stdout.write(out);
   return EXIT.ok;
 }
@@ -288,28 +298,28 @@ function progressPrinter(ctx: CliContext, a: ActivateArgs, account: string, prof
   return (s) => {
     switch (s.stage) {
       case 'requesting':
-        ctx.stderr.write(`Requesting the activation of ${plain(a.group)} for ${durationWords(a.duration)} as ${account}…\n`);
+        ctx.stderr.write(`Requesting the activation of ${shown(a.group)} for ${durationWords(a.duration)} as ${shown(account)}…\n`);
         return;
       case 'pending-approval':
         if (pendingShown) return;
         pendingShown = true;
         ctx.stderr.write(
-          `Pending approval: the activation waits for an approver (request ${s.activation.requestId})${a.wait ? '. Waiting for the decision (Ctrl+C stops waiting; the request stays)…' : '.'}\n`,
+          `Pending approval: the activation waits for an approver (request ${shown(s.activation.requestId)})${a.wait ? '. Waiting for the decision (Ctrl+C stops waiting; the request stays)…' : '.'}\n`,
         );
         return;
       case 'active':
         ctx.stderr.write(
           s.activation.endDateTime
-            ? `Active until ${clockTime(s.activation.endDateTime)} (${timeLeft(s.activation.endDateTime)}): ${plain(s.activation.group)}.\n`
-            : `Active: ${plain(s.activation.group)}.\n`,
+            ? `Active until ${clockTime(s.activation.endDateTime)} (${timeLeft(s.activation.endDateTime)}): ${shown(s.activation.group)}.\n`
+            : `Active: ${shown(s.activation.group)}.\n`,
         );
-        if (a.wait && profile) ctx.stderr.write(`Waiting for ${profile.host} to accept the login as ${plain(profile.username)} (profile ${plain(profile.name)}) with a fresh token…\n`);
+        if (a.wait && profile) ctx.stderr.write(`Waiting for ${shown(profile.host)} to accept the login as ${shown(profile.username)} (profile ${shown(profile.name)}) with a fresh token…\n`);
         return;
       case 'waiting-for-server':
         ctx.stderr.write(`Waiting for the server (attempt ${s.attempt}): it does not see the membership yet…\n`);
         return;
       case 'connected':
-        ctx.stderr.write(`Connected to ${profile?.host ?? 'the server'} as ${plain(profile?.username ?? a.group)}.\n`);
+        ctx.stderr.write(`Connected to ${shown(profile?.host ?? 'the server')} as ${shown(profile?.username ?? a.group)}.\n`);
         return;
     }
   };
@@ -321,7 +331,7 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
   if (a.profile) {
     profile = await openProfileStore(ctx.dataDir).get(a.profile);
     if (profile.username !== a.group) {
-      throw new PgEntraError('invalid_input', `The profile ${plain(profile.name)} logs in as ${plain(profile.username)}, not ${plain(a.group)}.`, { hint: 'Name a profile whose user is the group.' });
+      throw new PgEntraError('invalid_input', `The profile ${shown(profile.name)} logs in as ${shown(profile.username)}, not ${shown(a.group)}.`, { hint: 'Name a profile whose user is the group.' });
     }
     cloud = cloudRef(profile.cloud);
   }
@@ -329,7 +339,7 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
   const account = await accountFor(ctx, cloud, a.account ?? profileAccount);
   if (a.wait && !profile) {
     profile = await profileToWaitFor(ctx, a, account, cloud);
-    if (!profile) ctx.stderr.write(`No profile logs in as ${plain(a.group)} with ${account}: waiting for the activation only (--profile NAME names a login to wait for).\n`);
+    if (!profile) ctx.stderr.write(`No profile logs in as ${shown(a.group)} with ${shown(account)}: waiting for the activation only (--profile NAME names a login to wait for).\n`);
   }
   const waitFor = a.wait ? profile : undefined;
   const login = waitFor
@@ -372,8 +382,8 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
       const until = activation.endDateTime ? ` until ${clockTime(activation.endDateTime)}` : '';
       ctx.stdout.write(
         waitFor
-          ? `${plain(activation.group)} is active${until}; ${waitFor.host} accepts the login as ${plain(waitFor.username)} (profile ${plain(waitFor.name)}).\n`
-          : `${plain(activation.group)} is active for ${account}${until}.\n`,
+          ? `${shown(activation.group)} is active${until}; ${shown(waitFor.host)} accepts the login as ${shown(waitFor.username)} (profile ${shown(waitFor.name)}).\n`
+          : `${shown(activation.group)} is active for ${shown(account)}${until}.\n`,
       );
     }
     return EXIT.ok;

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
 import { command, durationWords, parsePimArgs, parseTicket, profilesForGroup, timeLeft } from '../../../electron/cli/commands/pim.js';
+import { formatError } from '../../../electron/cli/dispatcher.js';
 import { EXIT, exitCodeFor } from '../../../electron/cli/exitCodes.js';
 import { createLogger } from '../../../electron/log/logger.js';
 import { readActivations } from '../../../electron/pim/activationLog.js';
@@ -166,7 +167,7 @@ async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; step
   } catch (e) {
     // As the dispatcher reports it.
     if (!isPgEntraError(e)) throw e;
-    return { code: exitCodeFor(e.code), out: cli.stdout(), err: `${cli.stderr()}pgentra pim: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`, calls };
+    return { code: exitCodeFor(e.code), out: cli.stdout(), err: `${cli.stderr()}pgentra pim: ${formatError(e)}\n`, calls };
   }
 }
 
@@ -257,6 +258,32 @@ describe('pgentra pim activate (over a stand-in PimService)', () => {
     const wrong = await pim(['activate', 'db-readers', '--reason', 'x', '--wait', '--profile', 'prod'], { activate: () => Promise.resolve(active()) });
     expect(wrong.code).toBe(EXIT.usage);
     expect(wrong.err).toContain('The profile prod logs in as db-admins, not db-readers.');
+  });
+
+  it('text from Graph reaches the terminal without control characters (tables, progress lines); --json keeps it, escaped', async () => {
+    const EVIL = 'db-\u001b]0;owned\u0007admins\u009b2J';
+    // eslint-disable-next-line no-control-regex
+    const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/; // all but the newline
+    const memberships: PimMembership[] = [{ groupId: GROUP_ID, group: EVIL, state: 'eligible', endDateTime: null }];
+    const list = await pim(['list'], { list: () => Promise.resolve(memberships) });
+    expect(list.out).toContain('db- ]0;owned admins 2J');
+    expect(list.out).not.toMatch(CONTROL);
+    const status = await pim(['status'], {
+      list: () => Promise.resolve([{ ...memberships[0], state: 'active' } as PimMembership]),
+      pendingRequests: () => Promise.resolve([active({ requestId: 'req-\u001b[31m9', group: EVIL, status: 'PendingApproval', endDateTime: null })]),
+    });
+    expect(status.out).toContain('req- [31m9');
+    expect(status.out).not.toMatch(CONTROL);
+    const pending = await pim(['activate', 'db-admins', '--reason', 'x'], {
+      activate: () => Promise.resolve(active({ requestId: 'req-\u001b[8m', group: EVIL, status: 'PendingApproval', endDateTime: null })),
+    });
+    expect(pending.code).toBe(EXIT.pimPendingApproval);
+    expect(pending.err).toContain('(request req- [8m)');
+    expect(pending.err).not.toMatch(CONTROL);
+    const done = await pim(['activate', 'db-admins', '--reason', 'x'], { activate: () => Promise.resolve(active({ group: EVIL })) });
+    expect(done.err + done.out).not.toMatch(CONTROL);
+    const json = await pim(['list', '--json'], { list: () => Promise.resolve(memberships) });
+    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ group: EVIL })]);
   });
 
   it('the account: --account, else the only one signed in; none or several say what to do', async () => {
