@@ -11,7 +11,7 @@ import type { GraphCaller } from '../../graph/graphClient.js';
 import { printable } from '../../net/networkErrors.js';
 import { activateAndConnect, type ActivationStage } from '../../pim/activateAndConnect.js';
 import { readActivations, type ActivationRecord } from '../../pim/activationLog.js';
-import { activateCommand, clockTime } from '../../pim/pimAdvice.js';
+import { activateCommand, clockTime, shellWord } from '../../pim/pimAdvice.js';
 import { isoDuration, type PimActivation, type PimMembership } from '../../pim/pimService.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
@@ -204,6 +204,48 @@ async function accountFor(ctx: CliContext, cloud: string, given: string | undefi
   return only.username;
 }
 
+/**
+ * The account to activate for with --profile: the one the profile's login uses, checked against
+ * --account before any Graph request. PIM activates one person's membership; waiting for a login
+ * made by another identity (another account, a managed identity, the Azure CLI) could never succeed.
+ */
+async function accountForProfile(ctx: CliContext, cloud: string, profile: Profile, given: string | undefined): Promise<string> {
+  const c = profile.credential;
+  const name = shown(profile.name);
+  const other = given ? ` with ${given}` : '';
+  if (c.kind === 'managed-identity' || c.kind === 'azure-cli') {
+    const id = c.kind === 'managed-identity' ? (c.clientId ?? c.objectId ?? c.resourceId) : undefined;
+    const identity =
+      c.kind === 'managed-identity'
+        ? `a managed identity${id ? ` (${id})` : ''}, not a person's account`
+        : "the Azure CLI's sign-in, whose account pgEntra cannot tell (nor fetch it a token issued after the activation)";
+    throw new PgEntraError('invalid_input', `The profile ${name} logs in with ${identity}: activating ${shown(profile.username)}${other} would not let that login in.`, {
+      hint: `Name a profile that signs in with your account (interactive or device code), or leave out --profile: pgentra pim activate ${shellWord(profile.username)}${given ? ` --account ${shellWord(given)}` : ''}.`,
+    });
+  }
+  let uses = c.account;
+  if (!uses && given) {
+    // A profile without an account logs in with the only signed-in one (none yet: the one signed in next).
+    const accounts = await (await ctx.services.broker()).listAccounts(cloud);
+    if (accounts.length > 1) {
+      throw new PgEntraError(
+        'invalid_input',
+        `The profile ${name} names no account and several are signed in (${accounts.map((x) => x.username).join(', ')}): its login cannot tell it should use ${given}.`,
+        {
+          hint: 'Leave out --profile, or sign out of the other accounts (pgentra logout --account UPN).',
+        },
+      );
+    }
+    uses = accounts[0]?.username ?? given;
+  }
+  if (given && uses && uses.toLowerCase() !== given.toLowerCase()) {
+    throw new PgEntraError('invalid_input', `The profile ${name} logs in with ${uses}, not ${given} (--account): the activation would be ${given}'s and the login ${uses}'s.`, {
+      hint: `Pass --account ${shellWord(uses)} (or leave --account out), or name a profile that uses ${given}.`,
+    });
+  }
+  return accountFor(ctx, cloud, uses);
+}
+
 function callerOf(ctx: CliContext, cloud: string, account: string): GraphCaller {
   return { cloud, credential: { kind: 'interactive', account }, signal: ctx.signal };
 }
@@ -287,7 +329,7 @@ async function profileToWaitFor(ctx: CliContext, a: ActivateArgs, account: strin
   const candidates = profilesForGroup(await store.list(), a.group, account, cloud);
   if (candidates.length > 1) {
     throw new PgEntraError('invalid_input', `Several profiles log in as ${a.group} with ${account}: ${candidates.map((p) => p.name).join(', ')}. Say which login to wait for.`, {
-      hint: `Add --profile NAME, e.g. ${activateCommand(a.group, { wait: true })} --profile ${candidates[0]?.name ?? 'NAME'}.`,
+      hint: `Add --profile NAME, e.g. ${activateCommand(a.group, { wait: true })} --profile ${candidates[0] ? shellWord(candidates[0].name) : 'NAME'}.`,
     });
   }
   return candidates[0];
@@ -335,8 +377,7 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
     }
     cloud = cloudRef(profile.cloud);
   }
-  const profileAccount = profile && 'account' in profile.credential ? profile.credential.account : undefined;
-  const account = await accountFor(ctx, cloud, a.account ?? profileAccount);
+  const account = profile ? await accountForProfile(ctx, cloud, profile, a.account) : await accountFor(ctx, cloud, a.account);
   if (a.wait && !profile) {
     profile = await profileToWaitFor(ctx, a, account, cloud);
     if (!profile) ctx.stderr.write(`No profile logs in as ${shown(a.group)} with ${shown(account)}: waiting for the activation only (--profile NAME names a login to wait for).\n`);

@@ -286,6 +286,48 @@ describe('pgentra pim activate (over a stand-in PimService)', () => {
     expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ group: EVIL })]);
   });
 
+  it('--profile whose login uses another identity than --account: refused up front (exit 64), naming both and what to pass, before any Graph request', async () => {
+    const BOB = 'adm-bob@contoso.example';
+    const store = new ProfileStore({ dataDir: home });
+    await store.create({ name: 'prod', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'interactive', account: BOB } });
+    await store.create({ name: 'prod-mi', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'managed-identity', clientId: GROUP_ID } });
+    await store.create({ name: 'prod-cli', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'azure-cli' } });
+    await store.create({ name: 'prod-any', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'interactive' } });
+    const activate = () => Promise.resolve(active());
+
+    const other = await pim(['activate', 'db-admins', '--reason', 'x', '--wait', '--profile', 'prod', '--account', ALICE], { activate });
+    expect(other.code).toBe(EXIT.usage);
+    expect(other.calls).toEqual([]);
+    expect(other.err).toContain(`The profile prod logs in with ${BOB}, not ${ALICE} (--account)`);
+    expect(other.err).toContain(`Pass --account ${BOB} (or leave --account out), or name a profile that uses ${ALICE}.`);
+
+    const mi = await pim(['activate', 'db-admins', '--reason', 'x', '--wait', '--profile', 'prod-mi', '--account', ALICE], { activate });
+    expect(mi.code).toBe(EXIT.usage);
+    expect(mi.calls).toEqual([]);
+    expect(mi.err).toContain(`The profile prod-mi logs in with a managed identity (${GROUP_ID}), not a person's account`);
+    expect(mi.err).toContain(`pgentra pim activate db-admins --account ${ALICE}.`);
+    const cli = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod-cli'], { activate });
+    expect(cli.code).toBe(EXIT.usage);
+    expect(cli.calls).toEqual([]);
+    expect(cli.err).toContain("The profile prod-cli logs in with the Azure CLI's sign-in");
+
+    // A profile without an account logs in with the only signed-in one.
+    const any = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod-any', '--account', BOB], { activate });
+    expect(any.code).toBe(EXIT.usage);
+    expect(any.calls).toEqual([]);
+    expect(any.err).toContain(`The profile prod-any logs in with ${ALICE}, not ${BOB} (--account)`);
+    const several = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod-any', '--account', BOB], { activate }, { accounts: [ALICE, BOB] });
+    expect(several.code).toBe(EXIT.usage);
+    expect(several.err).toContain('names no account and several are signed in');
+
+    // The same account (whatever its case), or none given: the profile's.
+    const same = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod', '--account', BOB.toUpperCase()], { activate });
+    expect(same.code, same.err).toBe(0);
+    const implied = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod'], { activate }, { accounts: [ALICE, BOB] });
+    expect(implied.code, implied.err).toBe(0);
+    expect(implied.out).toContain(`db-admins is active for ${BOB}`);
+  });
+
   it('the account: --account, else the only one signed in; none or several say what to do', async () => {
     const none = await pim(['list'], { list: () => Promise.resolve([]) }, { accounts: [] });
     expect(none.code).toBe(EXIT.signInRequired);
