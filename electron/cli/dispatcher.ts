@@ -37,6 +37,8 @@ export const GLOBAL_HELP = `Global options:
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
+  /** Default: process.stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
@@ -191,6 +193,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx: CliContext = {
     stdout: io.stdout,
     stderr: io.stderr,
+    stdin: io.stdin ?? process.stdin,
     env: io.env,
     cwd: io.cwd ?? process.cwd(),
     dataDir,

@@ -14,6 +14,7 @@ import { readActivations, type ActivationRecord } from '../../pim/activationLog.
 import { activateCommand, clockTime, shellWord } from '../../pim/pimAdvice.js';
 import { isoDuration, type PimActivation, type PimMembership } from '../../pim/pimService.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
+import { readArgumentFile } from '../argumentFile.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
@@ -23,8 +24,9 @@ import { formatTable } from './servers.js';
 
 const HELP = `Usage:
   pgentra pim list [--account UPN] [--json]
-  pgentra pim activate GROUP [--duration 2h] [--reason TEXT] [--ticket SYSTEM:NUMBER] [--wait]
-                       [--profile NAME] [--account UPN] [--device-code] [--json]
+  pgentra pim activate GROUP [--duration 2h] [--reason TEXT | --reason-file PATH]
+                       [--ticket SYSTEM:NUMBER] [--wait] [--profile NAME] [--account UPN]
+                       [--device-code] [--json]
   pgentra pim status [--account UPN] [--json]
 
 Privileged Identity Management (PIM) for Groups, through Microsoft Graph with the account's own
@@ -56,6 +58,8 @@ Options:
   --duration D           how long: 2h, 90m, 1h30m or ISO 8601 (PT2H); default 1h. At most the
                          group's policy maximum (often 8h)
   --reason TEXT          the justification PIM records
+  --reason-file PATH     the justification read from a file, or from standard input with -: unlike
+                         --reason, not on the command line, where other local users see it (ps)
   --ticket SYSTEM:NUMBER a ticket, e.g. ServiceNow:CHG0042 (when the policy requires one)
   --wait                 wait for an approver and for the server (above)
   --profile NAME         the profile whose login to wait for
@@ -78,20 +82,26 @@ Examples:
   pgentra pim list
   pgentra pim activate db-admins --duration 2h --reason "change 42" --wait
   pgentra pim activate db-admins --reason "incident" --ticket ServiceNow:INC0815 --json
+  pgentra pim activate db-admins --reason-file reason.txt --wait
   pgentra pim status`;
 
 const SUBCOMMAND_OPTIONS: Record<string, readonly string[]> = {
   list: ['account', 'json'],
   status: ['account', 'json'],
-  activate: ['account', 'json', 'duration', 'reason', 'ticket', 'wait', 'profile', 'device-code'],
+  activate: ['account', 'json', 'duration', 'reason', 'reason-file', 'ticket', 'wait', 'profile', 'device-code'],
 };
-const PIM_OPTIONS = ['account', 'json', 'duration', 'reason', 'ticket', 'wait', 'profile', 'device-code'];
+const PIM_OPTIONS = ['account', 'json', 'duration', 'reason', 'reason-file', 'ticket', 'wait', 'profile', 'device-code'];
+/** PIM's justification is short; a file with more than this is not one reason. */
+export const REASON_MAX_CHARS = 500;
+const REASON_FILE_MAX_BYTES = 4096;
 
 export interface ActivateArgs {
   group: string;
   /** ISO 8601 (PT1H). */
   duration: string;
   reason?: string;
+  /** --reason-file: a path, or - for standard input; read when the command runs. */
+  reasonFile?: string;
   ticket?: { system: string; number: string };
   wait: boolean;
   profile?: string;
@@ -107,6 +117,14 @@ export function parseTicket(text: string): { system: string; number: string } {
   const number = colon > 0 ? text.slice(colon + 1).trim() : '';
   if (!system || !number) throw new PgEntraError('invalid_input', `--ticket "${text}" is not SYSTEM:NUMBER.`, { hint: 'For example --ticket ServiceNow:CHG0042.' });
   return { system, number };
+}
+
+/** A justification trimmed, neither empty nor longer than PIM takes. */
+export function checkReason(text: string, option: '--reason' | '--reason-file'): string {
+  const reason = text.trim();
+  if (!reason) throw new PgEntraError('invalid_input', `${option} is empty: say why you need the membership.`);
+  if (reason.length > REASON_MAX_CHARS) throw new PgEntraError('invalid_input', `${option} is longer than ${REASON_MAX_CHARS} characters.`);
+  return reason;
 }
 
 /** The sub-command and its operands; an option that belongs to another sub-command is refused. */
@@ -127,9 +145,10 @@ export function parsePimArgs(values: OptionValues, positionals: readonly string[
   const [group, ...extra] = rest;
   if (!group?.trim()) throw new PgEntraError('invalid_input', 'Give the group: pgentra pim activate GROUP', { hint: 'pgentra pim list shows the groups you are eligible for.' });
   if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`, { hint: 'Quote a group name with spaces; see pgentra pim --help.' });
-  const reason = str(values.reason)?.trim();
-  if (str(values.reason) !== undefined && !reason) throw new PgEntraError('invalid_input', '--reason is empty: say why you need the membership.');
-  if (reason && reason.length > 500) throw new PgEntraError('invalid_input', '--reason is longer than 500 characters.');
+  const given = str(values.reason);
+  const reason = given === undefined ? undefined : checkReason(given, '--reason');
+  const reasonFile = str(values['reason-file']);
+  if (given !== undefined && reasonFile !== undefined) throw new PgEntraError('invalid_input', 'Give --reason or --reason-file, not both.');
   const ticket = str(values.ticket);
   const profile = str(values.profile);
   return {
@@ -140,6 +159,7 @@ export function parsePimArgs(values: OptionValues, positionals: readonly string[
     deviceCode: bool(values['device-code']),
     json,
     ...(reason ? { reason } : {}),
+    ...(reasonFile !== undefined ? { reasonFile } : {}),
     ...(ticket !== undefined ? { ticket: parseTicket(ticket) } : {}),
     ...(profile ? { profile } : {}),
     ...(account ? { account } : {}),
@@ -259,6 +279,7 @@ export const command: CommandDefinition = {
     account: { type: 'string' },
     duration: { type: 'string' },
     reason: { type: 'string' },
+    'reason-file': { type: 'string' },
     ticket: { type: 'string' },
     wait: { type: 'boolean' },
     profile: { type: 'string' },
@@ -367,7 +388,15 @@ function progressPrinter(ctx: CliContext, a: ActivateArgs, account: string, prof
   };
 }
 
+/** --reason, or the text of --reason-file (read before anything is asked of Graph). */
+async function reasonOf(ctx: CliContext, a: ActivateArgs): Promise<string | undefined> {
+  if (a.reasonFile === undefined) return a.reason;
+  const io = { cwd: ctx.cwd, prompt: ctx.stderr, signal: ctx.signal, ...(ctx.stdin ? { stdin: ctx.stdin } : {}) };
+  return checkReason(await readArgumentFile('--reason-file', a.reasonFile, REASON_FILE_MAX_BYTES, io), '--reason-file');
+}
+
 async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
+  const reason = await reasonOf(ctx, a);
   let cloud = cliCloud(ctx);
   let profile: Profile | undefined;
   if (a.profile) {
@@ -407,7 +436,7 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
     const activation = await withCliStepUp(ctx, `activate ${a.group}`, a.deviceCode, () =>
       activateAndConnect(pim, callerOf(ctx, cloud, account), a.group, {
         duration: a.duration,
-        ...(a.reason ? { reason: a.reason } : {}),
+        ...(reason ? { reason } : {}),
         ...(a.ticket ? { ticket: a.ticket } : {}),
         dataDir: ctx.dataDir,
         account,

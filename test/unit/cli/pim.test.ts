@@ -2,9 +2,10 @@
 // another sub-command), the profile `activate --wait` waits for, and `activate` in-process over a
 // stand-in PimService: what it prints, what it records in the activation log, and the exit code
 // each outcome maps to (0 active, 80 pending approval, 81 denied, 82 not eligible, 64 policy).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
@@ -135,7 +136,11 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; stepUp?: () => Promise<unknown> } = {}): Promise<{ code: number; out: string; err: string; calls: string[] }> {
+async function pim(
+  argv: string[],
+  fake: Fake,
+  opts: { accounts?: string[]; stepUp?: () => Promise<unknown>; stdin?: Readable } = {},
+): Promise<{ code: number; out: string; err: string; calls: string[] }> {
   const calls: string[] = [];
   const service = Object.fromEntries(
     Object.entries(fake).map(([k, f]) => [
@@ -154,6 +159,7 @@ async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; step
     },
   } as unknown as TokenBroker;
   const cli = capturingCliContext(home, { logger: createLogger(), broker: () => Promise.resolve(broker), pim: () => Promise.resolve(service), openBrowser: () => Promise.resolve(false) });
+  if (opts.stdin) cli.ctx.stdin = opts.stdin;
   const values: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -326,6 +332,38 @@ describe('pgentra pim activate (over a stand-in PimService)', () => {
     const implied = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod'], { activate }, { accounts: [ALICE, BOB] });
     expect(implied.code, implied.err).toBe(0);
     expect(implied.out).toContain(`db-admins is active for ${BOB}`);
+  });
+
+  it('--reason-file PATH or - (standard input): the reason read, trimmed and checked, before any Graph request; not beside --reason', async () => {
+    const reasons: unknown[] = [];
+    const activate = (_caller: never, _group: never, opts: { reason?: string }) => {
+      reasons.push(opts.reason);
+      return Promise.resolve(active());
+    };
+    writeFileSync(path.join(home, 'reason.txt'), '  change 42: rotate the keys\n\n');
+    const fromFile = await pim(['activate', 'db-admins', '--reason-file', 'reason.txt'], { activate });
+    expect(fromFile.code, fromFile.err).toBe(0);
+    const fromStdin = await pim(['activate', 'db-admins', '--reason-file', '-'], { activate }, { stdin: Readable.from([Buffer.from('incident 7\r\n')]) });
+    expect(fromStdin.code, fromStdin.err).toBe(0);
+    expect(reasons).toEqual(['change 42: rotate the keys', 'incident 7']);
+
+    const refused = async (argv: string[], stdin?: Readable) => {
+      const r = await pim(argv, { activate }, stdin ? { stdin } : {});
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.calls).toEqual([]);
+      return r.err;
+    };
+    writeFileSync(path.join(home, 'empty.txt'), ' \n');
+    writeFileSync(path.join(home, 'long.txt'), 'x'.repeat(501));
+    writeFileSync(path.join(home, 'huge.txt'), 'x'.repeat(5000));
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'empty.txt'])).toContain('--reason-file is empty: say why you need the membership.');
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'long.txt'])).toContain('--reason-file is longer than 500 characters.');
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'huge.txt'])).toContain(`--reason-file: ${path.join(home, 'huge.txt')} holds more than 4096 bytes.`);
+    expect(await refused(['activate', 'db-admins', '--reason-file', '-'], Readable.from([Buffer.alloc(10_000, 'y')]))).toContain('--reason-file: standard input holds more than 4096 bytes.');
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'missing.txt'])).toContain(`--reason-file: cannot read ${path.join(home, 'missing.txt')} (no such file).`);
+    expect(await refused(['activate', 'db-admins', '--reason-file', '.'])).toContain('(it is a folder)');
+    expect(() => parsePimArgs({ reason: 'x', 'reason-file': '-' }, ['activate', 'g'])).toThrow('Give --reason or --reason-file, not both.');
+    expect(() => parsePimArgs({ 'reason-file': '-' }, ['list'])).toThrow('--reason-file goes with pim activate, not pim list.');
   });
 
   it('the account: --account, else the only one signed in; none or several say what to do', async () => {
