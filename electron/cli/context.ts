@@ -32,6 +32,8 @@ export interface CliServices {
 export interface CliContext {
   stdout: OutputStream;
   stderr: OutputStream;
+  /** Standard input, for values given as `-` (pim activate --reason-file -). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
   dataDir: string;

@@ -9,6 +9,7 @@ import { createLogger, fileSink, streamSink, type LogSink } from '../log/logger.
 import { redact, redactError } from '../log/redact.js';
 import { dataDir as defaultDataDir, logsDir } from '../base/paths.js';
 import { configureTrust } from '../base/trustedRoots.js';
+import { printable } from '../net/networkErrors.js';
 import type { ProxyResolver } from '../net/proxyConfig.js';
 import { readSettings } from '../settings/settingsStore.js';
 import type { CommandDefinition, CommandEntry, OptionSpec, ParsedArgs } from './command.js';
@@ -36,6 +37,8 @@ export const GLOBAL_HELP = `Global options:
 export interface CliIo {
   stdout: OutputStream;
   stderr: OutputStream;
+  /** Default: process.stdin. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd?: string;
   signal?: AbortSignal;
@@ -99,9 +102,14 @@ function globalsFrom(values: ParsedArgs['values'], env: NodeJS.ProcessEnv): Glob
   return { cloud, memoryCache: values['memory-cache'] === true, ...(clientId ? { clientId } : {}), verbose: values.verbose === true };
 }
 
+/**
+ * An error as one line for the terminal: secrets redacted, and no control characters — messages
+ * carry text from Graph, Azure and servers (group names, statuses, a server's own words), whose
+ * escape sequences must not reach the terminal.
+ */
 export function formatError(e: unknown): string {
-  if (isPgEntraError(e)) return redact(`${e.message}${e.hint ? ` ${e.hint}` : ''}`).replace(/\s*\n\s*/g, ' ');
-  return redact(e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
+  const text = isPgEntraError(e) ? `${e.message}${e.hint ? ` ${e.hint}` : ''}` : e instanceof Error ? e.message : String(e);
+  return printable(redact(text).replace(/\s*\n\s*/g, ' '), Number.POSITIVE_INFINITY);
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -185,6 +193,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const ctx: CliContext = {
     stdout: io.stdout,
     stderr: io.stderr,
+    stdin: io.stdin ?? process.stdin,
     env: io.env,
     cwd: io.cwd ?? process.cwd(),
     dataDir,

@@ -4,9 +4,16 @@
 // active (the CLI), or when the membership is active but has not reached the server yet. One place,
 // so the proxy, query, whoami, psql and firewall say the same thing. Pure: no I/O.
 
-/** A group name as one shell word (group display names may hold spaces). */
-function shellWord(s: string): string {
-  return /^[\w.@-]+$/.test(s) ? s : JSON.stringify(s);
+/**
+ * A name as one word to paste into a shell: plain names bare, others in single quotes, so $(…),
+ * backticks and $VAR in a group or profile name (an imported profile) stay text. A quote inside is
+ * written '"'"' (close, "'", reopen), not POSIX's '\'': PowerShell also reads '…' literally and
+ * "'" holds nothing it expands, so every character stays text there too, where '\'' would leave
+ * the rest unquoted. PowerShell also counts ‘ ’ ‚ ‛ as quotes. (cmd.exe has no single quotes.)
+ */
+export function shellWord(s: string): string {
+  if (/^[\w.@-]+$/.test(s)) return s;
+  return `'${s.replace(/['\u2018\u2019\u201a\u201b]+/g, (q) => `'"${q}"'`)}'`;
 }
 
 /** `pgentra pim activate db-admins --reason "…"` (+ `--wait`: returns once the server accepts the login). */

@@ -2,13 +2,15 @@
 // login as the client's user with a token from the broker, and what each refusal means (one table,
 // sessions/loginRefusal.ts): an expired token is tried once more with a token that has life left,
 // a refused group login once more with a token fetched from Entra now (one cached from before a PIM
-// activation lacks the group), a momentary refusal a few times after a delay, a permanent one
-// never. The token is asked for only when the server asks for the password.
+// activation lacks the group) — unless that token was itself issued moments ago or the route had
+// its fresh try this minute (sessions/freshRetryLimit.ts) — a momentary refusal a few times after a
+// delay, a permanent one never. The token is asked for only when the server asks for the password.
 import { isPgEntraError } from '../../shared/errors.js';
 import type { AccessToken, TokenProvider, TokenRequest } from '../auth/tokenProvider.js';
 import type { Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
 import type { ErrorFields } from '../pgwire/index.js';
+import { freshRetryLimitFor, type FreshRetryLimit } from '../sessions/freshRetryLimit.js';
 import { isGroupLogin } from '../sessions/loginRefusal.js';
 import type { BackendKey } from './cancelMap.js';
 import { classifyUpstreamAuthError, isMomentaryUpstreamFailure, tokenFailureError, upstreamAuthError, upstreamConnectError, type AuthContext } from './errorMapping.js';
@@ -32,6 +34,8 @@ export interface SignInEnv {
   clientGone(): boolean;
   /** The upstream connection being signed in (a handshake timeout cuts it), or undefined between tries. */
   track(conn: UpstreamConnection | undefined): void;
+  /** Default: the one for `tokens`, shared by every connection (and session) using it. */
+  freshRetries?: FreshRetryLimit;
 }
 
 export type SignInResult =
@@ -60,7 +64,11 @@ export async function signInUpstream(env: SignInEnv, params: ReadonlyMap<string,
   let freshness: Freshness = 'any';
   let expiredRetried = false;
   let groupRetried = false;
+  /** The refused token was issued moments ago: a fresh one would say the same. */
+  let justIssued = false;
   let transientRetries = 0;
+  /** The token of the last login attempt. */
+  let sent: string | undefined;
   const waitToRetry = async (e: unknown, momentary = isMomentaryUpstreamFailure(e)): Promise<boolean> => {
     const delay = TRANSIENT_RETRY_DELAYS_MS[transientRetries];
     if (delay === undefined || !momentary || env.clientGone()) return false;
@@ -90,6 +98,7 @@ export async function signInUpstream(env: SignInEnv, params: ReadonlyMap<string,
     // password: an unreachable or impostor server, or a firewall refusal, never causes a token
     // request (or a sign-in prompt).
     let tokenFailure: { error: unknown } | undefined;
+    sent = undefined;
     const request = tokenRequestFor(route, freshness);
     const supplyToken = async (): Promise<string> => {
       let token: AccessToken;
@@ -101,6 +110,7 @@ export async function signInUpstream(env: SignInEnv, params: ReadonlyMap<string,
         throw e;
       }
       if (token.account) ctx.account = token.account;
+      sent = token.token;
       return token.token;
     };
     let result: Awaited<ReturnType<typeof login>>;
@@ -140,11 +150,21 @@ export async function signInUpstream(env: SignInEnv, params: ReadonlyMap<string,
     }
     // A group login refused: a cached token from before a PIM activation (or a new membership) lacks the group.
     if (!groupRetried && refusal.kind === 'not_member' && isGroupLogin({ role: ctx.role, account: ctx.account, credentialKind: ctx.credentialKind })) {
-      groupRetried = true;
-      freshness = 'from-entra';
-      stats.groupRetries++;
-      logger.info('server refused the group login; retrying with a token fetched now', { profile: route.profile.name, user: ctx.role });
-      continue;
+      const limit = env.freshRetries ?? freshRetryLimitFor(env.tokens);
+      const decision = limit.decide({ account: ctx.account, role: ctx.role, host: route.upstream.host, port: route.upstream.port }, sent);
+      if (decision === 'retry') {
+        groupRetried = true;
+        freshness = 'from-entra';
+        stats.groupRetries++;
+        logger.info('server refused the group login; retrying with a token fetched now', { profile: route.profile.name, user: ctx.role });
+        continue;
+      }
+      justIssued = decision === 'just-issued';
+      logger.info('server refused the group login; no token fetched now', {
+        profile: route.profile.name,
+        user: ctx.role,
+        why: justIssued ? 'the refused token was issued moments ago' : 'this route fetched one less than a minute ago',
+      });
     }
     const delay = TRANSIENT_RETRY_DELAYS_MS[transientRetries];
     if (refusal.disposition === 'transient' && delay !== undefined) {
@@ -156,6 +176,6 @@ export async function signInUpstream(env: SignInEnv, params: ReadonlyMap<string,
       continue;
     }
     logger.warn('server refused the login', { profile: route.profile.name, sqlstate: result.error.code, kind: refusal.kind, disposition: refusal.disposition, message: result.error.message });
-    return { ok: false, refusal: upstreamAuthError(result.error, ctx, expiredRetried || groupRetried, result.authMethod), outcome: 'refused' };
+    return { ok: false, refusal: upstreamAuthError(result.error, ctx, expiredRetried || groupRetried || justIssued, result.authMethod), outcome: 'refused' };
   }
 }

@@ -16,9 +16,11 @@ import type {
   VerifyAccessInput,
   VerifyAccessResult,
 } from '../../shared/ipcSessions.js';
-import type { TokenProvider } from '../auth/tokenProvider.js';
+import type { AccessToken, TokenProvider } from '../auth/tokenProvider.js';
 import { SQL, createPrincipalByName, createPrincipalByObjectId, listPrincipals, whoAmI } from './admin.js';
 import { mapConnectError, mapQueryError } from './errors.js';
+import { freshRetryLimitFor, type FreshRetryLimit } from './freshRetryLimit.js';
+import { isGroupLogin } from './loginRefusal.js';
 import { forgetPassword } from './pgInternals.js';
 import { DEFAULT_TUNING, Session, type SessionTuning } from './session.js';
 import { preflight, type PreflightResult } from '../connect/preflight.js';
@@ -36,6 +38,8 @@ export interface SessionManagerOptions {
    */
   dataDir: string;
   tuning?: Partial<SessionTuning>;
+  /** Default: the one for `tokens`, shared with a local auth proxy using the same source. */
+  freshRetries?: FreshRetryLimit;
 }
 
 export type SessionListener = (event: SessionStateEvent) => void;
@@ -69,14 +73,24 @@ export class SessionManager {
    * fails. `fresh`: the first token comes from Entra, bypassing every cache ("Retry with a fresh token").
    */
   async open(target: SessionTarget, opts: { fresh?: boolean } = {}): Promise<string> {
+    let sent: AccessToken | undefined;
     try {
-      return await this.openOnce(target, opts);
+      return await this.openOnce(target, opts, (t) => (sent = t));
     } catch (e) {
-      // A role the server refuses may be a group the account joined a moment ago (a PIM activation):
-      // a cached token predates it, so one more try with a token from Entra before giving up.
-      if (opts.fresh || !(isPgEntraError(e) && e.code === 'role_not_found_or_not_member')) throw e;
+      // A group the server refuses may be one the account joined a moment ago (a PIM activation):
+      // a cached token predates it, so one more try with a token from Entra before giving up —
+      // within the limit, since each try forces a refresh (freshRetryLimit.ts).
+      if (opts.fresh || !this.mayRetryFresh(e, target, sent)) throw e;
       return this.openOnce(target, { fresh: true });
     }
+  }
+
+  private mayRetryFresh(e: unknown, target: SessionTarget, sent: AccessToken | undefined): boolean {
+    if (!(isPgEntraError(e) && e.code === 'role_not_found_or_not_member')) return false;
+    const account = sent?.account ?? ('account' in target.credential ? target.credential.account : undefined);
+    if (!isGroupLogin({ role: target.username, account, credentialKind: target.credential.kind })) return false;
+    const limit = this.opts.freshRetries ?? freshRetryLimitFor(this.opts.tokens);
+    return limit.decide({ account, role: target.username, host: target.host, port: target.port }, sent?.token) === 'retry';
   }
 
   /**
@@ -93,11 +107,22 @@ export class SessionManager {
     }
   }
 
-  private async openOnce(target: SessionTarget, opts: { fresh?: boolean }): Promise<string> {
+  /** `onToken`: each token the session is given (the open's is the last before it fails). */
+  private async openOnce(target: SessionTarget, opts: { fresh?: boolean }, onToken?: (t: AccessToken) => void): Promise<string> {
     // Before anything connects or asks for a token: the profile may have been loaded without the
     // host check (custom clouds) or edited by hand since it was saved.
     const checked = this.preflight(target);
-    const session = new Session(target, { tokens: this.opts.tokens, ssl: checked.ssl, tuning: this.tuning });
+    const inner = this.opts.tokens;
+    const tokens: TokenProvider = onToken
+      ? {
+          getToken: async (req) => {
+            const t = await inner.getToken(req);
+            onToken(t);
+            return t;
+          },
+        }
+      : inner;
+    const session = new Session(target, { tokens, ssl: checked.ssl, tuning: this.tuning });
     session.subscribe((e) => this.forward(e));
     try {
       await session.open(

@@ -271,40 +271,49 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: PIM for Groups fr
     }
   });
 
-  it('an activation made elsewhere (the portal): the query and the local auth proxy retry the refused group login with a token fetched now', { timeout: 240_000 }, async () => {
-    // A token without the group, cached: fetched now, while the membership is not active.
-    const refused = await pgentra(['query', 'prod', '-c', 'select 1', '--fresh']);
-    expect(refused.code).toBe(1);
-    const proxy = await startLocalProxy(az, 'prod', { port: 16433, user: GROUP });
-    try {
-      const env = proxy.env;
-      const psqlRefused = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
-      expect(psqlRefused.code).not.toBe(0);
-      expect(psqlRefused.stderr).toContain('(a token fetched just now was refused too)');
-      expect(psqlRefused.stderr).toContain('If your membership in db-admins is eligible in Privileged Identity Management (PIM) rather than active, activate it — pgentra pim activate db-admins');
+  it(
+    'an activation made elsewhere (the portal): once the cached token is over a minute old, the local auth proxy retries the refused group login with a token fetched now',
+    { timeout: 240_000 },
+    async () => {
+      // A token without the group, cached: fetched now, while the membership is not active.
+      const refused = await pgentra(['query', 'prod', '-c', 'select 1', '--fresh']);
+      expect(refused.code).toBe(1);
+      const fetchedAt = Date.now();
+      const proxy = await startLocalProxy(az, 'prod', { port: 16433, user: GROUP });
+      try {
+        const env = proxy.env;
+        // That token was issued moments ago: a new one would carry the same groups, so none is fetched.
+        const psqlRefused = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
+        expect(psqlRefused.code).not.toBe(0);
+        expect(psqlRefused.stderr).toContain('(a token fetched just now was refused too)');
+        expect(psqlRefused.stderr).toContain('If your membership in db-admins is eligible in Privileged Identity Management (PIM) rather than active, activate it — pgentra pim activate db-admins');
+        const proxyLog = (): string => readFileSync(path.join(az.home, 'logs', 'proxy.log'), 'utf8');
+        expect(proxyLog()).toContain('the refused token was issued moments ago');
+        expect(proxyLog()).not.toContain('retrying with a token fetched now');
 
-      // Activated in the portal: this computer's activation log knows nothing of it.
-      const adm = az.sim.state.accounts.find((a) => a.upn === ACCOUNTS.secondary)?.objectId ?? '';
-      const admins = az.sim.state.groups.find((g) => g.displayName === GROUP)?.objectId ?? '';
-      const portal = await graphRequest({ endpoint: az.sim.graph.endpoint, caFile: az.sim.caFile }, `${PIM_BASE}/assignmentScheduleRequests`, {
-        token: graphToken(az.sim, ACCOUNTS.secondary),
-        body: activation(adm, admins),
-      });
-      expect(portal.status, portal.text).toBe(201);
-      await sleep(DELAY_MS + 500);
+        // Activated in the portal: this computer's activation log knows nothing of it.
+        const adm = az.sim.state.accounts.find((a) => a.upn === ACCOUNTS.secondary)?.objectId ?? '';
+        const admins = az.sim.state.groups.find((g) => g.displayName === GROUP)?.objectId ?? '';
+        const portal = await graphRequest({ endpoint: az.sim.graph.endpoint, caFile: az.sim.caFile }, `${PIM_BASE}/assignmentScheduleRequests`, {
+          token: graphToken(az.sim, ACCOUNTS.secondary),
+          body: activation(adm, admins),
+        });
+        expect(portal.status, portal.text).toBe(201);
+        // The activation reaches tokens after DELAY_MS; the cached token is "fetched moments ago" for a minute.
+        await sleep(Math.max(DELAY_MS + 500, fetchedAt + 62_000 - Date.now()));
 
-      const q = await pgentra(['query', 'prod', '-c', 'select current_user', '--csv']);
-      expect(q.stderr).toBe('');
-      expect(q.stdout.trim().split('\n')).toEqual(['current_user', GROUP]);
+        const psql = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
+        expect(psql.stderr).toBe('');
+        expect(psql.stdout.trim()).toBe(GROUP);
+        expect(proxyLog()).toContain('server refused the group login; retrying with a token fetched now');
 
-      const psql = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
-      expect(psql.stderr).toBe('');
-      expect(psql.stdout.trim()).toBe(GROUP);
-      const log = readFileSync(path.join(az.home, 'logs', 'proxy.log'), 'utf8');
-      expect(log).toContain('server refused the group login; retrying with a token fetched now');
-    } finally {
-      await proxy.stop();
-      endActivation();
-    }
-  });
+        const q = await pgentra(['query', 'prod', '-c', 'select current_user', '--csv']);
+        expect(q.stderr).toBe('');
+        expect(q.stdout.trim().split('\n')).toEqual(['current_user', GROUP]);
+      } finally {
+        await proxy.stop();
+        endActivation();
+      }
+    },
+  );
 });

@@ -8,22 +8,25 @@ import { isBuiltinCloudName } from '../../../shared/clouds.js';
 import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 import { cloudRef, type Profile } from '../../../shared/profile.js';
 import type { GraphCaller } from '../../graph/graphClient.js';
+import { printable } from '../../net/networkErrors.js';
 import { activateAndConnect, type ActivationStage } from '../../pim/activateAndConnect.js';
 import { readActivations, type ActivationRecord } from '../../pim/activationLog.js';
-import { activateCommand, clockTime } from '../../pim/pimAdvice.js';
+import { activateCommand, clockTime, shellWord } from '../../pim/pimAdvice.js';
 import { isoDuration, type PimActivation, type PimMembership } from '../../pim/pimService.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
+import { readArgumentFile } from '../argumentFile.js';
 import { bool, str, type CommandDefinition, type OptionValues } from '../command.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exitCodes.js';
 import { openProfileSession } from '../profileSession.js';
 import { withCliStepUp } from '../signInUi.js';
-import { formatTable, plain } from './servers.js';
+import { formatTable } from './servers.js';
 
 const HELP = `Usage:
   pgentra pim list [--account UPN] [--json]
-  pgentra pim activate GROUP [--duration 2h] [--reason TEXT] [--ticket SYSTEM:NUMBER] [--wait]
-                       [--profile NAME] [--account UPN] [--device-code] [--json]
+  pgentra pim activate GROUP [--duration 2h] [--reason TEXT | --reason-file PATH]
+                       [--ticket SYSTEM:NUMBER] [--wait] [--profile NAME] [--account UPN]
+                       [--device-code] [--json]
   pgentra pim status [--account UPN] [--json]
 
 Privileged Identity Management (PIM) for Groups, through Microsoft Graph with the account's own
@@ -55,6 +58,8 @@ Options:
   --duration D           how long: 2h, 90m, 1h30m or ISO 8601 (PT2H); default 1h. At most the
                          group's policy maximum (often 8h)
   --reason TEXT          the justification PIM records
+  --reason-file PATH     the justification read from a file, or from standard input with -: unlike
+                         --reason, not on the command line, where other local users see it (ps)
   --ticket SYSTEM:NUMBER a ticket, e.g. ServiceNow:CHG0042 (when the policy requires one)
   --wait                 wait for an approver and for the server (above)
   --profile NAME         the profile whose login to wait for
@@ -77,20 +82,26 @@ Examples:
   pgentra pim list
   pgentra pim activate db-admins --duration 2h --reason "change 42" --wait
   pgentra pim activate db-admins --reason "incident" --ticket ServiceNow:INC0815 --json
+  pgentra pim activate db-admins --reason-file reason.txt --wait
   pgentra pim status`;
 
 const SUBCOMMAND_OPTIONS: Record<string, readonly string[]> = {
   list: ['account', 'json'],
   status: ['account', 'json'],
-  activate: ['account', 'json', 'duration', 'reason', 'ticket', 'wait', 'profile', 'device-code'],
+  activate: ['account', 'json', 'duration', 'reason', 'reason-file', 'ticket', 'wait', 'profile', 'device-code'],
 };
-const PIM_OPTIONS = ['account', 'json', 'duration', 'reason', 'ticket', 'wait', 'profile', 'device-code'];
+const PIM_OPTIONS = ['account', 'json', 'duration', 'reason', 'reason-file', 'ticket', 'wait', 'profile', 'device-code'];
+/** PIM's justification is short; a file with more than this is not one reason. */
+export const REASON_MAX_CHARS = 500;
+const REASON_FILE_MAX_BYTES = 4096;
 
 export interface ActivateArgs {
   group: string;
   /** ISO 8601 (PT1H). */
   duration: string;
   reason?: string;
+  /** --reason-file: a path, or - for standard input; read when the command runs. */
+  reasonFile?: string;
   ticket?: { system: string; number: string };
   wait: boolean;
   profile?: string;
@@ -106,6 +117,14 @@ export function parseTicket(text: string): { system: string; number: string } {
   const number = colon > 0 ? text.slice(colon + 1).trim() : '';
   if (!system || !number) throw new PgEntraError('invalid_input', `--ticket "${text}" is not SYSTEM:NUMBER.`, { hint: 'For example --ticket ServiceNow:CHG0042.' });
   return { system, number };
+}
+
+/** A justification trimmed, neither empty nor longer than PIM takes. */
+export function checkReason(text: string, option: '--reason' | '--reason-file'): string {
+  const reason = text.trim();
+  if (!reason) throw new PgEntraError('invalid_input', `${option} is empty: say why you need the membership.`);
+  if (reason.length > REASON_MAX_CHARS) throw new PgEntraError('invalid_input', `${option} is longer than ${REASON_MAX_CHARS} characters.`);
+  return reason;
 }
 
 /** The sub-command and its operands; an option that belongs to another sub-command is refused. */
@@ -126,9 +145,10 @@ export function parsePimArgs(values: OptionValues, positionals: readonly string[
   const [group, ...extra] = rest;
   if (!group?.trim()) throw new PgEntraError('invalid_input', 'Give the group: pgentra pim activate GROUP', { hint: 'pgentra pim list shows the groups you are eligible for.' });
   if (extra.length) throw new PgEntraError('invalid_input', `Unexpected argument "${extra[0]}".`, { hint: 'Quote a group name with spaces; see pgentra pim --help.' });
-  const reason = str(values.reason)?.trim();
-  if (str(values.reason) !== undefined && !reason) throw new PgEntraError('invalid_input', '--reason is empty: say why you need the membership.');
-  if (reason && reason.length > 500) throw new PgEntraError('invalid_input', '--reason is longer than 500 characters.');
+  const given = str(values.reason);
+  const reason = given === undefined ? undefined : checkReason(given, '--reason');
+  const reasonFile = str(values['reason-file']);
+  if (given !== undefined && reasonFile !== undefined) throw new PgEntraError('invalid_input', 'Give --reason or --reason-file, not both.');
   const ticket = str(values.ticket);
   const profile = str(values.profile);
   return {
@@ -139,10 +159,20 @@ export function parsePimArgs(values: OptionValues, positionals: readonly string[
     deviceCode: bool(values['device-code']),
     json,
     ...(reason ? { reason } : {}),
+    ...(reasonFile !== undefined ? { reasonFile } : {}),
     ...(ticket !== undefined ? { ticket: parseTicket(ticket) } : {}),
     ...(profile ? { profile } : {}),
     ...(account ? { account } : {}),
   };
+}
+
+/**
+ * Text from Graph (group names, request ids), the profile store or the activation log as it goes to
+ * the terminal: no control characters, so no escape sequence moves the cursor or retitles the
+ * window. Not for --json: JSON escapes them itself. (Entra display names have at most 256 characters.)
+ */
+function shown(text: string): string {
+  return printable(text, 256);
 }
 
 /** `PT1H30M` → `1 h 30 min`. */
@@ -194,6 +224,48 @@ async function accountFor(ctx: CliContext, cloud: string, given: string | undefi
   return only.username;
 }
 
+/**
+ * The account to activate for with --profile: the one the profile's login uses, checked against
+ * --account before any Graph request. PIM activates one person's membership; waiting for a login
+ * made by another identity (another account, a managed identity, the Azure CLI) could never succeed.
+ */
+async function accountForProfile(ctx: CliContext, cloud: string, profile: Profile, given: string | undefined): Promise<string> {
+  const c = profile.credential;
+  const name = shown(profile.name);
+  const other = given ? ` with ${given}` : '';
+  if (c.kind === 'managed-identity' || c.kind === 'azure-cli') {
+    const id = c.kind === 'managed-identity' ? (c.clientId ?? c.objectId ?? c.resourceId) : undefined;
+    const identity =
+      c.kind === 'managed-identity'
+        ? `a managed identity${id ? ` (${id})` : ''}, not a person's account`
+        : "the Azure CLI's sign-in, whose account pgEntra cannot tell (nor fetch it a token issued after the activation)";
+    throw new PgEntraError('invalid_input', `The profile ${name} logs in with ${identity}: activating ${shown(profile.username)}${other} would not let that login in.`, {
+      hint: `Name a profile that signs in with your account (interactive or device code), or leave out --profile: pgentra pim activate ${shellWord(profile.username)}${given ? ` --account ${shellWord(given)}` : ''}.`,
+    });
+  }
+  let uses = c.account;
+  if (!uses && given) {
+    // A profile without an account logs in with the only signed-in one (none yet: the one signed in next).
+    const accounts = await (await ctx.services.broker()).listAccounts(cloud);
+    if (accounts.length > 1) {
+      throw new PgEntraError(
+        'invalid_input',
+        `The profile ${name} names no account and several are signed in (${accounts.map((x) => x.username).join(', ')}): its login cannot tell it should use ${given}.`,
+        {
+          hint: 'Leave out --profile, or sign out of the other accounts (pgentra logout --account UPN).',
+        },
+      );
+    }
+    uses = accounts[0]?.username ?? given;
+  }
+  if (given && uses && uses.toLowerCase() !== given.toLowerCase()) {
+    throw new PgEntraError('invalid_input', `The profile ${name} logs in with ${uses}, not ${given} (--account): the activation would be ${given}'s and the login ${uses}'s.`, {
+      hint: `Pass --account ${shellWord(uses)} (or leave --account out), or name a profile that uses ${given}.`,
+    });
+  }
+  return accountFor(ctx, cloud, uses);
+}
+
 function callerOf(ctx: CliContext, cloud: string, account: string): GraphCaller {
   return { cloud, credential: { kind: 'interactive', account }, signal: ctx.signal };
 }
@@ -207,6 +279,7 @@ export const command: CommandDefinition = {
     account: { type: 'string' },
     duration: { type: 'string' },
     reason: { type: 'string' },
+    'reason-file': { type: 'string' },
     ticket: { type: 'string' },
     wait: { type: 'boolean' },
     profile: { type: 'string' },
@@ -234,10 +307,10 @@ async function list(ctx: CliContext, cloud: string, account: string, json: boole
     return EXIT.ok;
   }
   if (memberships.length === 0) {
-    ctx.stdout.write(`${account} has no eligible or active group memberships in PIM.\n`);
+    ctx.stdout.write(`${shown(account)} has no eligible or active group memberships in PIM.\n`);
     return EXIT.ok;
   }
-  ctx.stdout.write(formatTable([['GROUP', 'STATE', 'END'], ...memberships.map((m) => [plain(m.group), m.state, endWords(m.endDateTime)])]));
+  ctx.stdout.write(formatTable([['GROUP', 'STATE', 'END'], ...memberships.map((m) => [shown(m.group), m.state, endWords(m.endDateTime)])]));
   return EXIT.ok;
 }
 
@@ -253,13 +326,13 @@ async function status(ctx: CliContext, cloud: string, account: string, json: boo
     ctx.stdout.write(JSON.stringify({ account, active: active.map((m) => ({ ...m, remainingSeconds: remainingSeconds(m) })), pending, activatedHere: here }, null, 2) + '\n');
     return EXIT.ok;
   }
-  let out = `PIM for Groups of ${account}\n\n`;
+  let out = `PIM for Groups of ${shown(account)}\n\n`;
   out += active.length
-    ? `Active:\n${indent(formatTable([['GROUP', 'END', 'LEFT'], ...active.map((m) => [plain(m.group), endWords(m.endDateTime), timeLeft(m.endDateTime, now) || '-'])]))}`
+    ? `Active:\n${indent(formatTable([['GROUP', 'END', 'LEFT'], ...active.map((m) => [shown(m.group), endWords(m.endDateTime), timeLeft(m.endDateTime, now) || '-'])]))}`
     : 'Active: none. pgentra pim list shows what you may activate.\n';
-  if (pending.length) out += `\nWaiting for an approver:\n${indent(formatTable([['GROUP', 'REQUEST'], ...pending.map((p) => [plain(p.group), p.requestId])]))}`;
+  if (pending.length) out += `\nWaiting for an approver:\n${indent(formatTable([['GROUP', 'REQUEST'], ...pending.map((p) => [shown(p.group), shown(p.requestId)])]))}`;
   if (here.length)
-    out += `\nActivated on this computer:\n${indent(formatTable([['GROUP', 'ACTIVATED', 'END'], ...here.map((r: ActivationRecord) => [plain(r.group), endWords(r.activatedAt), r.endsAt ? `${endWords(r.endsAt)}${Date.parse(r.endsAt) <= now ? ' (ended)' : ''}` : '-'])]))}`;
+    out += `\nActivated on this computer:\n${indent(formatTable([['GROUP', 'ACTIVATED', 'END'], ...here.map((r: ActivationRecord) => [shown(r.group), endWords(r.activatedAt), r.endsAt ? `${endWords(r.endsAt)}${Date.parse(r.endsAt) <= now ? ' (ended)' : ''}` : '-'])]))}`;
   ctx.stdout.write(out);
   return EXIT.ok;
 }
@@ -277,7 +350,7 @@ async function profileToWaitFor(ctx: CliContext, a: ActivateArgs, account: strin
   const candidates = profilesForGroup(await store.list(), a.group, account, cloud);
   if (candidates.length > 1) {
     throw new PgEntraError('invalid_input', `Several profiles log in as ${a.group} with ${account}: ${candidates.map((p) => p.name).join(', ')}. Say which login to wait for.`, {
-      hint: `Add --profile NAME, e.g. ${activateCommand(a.group, { wait: true })} --profile ${candidates[0]?.name ?? 'NAME'}.`,
+      hint: `Add --profile NAME, e.g. ${activateCommand(a.group, { wait: true })} --profile ${candidates[0] ? shellWord(candidates[0].name) : 'NAME'}.`,
     });
   }
   return candidates[0];
@@ -288,48 +361,55 @@ function progressPrinter(ctx: CliContext, a: ActivateArgs, account: string, prof
   return (s) => {
     switch (s.stage) {
       case 'requesting':
-        ctx.stderr.write(`Requesting the activation of ${plain(a.group)} for ${durationWords(a.duration)} as ${account}…\n`);
+        ctx.stderr.write(`Requesting the activation of ${shown(a.group)} for ${durationWords(a.duration)} as ${shown(account)}…\n`);
         return;
       case 'pending-approval':
         if (pendingShown) return;
         pendingShown = true;
         ctx.stderr.write(
-          `Pending approval: the activation waits for an approver (request ${s.activation.requestId})${a.wait ? '. Waiting for the decision (Ctrl+C stops waiting; the request stays)…' : '.'}\n`,
+          `Pending approval: the activation waits for an approver (request ${shown(s.activation.requestId)})${a.wait ? '. Waiting for the decision (Ctrl+C stops waiting; the request stays)…' : '.'}\n`,
         );
         return;
       case 'active':
         ctx.stderr.write(
           s.activation.endDateTime
-            ? `Active until ${clockTime(s.activation.endDateTime)} (${timeLeft(s.activation.endDateTime)}): ${plain(s.activation.group)}.\n`
-            : `Active: ${plain(s.activation.group)}.\n`,
+            ? `Active until ${clockTime(s.activation.endDateTime)} (${timeLeft(s.activation.endDateTime)}): ${shown(s.activation.group)}.\n`
+            : `Active: ${shown(s.activation.group)}.\n`,
         );
-        if (a.wait && profile) ctx.stderr.write(`Waiting for ${profile.host} to accept the login as ${plain(profile.username)} (profile ${plain(profile.name)}) with a fresh token…\n`);
+        if (a.wait && profile) ctx.stderr.write(`Waiting for ${shown(profile.host)} to accept the login as ${shown(profile.username)} (profile ${shown(profile.name)}) with a fresh token…\n`);
         return;
       case 'waiting-for-server':
         ctx.stderr.write(`Waiting for the server (attempt ${s.attempt}): it does not see the membership yet…\n`);
         return;
       case 'connected':
-        ctx.stderr.write(`Connected to ${profile?.host ?? 'the server'} as ${plain(profile?.username ?? a.group)}.\n`);
+        ctx.stderr.write(`Connected to ${shown(profile?.host ?? 'the server')} as ${shown(profile?.username ?? a.group)}.\n`);
         return;
     }
   };
 }
 
+/** --reason, or the text of --reason-file (read before anything is asked of Graph). */
+async function reasonOf(ctx: CliContext, a: ActivateArgs): Promise<string | undefined> {
+  if (a.reasonFile === undefined) return a.reason;
+  const io = { cwd: ctx.cwd, prompt: ctx.stderr, signal: ctx.signal, ...(ctx.stdin ? { stdin: ctx.stdin } : {}) };
+  return checkReason(await readArgumentFile('--reason-file', a.reasonFile, REASON_FILE_MAX_BYTES, io), '--reason-file');
+}
+
 async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
+  const reason = await reasonOf(ctx, a);
   let cloud = cliCloud(ctx);
   let profile: Profile | undefined;
   if (a.profile) {
     profile = await openProfileStore(ctx.dataDir).get(a.profile);
     if (profile.username !== a.group) {
-      throw new PgEntraError('invalid_input', `The profile ${plain(profile.name)} logs in as ${plain(profile.username)}, not ${plain(a.group)}.`, { hint: 'Name a profile whose user is the group.' });
+      throw new PgEntraError('invalid_input', `The profile ${shown(profile.name)} logs in as ${shown(profile.username)}, not ${shown(a.group)}.`, { hint: 'Name a profile whose user is the group.' });
     }
     cloud = cloudRef(profile.cloud);
   }
-  const profileAccount = profile && 'account' in profile.credential ? profile.credential.account : undefined;
-  const account = await accountFor(ctx, cloud, a.account ?? profileAccount);
+  const account = profile ? await accountForProfile(ctx, cloud, profile, a.account) : await accountFor(ctx, cloud, a.account);
   if (a.wait && !profile) {
     profile = await profileToWaitFor(ctx, a, account, cloud);
-    if (!profile) ctx.stderr.write(`No profile logs in as ${plain(a.group)} with ${account}: waiting for the activation only (--profile NAME names a login to wait for).\n`);
+    if (!profile) ctx.stderr.write(`No profile logs in as ${shown(a.group)} with ${shown(account)}: waiting for the activation only (--profile NAME names a login to wait for).\n`);
   }
   const waitFor = a.wait ? profile : undefined;
   const login = waitFor
@@ -356,7 +436,7 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
     const activation = await withCliStepUp(ctx, `activate ${a.group}`, a.deviceCode, () =>
       activateAndConnect(pim, callerOf(ctx, cloud, account), a.group, {
         duration: a.duration,
-        ...(a.reason ? { reason: a.reason } : {}),
+        ...(reason ? { reason } : {}),
         ...(a.ticket ? { ticket: a.ticket } : {}),
         dataDir: ctx.dataDir,
         account,
@@ -372,8 +452,8 @@ async function activate(ctx: CliContext, a: ActivateArgs): Promise<number> {
       const until = activation.endDateTime ? ` until ${clockTime(activation.endDateTime)}` : '';
       ctx.stdout.write(
         waitFor
-          ? `${plain(activation.group)} is active${until}; ${waitFor.host} accepts the login as ${plain(waitFor.username)} (profile ${plain(waitFor.name)}).\n`
-          : `${plain(activation.group)} is active for ${account}${until}.\n`,
+          ? `${shown(activation.group)} is active${until}; ${shown(waitFor.host)} accepts the login as ${shown(waitFor.username)} (profile ${shown(waitFor.name)}).\n`
+          : `${shown(activation.group)} is active for ${shown(account)}${until}.\n`,
       );
     }
     return EXIT.ok;

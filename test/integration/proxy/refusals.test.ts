@@ -48,13 +48,16 @@ function profile(): ProxyProfile {
   };
 }
 
-async function refusedThroughProxy(mode: FrontMode): Promise<{ err: Error & { code?: string; hint?: string }; tokens: CountingTokens; proxy: RunningProxy }> {
+async function refusedThroughProxy(
+  mode: FrontMode,
+  running?: { tokens: CountingTokens; proxy: RunningProxy },
+): Promise<{ err: Error & { code?: string; hint?: string }; tokens: CountingTokens; proxy: RunningProxy }> {
   for (const k of Object.keys(front.startups) as FrontMode[]) front.startups[k] = 0;
   front.passwords = 0;
   front.mode = mode;
-  const tokens = new CountingTokens();
-  const proxy = await startProxy({ routes: [{ profile: profile() }], tokenProvider: tokens, shutdownTimeoutMs: 1000 });
-  proxies.push(proxy);
+  const tokens = running?.tokens ?? new CountingTokens();
+  const proxy = running?.proxy ?? (await startProxy({ routes: [{ profile: profile() }], tokenProvider: tokens, shutdownTimeoutMs: 1000 }));
+  if (!running) proxies.push(proxy);
   const l = proxy.listeners[0];
   if (!l) throw new Error('no listener');
   const c = new pg.Client({ host: l.address, port: l.port, user: 'db-admins', database: 'postgres', ssl: false, connectionTimeoutMillis: 15_000 });
@@ -91,6 +94,19 @@ describe('the proxy and permanent refusals', () => {
     expect(front.passwords).toBe(2);
     expect(tokens.requests.map((r) => r.fresh === true)).toEqual([false, true]);
     expect(proxy.stats()).toMatchObject({ expiredRetries: 0, groupRetries: 1, transientRetries: 0 });
+  });
+
+  it('a client reconnecting in a loop after a refused group login: one token fetched now per minute, not one per attempt', async () => {
+    const first = await refusedThroughProxy('deny-after-password');
+    expect(first.tokens.requests.map((r) => r.fresh === true)).toEqual([false, true]);
+    for (let i = 0; i < 3; i++) {
+      const again = await refusedThroughProxy('deny-after-password', first);
+      expect(again.err.code).toBe('28P01');
+      expect(again.err.hint).toContain('pgentra pim activate db-admins');
+      expect(front.startups['deny-after-password']).toBe(1);
+    }
+    expect(first.tokens.requests.map((r) => r.fresh === true)).toEqual([false, true, false, false, false]);
+    expect(first.proxy.stats()).toMatchObject({ groupRetries: 1 });
   });
 
   it('a SCRAM request: the token is never sent, the client hears Entra authentication looks disabled', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionStateEvent } from '../../../shared/ipcSessions.js';
 import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
+import { FreshRetryLimit } from '../../../electron/sessions/freshRetryLimit.js';
 import { SessionManager } from '../../../electron/sessions/manager.js';
 import type { SessionTarget } from '../../../electron/sessions/types.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
@@ -88,6 +89,43 @@ describe('opening a session', () => {
       'Account carol@contoso.example is not a member of group db-admins, or the role db-admins does not exist on the server — ask an Entra admin to run pgaadauth_create_principal, or check the exact (case-sensitive) display name.',
     );
     await sessions.closeAll();
+  });
+
+  it("a refused group login: once more with a token from Entra when the refused one is not new, at most once a minute per route; only for a person's group login", async () => {
+    const CAROL = { kind: 'interactive', account: 'carol@contoso.example' } as const;
+    // The simulator issues tokens now: a clock 10 minutes ahead makes them old.
+    let now = Date.now() + 10 * 60_000;
+    const tokens = new SimTokenProvider(azure.entra);
+    const sessions = new SessionManager({ tokens, dataDir: trusted.dataDir, freshRetries: new FreshRetryLimit(() => now) });
+    const calls = async (t: SessionTarget): Promise<string> => {
+      const before = tokens.calls;
+      const err = await rejection(sessions.open(t));
+      return `${err.code} ${tokens.calls - before}`;
+    };
+    try {
+      expect(await calls(target({ credential: CAROL }))).toBe('role_not_found_or_not_member 2');
+      // pgAdmin or a pool reconnecting: no forced refresh per attempt.
+      expect(await calls(target({ credential: CAROL }))).toBe('role_not_found_or_not_member 1');
+      expect(await calls(target({ credential: CAROL }))).toBe('role_not_found_or_not_member 1');
+      now += 61_000;
+      expect(await calls(target({ credential: CAROL }))).toBe('role_not_found_or_not_member 2');
+      // Not a person's group login (a managed identity here): a fresh token would not change the answer.
+      expect(await calls(target({ credential: { kind: 'managed-identity' } }))).toBe('role_not_found_or_not_member 1');
+    } finally {
+      await sessions.closeAll();
+    }
+  });
+
+  it('a refused group login with a token issued moments ago is not tried again: a new one would carry the same groups', async () => {
+    const tokens = new SimTokenProvider(azure.entra);
+    const sessions = manager(tokens);
+    try {
+      const err = await rejection(sessions.open(target({ credential: { kind: 'interactive', account: 'carol@contoso.example' } })));
+      expect(err.code).toBe('role_not_found_or_not_member');
+      expect(tokens.calls).toBe(1);
+    } finally {
+      await sessions.closeAll();
+    }
   });
 
   it('an untrusted server certificate → tls_verification_failed and no token is ever requested or sent', async () => {

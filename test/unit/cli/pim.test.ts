@@ -2,13 +2,15 @@
 // another sub-command), the profile `activate --wait` waits for, and `activate` in-process over a
 // stand-in PimService: what it prints, what it records in the activation log, and the exit code
 // each outcome maps to (0 active, 80 pending approval, 81 denied, 82 not eligible, 64 policy).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenBroker } from '../../../electron/auth/tokenBroker.js';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
 import { command, durationWords, parsePimArgs, parseTicket, profilesForGroup, timeLeft } from '../../../electron/cli/commands/pim.js';
+import { formatError } from '../../../electron/cli/dispatcher.js';
 import { EXIT, exitCodeFor } from '../../../electron/cli/exitCodes.js';
 import { createLogger } from '../../../electron/log/logger.js';
 import { readActivations } from '../../../electron/pim/activationLog.js';
@@ -134,7 +136,11 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; stepUp?: () => Promise<unknown> } = {}): Promise<{ code: number; out: string; err: string; calls: string[] }> {
+async function pim(
+  argv: string[],
+  fake: Fake,
+  opts: { accounts?: string[]; stepUp?: () => Promise<unknown>; stdin?: Readable } = {},
+): Promise<{ code: number; out: string; err: string; calls: string[] }> {
   const calls: string[] = [];
   const service = Object.fromEntries(
     Object.entries(fake).map(([k, f]) => [
@@ -153,6 +159,7 @@ async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; step
     },
   } as unknown as TokenBroker;
   const cli = capturingCliContext(home, { logger: createLogger(), broker: () => Promise.resolve(broker), pim: () => Promise.resolve(service), openBrowser: () => Promise.resolve(false) });
+  if (opts.stdin) cli.ctx.stdin = opts.stdin;
   const values: Record<string, string | boolean> = {};
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -166,7 +173,7 @@ async function pim(argv: string[], fake: Fake, opts: { accounts?: string[]; step
   } catch (e) {
     // As the dispatcher reports it.
     if (!isPgEntraError(e)) throw e;
-    return { code: exitCodeFor(e.code), out: cli.stdout(), err: `${cli.stderr()}pgentra pim: ${e.message}${e.hint ? ` ${e.hint}` : ''}\n`, calls };
+    return { code: exitCodeFor(e.code), out: cli.stdout(), err: `${cli.stderr()}pgentra pim: ${formatError(e)}\n`, calls };
   }
 }
 
@@ -257,6 +264,106 @@ describe('pgentra pim activate (over a stand-in PimService)', () => {
     const wrong = await pim(['activate', 'db-readers', '--reason', 'x', '--wait', '--profile', 'prod'], { activate: () => Promise.resolve(active()) });
     expect(wrong.code).toBe(EXIT.usage);
     expect(wrong.err).toContain('The profile prod logs in as db-admins, not db-readers.');
+  });
+
+  it('text from Graph reaches the terminal without control characters (tables, progress lines); --json keeps it, escaped', async () => {
+    const EVIL = 'db-\u001b]0;owned\u0007admins\u009b2J';
+    // eslint-disable-next-line no-control-regex
+    const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/; // all but the newline
+    const memberships: PimMembership[] = [{ groupId: GROUP_ID, group: EVIL, state: 'eligible', endDateTime: null }];
+    const list = await pim(['list'], { list: () => Promise.resolve(memberships) });
+    expect(list.out).toContain('db- ]0;owned admins 2J');
+    expect(list.out).not.toMatch(CONTROL);
+    const status = await pim(['status'], {
+      list: () => Promise.resolve([{ ...memberships[0], state: 'active' } as PimMembership]),
+      pendingRequests: () => Promise.resolve([active({ requestId: 'req-\u001b[31m9', group: EVIL, status: 'PendingApproval', endDateTime: null })]),
+    });
+    expect(status.out).toContain('req- [31m9');
+    expect(status.out).not.toMatch(CONTROL);
+    const pending = await pim(['activate', 'db-admins', '--reason', 'x'], {
+      activate: () => Promise.resolve(active({ requestId: 'req-\u001b[8m', group: EVIL, status: 'PendingApproval', endDateTime: null })),
+    });
+    expect(pending.code).toBe(EXIT.pimPendingApproval);
+    expect(pending.err).toContain('(request req- [8m)');
+    expect(pending.err).not.toMatch(CONTROL);
+    const done = await pim(['activate', 'db-admins', '--reason', 'x'], { activate: () => Promise.resolve(active({ group: EVIL })) });
+    expect(done.err + done.out).not.toMatch(CONTROL);
+    const json = await pim(['list', '--json'], { list: () => Promise.resolve(memberships) });
+    expect(JSON.parse(json.out)).toEqual([expect.objectContaining({ group: EVIL })]);
+  });
+
+  it('--profile whose login uses another identity than --account: refused up front (exit 64), naming both and what to pass, before any Graph request', async () => {
+    const BOB = 'adm-bob@contoso.example';
+    const store = new ProfileStore({ dataDir: home });
+    await store.create({ name: 'prod', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'interactive', account: BOB } });
+    await store.create({ name: 'prod-mi', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'managed-identity', clientId: GROUP_ID } });
+    await store.create({ name: 'prod-cli', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'azure-cli' } });
+    await store.create({ name: 'prod-any', host: 'myserver.postgres.database.azure.com', username: 'db-admins', credential: { kind: 'interactive' } });
+    const activate = () => Promise.resolve(active());
+
+    const other = await pim(['activate', 'db-admins', '--reason', 'x', '--wait', '--profile', 'prod', '--account', ALICE], { activate });
+    expect(other.code).toBe(EXIT.usage);
+    expect(other.calls).toEqual([]);
+    expect(other.err).toContain(`The profile prod logs in with ${BOB}, not ${ALICE} (--account)`);
+    expect(other.err).toContain(`Pass --account ${BOB} (or leave --account out), or name a profile that uses ${ALICE}.`);
+
+    const mi = await pim(['activate', 'db-admins', '--reason', 'x', '--wait', '--profile', 'prod-mi', '--account', ALICE], { activate });
+    expect(mi.code).toBe(EXIT.usage);
+    expect(mi.calls).toEqual([]);
+    expect(mi.err).toContain(`The profile prod-mi logs in with a managed identity (${GROUP_ID}), not a person's account`);
+    expect(mi.err).toContain(`pgentra pim activate db-admins --account ${ALICE}.`);
+    const cli = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod-cli'], { activate });
+    expect(cli.code).toBe(EXIT.usage);
+    expect(cli.calls).toEqual([]);
+    expect(cli.err).toContain("The profile prod-cli logs in with the Azure CLI's sign-in");
+
+    // A profile without an account logs in with the only signed-in one.
+    const any = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod-any', '--account', BOB], { activate });
+    expect(any.code).toBe(EXIT.usage);
+    expect(any.calls).toEqual([]);
+    expect(any.err).toContain(`The profile prod-any logs in with ${ALICE}, not ${BOB} (--account)`);
+    const several = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod-any', '--account', BOB], { activate }, { accounts: [ALICE, BOB] });
+    expect(several.code).toBe(EXIT.usage);
+    expect(several.err).toContain('names no account and several are signed in');
+
+    // The same account (whatever its case), or none given: the profile's.
+    const same = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod', '--account', BOB.toUpperCase()], { activate });
+    expect(same.code, same.err).toBe(0);
+    const implied = await pim(['activate', 'db-admins', '--reason', 'x', '--profile', 'prod'], { activate }, { accounts: [ALICE, BOB] });
+    expect(implied.code, implied.err).toBe(0);
+    expect(implied.out).toContain(`db-admins is active for ${BOB}`);
+  });
+
+  it('--reason-file PATH or - (standard input): the reason read, trimmed and checked, before any Graph request; not beside --reason', async () => {
+    const reasons: unknown[] = [];
+    const activate = (_caller: never, _group: never, opts: { reason?: string }) => {
+      reasons.push(opts.reason);
+      return Promise.resolve(active());
+    };
+    writeFileSync(path.join(home, 'reason.txt'), '  change 42: rotate the keys\n\n');
+    const fromFile = await pim(['activate', 'db-admins', '--reason-file', 'reason.txt'], { activate });
+    expect(fromFile.code, fromFile.err).toBe(0);
+    const fromStdin = await pim(['activate', 'db-admins', '--reason-file', '-'], { activate }, { stdin: Readable.from([Buffer.from('incident 7\r\n')]) });
+    expect(fromStdin.code, fromStdin.err).toBe(0);
+    expect(reasons).toEqual(['change 42: rotate the keys', 'incident 7']);
+
+    const refused = async (argv: string[], stdin?: Readable) => {
+      const r = await pim(argv, { activate }, stdin ? { stdin } : {});
+      expect(r.code).toBe(EXIT.usage);
+      expect(r.calls).toEqual([]);
+      return r.err;
+    };
+    writeFileSync(path.join(home, 'empty.txt'), ' \n');
+    writeFileSync(path.join(home, 'long.txt'), 'x'.repeat(501));
+    writeFileSync(path.join(home, 'huge.txt'), 'x'.repeat(5000));
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'empty.txt'])).toContain('--reason-file is empty: say why you need the membership.');
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'long.txt'])).toContain('--reason-file is longer than 500 characters.');
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'huge.txt'])).toContain(`--reason-file: ${path.join(home, 'huge.txt')} holds more than 4096 bytes.`);
+    expect(await refused(['activate', 'db-admins', '--reason-file', '-'], Readable.from([Buffer.alloc(10_000, 'y')]))).toContain('--reason-file: standard input holds more than 4096 bytes.');
+    expect(await refused(['activate', 'db-admins', '--reason-file', 'missing.txt'])).toContain(`--reason-file: cannot read ${path.join(home, 'missing.txt')} (no such file).`);
+    expect(await refused(['activate', 'db-admins', '--reason-file', '.'])).toContain('(it is a folder)');
+    expect(() => parsePimArgs({ reason: 'x', 'reason-file': '-' }, ['activate', 'g'])).toThrow('Give --reason or --reason-file, not both.');
+    expect(() => parsePimArgs({ 'reason-file': '-' }, ['list'])).toThrow('--reason-file goes with pim activate, not pim list.');
   });
 
   it('the account: --account, else the only one signed in; none or several say what to do', async () => {

@@ -67,7 +67,7 @@ function context(list: () => Promise<PimMembership[]>): { ctx: CliContext; asked
 describe('the words', () => {
   it('name the command, quoting a group name with spaces', () => {
     expect(activateCommand('db-admins')).toBe('pgentra pim activate db-admins --reason "…"');
-    expect(activateCommand('DB Admins (prod)', { wait: true })).toBe('pgentra pim activate "DB Admins (prod)" --reason "…" --wait');
+    expect(activateCommand('DB Admins (prod)', { wait: true })).toBe(`pgentra pim activate 'DB Admins (prod)' --reason "…" --wait`);
     expect(possiblePimHint('db-admins')).toBe(
       'If your membership in db-admins is eligible in Privileged Identity Management (PIM) rather than active, activate it — pgentra pim activate db-admins --reason "…" — then reconnect: the proxy fetches a fresh token.',
     );

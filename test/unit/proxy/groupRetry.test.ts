@@ -1,7 +1,8 @@
 // The local auth proxy's sign-in upstream (electron/proxy/upstreamSignIn.ts) when the server
 // refuses a group login: one more try with a token fetched from Entra now (a cached token from
 // before a PIM activation lacks the group) — not for a person's own name, not for a managed
-// identity, never twice — and the client's HINT names `pgentra pim activate <group>` as a
+// identity, never twice, not when the refused token was issued moments ago, at most once a minute
+// per account, role and server — and the client's HINT names `pgentra pim activate <group>` as a
 // possibility. The TLS connection and the login are stood in for; the decisions are the product's.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TokenRequest } from '../../../electron/auth/tokenProvider.js';
@@ -9,6 +10,7 @@ import { createLogger } from '../../../electron/log/logger.js';
 import type { ErrorFields } from '../../../electron/pgwire/index.js';
 import { upstreamAuthError, type AuthContext } from '../../../electron/proxy/errorMapping.js';
 import { emptyStats, type RouteRuntime } from '../../../electron/proxy/types.js';
+import { FreshRetryLimit } from '../../../electron/sessions/freshRetryLimit.js';
 import type { LoginResult, UpstreamConnection } from '../../../electron/proxy/upstream.js';
 import type { Credential } from '../../../shared/credential.js';
 
@@ -36,7 +38,19 @@ function route(username: string, credential: Credential): RouteRuntime {
   } as unknown as RouteRuntime;
 }
 
-async function signIn(username: string, credential: Credential = { kind: 'interactive', account: ALICE }) {
+/** A JWT-shaped token issued `ageMs` ago (only its payload is read). */
+function tokenIssued(ageMs: number, now = Date.now()): string {
+  const part = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${part({ alg: 'none' })}.${part({ iat: Math.floor((now - ageMs) / 1000), upn: ALICE })}.sig`;
+}
+
+interface SignInOptions {
+  /** The token each request gets (default: not a JWT, so its age is unknown). */
+  token?: () => string;
+  freshRetries?: FreshRetryLimit;
+}
+
+async function signIn(username: string, credential: Credential = { kind: 'interactive', account: ALICE }, opts: SignInOptions = {}) {
   const requests: TokenRequest[] = [];
   const stats = emptyStats();
   const r = route(username, credential);
@@ -54,9 +68,10 @@ async function signIn(username: string, credential: Credential = { kind: 'intera
       tokens: {
         getToken: (req) => {
           requests.push(req);
-          return Promise.resolve({ token: 'not-a-real-token', expiresOn: new Date(Date.now() + 3_600_000), account: ALICE });
+          return Promise.resolve({ token: opts.token?.() ?? 'not-a-real-token', expiresOn: new Date(Date.now() + 3_600_000), account: ALICE });
         },
       },
+      ...(opts.freshRetries ? { freshRetries: opts.freshRetries } : {}),
       stats,
       logger: createLogger(),
       clientGone: () => false,
@@ -112,6 +127,44 @@ describe('the proxy and a refused group login', () => {
     expect(result.ok).toBe(true);
     expect(requests.map((r) => (r.fresh ? 'fresh' : r.minValiditySeconds ? 'long-lived' : 'any'))).toEqual(['any', 'long-lived', 'fresh']);
     expect(stats).toMatchObject({ expiredRetries: 1, groupRetries: 1 });
+  });
+
+  it('not when the refused token was issued moments ago: refused at once, saying a token fetched just now was refused', async () => {
+    logins.push(NOT_MEMBER, ok);
+    const { result, requests, stats } = await signIn('db-admins', undefined, { token: () => tokenIssued(5_000), freshRetries: new FreshRetryLimit() });
+    expect(requests).toHaveLength(1);
+    expect(stats.groupRetries).toBe(0);
+    expect(result).toMatchObject({ ok: false, outcome: 'refused' });
+    const hint = (result as { refusal: ErrorFields }).refusal.hint;
+    expect(hint).toContain('(a token fetched just now was refused too)');
+    expect(hint).toContain('pgentra pim activate db-admins');
+  });
+
+  it('at most once a minute per account, role and server: a client reconnecting in a loop costs one forced refresh', async () => {
+    let now = Date.now();
+    const limit = new FreshRetryLimit(() => now);
+    const old = { token: () => tokenIssued(10 * 60_000, now), freshRetries: limit };
+    const attempts: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      logins.length = 0;
+      logins.push(NOT_MEMBER, NOT_MEMBER);
+      const { result, requests } = await signIn('db-admins', undefined, old);
+      expect(result).toMatchObject({ ok: false, outcome: 'refused' });
+      attempts.push(requests.length);
+      now += 5_000;
+    }
+    expect(attempts).toEqual([2, 1, 1, 1, 1]);
+    // Another role on the same server has its own minute.
+    logins.length = 0;
+    logins.push(NOT_MEMBER, NOT_MEMBER);
+    expect((await signIn('db-readers', undefined, old)).requests).toHaveLength(2);
+    // A minute after the last fresh try: one more.
+    now += 60_000;
+    logins.length = 0;
+    logins.push(NOT_MEMBER, ok);
+    const later = await signIn('db-admins', undefined, old);
+    expect(later.result.ok).toBe(true);
+    expect(later.requests.map((r) => r.fresh === true)).toEqual([false, true]);
   });
 
   it('the hint without a retry (the first refusal) does not claim one', () => {
