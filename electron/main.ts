@@ -4,10 +4,13 @@
 // PGENTRA_HOME), the hardened window, and every contract call registered on ipcMain through the
 // router, with the sending frame checked. Bundled to dist/electron/main.cjs (CommonJS, so
 // __dirname is defined); the CLI and the app's services load lazily so neither pays for the other.
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../shared/ipcChannels.js';
 import { detectCliMode, noteAppPackaged } from './base/cliMode.js';
+import { EXIT } from './cli/exitCodes.js';
+import { refusedStartupSwitches, startupRefusalMessage } from './base/startupSwitches.js';
 import type { EventSink, SenderInfo } from './ipc/router.js';
 import { APP_HOST, APP_SCHEME, createSenderPolicy } from './ipc/senderPolicy.js';
 import { dataDir as resolveDataDir, logsDir } from './base/paths.js';
@@ -19,6 +22,9 @@ import { createTokenCopyConfirmation } from './shell/tokenCopyConfirmation.js';
 import { applyContentsGuards, createMainWindow, hardenSession, installAppMenu, registerAppScheme, serveAppProtocol } from './window.js';
 
 noteAppPackaged(app.isPackaged);
+// First, before any window, keychain or token: an installed app refuses debugging switches (which
+// switch the fuses cover and which only this check: electron/base/startupSwitches.ts).
+const refusedSwitches = refusedStartupSwitches(process.argv, { packaged: app.isPackaged, platform: process.platform });
 const dataDir = resolveDataDir(process.env);
 const mode = detectCliMode(process.argv, { defaultApp: process.defaultApp === true });
 
@@ -162,5 +168,22 @@ function runDesktopApp(): void {
   }
 }
 
-if (mode.cli) void runCliMode(mode.args);
+/**
+ * Leaves at once, before `ready`: Chromium opens the remote-debugging server only after this
+ * script's first run. The message goes to stderr, where whoever typed the switch reads it; no
+ * dialog, which before `ready` would block a scripted start until someone clicks it.
+ */
+function refuseToStart(message: string): void {
+  try {
+    // Synchronous: process.stderr on a pipe may flush only after the exit below.
+    writeSync(2, `${message}\n`);
+  } catch {
+    // No stderr to write to (closed or detached): leaving is what matters.
+  }
+  // EX_USAGE, as the CLI answers a bad argument.
+  app.exit(EXIT.usage);
+}
+
+if (refusedSwitches.length > 0) refuseToStart(startupRefusalMessage(refusedSwitches));
+else if (mode.cli) void runCliMode(mode.args);
 else runDesktopApp();

@@ -6,15 +6,15 @@
 // `--pgentra-cli --version` and `--pgentra-cli token PROFILE` against the simulated Azure.
 //
 // Which Electron:
-//   PGENTRA_APP_PATH=<packaged executable>  the installed/unpacked app (release workflow). Its
-//       fuses disable Node's --inspect, which Playwright's _electron launcher needs, so the app is
-//       started with --remote-debugging-port and the page is driven over CDP; main-process checks
-//       (webPreferences) are then replaced by what the preload's own world reports.
+//   PGENTRA_APP_PATH=<packaged executable>  the installed/unpacked app (release workflow). It
+//       refuses every way in for a debugger — its fuses disable Node's --inspect, and it exits on
+//       --remote-debugging-port/-pipe and --js-flags (electron/base/startupSwitches.ts) — so its
+//       window cannot be driven: this checks those refusals and the CLI. The window checks run
+//       on the development binary (the release workflow runs both).
 //   otherwise the development binary (node_modules/electron) through Playwright's _electron.
 // Where neither exists it prints "skipped: Electron binary not available (<reason>)" and exits 0;
 // it never triggers a download. PGENTRA_TEST_NODE_CLI=1 runs only the CLI checks with the source
 // checkout's Node CLI (to exercise this script without Electron).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,6 +47,7 @@ delete appEnv.ELECTRON_RUN_AS_NODE;
 
 try {
   if (app.kind === 'node') console.log('note: window checks skipped (PGENTRA_TEST_NODE_CLI=1: no Electron)');
+  else if (app.kind === 'packaged') await refusalChecks();
   else await windowChecks();
   await cliChecks();
 } catch (e) {
@@ -63,7 +64,7 @@ console.log('electron smoke: passed');
 
 /** Opens the app's window and runs every window check, then closes the app. */
 async function windowChecks() {
-  const launched = app.kind === 'packaged' ? await launchOverCdp() : await launchWithPlaywright();
+  const launched = await launchWithPlaywright();
   try {
     const { page } = launched;
     await page.waitForLoadState('domcontentloaded');
@@ -147,43 +148,27 @@ async function launchWithPlaywright() {
   return { page, electronApp, close: () => electronApp.close().catch(() => undefined) };
 }
 
-/** The packaged app with --remote-debugging-port=0, driven over the Chrome DevTools Protocol. */
-async function launchOverCdp() {
-  const { chromium } = await import('playwright-core');
-  const child = spawn(app.exe, [...app.appArgs, '--remote-debugging-port=0'], { env: appEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const endpoint = await new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`no "DevTools listening" line within 60 s; stderr: ${text.slice(-2000)}`)), 60_000);
-    child.stderr.on('data', (d) => {
-      text += d.toString();
-      const m = /DevTools listening on (ws:\/\/\S+)/.exec(text);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the app exited (${code}) before it listened; stderr: ${text.slice(-2000)}`)));
-  });
-  const browser = await chromium.connectOverCDP(endpoint);
-  const deadline = Date.now() + 60_000;
-  let page;
-  while (!page && Date.now() < deadline) {
-    page = browser
-      .contexts()
-      .flatMap((c) => c.pages())
-      .find((p) => p.url().startsWith('app://'));
-    if (!page) await new Promise((r) => setTimeout(r, 250));
+/**
+ * The installed app refuses to start with a debugging switch: exit 64 and the reason on stderr,
+ * no DevTools server or Node inspector listening — in the desktop app and in CLI mode.
+ */
+async function refusalChecks() {
+  const cases = [
+    [['--remote-debugging-port=0'], '--remote-debugging-port'],
+    [['--remote-debugging-pipe'], '--remote-debugging-pipe'],
+    [['--inspect=0'], '--inspect'],
+    [['--inspect-brk=0'], '--inspect-brk'],
+    [['--js-flags=--expose-gc'], '--js-flags'],
+    [['--pgentra-cli', '--version', '--remote-debugging-port=0'], '--remote-debugging-port'],
+  ];
+  for (const [args, name] of cases) {
+    const r = await run([app.exe, ...app.appArgs, ...args], { env: appEnv, timeoutMs: 60_000 });
+    const listened = /DevTools listening|Debugger listening/.test(r.stderr);
+    check(
+      r.code === 64 && r.stderr.includes(`pgEntra will not start with ${name}`) && !listened,
+      `the installed app refuses ${args.join(' ')} (exit ${r.code}${r.signal ? `, ${r.signal}` : ''}; stderr: ${JSON.stringify(r.stderr.trim().slice(0, 300))})`,
+    );
   }
-  if (!page) throw new Error('no app:// window within 60 s');
-  return {
-    page,
-    close: async () => {
-      await browser.close().catch(() => undefined);
-      child.kill();
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-    },
-  };
 }
 
 /** process.sandboxed / process.contextIsolated as seen from the preload's isolated world (CDP). */
