@@ -104,6 +104,8 @@ export function createMainWindow(opts: { preloadPath: string; packaged?: boolean
       webviewTag: false,
       experimentalFeatures: false,
       spellcheck: false,
+      // A middle click on a link would ask for a new window (denied below); no auxclick at all.
+      disableBlinkFeatures: 'Auxclick',
       devTools: !packaged,
     },
   });
