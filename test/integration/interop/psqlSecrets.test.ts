@@ -6,7 +6,7 @@
 // other libpq routes are in psqlRoutes.test.ts. Needs the keychain (test/support/with-keyring.sh).
 import 'reflect-metadata'; // the simulator CA (@peculiar/x509) needs it first
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -159,5 +159,42 @@ describe.skipIf(!keyring)('pgentra psql: the token stays out of reach of psql sc
     const r = await pgentraPsql(['-X', '-A', '-t', '-w', '-d', 'postgres', '-c', 'select current_user'], { ...process.env, PGENTRA_HOME: home, PGENTRA_PSQL: '/usr/bin/psql', PGENTRA_CLOUD_FILE: '' });
     expect(r.code, r.err).toBe(0);
     expect(r.out.trim()).toBe('db-admins');
+  });
+
+  it('SIGTERM to pgentra while psql runs a query: psql ends, the endpoint stops, its folder goes, exit 143', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/cli.ts'), 'psql', profile.id, '--', '-X', '-A', '-t', '-w', '-c', 'select pg_sleep(30)'], {
+      cwd: repoRoot,
+      env: { ...process.env, PGENTRA_HOME: home, PGENTRA_PSQL: '/usr/bin/psql', PGENTRA_CLOUD_FILE: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    // psql, once its query runs: its pid and the endpoint folder it was given.
+    const psqlChild = (): { pid: string; folder: string } | undefined => {
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          if (!stat.includes('(psql)') || Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== child.pid) continue;
+          if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pg_sleep')) continue;
+          const folder = /(?:^|\0)PGHOST=([^\0]*)/.exec(readFileSync(`/proc/${pid}/environ`, 'utf8'))?.[1];
+          if (folder) return { pid, folder };
+        } catch {
+          // gone meanwhile
+        }
+      }
+      return undefined;
+    };
+    let seen: { pid: string; folder: string } | undefined;
+    await expect.poll(() => (seen = psqlChild()), { timeout: 30_000, interval: 100 }).toBeDefined();
+    if (!seen) throw new Error('psql not seen');
+    // The query is running through the endpoint.
+    await expect.poll(() => existsSync(path.join(seen?.folder ?? '', '.s.PGSQL.5432')), { timeout: 10_000 }).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGTERM');
+    const code = await exited;
+    expect(code, err).toBe(143);
+    expect(existsSync(seen.folder)).toBe(false);
+    expect(existsSync(`/proc/${seen.pid}`)).toBe(false);
   });
 });
