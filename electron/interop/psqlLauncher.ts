@@ -1,8 +1,9 @@
-// Runs the user's psql for a profile: connection variables in the child's environment and the
-// Entra token in a temporary pgpass file that matches only the profile's host:port:database:user.
-// Not PGPASSWORD: psql's scripts could read that (`\! env`) and `\connect` to another server would
-// send it there. Never on a command line (visible in ps and /proc/<pid>/cmdline), never printed.
-// Argument array, no shell; stdio inherited.
+// Runs the user's psql: connection variables in the child's environment and, when the endpoint
+// needs one, a password in a temporary pgpass file that matches only that endpoint's
+// host:port. `pgentra psql` points psql at a private local endpoint (psqlEndpoint.ts), so the
+// Entra token itself never reaches psql. Never PGPASSWORD (`\! env` would show it), never on a
+// command line (visible in ps and /proc/<pid>/cmdline), never printed. Argument array, no shell;
+// stdio inherited.
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { constants as osConstants } from 'node:os';
@@ -132,8 +133,8 @@ function isConnString(s: string): boolean {
 }
 
 /**
- * psql arguments that would point the connection somewhere other than the profile's server, which
- * would then receive the profile's Entra token: -h/--host, -p/--port, and a connection string or
+ * psql arguments that would point the connection somewhere other than the profile's endpoint
+ * (psql would then connect there on its own): -h/--host, -p/--port, and a connection string or
  * URI as -d/--dbname or positional argument — in every spelling getopt accepts (-Xh HOST, --hos
  * HOST). A plain database name or -U stays on the same server.
  */
@@ -188,10 +189,10 @@ export function pgpassLine(t: PgpassTarget, password: string): string {
 }
 
 /**
- * The server, database and role psql will log in to with these arguments, for the pgpass entry:
- * the profile's, or another database (-d NAME) and role (-U NAME) on the same server. Host and
- * port overrides and connection strings only pass with --allow-override (the person trusts that
- * server): a connection string can name anything, so then every field is `*`.
+ * The server, database and role psql will log in to with these arguments: the profile's, or
+ * another database (-d NAME) and role (-U NAME) on the same server. Host and port overrides and
+ * connection strings only pass with --allow-override: a connection string can name anything, so
+ * then every field is `*`.
  */
 export function pgpassTargetFor(defaults: PgpassTarget, args: readonly string[]): PgpassTarget {
   const p = parsePsqlArgs(args);
@@ -250,7 +251,7 @@ export interface RunPsqlOptions {
   args: readonly string[];
   /** The child's environment (caller merges process env and libpq vars); PGPASSWORD is removed. */
   env: NodeJS.ProcessEnv;
-  /** The token and where it may go: written to a temporary pgpass file, never into the environment. */
+  /** A password and the one endpoint it is for: written to a temporary pgpass file, never into the environment. */
   password?: { target: PgpassTarget; value: string };
   /** Folder for the private temporary directory (default: the OS temp folder). */
   tmpDir?: string;

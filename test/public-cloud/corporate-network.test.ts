@@ -167,13 +167,16 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud behind a TLS-inspe
     await az?.stop();
   });
 
-  it('the same journey works with no NODE_EXTRA_CA_CERTS (psql included: its CA bundle holds the OS roots)', async () => {
+  it('the same journey works with no NODE_EXTRA_CA_CERTS (psql included); the CA bundle for libpq (pgentra env) holds the OS roots', async () => {
     const env = az.env();
     expect(env.NODE_EXTRA_CA_CERTS).toBeUndefined();
     az.sim.proxy?.control.reset();
     await journey(az, env);
     expect(az.sim.proxy?.control.connects().some((c) => c.inspected)).toBe(true);
     expectOnlyEntraAndArm(az);
+    // pgentra psql no longer hands libpq a root file (its endpoint does the TLS); pgentra env still does.
+    const vars = await az.pgentra(['env', 'prod'], { env });
+    expect(vars.code, vars.stderr).toBe(0);
     const bundle = readFileSync(path.join(az.home, 'certs', 'system-roots.pem'), 'utf8');
     expect(bundle).toContain(az.sim.inspectionCaPem?.trim().split('\n')[1] ?? 'inspection root missing');
   });

@@ -175,12 +175,12 @@ describe('pgentra export / import pgadmin, pgservice, env', () => {
     expect(r.err).toMatch(/psql was not found .*PGENTRA_PSQL/);
   });
 
-  it('psql: arguments that point psql at another server are refused before any token, unless --allow-override', async () => {
+  it("psql: arguments that point psql away from the profile's endpoint are refused before any token, unless --allow-override", async () => {
     await cli('profiles', 'add', 'P', '--host', 'a.postgres.database.azure.com', '--user', 'u');
     for (const args of [['-h', 'evil.example.net'], ['--host=evil.example.net'], ['-p', '6432'], ['-d', 'host=evil.example.net dbname=x'], ['postgresql://evil.example.net/db']]) {
       const r = await cli('psql', 'P', '--', ...args);
       expect(r.code, args.join(' ')).toBe(64);
-      expect(r.err).toMatch(/would connect to another server than the profile's, which would receive your Entra token/);
+      expect(r.err).toMatch(/would connect to another server than the profile's, on psql's own and without your Entra token/);
       expect(r.err).toMatch(/--allow-override/);
     }
     // Explicitly allowed: it proceeds (and here stops at the missing psql).
@@ -189,6 +189,6 @@ describe('pgentra export / import pgadmin, pgservice, env', () => {
     // Another database or role on the profile's server is not an override.
     expect((await cli('psql', 'P', '--', '-d', 'otherdb', '-U', 'role', '-c', "select 'host=x'")).err).toMatch(/psql was not found/);
     const help = await cli('psql', '--help');
-    expect(help.out).toMatch(/token goes to whatever server psql connects to/);
+    expect(help.out).toMatch(/psql itself never gets the token/);
   });
 });

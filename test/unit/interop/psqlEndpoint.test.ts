@@ -1,0 +1,122 @@
+// The private endpoint `pgentra psql` gives psql (psqlEndpoint.ts), both transports on Linux:
+// the Unix socket in an owner-only folder, and loopback TCP with a per-launch password checked
+// with SCRAM-SHA-256 — the transport Windows uses. Real psql as the client; the profile's server
+// is unreachable here, so nothing gets past the endpoint's own checks and no token is asked for.
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessToken, TokenProvider, TokenRequest } from '../../../electron/auth/tokenProvider.js';
+import { defaultPsqlTransport, startPsqlEndpoint } from '../../../electron/interop/psqlEndpoint.js';
+import { createPgpassFile } from '../../../electron/interop/psqlLauncher.js';
+import type { ProxyProfile } from '../../../electron/proxy/index.js';
+
+const PSQL = '/usr/bin/psql';
+const hasPsql = existsSync(PSQL);
+
+const profile: ProxyProfile = {
+  id: '33333333-3333-4333-8333-333333333333',
+  name: 'unreachable',
+  host: 'pgentra-unit-nowhere.postgres.database.azure.com',
+  port: 5432,
+  database: 'postgres',
+  username: 'db-admins',
+  credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
+  cloud: 'public',
+  sslmode: 'verify-full',
+  applicationName: 'pgEntra-unit',
+  connectTimeoutSeconds: 2,
+  confirmations: {},
+};
+
+class NoTokens implements TokenProvider {
+  requests: TokenRequest[] = [];
+  getToken(req: TokenRequest): Promise<AccessToken> {
+    this.requests.push(req);
+    return Promise.reject(new Error('no token in this test'));
+  }
+}
+
+let tmp: string;
+let dataDir: string;
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'pgentra-endpoint-test-'));
+  dataDir = path.join(tmp, 'home');
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function psql(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ code: number; err: string }> {
+  return new Promise((resolve) => {
+    execFile(PSQL, ['-X', '-w', '-Atc', 'select 1', ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 }, (e, _out, err) => {
+      resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, err: String(err) });
+    });
+  });
+}
+
+describe('the transport', () => {
+  it('is loopback TCP on Windows and a Unix socket elsewhere', () => {
+    expect(defaultPsqlTransport('win32')).toBe('tcp');
+    expect(defaultPsqlTransport('linux')).toBe('unix');
+    expect(defaultPsqlTransport('darwin')).toBe('unix');
+  });
+});
+
+describe.skipIf(!hasPsql || process.platform === 'win32')('startPsqlEndpoint', () => {
+  it('tcp: 127.0.0.1 on an ephemeral port; only the per-launch password (by SCRAM) gets past it; the folder goes on close', async () => {
+    const tokens = new NoTokens();
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: tokens, dataDir, transport: 'tcp', tmpDir: tmp });
+    try {
+      expect(ep.env.PGHOST).toBe('127.0.0.1');
+      expect(Number(ep.env.PGPORT)).toBeGreaterThan(0);
+      expect(ep.localPassword?.target).toEqual({ host: '127.0.0.1', port: ep.env.PGPORT, database: '*', user: '*' });
+      expect(ep.localPassword?.value).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      expect(statSync(ep.dir).mode & 0o777).toBe(0o700);
+      const base = { ...ep.env, PGUSER: 'db-admins', PGDATABASE: 'postgres' };
+
+      const none = await psql(base);
+      expect(none.code).toBe(2);
+      expect(none.err).toMatch(/no password supplied/);
+      const wrong = await psql({ ...base, PGPASSWORD: 'not-the-password' });
+      expect(wrong.err).toMatch(/password authentication failed/);
+
+      // The right password, as pgentra psql gives it: a pgpass entry for this endpoint only.
+      const pass = createPgpassFile(ep.localPassword?.target ?? { host: '', port: '', database: '', user: '' }, ep.localPassword?.value ?? '', tmp);
+      try {
+        const ok = await psql({ ...base, PGPASSFILE: pass.file });
+        expect(ok.err).not.toMatch(/password authentication failed/);
+        expect(ok.err).toMatch(/cannot reach the server pgentra-unit-nowhere/); // past the endpoint, at the unreachable server
+        // Another role than the profile's (or one given at launch) is refused by the endpoint.
+        const other = await psql({ ...base, PGPASSFILE: pass.file, PGUSER: 'someone-else' });
+        expect(other.err).toMatch(/signs in as "db-admins", not "someone-else"/);
+      } finally {
+        pass.remove();
+      }
+      expect(tokens.requests).toEqual([]);
+    } finally {
+      await ep.close();
+    }
+    expect(existsSync(ep.dir)).toBe(false);
+  });
+
+  it('unix: a 0600 socket in a fresh 0700 folder, no password; a role given at launch is accepted; both gone on close', async () => {
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir, transport: 'unix', tmpDir: tmp, allowedUsers: ['db-readers'] });
+    const socket = path.join(ep.dir, `.s.PGSQL.${ep.env.PGPORT}`);
+    try {
+      expect(ep.localPassword).toBeUndefined();
+      expect(ep.env.PGHOST).toBe(ep.dir);
+      expect(path.basename(ep.dir)).toMatch(/^pgentra-psql-/);
+      expect(statSync(ep.dir).mode & 0o777).toBe(0o700);
+      expect(statSync(socket).mode & 0o777).toBe(0o600);
+      const base = { ...ep.env, PGDATABASE: 'otherdb' };
+      const readers = await psql({ ...base, PGUSER: 'db-readers' });
+      expect(readers.err).not.toMatch(/signs in as/);
+      const other = await psql({ ...base, PGUSER: 'someone-else' });
+      expect(other.err).toMatch(/signs in as "db-admins" \(or "db-readers"\), not "someone-else"/);
+    } finally {
+      await ep.close();
+    }
+    expect(existsSync(ep.dir)).toBe(false);
+    expect(readdirSync(tmp).filter((f) => f.startsWith('pgentra-psql-'))).toEqual([]);
+  });
+});
