@@ -288,7 +288,8 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: PIM for Groups fr
         expect(psqlRefused.stderr).toContain('(a token fetched just now was refused too)');
         expect(psqlRefused.stderr).toContain('If your membership in db-admins is eligible in Privileged Identity Management (PIM) rather than active, activate it — pgentra pim activate db-admins');
         const proxyLog = (): string => readFileSync(path.join(az.home, 'logs', 'proxy.log'), 'utf8');
-        expect(proxyLog()).toContain('the refused token was issued moments ago');
+        // The proxy's log is written asynchronously: psql may have its answer before the line lands.
+        await expect.poll(proxyLog, { timeout: 10_000 }).toContain('the refused token was issued moments ago');
         expect(proxyLog()).not.toContain('retrying with a token fetched now');
 
         // Activated in the portal: this computer's activation log knows nothing of it.
@@ -305,7 +306,7 @@ describe.skipIf(skip !== undefined || !keyring)('public cloud: PIM for Groups fr
         const psql = await run('psql', ['-X', '-A', '-t', '-c', 'select current_user'], { env });
         expect(psql.stderr).toBe('');
         expect(psql.stdout.trim()).toBe(GROUP);
-        expect(proxyLog()).toContain('server refused the group login; retrying with a token fetched now');
+        await expect.poll(proxyLog, { timeout: 10_000 }).toContain('server refused the group login; retrying with a token fetched now');
 
         const q = await pgentra(['query', 'prod', '-c', 'select current_user', '--csv']);
         expect(q.stderr).toBe('');
