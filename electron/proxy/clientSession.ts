@@ -1,21 +1,22 @@
 // Over 300 lines on purpose: one client connection's whole life (startup, local auth, upstream login, relay) in the order it happens.
 // One client connection through the proxy: answer the client's startup (no TLS on loopback),
-// make sure the client may use the proxy at all — its OS user (Linux, TCP) and the optional local
-// password (SCRAM-SHA-256, localPassword.ts), both before anything else is answered — then check
-// the user name, sign in upstream with an Entra token (upstreamSignIn.ts: the retries for an
-// expired token, a refused group login and a restarting server), give the client a proxy-made
-// BackendKeyData, then relay bytes both ways with backpressure.
+// make sure the client may use the proxy at all — its OS user was checked at accept (index.ts),
+// the optional local password (SCRAM-SHA-256, localPassword.ts) comes before anything else is
+// answered — then check the user name, sign in upstream with an Entra token (upstreamSignIn.ts:
+// the retries for an expired token, a refused group login and a restarting server), give the
+// client a proxy-made BackendKeyData, then relay bytes both ways with backpressure.
 import type net from 'node:net';
 import type { TokenProvider } from '../auth/tokenProvider.js';
-import type { Logger } from '../log/logger.js';
+import type { LogFields, Logger } from '../log/logger.js';
 import { redactError } from '../log/redact.js';
 import { ProtocolError, authenticationOk, backendKeyData, errorResponse, type ErrorFields, type StartupPacket } from '../pgwire/index.js';
 import type { BackendKey, CancelMap } from './cancelMap.js';
 import type { AuthContext } from './errorMapping.js';
 import { PacketReader } from '../pgwire/packetReader.js';
 import { checkLocalPassword } from './localPassword.js';
+import type { Ticket } from './admission.js';
 import type { PasswordBackoff } from './passwordBackoff.js';
-import { peerUid } from './peerOwner.js';
+import type { RefusalLog } from './refusalLog.js';
 import type { ScramVerifier } from './scram.js';
 import type { CancelTarget, ProxyStats, RouteRuntime } from './types.js';
 import { sendCancel, type UpstreamConnection } from './upstream.js';
@@ -31,27 +32,35 @@ export interface SessionEnv {
   /** SCRAM-SHA-256 verifier of the local password clients must give, when required. */
   scram?: ScramVerifier;
   backoff: PasswordBackoff;
-  /**
-   * Refuse TCP clients whose socket belongs to another OS user (Linux). `remoteNeedsPassword`:
-   * a client with no local socket (another machine) may go on to the password check.
-   */
-  ownerCheck?: { uid: number; remoteNeedsPassword: boolean };
+  /** Who connects, as decided at accept: `uid:N` or an address (admission.ts). */
+  source: string;
+  /** The proxy's own OS user (or the Unix socket): its lines are never summarized. */
+  owner: boolean;
+  /** Its place in --max-clients or in the source's pre-authentication pool. */
+  ticket: Ticket;
+  refusals: RefusalLog;
   logger: Logger;
   stats: ProxyStats;
   /** Absolute: from accept to local authentication done (startup packet, owner check, password). */
   startupDeadlineMs: number;
   /** Absolute: from accept to the relay (also covers the upstream sign-in). */
   handshakeTimeoutMs: number;
+  /** For the "too many clients" answer after authentication. */
+  maxClients: number;
 }
 
 type Outcome = 'relayed' | 'refused' | 'failed' | 'cancel' | 'client-gone' | 'shutdown' | 'timeout';
 
-const NOT_OWNER: ErrorFields = {
+export const NOT_OWNER: ErrorFields = {
   severity: 'FATAL',
   code: '28000',
   message: 'pgEntra proxy: this proxy serves only the OS user who started it; your connection comes from another OS user',
   hint: 'Start your own proxy as your OS user (pgentra proxy PROFILE); its Unix socket is private to you.',
 };
+
+export function tooManyClients(maxClients: number): ErrorFields {
+  return { severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` };
+}
 
 export class ClientSession {
   readonly done: Promise<void>;
@@ -64,11 +73,11 @@ export class ClientSession {
   private proxyPid: number | undefined;
   private relaying = false;
   private authenticated = false;
+  /** A refusal of this connection was logged already (through the refusal log). */
+  private noted = false;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Read at accept: a closed socket no longer knows its peer. */
   private readonly peer: string;
-  /** Started at accept, in parallel with the startup packet: undefined = may go on. */
-  private readonly ownerRefusal: Promise<ErrorFields | undefined>;
 
   constructor(
     private readonly client: net.Socket,
@@ -79,10 +88,6 @@ export class ClientSession {
     env.stats.active++;
     client.setNoDelay(true);
     client.on('error', () => undefined); // a client vanishing is normal; 'close' follows
-    this.ownerRefusal = this.checkOwner().catch((e: unknown) => {
-      env.logger.warn('proxy could not check the client owner', { error: redactError(e) });
-      return NOT_OWNER;
-    });
     // Absolute deadlines (not idle timeouts): an SSLRequest every few seconds buys nothing.
     this.timers.push(setTimeout(() => this.timeout('startup'), env.startupDeadlineMs));
     this.timers.push(setTimeout(() => this.timeout('handshake'), env.handshakeTimeoutMs));
@@ -112,25 +117,35 @@ export class ClientSession {
     if (this.relaying || (which === 'startup' && this.authenticated) || this.client.destroyed) return;
     this.outcome = 'timeout';
     this.env.stats.failed++;
-    this.env.logger.info('proxy connection cut: startup not finished in time', { profile: this.env.route.profile.name, client: this.peer, phase: which });
+    // Another source's idle connections are a flood's favourite: summarized, not one line each.
+    if (this.summarized()) this.note('proxy connection cut: startup not finished in time', { phase: which });
+    else this.env.logger.info('proxy connection cut: startup not finished in time', { profile: this.env.route.profile.name, client: this.peer, phase: which });
     this.upstream?.socket.destroy();
     // PostgreSQL closes silently at authentication_timeout, too: the client may be mid-message.
     this.client.destroy();
   }
 
-  private async checkOwner(): Promise<ErrorFields | undefined> {
-    const check = this.env.ownerCheck;
-    if (!check || !this.client.remoteAddress) return undefined; // Unix socket: its folder and mode do the job
-    const uid = await peerUid(this.client);
-    if (uid === check.uid) return undefined;
-    if (uid === undefined && check.remoteNeedsPassword && this.env.scram) return undefined;
-    this.env.logger.warn('proxy refused a connection from another OS user', { profile: this.env.route.profile.name, client: this.peer, uid: uid ?? null });
-    return NOT_OWNER;
+  /** Lines about a connection that is not the owner's and never authenticated go through the refusal log. */
+  private summarized(): boolean {
+    return !this.env.owner && !this.authenticated;
+  }
+
+  private note(message: string, fields: LogFields = {}): void {
+    this.noted = true;
+    this.env.refusals.note(message, this.env.source, { profile: this.env.route.profile.name, client: this.peer, ...fields });
   }
 
   private finish(): void {
     const { stats, logger, route } = this.env;
     for (const t of this.timers) clearTimeout(t);
+    this.env.ticket.release();
+    if (this.summarized()) {
+      stats.active--;
+      stats.bytesFromClients += this.client.bytesRead;
+      stats.bytesToClients += this.client.bytesWritten;
+      if (!this.noted) this.note('proxy connection closed before authenticating', { outcome: this.outcome });
+      return;
+    }
     stats.active--;
     if (this.relaying) stats.relaying--;
     if (this.proxyPid !== undefined) this.env.cancelMap.remove(this.proxyPid);
@@ -180,7 +195,8 @@ export class ClientSession {
         }
         if (p.kind === 'cancel') {
           this.outcome = 'cancel';
-          if ((await this.ownerRefusal) === undefined) await this.forwardCancel(p.processId, p.secretKey);
+          // Anyone admitted at accept may cancel: only a proxy-made key (random) finds a backend.
+          await this.forwardCancel(p.processId, p.secretKey);
           client.destroy();
           return;
         }
@@ -192,16 +208,18 @@ export class ClientSession {
       return; // closed or reset before a startup packet: nothing to answer
     }
 
-    // Who may use the proxy at all comes first; nothing else is answered before.
-    const notOwner = await this.ownerRefusal;
-    if (notOwner) return this.refuse(notOwner);
+    // Who may use the proxy at all comes first (the OS user at accept); nothing else is answered before.
     if (env.scram) {
       const password = await checkLocalPassword({
         client,
         reader,
         verifier: env.scram,
         backoff: env.backoff,
-        logger: env.logger,
+        source: env.source,
+        note: (message, fields) => {
+          this.noted = true;
+          env.refusals.note(message, env.source, fields);
+        },
         profile: route.profile.name,
         peer: this.peer,
         clientUser: startup.params.get('user'),
@@ -211,8 +229,13 @@ export class ClientSession {
         return;
       }
     }
-    this.authenticated = true;
     if (client.destroyed) return;
+    // Authenticated: from now on the connection counts against --max-clients like the owner's.
+    if (!env.ticket.promote()) {
+      this.note('proxy refused a connection: too many clients', { maxClients: env.maxClients });
+      return this.refuse(tooManyClients(env.maxClients));
+    }
+    this.authenticated = true;
 
     const decision = resolveClientUser(startup.params.get('user'), route.profile.username, route.allowedUsers);
     this.database = startup.params.get('database') || route.profile.database;

@@ -2,9 +2,10 @@
 // where Linux lets it check that the client is the same OS user) with no password; the proxy signs
 // in to the flexible server with a fresh Entra token for each client connection and then relays
 // bytes. Modelled on Cloud SQL Auth Proxy's --auto-iam-authn. Only the OS user who started it
-// may use it: other users cannot open the socket's folder, are refused on TCP by the owner check,
-// or (where no such check exists, or for remote clients) must give the local password, checked
-// with SCRAM-SHA-256 before anything else is answered.
+// may use it: other users cannot open the socket's folder, are refused on TCP by the owner check
+// as the connection is accepted (before it is counted or read), or (where no such check exists, or
+// for remote clients) must give the local password, checked with SCRAM-SHA-256 before anything else
+// is answered. Limits per OS user / address: admission.ts; password back-off: passwordBackoff.ts.
 import { unlink } from 'node:fs/promises';
 import type net from 'node:net';
 import { resolveCloud } from '../base/cloudLoader.js';
@@ -15,13 +16,15 @@ import { buildSslOptions, readCaFile } from '../base/tls.js';
 import { checkProfilePolicy, profileErrorsToError } from '../../shared/profile.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { checkListenAddress, DEFAULT_PROXY_ADDRESS } from './addressPolicy.js';
+import { Admission, PoliteRefusals, sourceOf, type Admitted } from './admission.js';
 import { CancelMap } from './cancelMap.js';
-import { ClientSession } from './clientSession.js';
+import { ClientSession, NOT_OWNER, tooManyClients } from './clientSession.js';
 import { listen, type Listening } from './listener.js';
 import { PasswordBackoff } from './passwordBackoff.js';
-import { PEER_OWNER_CHECK_SUPPORTED } from './peerOwner.js';
+import { PEER_OWNER_CHECK_SUPPORTED, peerUidNow } from './peerOwner.js';
+import { RefusalLog } from './refusalLog.js';
 import { scramVerifier } from './scram.js';
-import { errorResponse } from '../pgwire/index.js';
+import { errorResponse, type ErrorFields } from '../pgwire/index.js';
 import { PacketReader } from '../pgwire/packetReader.js';
 import { emptyStats, type CancelTarget, type ProxyProfile, type ProxyRoute, type ProxyStats, type RouteRuntime } from './types.js';
 
@@ -50,7 +53,10 @@ export interface ProxyOptions {
   ownerCheck?: boolean;
   /** Explicit opt-out: TCP with neither owner check nor password (any local user gets in). */
   noPassword?: boolean;
-  /** At most this many client connections at once (default 100); more are refused with 53300. */
+  /**
+   * At most this many of the owner's and authenticated connections at once (default 100); more are
+   * refused with 53300. Clients still to give the password wait outside it (admission.ts).
+   */
   maxClients?: number;
   /** From accept to authenticated locally (default 10 s), absolute. */
   startupDeadlineMs?: number;
@@ -148,6 +154,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   // Derived once per run (PBKDF2, 4096 rounds); the password itself is not kept.
   const scram = opts.requirePassword !== undefined ? scramVerifier(opts.requirePassword) : undefined;
   const backoff = new PasswordBackoff();
+  const admission = new Admission(maxClients);
+  const refusals = new RefusalLog(logger);
+  // The owner over its own limit is told why as before; others get a few answers, then resets.
+  const ownerPolite = new PoliteRefusals(maxClients, 1e9);
+  const othersPolite = new PoliteRefusals();
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 60_000;
@@ -160,22 +171,45 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const listeners: ProxyListener[] = [];
   let closing = false;
 
-  let overCap = 0;
+  const refuse = (sock: net.Socket, owner: boolean, fields: ErrorFields): void => {
+    const budget = owner ? ownerPolite : othersPolite;
+    if (!budget.take()) return reset(sock);
+    void refuseWithError(sock, fields, Math.min(startupDeadlineMs, 2_000)).finally(() => budget.done());
+  };
+
   const accept = (rt: RouteRuntime, tcp: boolean) => (sock: net.Socket) => {
-    if (closing) {
-      sock.destroy();
-      return;
-    }
-    if (sessions.size >= maxClients) {
-      stats.failed++;
-      if (overCap >= maxClients) {
-        sock.destroy(); // a flood: do not even answer
-        return;
+    sock.on('error', () => undefined);
+    if (closing) return reset(sock);
+    const profile = rt.profile.name;
+    // Who connects is decided here, before the connection is counted or read: a Unix socket is the
+    // owner's (its folder is 0700); on TCP, Linux names the socket's OS user (also without the
+    // owner check, so each user is accounted on its own).
+    const peerUid = tcp && PEER_OWNER_CHECK_SUPPORTED ? peerUidNow(sock) : undefined;
+    const owner = !tcp || (peerUid !== undefined && peerUid === uid);
+    const source = tcp ? sourceOf(sock.remoteAddress, peerUid) : 'unix-socket';
+    if (tcp && ownerCheck && !owner) {
+      // No local socket (another machine) may go on to the password when listening beyond loopback.
+      const remote = peerUid === undefined && !decision.loopback && scram !== undefined;
+      if (!remote) {
+        stats.failed++;
+        refusals.note('proxy refused a connection from another OS user', source, { profile, uid: peerUid ?? null });
+        return refuse(sock, false, NOT_OWNER);
       }
-      overCap++;
-      logger.warn('proxy refused a connection: too many clients', { profile: rt.profile.name, maxClients });
-      void refuseTooMany(sock, maxClients, Math.min(startupDeadlineMs, 2_000)).finally(() => overCap--);
-      return;
+    }
+    // A source whose wrong answers are being held gets nothing more until one goes out.
+    if (scram && !backoff.mayCheck(source)) {
+      stats.failed++;
+      refusals.note('proxy refused a connection: too many wrong passwords held for this source', source, { profile });
+      return reset(sock);
+    }
+    // The owner (and anyone, where no authentication is asked for) counts against --max-clients
+    // now; a client still to give the password waits in its source's bounded pool.
+    const admitted: Admitted = owner || !scram ? admission.admitCounted() : admission.admitPreAuth(source);
+    if (!admitted.ok) {
+      stats.failed++;
+      const limit = admitted.why === 'max-clients' ? { maxClients } : admitted.why === 'source-limit' ? { perSource: admission.preAuthPerSource } : { preAuthTotal: admission.preAuthMax };
+      refusals.note(`proxy refused a connection: too many clients${admitted.why === 'max-clients' ? '' : ' waiting to authenticate'}`, source, { profile, ...limit });
+      return refuse(sock, owner, tooManyClients(maxClients));
     }
     const session = new ClientSession(sock, {
       route: rt,
@@ -186,8 +220,12 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       startupDeadlineMs,
       handshakeTimeoutMs,
       backoff,
+      source,
+      owner,
+      ticket: admitted.ticket,
+      refusals,
+      maxClients,
       ...(scram ? { scram } : {}),
-      ...(tcp && ownerCheck ? { ownerCheck: { uid, remoteNeedsPassword: !decision.loopback } } : {}),
     });
     sessions.add(session);
     void session.done.then(() => sessions.delete(session));
@@ -215,6 +253,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       logger.info('proxy listening', { profile: rt.profile.name, address: l.address, port: l.port, upstream: `${rt.upstream.host}:${rt.upstream.port}`, user: rt.profile.username });
     }
   } catch (e) {
+    refusals.close();
     await Promise.all(opened.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
     throw e;
   }
@@ -238,6 +277,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         for (const s of sessions) s.destroy();
         await Promise.all([...sessions].map((s) => s.done));
         await stopped;
+        refusals.close();
         // Our socket files go with us (a stale one would only be cleaned up at the next start).
         await Promise.all(opened.flatMap((l) => (l.unixSocketPath ? [unlink(l.unixSocketPath).catch(() => undefined)] : [])));
         logger.info('proxy stopped', { ...stats });
@@ -247,12 +287,21 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   };
 }
 
+/** Closes a refused connection at once: a reset on TCP, so no TIME_WAIT piles up under a flood. */
+function reset(sock: net.Socket): void {
+  try {
+    if (sock.remoteAddress) sock.resetAndDestroy();
+    else sock.destroy();
+  } catch {
+    sock.destroy();
+  }
+}
+
 /**
- * Over the client limit: read the client's startup packet (answering one SSLRequest) and refuse it
- * the way PostgreSQL does, so the client shows a clear message rather than a reset connection.
+ * A refusal the client can read: its startup packet (answering one SSLRequest) is read and
+ * refused the way PostgreSQL does, so the client shows a clear message rather than a reset.
  */
-async function refuseTooMany(sock: net.Socket, maxClients: number, deadlineMs: number): Promise<void> {
-  sock.on('error', () => undefined);
+async function refuseWithError(sock: net.Socket, fields: ErrorFields, deadlineMs: number): Promise<void> {
   const timer = setTimeout(() => sock.destroy(), deadlineMs);
   const reader = new PacketReader(sock);
   try {
@@ -263,9 +312,7 @@ async function refuseTooMany(sock: net.Socket, maxClients: number, deadlineMs: n
     }
     if (p.kind !== 'startup') return void sock.destroy();
     reader.detach();
-    sock.end(
-      errorResponse({ severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` }),
-    );
+    sock.end(errorResponse(fields));
     await new Promise<void>((r) => sock.once('close', () => r()));
   } catch {
     sock.destroy();

@@ -1,8 +1,9 @@
 // The proxy's local password, checked with one client: SCRAM-SHA-256 on the wire
-// (AuthenticationSASL, SASLContinue, SASLFinal), paced by the proxy-wide wrong-password back-off.
-// The client session runs it after the owner check and before anything else is answered.
+// (AuthenticationSASL, SASLContinue, SASLFinal). The proof is checked the moment it arrives; only a
+// wrong one's answer is held back, by its source's back-off (passwordBackoff.ts). The client
+// session runs it after the peer check at accept and before anything else is answered.
 import type net from 'node:net';
-import type { Logger } from '../log/logger.js';
+import type { LogFields } from '../log/logger.js';
 import { ProtocolError, authenticationSASL, authenticationSASLContinue, authenticationSASLFinal, type ErrorFields, type TypedMessage } from '../pgwire/index.js';
 import { ConnectionClosedError, type PacketReader } from '../pgwire/packetReader.js';
 import type { PasswordBackoff } from './passwordBackoff.js';
@@ -13,7 +14,10 @@ export interface PasswordCheck {
   reader: PacketReader;
   verifier: ScramVerifier;
   backoff: PasswordBackoff;
-  logger: Logger;
+  /** The back-off's source: `uid:N` or an address (see admission.ts). */
+  source: string;
+  /** Logs a refusal through the proxy's refusal log (summarized under a flood). */
+  note: (message: string, fields: LogFields) => void;
   /** Profile name and client address, for the log line about a wrong password. */
   profile: string;
   peer: string;
@@ -34,9 +38,20 @@ function passwordFailed(user: string | undefined): ErrorFields {
   };
 }
 
+function checksPaused(retryAfterMs: number): ErrorFields {
+  return {
+    severity: 'FATAL',
+    code: '53300',
+    message: 'pgEntra proxy: too many wrong passwords from this client just now; this one was not checked',
+    hint: `Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s. After a wrong password the proxy holds its answer 0.5 s, 1 s, 2 s … up to 8 s, and checks nothing more from the same OS user or address while two answers are held.`,
+  };
+}
+
+const hold = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
 /** SCRAM-SHA-256 with the client; on a wrong proof or a broken exchange, says how to refuse it. */
 export async function checkLocalPassword(c: PasswordCheck): Promise<PasswordOutcome> {
-  const { client, reader, backoff } = c;
+  const { client, reader, backoff, source } = c;
   client.write(authenticationSASL([SCRAM_MECHANISM]));
   const exchange = new ScramServerExchange(c.verifier);
   const expectPassword = async (): Promise<TypedMessage> => {
@@ -44,30 +59,34 @@ export async function checkLocalPassword(c: PasswordCheck): Promise<PasswordOutc
     if (m.type !== 'p') throw new ProtocolError(`expected SASL response, got message type "${m.type}"`);
     return m;
   };
+  // A wrong answer goes out only after the source's back-off; its slot is held that long even if
+  // the client leaves (passwordBackoff.ts says why that leaves no shortcut).
+  const wrong = async (refusal: ErrorFields, message: string): Promise<PasswordOutcome> => {
+    const delayMs = backoff.failed(source);
+    c.note(message, { profile: c.profile, client: c.peer, consecutiveFailures: backoff.consecutiveFailures(source), answerDelayMs: delayMs });
+    await hold(delayMs);
+    return { ok: false, refusal };
+  };
   try {
     const initial = parseSaslInitialResponse((await expectPassword()).body);
     if (initial.mechanism !== SCRAM_MECHANISM) throw new ScramError(`client selected an invalid SASL authentication mechanism`);
     client.write(authenticationSASLContinue(Buffer.from(exchange.clientFirst(initial.data), 'utf8')));
     const final = (await expectPassword()).body;
-    // Back-off: after wrong passwords, each check waits its turn (spaced out, growing).
-    const wait = backoff.reserve();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (client.destroyed) return { ok: false };
-    const serverFinal = exchange.clientFinal(final);
-    if (serverFinal === undefined) {
-      backoff.failed();
-      c.logger.warn('proxy refused a wrong local password', { profile: c.profile, client: c.peer, consecutiveFailures: backoff.consecutiveFailures });
-      return { ok: false, refusal: passwordFailed(c.clientUser) };
+    // Checked now or not at all: never queued behind other clients' answers.
+    if (!backoff.mayCheck(source)) {
+      c.note('proxy refused a password unchecked: too many wrong answers held for this source', { profile: c.profile, client: c.peer });
+      return { ok: false, refusal: checksPaused(backoff.retryAfterMs(source)) };
     }
-    backoff.succeeded();
+    const serverFinal = exchange.clientFinal(final);
+    if (serverFinal === undefined) return await wrong(passwordFailed(c.clientUser), 'proxy refused a wrong local password');
+    backoff.succeeded(source);
     client.write(authenticationSASLFinal(Buffer.from(serverFinal, 'utf8')));
     return { ok: true };
   } catch (e) {
     // psql hangs up after AuthenticationSASL to prompt for the password, then reconnects.
     if (e instanceof ConnectionClosedError) return { ok: false };
     if (e instanceof ScramError || e instanceof ProtocolError) {
-      backoff.failed();
-      return { ok: false, refusal: { severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${e.message}` } };
+      return await wrong({ severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${e.message}` }, 'proxy refused a broken password exchange');
     }
     return { ok: false };
   }

@@ -118,6 +118,11 @@ export interface SocketEnds {
  * matches (the client is on another machine, or already gone). Linux only.
  */
 export async function peerUid(sock: SocketEnds, procDir = '/proc/net'): Promise<number | undefined> {
+  return peerUidNow(sock, procDir);
+}
+
+/** peerUid, synchronously: the proxy decides at accept, before the connection costs anything. */
+export function peerUidNow(sock: SocketEnds, procDir = '/proc/net'): number | undefined {
   const { remoteAddress, remotePort, localAddress, localPort } = sock;
   if (!remoteAddress || !localAddress || remotePort === undefined || localPort === undefined) return undefined;
   const peer = unmapped(remoteAddress);

@@ -55,13 +55,18 @@ Options:
   --allow-remote        allow a non-loopback --address (needs --require-password; traffic
                         to the proxy is not encrypted: use a firewall)
   --allow-user NAME     also accept this user name (repeatable)
-  --max-clients N       at most N client connections at once (default 100); more are
-                        refused with "sorry, too many clients already"
+  --max-clients N       at most N connections at once of yours and of clients that gave the
+                        password (default 100); more are refused with "sorry, too many
+                        clients already". Clients still to give the password wait outside
+                        it: at most N/4 (at least 2) per OS user or address, N in all
   --shutdown-timeout S  on Ctrl+C/SIGTERM wait this long for open connections (default 30)
 
-Limits: a client must finish its startup and local authentication within 10 s (60 s
-including the sign-in to the server); one SSLRequest and one GSSENCRequest per connection;
-after a wrong password each further check waits 0.5 s, 1 s, 2 s … up to 8 s.
+Limits: another OS user is refused as its TCP connection is accepted (Linux), before it
+counts. A client must finish its startup and local authentication within 10 s (60 s
+including the sign-in to the server); one SSLRequest and one GSSENCRequest per connection.
+Wrong passwords back off per OS user or address: a correct password is answered at once, a
+wrong one's answer is held 0.5 s, 1 s, 2 s, 4 s, then 8 s; while two are held, that source's
+new connections are closed at once. Refusals are logged once per source, then as counts.
 
 Examples:
   pgentra proxy prod-db

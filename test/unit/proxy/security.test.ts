@@ -1,10 +1,10 @@
 // The proxy's local-access pieces: SCRAM-SHA-256 (RFC 7677's test vector, PostgreSQL's message
-// shapes), the /proc/net/tcp owner lookup, the password back-off and the default socket folder.
+// shapes), the /proc/net/tcp owner lookup and the default socket folder (the back-off and the
+// per-source limits: admission.test.ts).
 import { createServer, connect, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PasswordBackoff } from '../../../electron/proxy/passwordBackoff.js';
 import { findSocketUid, peerUid, procNetAddress } from '../../../electron/proxy/peerOwner.js';
 import { defaultSocketDir, socketPathLimit, unixSocketPathFor } from '../../../electron/proxy/listener.js';
 import { parseSaslInitialResponse, saslPrep, ScramClientExchange, ScramError, ScramServerExchange, scramVerifier } from '../../../electron/proxy/scram.js';
@@ -104,24 +104,6 @@ describe('owner of a loopback connection (/proc/net/tcp)', () => {
       sock.destroy();
       server.close();
     }
-  });
-});
-
-describe('password back-off', () => {
-  it('grows after each failure, spaces checks out, and resets on success', () => {
-    let now = 0;
-    const b = new PasswordBackoff(500, 8000, () => now);
-    expect(b.reserve()).toBe(0);
-    b.failed();
-    expect(b.reserve()).toBe(500);
-    expect(b.reserve()).toBe(1000); // a parallel attempt waits for the next slot
-    now = 1000;
-    b.failed();
-    expect(b.consecutiveFailures).toBe(2);
-    expect(b.delayFor(2)).toBe(1000);
-    expect(b.delayFor(20)).toBe(8000);
-    b.succeeded();
-    expect(b.reserve()).toBe(0);
   });
 });
 
