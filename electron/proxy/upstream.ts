@@ -34,6 +34,12 @@ export interface UpstreamConnection {
 
 /** Server messages after the handshake, longer than anything in the login phase but bounded. */
 const MAX_LOGIN_PHASE_MESSAGE = 1 << 20;
+/**
+ * All that is kept for the client until the first ReadyForQuery: a real server sends a few kB
+ * (ParameterStatus, a notice or two). Without a total, a server that never sends ReadyForQuery
+ * could make the proxy hold notices until the handshake deadline — 64 MiB in a second or two.
+ */
+const MAX_LOGIN_PHASE_TOTAL = 1 << 20;
 
 const TLS_VERIFY_CODES = /^(UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|CERT_|INVALID_CA|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH|ERR_SSL_|ERR_TLS_)/;
 
@@ -126,6 +132,7 @@ export async function login(conn: UpstreamConnection, params: ReadonlyMap<string
   const messages: Array<{ type: string; framed: Buffer }> = [];
   let backendKey: BackendKey | undefined;
   let authenticated = false;
+  let kept = 0;
   for (;;) {
     const msg = await conn.reader.typed(MAX_LOGIN_PHASE_MESSAGE);
     switch (msg.type) {
@@ -163,6 +170,13 @@ export async function login(conn: UpstreamConnection, params: ReadonlyMap<string
       default:
         // ParameterStatus, NoticeResponse, NegotiateProtocolVersion: the client should see them.
         messages.push({ type: msg.type, framed: frame(msg.type, msg.body) });
+    }
+    kept += 5 + msg.body.length;
+    if (kept > MAX_LOGIN_PHASE_TOTAL) {
+      // Not a refusal to retry: this server is not behaving like PostgreSQL.
+      throw new PgEntraError('server_unreachable', `the server sent more than ${MAX_LOGIN_PHASE_TOTAL >> 20} MiB before it was ready for queries; the connection was closed`, {
+        hint: "A PostgreSQL server sends a few kB while logging in. Check the profile's host is the server you meant.",
+      });
     }
   }
 }
