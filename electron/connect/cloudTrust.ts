@@ -170,7 +170,7 @@ export function cloudConsentError(status: CloudTrustStatus, what?: string): PgEn
     'confirmation_required',
     `${what ? `${what}: ` : ''}${why} It sends your Entra token for ${f.resource} to ${f.postgresDomains.length ? f.postgresDomains.join(', ') : 'hosts you confirm'}${f.caFile ? ` and trusts the CA ${f.caFile}` : ''}. pgEntra uses it only after you confirm it.${status.storeProblem ? ` (${status.storeProblem}; nothing in it counts as trusted.)` : ''}`,
     {
-      hint: `If you wrote or checked this file, confirm it: ${trustCommandFor(f.file)} (in the app: edit the profile, tick "Trust this custom cloud file" and save).`,
+      hint: `If you wrote or checked this file, confirm it: ${trustCommandFor(f.file)} (in the app: edit the profile, tick "Trust this custom cloud file", save and confirm in the dialog pgEntra shows).`,
       details: { file: f.file, sha256: f.sha256, reason: status.state, ...(f.caFile ? { caFile: f.caFile } : {}) },
     },
   );
