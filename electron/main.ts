@@ -6,7 +6,7 @@
 // __dirname is defined); the CLI and the app's services load lazily so neither pays for the other.
 import { writeSync } from 'node:fs';
 import path from 'node:path';
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, clipboard, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES, callChannel, eventChannel } from '../shared/ipcChannels.js';
 import { detectCliMode, noteAppPackaged } from './base/cliMode.js';
 import { EXIT } from './cli/exitCodes.js';
@@ -17,6 +17,7 @@ import { dataDir as resolveDataDir, logsDir } from './base/paths.js';
 import type { ComposedServices } from './services.js';
 import { safeOpenExternal } from './shell/openExternal.js';
 import { createSaveFile } from './shell/saveFile.js';
+import { createDecisionConfirmation } from './shell/decisionConfirmation.js';
 import { createSettingsConfirmation } from './shell/settingsConfirmation.js';
 import { createTokenCopyConfirmation } from './shell/tokenCopyConfirmation.js';
 import { applyContentsGuards, createMainWindow, hardenSession, installAppMenu, registerAppScheme, serveAppProtocol } from './window.js';
@@ -91,11 +92,14 @@ async function start(): Promise<void> {
       showSaveDialog: (options) => (mainWindow ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options)),
       downloadsDir: () => app.getPath('downloads'),
     }),
-    // The token reaches the renderer (and so the clipboard) only after this native dialog, which
-    // the renderer cannot answer or skip.
+    // The main process writes the token to the clipboard only after this native dialog, which
+    // the renderer cannot answer or skip; the token never reaches the renderer.
     confirmTokenCopy: createTokenCopyConfirmation((options) => (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))),
     // Likewise before the app signs in through another client id, or trusts the OS certificate store.
     confirmSettingsChange: createSettingsConfirmation((options) => (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))),
+    // And before a token may go somewhere new: a non-Azure host, weaker TLS, a cloud file, an imported host, a firewall rule.
+    confirmDecision: createDecisionConfirmation((options) => (mainWindow ? dialog.showMessageBox(mainWindow, options) : dialog.showMessageBox(options))),
+    clipboard: { writeText: (text) => clipboard.writeText(text), readText: () => clipboard.readText() },
   });
   const router = createRouter(createHandlers(composed.services), {
     senderPolicy: createSenderPolicy({ scheme: APP_SCHEME, host: APP_HOST, windowIds: () => BrowserWindow.getAllWindows().map((w) => w.id) }),

@@ -8,7 +8,7 @@ import { createAzureService } from './azure/index.js';
 import { describeToken } from './auth/describeToken.js';
 import { TokenBroker } from './auth/tokenBroker.js';
 import type { TokenProvider } from './auth/tokenProvider.js';
-import type { InteropService, ProfileInputParsed, ProfilesService, Services, SettingsChange, TokensService, TokenCopyRequest } from './ipc/services.js';
+import type { InteropService, MainClipboard, ProfileInputParsed, ProfilesService, Services, SettingsChange, TokensService, TokenCopyRequest, TokenTargetDecision } from './ipc/services.js';
 import { TokenExpiryIndex, createAccountsService } from './appServices/accountsService.js';
 import { createSettingsService } from './appServices/settingsService.js';
 import { createPimAppService } from './appServices/pimAppService.js';
@@ -17,7 +17,7 @@ import { combinedResolver } from './net/proxyConfig.js';
 import type { EventSink } from './ipc/router.js';
 import type { Logger } from './log/logger.js';
 import { customCloudDomains, openProfileStore } from './profiles/profileAccess.js';
-import { CLOUD_TRUST_WARNING, cloudConsentError, cloudTrustStatus, describeCloudFacts, trustCloudFile } from './connect/cloudTrust.js';
+import { CLOUD_TRUST_WARNING, cloudConsentError, cloudTrustStatus, describeCloudFacts, trustShownCloudFile } from './connect/cloudTrust.js';
 import type { ProfileStore } from './profiles/profileStore.js';
 import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
 import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './interop/passwordExecTiming.js';
@@ -55,6 +55,13 @@ export interface ShellCapabilities {
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
   /** The native confirmation before a client id or the OS-store trust changes; without it such changes are refused. */
   confirmSettingsChange?(change: SettingsChange): Promise<boolean>;
+  /**
+   * The native confirmation before pgEntra widens where a token may go (non-Azure host, weaker
+   * TLS, a custom cloud file, an imported host, a firewall rule); without it all are refused.
+   */
+  confirmDecision?(decision: TokenTargetDecision): Promise<boolean>;
+  /** The system clipboard (Electron's `clipboard`): tokens.copy writes the token here, never to the renderer. */
+  clipboard?: MainClipboard;
 }
 
 export interface ComposedServices {
@@ -88,32 +95,35 @@ function cloudTrustFor(dataDir: string, file: string): { trusted: boolean; messa
   }
 }
 
+type Confirm = (decision: TokenTargetDecision) => Promise<boolean>;
+
 /**
- * A save by a person in the app: a custom cloud file must be confirmed on this machine. Ticking
- * "Trust this custom cloud file" (confirmations.customCloud) records the consent for the file as
- * it is now — in trusted-clouds.json, never in the profile (the store drops the flag).
+ * A save by a person in the app: a custom cloud file must be confirmed on this machine. The
+ * renderer's "Trust this custom cloud file" tick (confirmations.customCloud) is ignored: the file
+ * is read once here, the main process's dialog shows what those bytes say, and a yes records their
+ * hash — in trusted-clouds.json, never in the profile. A file that changed meanwhile is refused.
  */
-async function consentForSave(dataDir: string, input: ProfileInputParsed): Promise<void> {
+async function consentForSave(dataDir: string, input: ProfileInputParsed, confirm: Confirm | undefined): Promise<void> {
   const file = customFileOf(input);
   if (file === undefined) return;
-  if (input.confirmations.customCloud === true) {
-    await trustCloudFile(dataDir, file);
-    return;
-  }
   const status = cloudTrustStatus(dataDir, file);
-  if (status.state !== 'trusted') throw cloudConsentError(status, `The profile "${input.name}"`);
+  if (status.state === 'trusted') return;
+  const f = status.facts;
+  const yes = confirm ? await confirm({ kind: 'custom-cloud', profileName: input.name, file: f.file, sha256: f.sha256, lines: describeCloudFacts(f) }) : false;
+  if (!yes) throw cloudConsentError(status, `The profile "${input.name}"`);
+  await trustShownCloudFile(dataDir, f);
 }
 
-function profilesService(store: ProfileStore, dataDir: string): ProfilesService {
+function profilesService(store: ProfileStore, dataDir: string, confirm: Confirm | undefined): ProfilesService {
   return {
     list: () => store.list(),
     get: (id) => store.get(id),
     create: async (input) => {
-      await consentForSave(dataDir, input);
+      await consentForSave(dataDir, input, confirm);
       return store.create(input);
     },
     update: async (id, input) => {
-      await consentForSave(dataDir, input);
+      await consentForSave(dataDir, input, confirm);
       return store.update(id, input);
     },
     remove: (id) => store.remove(id),
@@ -180,17 +190,32 @@ function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAcco
       const json = await exportPgAdminJson(profiles, { dataDir: shell.dataDir, os: targetOsFor(process.platform), env: process.env, passwordExecExpiration: PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS });
       return { json, count: profiles.length };
     },
-    async importPgAdmin(json, conflict, allowedHosts) {
+    async importPgAdmin(json, conflict, requestedHosts) {
       const cloud = shell.defaultCloud ?? 'public';
       const account = await importAccountFor(broker, cloud);
-      const { plan, result } = await importPgAdminJson(store, json, {
-        cloud: cloudFromRef(cloud),
-        // Hosts outside the cloud's domains: the person confirms each one first (allowedHosts).
-        ...(allowedHosts ? { allowedHosts } : { confirmHostsFirst: true }),
-        allowWeakerTls: false,
-        onConflict: conflict,
-        ...(account ? { account } : {}),
-      });
+      const run = (allowedHosts?: string[]): ReturnType<typeof importPgAdminJson> =>
+        importPgAdminJson(store, json, {
+          cloud: cloudFromRef(cloud),
+          // Hosts outside the cloud's domains: nothing is imported until each is confirmed (allowedHosts).
+          ...(allowedHosts ? { allowedHosts } : { confirmHostsFirst: true }),
+          allowWeakerTls: false,
+          onConflict: conflict,
+          ...(account ? { account } : {}),
+        });
+      let allowedHosts: string[] | undefined;
+      let { plan, result } = await run();
+      if (requestedHosts && plan.unconfirmedHosts.length > 0) {
+        // The renderer only asks: each host it names that needs it is confirmed in the main
+        // process's dialog, one at a time; a host it does not name, or the person declines, stays out.
+        const asked = new Set(requestedHosts.map((h) => h.trim().toLowerCase()));
+        allowedHosts = [];
+        for (const host of plan.unconfirmedHosts) {
+          if (!asked.has(host)) continue;
+          const servers = plan.rejected.filter((r) => r.reasons.some((why) => why.startsWith(`${host} is not an Azure`))).map((r) => r.name);
+          if (shell.confirmDecision && (await shell.confirmDecision({ kind: 'import-host', host, cloud, servers }))) allowedHosts.push(host);
+        }
+        ({ plan, result } = await run(allowedHosts));
+      }
       if (!account) for (const p of plan.profiles) p.notes.push(CHOOSE_ACCOUNT_NOTE);
       const serverOf = (i: number): string => plan.profiles[i]?.name ?? `server ${i + 1}`;
       return {
@@ -201,7 +226,7 @@ function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAcco
           ...plan.rejected.map((r) => ({ name: r.name, reason: r.reasons.join('; ') })),
         ],
         notes: plan.profiles.filter((p) => p.notes.length > 0).map((p) => ({ name: p.name, notes: p.notes })),
-        hostsToConfirm: allowedHosts ? [] : plan.unconfirmedHosts,
+        hostsToConfirm: requestedHosts ? [] : plan.unconfirmedHosts,
       };
     },
   };
@@ -251,7 +276,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     ...(shell.signInSlowAfterMs ? { slowAfterMs: shell.signInSlowAfterMs } : {}),
   });
   const services: Services = {
-    profiles: profilesService(store, shell.dataDir),
+    profiles: profilesService(store, shell.dataDir, shell.confirmDecision?.bind(shell)),
     accounts,
     sessions,
     tokens: tokensService(tokens),
@@ -269,6 +294,8 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     postgresDomainsOf: (cloud) => (typeof cloud === 'string' ? postgresDomainsFor(cloud) : (customCloudDomains(cloud.customFile) ?? [])),
     events: shell.events,
     confirmTokenCopy: async (req) => (shell.confirmTokenCopy ? shell.confirmTokenCopy(req) : false),
+    ...(shell.clipboard ? { clipboard: shell.clipboard } : {}),
+    confirmDecision: async (d) => (shell.confirmDecision ? shell.confirmDecision(d) : false),
   };
   return {
     services,

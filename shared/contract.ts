@@ -147,6 +147,8 @@ export const CONTRACT = {
   'profiles.list': { input: NoInput, output: z.object({ profiles: z.array(ProfileSchema) }) },
   'profiles.save': {
     // Without id: create. With id: replace that profile's fields (id and timestamps are kept).
+    // `profile.confirmations` is ignored: a non-Azure host, weaker TLS or an untrusted custom cloud
+    // file is confirmed in the main process's own dialog during the save (the renderer only asks).
     input: z.strictObject({ id: ProfileId.optional(), profile: ProfileInputSchema }),
     output: z.object({ profile: ProfileSchema }),
   },
@@ -196,10 +198,11 @@ export const CONTRACT = {
   'admin.createPrincipal': { input: CreatePrincipalInputSchema, output: CreatePrincipalResultSchema },
   'admin.verifyAccess': { input: VerifyAccessInputSchema, output: VerifyAccessResultSchema },
 
-  // The only call that returns a token: the UI asks the person to confirm first.
+  // Copies the profile's token to the clipboard — written by the main process after its own
+  // native confirmation; the token never crosses IPC. Cleared after `clearsAfterSeconds` if still there.
   'tokens.copy': {
-    input: z.strictObject({ profileId: ProfileId, confirmed: z.literal(true, { error: "copying a token needs the person's explicit confirmation" }) }),
-    output: z.object({ token: z.string().min(1), expiresOn: z.iso.datetime() }),
+    input: z.strictObject({ profileId: ProfileId }),
+    output: z.strictObject({ copied: z.literal(true), expiresOn: z.iso.datetime(), clearsAfterSeconds: z.number().int().positive() }),
   },
   'tokens.describe': { input: z.strictObject({ profileId: ProfileId }), output: TokenDescriptionSchema },
 
@@ -215,8 +218,9 @@ export const CONTRACT = {
         .max(8 * 1024 * 1024),
       conflict: z.enum(['skip', 'rename', 'replace']).default('skip'),
       /**
-       * Hosts outside the cloud's PostgreSQL domains the person confirmed one by one. Absent: a
-       * file with such hosts imports nothing and returns them in hostsToConfirm.
+       * Hosts outside the cloud's PostgreSQL domains the person asks to import (ticked in the
+       * renderer): each is imported only after the main process's own dialog for that host says
+       * yes. Absent: a file with such hosts imports nothing and returns them in hostsToConfirm.
        */
       allowedHosts: z.array(z.string().min(1).max(255)).max(1000).optional(),
     }),
@@ -252,15 +256,11 @@ export const CONTRACT = {
     output: z.object({ profile: ProfileInputSchema, usernameChoices: z.array(UsernameChoiceSchema), server: AzureServerSchema }),
   },
   'azure.checkProfile': { input: z.strictObject({ profileId: ProfileId }), output: ServerCheckSchema },
-  // Changes the server's firewall: the renderer shows server, rule name and address first, and
-  // the main process only adds an address a refusal of this profile's server reported.
+  // Changes the server's firewall: the renderer shows server, rule name and address first; the
+  // main process only adds an address a refusal of this profile's server reported, and only after
+  // its own dialog showing server, rule and address said yes.
   'azure.allowMyIp': {
-    input: z.strictObject({
-      profileId: ProfileId,
-      ip: Ipv4,
-      ruleName: FirewallRuleName,
-      confirmed: z.literal(true, { error: "adding a firewall rule needs the person's explicit confirmation" }),
-    }),
+    input: z.strictObject({ profileId: ProfileId, ip: Ipv4, ruleName: FirewallRuleName }),
     output: z.object({ ruleName: z.string(), startIpAddress: z.string(), endIpAddress: z.string() }),
   },
 

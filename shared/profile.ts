@@ -241,9 +241,10 @@ export function profileErrorsToError(errors: readonly ProfileFieldError[], what 
 }
 
 /**
- * Applies an edit to a saved profile, returning the input to validate. Changing host or cloud
- * drops the non-Azure confirmation and changing sslmode drops the TLS one, unless the patch sets
- * confirmations itself — a confirmation is for the exact host/mode the user saw.
+ * Applies an edit to a saved profile, returning the input to validate. Changing host, port or
+ * cloud drops the non-Azure confirmation, and any of those or sslmode drops the TLS one, unless the
+ * patch sets confirmations itself — a confirmation is for the exact host, port and mode the user
+ * saw (the app's profiles.save binds them the same way).
  */
 export function applyProfilePatch(existing: Profile, patch: Record<string, unknown>): Record<string, unknown> {
   const { id: _id, createdAt: _c, updatedAt: _u, ...base } = existing;
@@ -256,7 +257,11 @@ export function applyProfilePatch(existing: Profile, patch: Record<string, unkno
     const conf: ProfileConfirmations = { ...existing.confirmations };
     const hostChanged = 'host' in patch && typeof patch.host === 'string' && patch.host.trim().toLowerCase() !== existing.host;
     const cloudChanged = 'cloud' in patch && JSON.stringify(patch.cloud ?? 'public') !== JSON.stringify(existing.cloud);
-    if (hostChanged || cloudChanged) delete conf.nonAzureHost;
+    const portChanged = 'port' in patch && patch.port !== undefined && Number(patch.port) !== existing.port;
+    if (hostChanged || portChanged || cloudChanged) {
+      delete conf.nonAzureHost;
+      delete conf.weakerTls;
+    }
     if ('sslmode' in patch && patch.sslmode !== existing.sslmode) delete conf.weakerTls;
     merged.confirmations = conf;
   }

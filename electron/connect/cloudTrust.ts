@@ -170,7 +170,7 @@ export function cloudConsentError(status: CloudTrustStatus, what?: string): PgEn
     'confirmation_required',
     `${what ? `${what}: ` : ''}${why} It sends your Entra token for ${f.resource} to ${f.postgresDomains.length ? f.postgresDomains.join(', ') : 'hosts you confirm'}${f.caFile ? ` and trusts the CA ${f.caFile}` : ''}. pgEntra uses it only after you confirm it.${status.storeProblem ? ` (${status.storeProblem}; nothing in it counts as trusted.)` : ''}`,
     {
-      hint: `If you wrote or checked this file, confirm it: ${trustCommandFor(f.file)} (in the app: edit the profile, tick "Trust this custom cloud file" and save).`,
+      hint: `If you wrote or checked this file, confirm it: ${trustCommandFor(f.file)} (in the app: edit the profile, tick "Trust this custom cloud file", save and confirm in the dialog pgEntra shows).`,
       details: { file: f.file, sha256: f.sha256, reason: status.state, ...(f.caFile ? { caFile: f.caFile } : {}) },
     },
   );
@@ -220,6 +220,41 @@ export async function trustCloudFile(dataDir: string, file: string): Promise<Clo
     },
   ]);
   return facts;
+}
+
+/**
+ * Records consent for the cloud file exactly as the person was shown it (`shown`: the facts the
+ * main process's dialog displayed, read once). The file and its CA file are read again: if either
+ * changed since the dialog read them, nothing is recorded — consent is for the bytes seen, not for
+ * whatever the file holds by the time the person clicks.
+ */
+export async function trustShownCloudFile(dataDir: string, shown: CloudFileFacts): Promise<CloudFileFacts> {
+  let now: CloudFileFacts;
+  try {
+    now = inspectCloudFile(shown.file, { describeCa: false });
+  } catch (e) {
+    throw changedWhileShown(shown, e instanceof Error ? e.message : String(e));
+  }
+  if (now.sha256 !== shown.sha256 || (now.caFile ?? null) !== (shown.caFile ?? null) || (now.caSha256 ?? null) !== (shown.caSha256 ?? null)) throw changedWhileShown(shown);
+  await updateStore(dataDir, (clouds) => [
+    ...clouds.filter((e) => e.file !== shown.file),
+    {
+      file: shown.file,
+      sha256: shown.sha256,
+      ...(shown.caFile ? { caFile: shown.caFile } : {}),
+      ...(shown.caSha256 ? { caSha256: shown.caSha256 } : {}),
+      trustedAt: new Date().toISOString(),
+    },
+  ]);
+  return shown;
+}
+
+function changedWhileShown(shown: CloudFileFacts, why?: string): PgEntraError {
+  return new PgEntraError(
+    'confirmation_required',
+    `The custom cloud file ${shown.file}${shown.caFile ? ' (or its CA file)' : ''} changed after pgEntra showed it to you${why ? ` (${why})` : ''}, so it was not trusted: what you confirmed is not what the file holds now.`,
+    { hint: 'Check the file again and save once more: pgEntra shows it again as it is now.', details: { file: shown.file, sha256: shown.sha256, reason: 'changed-while-shown' } },
+  );
 }
 
 /** Withdraws consent for a file (by path; it need not exist any more). Resolves whether there was one. */

@@ -104,13 +104,15 @@ export interface TokensService {
 export interface InteropService {
   exportPgAdmin(profiles: Profile[]): Promise<{ json: string; count: number }>;
   /**
-   * Without allowedHosts, a file with hosts outside the cloud's domains imports nothing and
-   * returns them in hostsToConfirm; with it, only the listed (confirmed) hosts are imported.
+   * Without requestedHosts, a file with hosts outside the cloud's domains imports nothing and
+   * returns them in hostsToConfirm; with it, only those hosts the person confirmed in the main
+   * process's dialog (one per host) are imported.
    */
   importPgAdmin(
     json: string,
     conflict: 'skip' | 'rename' | 'replace',
-    allowedHosts?: string[],
+    /** Hosts the renderer asks to import: each is imported only once the main process's dialog confirmed it. */
+    requestedHosts?: string[],
   ): Promise<{ imported: Profile[]; skipped: Array<{ name: string; reason: string }>; notes: Array<{ name: string; notes: string[] }>; hostsToConfirm: string[] }>;
 }
 
@@ -120,6 +122,26 @@ export interface TokenCopyRequest {
   account: string | null;
   audience: string | null;
   expiresOn: string;
+}
+
+/**
+ * A decision that widens where a token may go. Only the main process's own dialog (native, default
+ * Cancel) takes it, showing exactly what would be allowed; a renderer can ask for one but never
+ * answer it. Each is bound to the values shown: another host, port, mode or file asks again.
+ */
+export type TokenTargetDecision =
+  | { kind: 'non-azure-host'; profileName: string; host: string; port: number; cloud: string; domains: readonly string[] }
+  | { kind: 'weaker-tls'; profileName: string; host: string; port: number; sslmode: string }
+  /** `lines`: what the file says (describeCloudFacts of the bytes read for this dialog). */
+  | { kind: 'custom-cloud'; profileName: string; file: string; sha256: string; lines: string[] }
+  /** A pgAdmin servers.json host outside the cloud's domains; `servers`: the servers that name it. */
+  | { kind: 'import-host'; host: string; cloud: string; servers: string[] }
+  | { kind: 'firewall-rule'; profileName: string; host: string; server: string; ruleName: string; ip: string };
+
+/** The system clipboard, written by the main process only (the token never crosses IPC). */
+export interface MainClipboard {
+  writeText(text: string): Promise<void> | void;
+  readText(): Promise<string> | string;
 }
 
 export interface Services {
@@ -137,6 +159,10 @@ export interface Services {
    * Absent: tokens.copy is always refused.
    */
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
+  /** Where tokens.copy puts the token after the confirmation. Absent: tokens.copy is refused. */
+  clipboard?: MainClipboard;
+  /** The main process's dialog for a TokenTargetDecision; true only for its confirm button. Absent: every such decision is refused. */
+  confirmDecision?(decision: TokenTargetDecision): Promise<boolean>;
   /** Azure Resource Manager: Browse Azure, the connect pre-flight and "Allow my IP". */
   azure: AzureService;
   /** settings.json: client ids, the OS certificate store. Absent: settings.* fail with a clear error. */

@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { Harness } from './harness.js';
+import { listTrustedClouds } from '../../electron/connect/cloudTrust.js';
 
 export interface ProfileFields {
   host: string;
@@ -32,6 +33,10 @@ export class AppPage {
     if (f.customCloudFile) {
       await d.getByLabel('Cloud', { exact: true }).selectOption('custom');
       await d.getByLabel('Custom cloud file').fill(f.customCloudFile);
+      // Not trusted on this machine yet: the editor warns and offers the tick, which only asks —
+      // Save then shows the main process's own dialog (harness: decisionDialogs) that records it.
+      const file = f.customCloudFile;
+      if (!listTrustedClouds(this.h.dataDir).some((c) => c.file === file)) await d.getByRole('checkbox', { name: /Trust this custom cloud file/ }).check({ timeout: 10_000 });
     }
     if (f.name) await d.getByLabel('Profile name').fill(f.name);
   }

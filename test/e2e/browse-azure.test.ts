@@ -127,11 +127,17 @@ describe('Browse Azure', () => {
     const nonAzure = editor.getByRole('checkbox', { name: /Send my Entra token to a non-Azure host/ });
     await nonAzure.waitFor({ timeout: 10_000 });
     await nonAzure.check();
+    // Nor is the simulator's cloud file trusted on this machine yet: the person ticks that too. The
+    // ticks only ask — Save shows the main process's own dialogs, which decide.
+    await editor.getByRole('checkbox', { name: /Trust this custom cloud file/ }).check();
     await editor.locator('.dialog-content').evaluate((el) => el.scrollTo(0, 0));
     await screenshotBoth(h.page, '21-profile-from-azure');
     axeFindings.push(...(await axeSerious(h.page, 'profile-from-azure')));
+    const shown = h.decisionDialogs.length;
     await app.saveProfile();
     await app.profileInSidebar('myserver').waitFor();
+    const dialogs = h.decisionDialogs.slice(shown).map((d) => `${d.message}\n${d.detail}`);
+    expect(dialogs).toEqual([expect.stringMatching(/^Send your Entra access token to myserver\.postgres\.database\.azure\.com:5432\?/), expect.stringContaining(h.sim.stateFile)]);
     const saved = (await h.composed.store.list()).find((p) => p.name === 'myserver');
     expect(saved).toMatchObject({
       host: 'myserver.postgres.database.azure.com',
@@ -195,6 +201,9 @@ describe('Browse Azure', () => {
     await app.waitForSession();
     await expect.poll(() => h.page.getByTestId('current-user').innerText(), { timeout: 20_000 }).toBe(ACCOUNTS.adminGroup);
     expect(h.sim.arm.control.firewallRules('myserver')).toContainEqual({ name: 'pgentra-127-0-0-1', startIpAddress: '127.0.0.1', endIpAddress: '127.0.0.1' });
+    // The renderer's "Add rule" only asked: the main process's own dialog named rule, server and address.
+    const firewall = h.decisionDialogs.find((d) => d.title === 'Change the Azure firewall');
+    expect(`${firewall?.message}\n${firewall?.detail}`).toMatch(/pgentra-127-0-0-1 to myserver\?[\s\S]*Allowed address: 127\.0\.0\.1 – 127\.0\.0\.1/);
   });
 
   it('kept the page within its CSP, without errors, invalid events or serious axe violations', async () => {

@@ -14,13 +14,13 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { startSimulatedAzure, type SimulatedAzure, type SimulatedAzureOptions } from '../sim/index.js';
-import { trustCloudFile } from '../../electron/connect/cloudTrust.js';
 import { createHandlers } from '../../electron/ipc/handlers/index.js';
 import { createRouter, parseEvent, type EventSink, type Router } from '../../electron/ipc/router.js';
 import { createSenderPolicy } from '../../electron/ipc/senderPolicy.js';
 import { composeServices, type ComposedServices } from '../../electron/services.js';
 import { createTokenCopyConfirmation, type MessageBoxOptions } from '../../electron/shell/tokenCopyConfirmation.js';
 import { createSettingsConfirmation } from '../../electron/shell/settingsConfirmation.js';
+import { createDecisionConfirmation } from '../../electron/shell/decisionConfirmation.js';
 import { SECURITY_HEADERS } from '../../electron/shell/contentSecurity.js';
 import { createLogger, silentLogger } from '../../electron/log/logger.js';
 import { callChannel, eventChannel, type EventName } from '../../shared/ipcChannels.js';
@@ -136,6 +136,17 @@ export interface Harness {
   /** The main process's settings confirmations shown, answered with `settingsAnswer` (default "Change settings"). */
   settingsDialogs: MessageBoxOptions[];
   settingsAnswer: 'Change settings' | 'Cancel';
+  /**
+   * The main process's dialogs before a token may go somewhere new (non-Azure host, weaker TLS,
+   * custom cloud file, imported host, firewall rule), answered with `decisionAnswer` (default: the
+   * confirm button, as a person who checked what it shows would).
+   */
+  decisionDialogs: MessageBoxOptions[];
+  decisionAnswer: 'confirm' | 'cancel';
+  /** What the main process wrote to the system clipboard (Electron's clipboard in the app), in order. */
+  clipboardWrites: string[];
+  /** Every reply the router gave the page, serialized (to check what crossed IPC). */
+  ipcReplies: string[];
   /** Pages the broker opened for interactive sign-in. */
   nextSignInPage(timeoutMs?: number): Promise<Page>;
   cspViolations(): Promise<string[]>;
@@ -170,8 +181,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-data-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    // The user has trusted the simulator's cloud file on this machine (`pgentra clouds trust FILE`).
-    if (!opts.publicCloud) await trustCloudFile(dataDir, sim.stateFile);
+    // The simulator's cloud file is NOT trusted up front: the first profile saved on it asks in the
+    // main process's dialog (decisionDialogs), as it would ask a person using the app.
     const saveDir = mkdtempSync(path.join(tmpdir(), 'pgentra-e2e-saved-'));
     cleanups.push(() => rmSync(saveDir, { recursive: true, force: true }));
     const savedFiles: Array<{ suggestedName: string; path: string }> = [];
@@ -218,7 +229,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     const signInPages: Page[] = [];
     const tokenCopyDialogs: MessageBoxOptions[] = [];
     const settingsDialogs: MessageBoxOptions[] = [];
-    const answers = { settings: 'Change settings' as 'Change settings' | 'Cancel' };
+    const decisionDialogs: MessageBoxOptions[] = [];
+    const clipboardWrites: string[] = [];
+    const ipcReplies: string[] = [];
+    const answers = { settings: 'Change settings' as 'Change settings' | 'Cancel', decision: 'confirm' as 'confirm' | 'cancel' };
     const signInWaiters: Array<(p: Page) => void> = [];
     const composed = composeServices({
       dataDir,
@@ -258,6 +272,16 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
         settingsDialogs.push(options);
         return { response: options.buttons.indexOf(answers.settings) };
       }),
+      // The main process's native dialog before a token may go somewhere new, answered as the test says.
+      confirmDecision: createDecisionConfirmation(async (options) => {
+        decisionDialogs.push(options);
+        return { response: answers.decision === 'confirm' ? 1 : options.cancelId };
+      }),
+      // Electron's clipboard: only the main process writes it.
+      clipboard: {
+        writeText: (text) => void clipboardWrites.push(text),
+        readText: () => clipboardWrites.at(-1) ?? '',
+      },
       appInfo: () => ({ name: 'pgEntra', version: '0.1.0-e2e', electron: null, chrome: browser.version(), node: process.versions.node, platform: process.platform, dataDir }),
       events,
     });
@@ -270,7 +294,9 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 
     await page.exposeBinding('__pgentraInvoke', async (source, channel: unknown, payload: unknown) => {
       const name = typeof channel === 'string' && channel.startsWith(CALL_PREFIX) ? channel.slice(CALL_PREFIX.length) : String(channel);
-      return router.dispatch(name, payload, { frameUrl: source.frame.url(), isMainFrame: source.frame.parentFrame() === null });
+      const reply = await router.dispatch(name, payload, { frameUrl: source.frame.url(), isMainFrame: source.frame.parentFrame() === null });
+      ipcReplies.push(JSON.stringify(reply));
+      return reply;
     });
     await page.addInitScript({ content: await preloadInitScript() });
     await page.goto(origin + '/');
@@ -297,6 +323,15 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       set settingsAnswer(v) {
         answers.settings = v;
       },
+      decisionDialogs,
+      get decisionAnswer() {
+        return answers.decision;
+      },
+      set decisionAnswer(v) {
+        answers.decision = v;
+      },
+      clipboardWrites,
+      ipcReplies,
       async nextSavedFile(suggestedName, timeoutMs = 15_000) {
         const seen = savedFiles.length;
         const deadline = Date.now() + timeoutMs;

@@ -97,12 +97,17 @@ describe('screens', () => {
     await screenshotBoth(h.page, '16-copy-token');
     axeFindings.push(...(await axeSerious(h.page, 'copy-token')));
     await h.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
+    const shown = h.tokenCopyDialogs.length;
     await copy.click();
     await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/Token copied\. The clipboard will be cleared in \d+ s\./);
-    const clip = await h.page.evaluate(() => navigator.clipboard.readText());
+    // The main process asked in its own dialog, then wrote the clipboard itself.
+    expect(h.tokenCopyDialogs).toHaveLength(shown + 1);
+    const clip = h.clipboardWrites.at(-1) ?? '';
     expect(clip).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]*$/);
-    // Never in the page itself.
+    // Never in the page, in any IPC reply, or on the page's own clipboard.
     expect(await h.page.content()).not.toContain(clip);
+    expect(h.ipcReplies.filter((r) => r.includes(clip))).toEqual([]);
+    expect(await h.page.evaluate(() => navigator.clipboard.readText().catch(() => ''))).not.toBe(clip);
   });
 
   it('kept the page within its CSP, without errors, invalid events or serious axe violations', async () => {

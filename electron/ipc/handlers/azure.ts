@@ -11,7 +11,7 @@ import type { Services } from '../services.js';
 
 type AzureHandlers = Pick<Handlers, 'azure.listServers' | 'azure.getServer' | 'azure.proposeProfile' | 'azure.checkProfile' | 'azure.allowMyIp'>;
 
-export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultCloud' | 'accounts'>, preflight: Pick<ConnectPreflight, 'offered'>): AzureHandlers {
+export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultCloud' | 'accounts' | 'confirmDecision'>, preflight: Pick<ConnectPreflight, 'offered'>): AzureHandlers {
   const caller = ({ cloud, account }: { cloud?: Cloud | undefined; account: string }): ArmCaller => ({
     cloud: cloud === undefined ? (s.defaultCloud ?? 'public') : cloudRef(cloud),
     credential: { kind: 'interactive', account },
@@ -30,8 +30,8 @@ export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultC
     'azure.checkProfile': async ({ profileId }) => s.azure.checkProfile(await s.profiles.get(profileId)),
     'azure.allowMyIp': async ({ profileId, ip, ruleName }) => {
       const profile = await s.profiles.get(profileId);
-      // The contract required the renderer's confirmation; the address must also be one the server
-      // reported when it refused this profile (never an address a renderer made up).
+      // The address must be one the server reported when it refused this profile (never an
+      // address a renderer made up).
       if (!preflight.offered(profileId, ip, ruleName)) {
         throw new PgEntraError(
           'invalid_input',
@@ -42,6 +42,10 @@ export function azureHandlers(s: Pick<Services, 'azure' | 'profiles' | 'defaultC
           },
         );
       }
+      // The renderer's dialog only asked: the main process's own dialog decides (fail closed without one).
+      const server = profile.azure?.resourceId.split('/').pop() ?? profile.host.split('.')[0] ?? profile.host;
+      const yes = s.confirmDecision ? await s.confirmDecision({ kind: 'firewall-rule', profileName: profile.name, host: profile.host, server, ruleName, ip }) : false;
+      if (!yes) throw new PgEntraError('confirmation_required', `Adding the firewall rule ${ruleName} (${ip}) to ${server} was not confirmed; the firewall was not changed.`);
       // Azure's mandatory MFA for writes: a sign-in without MFA gets a claims challenge. The person
       // asked for this change, so the step-up starts at once (the dialog shows why), then one retry.
       const r = await withStepUp(

@@ -16,6 +16,7 @@ export function miscHandlers(s: Pick<Services, 'interop' | 'profiles' | 'appInfo
       const wanted = profileIds.length === 0 ? all : all.filter((p) => profileIds.includes(p.id));
       return s.interop.exportPgAdmin(wanted);
     },
+    // allowedHosts is the renderer's request; the interop service confirms each host in the main process.
     'interop.importPgAdmin': ({ json, conflict, allowedHosts }) => s.interop.importPgAdmin(json, conflict, allowedHosts),
     'app.info': async () => s.appInfo(),
     'app.saveFile': (req) => s.saveFile(req),

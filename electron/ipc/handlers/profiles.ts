@@ -1,65 +1,97 @@
-// profiles.*: thin calls into the profile store, plus the rule that a confirmation only covers
-// the host and TLS mode the person saw when they gave it.
-import { isPgEntraError } from '../../../shared/errors.js';
-import { cloudRef, type Profile, type ProfileConfirmations } from '../../../shared/profile.js';
+// profiles.*: thin calls into the profile store, plus the rule that only the main process decides
+// whether a token may go to a non-Azure host or over weaker TLS. The `confirmations` a renderer
+// sends are ignored: a save that needs one shows the main process's own dialog (host, port, mode),
+// and a confirmation is kept only while the host, port, cloud (and sslmode) it was given for stay.
+import { PgEntraError } from '../../../shared/errors.js';
+import { cloudRef, isHostInDomains, postgresDomainsFor, type Profile, type ProfileConfirmations } from '../../../shared/profile.js';
 import type { Handlers } from '../router.js';
-import type { ProfileInputParsed, Services } from '../services.js';
+import type { ProfileInputParsed, Services, TokenTargetDecision } from '../services.js';
 
 type ProfileHandlers = Pick<Handlers, 'profiles.list' | 'profiles.save' | 'profiles.delete' | 'profiles.restore' | 'profiles.duplicate' | 'profiles.move' | 'profiles.validate'>;
 
-type ConfirmationKind = keyof ProfileConfirmations;
+type Target = Pick<Profile, 'host' | 'port' | 'cloud' | 'sslmode'>;
 
-/** What a confirmation was given for: the host and cloud (non-Azure host) or the sslmode (weaker TLS). */
-function subjectOf(kind: ConfirmationKind, p: Pick<Profile, 'host' | 'cloud' | 'sslmode'>): string {
-  return kind === 'nonAzureHost' ? `${p.host.trim().toLowerCase()}\n${cloudRef(p.cloud)}` : p.sslmode;
+/** The values a non-Azure-host confirmation is bound to. */
+function hostKey(p: Target): string {
+  return JSON.stringify([p.host.trim().toLowerCase(), p.port, cloudRef(p.cloud)]);
+}
+
+/** The values a weaker-TLS confirmation is bound to. */
+function tlsKey(p: Target): string {
+  return JSON.stringify([hostKey(p), p.sslmode]);
 }
 
 /**
- * Over IPC every save carries `confirmations` (the contract defaults it to {}), so the store's own
- * "a host change drops the confirmation" rule never runs for desktop edits. The rule here:
- *
- * - A confirmation the stored profile did not have is new: the person ticked it in this edit, next
- *   to the host/mode they are saving — kept.
- * - A confirmation the stored profile already had, sent back with a changed host or cloud
- *   (non-Azure host) or sslmode (weaker TLS), is carried over from the old values — dropped.
- * - If dropping it makes the save fail with confirmation_required, the refusal names the new host
- *   or mode. Saving the same host/cloud/mode again right after that refusal is the person's
- *   re-confirmation of what the refusal showed them — kept. (Without this the editor, which keeps
- *   the box ticked, could never move a confirmed profile to another non-Azure host.)
+ * The confirmations `next` needs, each either carried over from `confirmedFor` (a profile whose
+ * confirmation was given for exactly these values) or asked for now with `ask` (null: not asked,
+ * e.g. a restore — the confirmation is then dropped).
  */
-export function profileHandlers(s: Pick<Services, 'profiles'>): ProfileHandlers {
-  const p = s.profiles;
-  // Profile id → kind → the subject a save was refused for (main process memory only).
-  const refused = new Map<string, Partial<Record<ConfirmationKind, string>>>();
-
-  const save = async (id: string, input: ProfileInputParsed): Promise<Profile> => {
-    const existing = await p.get(id);
-    const confirmations: ProfileConfirmations = { ...input.confirmations };
-    const dropped: Partial<Record<ConfirmationKind, string>> = {};
-    for (const kind of ['nonAzureHost', 'weakerTls'] as const) {
-      const subject = subjectOf(kind, input);
-      const carriedOver = confirmations[kind] === true && existing.confirmations[kind] === true && subject !== subjectOf(kind, existing);
-      if (carriedOver && refused.get(id)?.[kind] !== subject) {
-        delete confirmations[kind];
-        dropped[kind] = subject;
+async function decide(
+  next: Target & { name: string },
+  confirmedFor: Pick<Profile, 'host' | 'port' | 'cloud' | 'sslmode' | 'confirmations'> | undefined,
+  domains: readonly string[],
+  ask: ((d: TokenTargetDecision) => Promise<boolean>) | null,
+): Promise<ProfileConfirmations> {
+  const out: ProfileConfirmations = {};
+  const host = next.host.trim().toLowerCase();
+  if (!isHostInDomains(host, domains)) {
+    if (confirmedFor?.confirmations.nonAzureHost === true && hostKey(confirmedFor) === hostKey(next)) out.nonAzureHost = true;
+    else if (ask) {
+      if (!(await ask({ kind: 'non-azure-host', profileName: next.name, host, port: next.port, cloud: cloudRef(next.cloud), domains }))) {
+        throw new PgEntraError('confirmation_required', `Sending your Entra token to ${host}:${next.port} was not confirmed, so the profile "${next.name}" was not saved.`, {
+          details: { fields: 'host', host, port: String(next.port) },
+          hint: 'Save again and confirm in the dialog pgEntra shows if you trust this server.',
+        });
       }
+      out.nonAzureHost = true;
     }
-    try {
-      const saved = await p.update(id, { ...input, confirmations });
-      refused.delete(id);
-      return saved;
-    } catch (e) {
-      if (isPgEntraError(e) && e.code === 'confirmation_required' && Object.keys(dropped).length > 0) refused.set(id, dropped);
-      else refused.delete(id);
-      throw e;
+  }
+  if (next.sslmode !== 'verify-full') {
+    if (confirmedFor?.confirmations.weakerTls === true && tlsKey(confirmedFor) === tlsKey(next)) out.weakerTls = true;
+    else if (ask) {
+      if (!(await ask({ kind: 'weaker-tls', profileName: next.name, host, port: next.port, sslmode: next.sslmode }))) {
+        throw new PgEntraError('confirmation_required', `sslmode=${next.sslmode} for ${host}:${next.port} was not confirmed, so the profile "${next.name}" was not saved.`, {
+          details: { fields: 'sslmode', host, sslmode: next.sslmode },
+          hint: 'Use verify-full, or save again and confirm in the dialog pgEntra shows.',
+        });
+      }
+      out.weakerTls = true;
     }
+  }
+  return out;
+}
+
+export function profileHandlers(s: Pick<Services, 'profiles' | 'confirmDecision' | 'postgresDomainsOf'>): ProfileHandlers {
+  const p = s.profiles;
+  // No dialog available: every such decision is refused (fail closed), never waved through.
+  const ask = async (d: TokenTargetDecision): Promise<boolean> => (s.confirmDecision ? s.confirmDecision(d) : false);
+  const domainsOf = (cloud: Profile['cloud']): readonly string[] => (s.postgresDomainsOf ? s.postgresDomainsOf(cloud) : postgresDomainsFor(cloud));
+  // Profiles deleted in this run (id → profile), so an undo restores only confirmations the person gave.
+  const removed = new Map<string, Profile>();
+
+  const save = async (id: string | undefined, input: ProfileInputParsed): Promise<Profile> => {
+    const existing = id ? await p.get(id) : undefined;
+    const confirmations = await decide(input, existing, domainsOf(input.cloud), ask);
+    const next = { ...input, confirmations };
+    return id ? p.update(id, next) : p.create(next);
   };
 
   return {
     'profiles.list': async () => ({ profiles: await p.list() }),
-    'profiles.save': async ({ id, profile }) => ({ profile: id ? await save(id, profile) : await p.create(profile) }),
-    'profiles.delete': async ({ id }) => ({ profile: await p.remove(id) }),
-    'profiles.restore': async ({ profile }) => ({ profile: await p.restore(profile) }),
+    'profiles.save': async ({ id, profile }) => ({ profile: await save(id, profile) }),
+    'profiles.delete': async ({ id }) => {
+      const profile = await p.remove(id);
+      removed.set(profile.id, profile);
+      return { profile };
+    },
+    'profiles.restore': async ({ profile }) => {
+      // The renderer sends the whole profile back: its confirmations count only if this process
+      // deleted that profile with them, for the same host, port, cloud and mode.
+      const confirmations = await decide(profile, removed.get(profile.id), domainsOf(profile.cloud), null);
+      const restored = await p.restore({ ...profile, confirmations });
+      removed.delete(profile.id);
+      return { profile: restored };
+    },
     'profiles.duplicate': async ({ id }) => ({ profile: await p.duplicate(id) }),
     'profiles.move': async ({ id, folder }) => ({ profile: await p.move(id, folder) }),
     'profiles.validate': async ({ profile }) => p.validate(profile),

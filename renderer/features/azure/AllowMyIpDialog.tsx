@@ -48,7 +48,7 @@ export function AllowMyIpDialog({ profile, serverName, fix, onAdded, onClose }: 
     return () => clearTimeout(t);
   }, []);
 
-  const allow = (): Promise<CallOutput<'azure.allowMyIp'>> => call('azure.allowMyIp', { profileId: profile.id, ip: fix.ip, ruleName: fix.ruleName, confirmed: true });
+  const allow = (): Promise<CallOutput<'azure.allowMyIp'>> => call('azure.allowMyIp', { profileId: profile.id, ip: fix.ip, ruleName: fix.ruleName });
   const fail = (e: unknown): void => {
     const p = errorPayloadOf(e);
     setError(`${p.message}${p.hint ? ` ${p.hint}` : ''}`);

@@ -1,36 +1,30 @@
-// Copy the raw access token — the one place the renderer sees a token, and only after the person
-// confirms here and then in the main process's own system dialog (which the renderer cannot
-// answer). The clipboard is cleared 60 s later so the token does not linger there.
+// Copy the raw access token. The renderer never sees it: after the person confirms here, the
+// main process asks again in its own system dialog (which the renderer cannot answer), writes the
+// clipboard itself and clears it again after 60 s if it still holds the token.
 import { useState, type ReactNode } from 'react';
 import type { Profile } from '../../../shared/profile.js';
 import { call, errorPayloadOf } from '../../base/api.js';
-import { copyText } from '../../ui/clipboard.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useNow } from '../../ui/time.js';
 import { accountOf } from '../profiles/profileTree.js';
 import { ErrorAlert } from '../../ui/Alert.js';
 
-export const CLIPBOARD_CLEAR_MS = 60_000;
-
 export function CopyTokenDialog({ profile, onClose }: { profile: Profile; onClose: () => void }): ReactNode {
   const [understood, setUnderstood] = useState(false);
-  const [copiedAt, setCopiedAt] = useState<number | null>(null);
+  const [copied, setCopied] = useState<{ at: number; clearMs: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const now = useNow();
 
   const copy = async (): Promise<void> => {
     setError(null);
     try {
-      const { token } = await call('tokens.copy', { profileId: profile.id, confirmed: true });
-      await copyText(token);
-      setCopiedAt(Date.now());
-      // Not tied to this dialog's lifetime: the token must leave the clipboard even if it is closed.
-      setTimeout(() => void copyText(''), CLIPBOARD_CLEAR_MS);
+      const { clearsAfterSeconds } = await call('tokens.copy', { profileId: profile.id });
+      setCopied({ at: Date.now(), clearMs: clearsAfterSeconds * 1000 });
     } catch (e) {
       setError(errorPayloadOf(e).message);
     }
   };
-  const left = copiedAt ? Math.max(0, Math.ceil((copiedAt + CLIPBOARD_CLEAR_MS - now) / 1000)) : 0;
+  const left = copied ? Math.max(0, Math.ceil((copied.at + copied.clearMs - now) / 1000)) : 0;
 
   return (
     <Dialog
@@ -59,7 +53,7 @@ export function CopyTokenDialog({ profile, onClose }: { profile: Profile; onClos
         <input type="checkbox" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
         <span>I understand; copy the token for {profile.name}. Clear the clipboard after 60 seconds. pgEntra asks once more in a system dialog.</span>
       </label>
-      {copiedAt ? (
+      {copied ? (
         <p className="alert success" role="status">
           {left > 0 ? `Token copied. The clipboard will be cleared in ${left} s.` : 'The clipboard was cleared.'}
         </p>

@@ -145,7 +145,7 @@ export function PgAdminDialog({
             <h4 id="pgadmin-hosts">Confirm each host outside Azure Database for PostgreSQL</h4>
             <p>
               These hosts are not Azure PostgreSQL servers. pgEntra would send your Microsoft Entra token to each one you tick, and whoever runs it could use the token against every server you can
-              reach. Servers on hosts you leave unticked are not imported.
+              reach. Servers on hosts you leave unticked are not imported, and pgEntra asks once more for each ticked host in a system dialog.
             </p>
             {hostsToConfirm.map((h) => (
               <label key={h} className="check plain">

@@ -311,7 +311,9 @@ export function ProfileEditor({ profile, folder, folders, accounts, seed, onSign
             <span>
               <strong>Trust this custom cloud file</strong>
               <br />
-              <span className="muted">{cloudTrustMessage ?? 'Saving records your trust in this cloud file as it is now (outside the profile).'}</span>
+              <span className="muted">
+                {cloudTrustMessage ?? 'Saving shows the file in a pgEntra system dialog; your trust is recorded for the file exactly as shown there (outside the profile).'}
+              </span>
             </span>
           </label>
         ) : null}

@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgEntraError } from '../../../shared/errors.js';
-import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { silentLogger } from '../../../electron/log/logger.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter, type Router } from '../../../electron/ipc/router.js';
 import { APP_ORIGIN } from '../../../electron/ipc/senderPolicy.js';
 import { noteAppPackaged } from '../../../electron/base/cliMode.js';
 import { composeServices, type ComposedServices } from '../../../electron/services.js';
+import type { TokenTargetDecision } from '../../../electron/ipc/services.js';
 import { completeSignInHeadless } from '../../sim/entra/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { ACCOUNTS } from '../../sim/types.js';
@@ -26,6 +26,8 @@ let home: string;
 let composed: ComposedServices;
 let router: Router;
 const sent: Array<{ name: string; payload: unknown }> = [];
+/** The main process's decision dialogs (stand-in answering yes, as the person who wrote the file would). */
+const decisions: TokenTargetDecision[] = [];
 
 async function call<T>(channel: string, payload: unknown = {}): Promise<T> {
   const r = await router.dispatch(channel, payload, sender);
@@ -37,7 +39,7 @@ beforeAll(async () => {
   if (!keyring) return;
   sim = await startSimulatedAzure({ autoApprove: ACCOUNTS.secondary });
   home = mkdtempSync(path.join(tmpdir(), 'pgentra-app-'));
-  await trustCloudFile(home, sim.stateFile); // as `pgentra clouds trust FILE` records it
+  // The simulator's cloud file is not trusted up front: the first save asks in the main process's dialog.
   const events: string[] = [];
   composed = composeServices({
     dataDir: home,
@@ -49,6 +51,10 @@ beforeAll(async () => {
       return true;
     },
     appInfo: () => ({ name: 'pgEntra', version: 'test', electron: null, chrome: null, node: process.versions.node, platform: process.platform, dataDir: home }),
+    confirmDecision: async (d) => {
+      decisions.push(d);
+      return true;
+    },
     events: (name, payload) => {
       events.push(name);
       sent.push({ name, payload });
@@ -85,6 +91,8 @@ describe.skipIf(!keyring)('desktop services through the router', () => {
         cloud,
       },
     });
+    // The cloud file was trusted through the main process's dialog, showing that file.
+    expect(decisions).toEqual([expect.objectContaining({ kind: 'custom-cloud', file: sim.stateFile })]);
     const info = await call<{ sessionId: string; currentUser: string | null }>('sessions.open', { profileId: profile.id });
     expect(info.currentUser).toBe('db-admins');
     const q = await call<{ status: string; statements: { rows: unknown[][] }[] }>('sessions.query', { sessionId: info.sessionId, sql: 'select current_user' });

@@ -73,14 +73,17 @@ describe('CRUD', () => {
     expect(await store.list()).toEqual([]);
   });
 
-  it('update keeps id/createdAt, bumps updatedAt, clears optional fields, drops host confirmation on host change', async () => {
+  it('update keeps id/createdAt, bumps updatedAt, clears optional fields, drops host confirmation on host or port change', async () => {
     let t = Date.parse('2024-01-01T00:00:00Z');
     const s = new ProfileStore({ dataDir: store.dataDir, now: () => new Date((t += 1000)) });
     const p = await s.create(input('Lab', { host: 'lab.example.com', confirmations: { nonAzureHost: true }, color: '#ff0000' }));
-    const u = await s.update(p.id, { port: 6432, color: undefined });
-    expect(u).toMatchObject({ id: p.id, createdAt: p.createdAt, port: 6432, confirmations: { nonAzureHost: true } });
+    const u = await s.update(p.id, { color: undefined });
+    expect(u).toMatchObject({ id: p.id, createdAt: p.createdAt, port: 5432, confirmations: { nonAzureHost: true } });
     expect(u.color).toBeUndefined();
     expect(u.updatedAt > p.updatedAt).toBe(true);
+    // The confirmation is for host and port: another port needs it again.
+    await expectCode(s.update(p.id, { port: 6432 }), 'confirmation_required');
+    expect((await s.update(p.id, { port: 6432, confirmations: { nonAzureHost: true } })).port).toBe(6432);
     await expectCode(s.update(p.id, { host: 'other.example.com' }), 'confirmation_required');
     expect((await s.update(p.id, { host: 'other.example.com', confirmations: { nonAzureHost: true } })).host).toBe('other.example.com');
     await expectCode(s.update(p.id, { id: 'x' } as never), 'invalid_input');

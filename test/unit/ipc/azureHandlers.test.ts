@@ -1,13 +1,13 @@
 // azure.* through the router with a fake AzureService, and the connect pre-flight of
-// sessions.open: strict inputs (allowMyIp needs `confirmed: true`, an IPv4 address and a valid rule
-// name), ARM callers built from the account and cloud, the pre-flight beside the connect (never
+// sessions.open: strict inputs (allowMyIp takes no renderer-made confirmation, an IPv4 address and a
+// valid rule name), ARM callers built from the account and cloud, the pre-flight beside the connect (never
 // delaying or failing it), the refusal check's fix, and allowMyIp limited to the fixes offered.
 import { describe, expect, it, vi } from 'vitest';
 import type { ArmCaller, AzureService } from '../../../electron/azure/azureService.js';
 import { isServerHostIn } from '../../../electron/ipc/connectPreflight.js';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter } from '../../../electron/ipc/router.js';
-import type { Services } from '../../../electron/ipc/services.js';
+import type { Services, TokenTargetDecision } from '../../../electron/ipc/services.js';
 import type { PreflightFinding, ServerCheck } from '../../../shared/azure.js';
 import type { EventName, EventPayload } from '../../../shared/contract.js';
 import { PgEntraError } from '../../../shared/errors.js';
@@ -81,13 +81,11 @@ function fake(opts: { profile?: Profile; open?: () => Promise<string>; check?: (
 const routerFor = (f: Fake) => createRouter(createHandlers(f.services), { validateOutput: true });
 const preflightEvents = (f: Fake): Array<EventPayload<'session.preflight'>> => f.events.filter((e) => e.name === 'session.preflight').map((e) => e.payload as EventPayload<'session.preflight'>);
 const ATTEMPT = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
-const ALLOW = { profileId: PROFILE_ID, ip: '203.0.113.7', ruleName: 'pgentra-203-0-113-7', confirmed: true };
+const ALLOW = { profileId: PROFILE_ID, ip: '203.0.113.7', ruleName: 'pgentra-203-0-113-7' };
 
 describe('azure.allowMyIp input', () => {
   it.each([
-    ['without confirmed', { ...ALLOW, confirmed: undefined }],
-    ['with confirmed: false', { ...ALLOW, confirmed: false }],
-    ['with confirmed: "true"', { ...ALLOW, confirmed: 'true' }],
+    ['with a renderer-made confirmed: true', { ...ALLOW, confirmed: true }],
     ['with an IPv6 address', { ...ALLOW, ip: '::1' }],
     ['with an out-of-range address', { ...ALLOW, ip: '256.1.1.1' }],
     ['with a range', { ...ALLOW, ip: '203.0.113.0/24' }],
@@ -103,12 +101,7 @@ describe('azure.allowMyIp input', () => {
     expect(f.allowed).toEqual([]);
   });
 
-  it('names the missing confirmation', async () => {
-    const r = await routerFor(fake()).dispatch('azure.allowMyIp', { ...ALLOW, confirmed: undefined }, TRUSTED);
-    expect(!r.ok && r.error.message).toMatch(/confirmed: adding a firewall rule needs the person's explicit confirmation/);
-  });
-
-  it('refuses an address no refusal of this profile reported, even when confirmed', async () => {
+  it('refuses an address no refusal of this profile reported', async () => {
     const f = fake();
     const r = await routerFor(f).dispatch('azure.allowMyIp', ALLOW, TRUSTED);
     expect(!r.ok && r.error.code).toBe('invalid_input');
@@ -212,11 +205,28 @@ describe('the connect pre-flight', () => {
     // The check from while connecting was superseded by the refusal check: only the latter reports.
     expect(done).toEqual([{ profileId: PROFILE_ID, attemptId: ATTEMPT, phase: 'refusal', status: 'done', server: SERVER, findings: [FIREWALL] }]);
 
-    // Another address or rule name is still refused; the offered one goes through.
+    // Another address or rule name is still refused (no dialog for them); the offered one goes through
+    // once the main process's dialog (stand-in) says yes.
+    const dialogs: TokenTargetDecision[] = [];
+    let answer = false;
+    f.services.confirmDecision = async (d) => (dialogs.push(d), answer);
     expect((await router.dispatch('azure.allowMyIp', { ...ALLOW, ip: '203.0.113.8' }, TRUSTED)).ok).toBe(false);
     expect((await router.dispatch('azure.allowMyIp', { ...ALLOW, ruleName: 'allow-all' }, TRUSTED)).ok).toBe(false);
+    expect(dialogs).toEqual([]);
+    // issue 23: the renderer's dialog is not enough — the main process's own one decides.
+    const declined = await router.dispatch('azure.allowMyIp', ALLOW, TRUSTED);
+    expect(!declined.ok && declined.error.code).toBe('confirmation_required');
+    expect(f.allowed).toEqual([]);
+    expect(dialogs).toEqual([{ kind: 'firewall-rule', profileName: PROFILE.name, host: PROFILE.host, server: 'prod', ruleName: 'pgentra-203-0-113-7', ip: '203.0.113.7' }]);
+    answer = true;
     expect(await router.dispatch('azure.allowMyIp', ALLOW, TRUSTED)).toEqual({ ok: true, value: { ruleName: 'pgentra-203-0-113-7', startIpAddress: '203.0.113.7', endIpAddress: '203.0.113.7' } });
     expect(f.allowed).toEqual([{ ip: '203.0.113.7', ruleName: 'pgentra-203-0-113-7' }]);
+    expect(dialogs).toHaveLength(2);
+    // Without a main-process dialog at all: refused, never waved through.
+    delete f.services.confirmDecision;
+    const bare = await router.dispatch('azure.allowMyIp', ALLOW, TRUSTED);
+    expect(!bare.ok && bare.error.code).toBe('confirmation_required');
+    expect(f.allowed).toHaveLength(1);
   });
 
   it('skips hosts outside the cloud’s PostgreSQL domains, unless the profile names its ARM resource', async () => {

@@ -1,6 +1,6 @@
 // Handlers built from fake services: sessions open by profile id (never a raw host), results flow
 // through the router with output validation on.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter } from '../../../electron/ipc/router.js';
 import type { Services, SessionsService, TokenCopyRequest } from '../../../electron/ipc/services.js';
@@ -15,7 +15,18 @@ const INFO: SessionInfo = {
   connectedAt: '2024-01-01T00:00:00.000Z',
 };
 
-function fakeServices(opened: unknown[], calls: unknown[] = [], confirmCopy: (req: TokenCopyRequest) => Promise<boolean> = async () => true): Services {
+/** The main process's clipboard stand-in: what was written, in order. */
+function fakeClipboard(): { writes: string[]; writeText(t: string): void; readText(): string } {
+  const writes: string[] = [];
+  return { writes, writeText: (t) => void writes.push(t), readText: () => writes.at(-1) ?? '' };
+}
+
+function fakeServices(
+  opened: unknown[],
+  calls: unknown[] = [],
+  confirmCopy: (req: TokenCopyRequest) => Promise<boolean> = async () => true,
+  clipboard: ReturnType<typeof fakeClipboard> = fakeClipboard(),
+): Services {
   const notWired = async (): Promise<never> => {
     throw new PgEntraError('internal', 'not used in this test');
   };
@@ -80,6 +91,7 @@ function fakeServices(opened: unknown[], calls: unknown[] = [], confirmCopy: (re
     azure: UNUSED_AZURE,
     events: () => undefined,
     confirmTokenCopy: confirmCopy,
+    clipboard,
   };
 }
 
@@ -99,31 +111,55 @@ describe('handlers', () => {
     expect(await router.dispatch('sessions.cancel', { sessionId: SESSION_ID, queryId: SESSION_ID }, TRUSTED)).toEqual({ ok: true, value: { cancelled: true } });
     expect(await router.dispatch('sessions.history', { sessionId: SESSION_ID }, TRUSTED)).toEqual({ ok: true, value: { entries: [] } });
     expect(await router.dispatch('profiles.delete', { id: PROFILE_ID }, TRUSTED)).toEqual({ ok: true, value: { profile: PROFILE } });
-    expect(await router.dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED)).toEqual({
+    expect(await router.dispatch('tokens.copy', { profileId: PROFILE_ID }, TRUSTED)).toEqual({
       ok: true,
-      value: { token: 'eyJ.fake.token', expiresOn: '2030-01-01T00:00:00.000Z' },
+      value: { copied: true, expiresOn: '2030-01-01T00:00:00.000Z', clearsAfterSeconds: 60 },
     });
     expect((await router.dispatch('app.info', {}, TRUSTED)).ok).toBe(true);
   });
 
-  it("issue #11: tokens.copy hands out a token only after the main process's own confirmation, whatever the renderer says", async () => {
+  it("issue #11/#23: tokens.copy puts the token on the main process's clipboard only after the main process's own confirmation; the renderer never receives it", async () => {
     const asked: TokenCopyRequest[] = [];
     const calls: unknown[] = [];
-    const declining = createRouter(createHandlers(fakeServices([], calls, async (req) => (asked.push(req), false))), { validateOutput: true });
-    // A renderer that skipped its own dialog still sends confirmed: true; the main process says no.
-    const r = await declining.dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED);
+    const clip = fakeClipboard();
+    const declining = createRouter(createHandlers(fakeServices([], calls, async (req) => (asked.push(req), false), clip)), { validateOutput: true });
+    // A renderer that skipped its own dialog asks anyway; the main process says no.
+    const r = await declining.dispatch('tokens.copy', { profileId: PROFILE_ID }, TRUSTED);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.code).toBe('confirmation_required');
     expect(JSON.stringify(r)).not.toContain('eyJ');
     expect(calls).not.toContain('tokens.copy');
+    expect(clip.writes).toEqual([]);
     expect(asked).toEqual([{ profileName: PROFILE.name, account: 'adm-alice@contoso.example', audience: 'https://ossrdbms-aad.database.windows.net', expiresOn: '2030-01-01T00:00:00.000Z' }]);
-    // Services without the main-process confirmation refuse too.
-    const { confirmTokenCopy: _none, ...withoutConfirmation } = fakeServices([], calls);
-    const bare = await createRouter(createHandlers(withoutConfirmation), { validateOutput: true }).dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED);
+    // Services without the main-process confirmation, or without a clipboard, refuse too.
+    const { confirmTokenCopy: _none, ...withoutConfirmation } = fakeServices([], calls, undefined, clip);
+    const bare = await createRouter(createHandlers(withoutConfirmation), { validateOutput: true }).dispatch('tokens.copy', { profileId: PROFILE_ID }, TRUSTED);
     expect(!bare.ok && bare.error.code).toBe('confirmation_required');
+    const { clipboard: _noClip, ...withoutClipboard } = fakeServices([], calls);
+    const noClip = await createRouter(createHandlers(withoutClipboard), { validateOutput: true }).dispatch('tokens.copy', { profileId: PROFILE_ID }, TRUSTED);
+    expect(!noClip.ok && noClip.error.code).toBe('confirmation_required');
     expect(calls).not.toContain('tokens.copy');
-    const accepting = createRouter(createHandlers(fakeServices([], calls, async () => true)), { validateOutput: true });
-    expect(await accepting.dispatch('tokens.copy', { profileId: PROFILE_ID, confirmed: true }, TRUSTED)).toMatchObject({ ok: true, value: { token: 'eyJ.fake.token' } });
+    expect(clip.writes).toEqual([]);
+
+    vi.useFakeTimers();
+    try {
+      const accepting = createRouter(createHandlers(fakeServices([], calls, async () => true, clip)), { validateOutput: true });
+      const ok = await accepting.dispatch('tokens.copy', { profileId: PROFILE_ID }, TRUSTED);
+      expect(ok).toEqual({ ok: true, value: { copied: true, expiresOn: '2030-01-01T00:00:00.000Z', clearsAfterSeconds: 60 } });
+      // The renderer's answer holds no token; the main process's clipboard does.
+      expect(JSON.stringify(ok)).not.toContain('eyJ');
+      expect(clip.writes).toEqual(['eyJ.fake.token']);
+      // A minute later it is taken off the clipboard again.
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(clip.writes).toEqual(['eyJ.fake.token', '']);
+      // Unless the person copied something else meanwhile: that stays.
+      await accepting.dispatch('tokens.copy', { profileId: PROFILE_ID }, TRUSTED);
+      clip.writeText('select 1');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(clip.writes.slice(2)).toEqual(['eyJ.fake.token', 'select 1']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sessions.query passes a client-chosen query id through (so cancel can name it) and refuses one that is not a UUID', async () => {

@@ -1,12 +1,14 @@
-// profiles.save over the router with a real profile store: a confirmation stored for one host (or
-// sslmode) is not silently kept when the renderer sends it back with another host.
+// profiles.save over the router with a real profile store (issue 23): the renderer's
+// `confirmations` are ignored; a non-Azure host or weaker TLS is confirmed in the main process's
+// dialog (a stand-in here) showing the exact host, port and mode, and a confirmation stays only
+// while those values stay.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { profileHandlers } from '../../../electron/ipc/handlers/profiles.js';
 import { createRouter, type Handlers, type Router } from '../../../electron/ipc/router.js';
-import type { ProfilesService } from '../../../electron/ipc/services.js';
+import type { ProfilesService, TokenTargetDecision } from '../../../electron/ipc/services.js';
 import { ProfileStore } from '../../../electron/profiles/profileStore.js';
 import type { Profile } from '../../../shared/profile.js';
 import { TRUSTED } from './fixtures.js';
@@ -14,6 +16,9 @@ import { TRUSTED } from './fixtures.js';
 let dir: string;
 let store: ProfileStore;
 let router: Router;
+/** The main process's dialog stand-in: what it showed, answered with `answer`. */
+let dialogs: TokenTargetDecision[];
+let answer: boolean;
 
 function service(st: ProfileStore): ProfilesService {
   return {
@@ -33,7 +38,9 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'pgentra-ipc-confirm-'));
   store = new ProfileStore({ dataDir: dir });
   // Only the profile calls are wired; the router is built with them as the whole handler set.
-  router = createRouter(profileHandlers({ profiles: service(store) }) as unknown as Handlers, { validateOutput: true });
+  dialogs = [];
+  answer = false;
+  router = createRouter(profileHandlers({ profiles: service(store), confirmDecision: async (d) => (dialogs.push(d), answer) }) as unknown as Handlers, { validateOutput: true });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -44,49 +51,79 @@ async function save(profile: Record<string, unknown>, id?: string): Promise<{ ok
 
 const base = { name: 'Lab', username: 'db-admins' };
 
-describe('profiles.save keeps a confirmation only for what the person saw', () => {
-  it('a non-Azure confirmation carried over to a new host is dropped: refused, naming the new host; the same save again re-confirms', async () => {
-    const created = await save({ ...base, host: 'pg.lab.example', confirmations: { nonAzureHost: true } });
-    if (!created.ok) throw new Error(created.message);
-    const id = created.profile.id;
+describe('profiles.save: only the main process confirms a non-Azure host or weaker TLS', () => {
+  it('a (compromised) renderer sending confirmations for a non-Azure host over sslmode=require saves nothing unless the dialog said yes, and the dialog showed the exact host, port and mode', async () => {
+    const evil = { ...base, host: 'Evil.Example.net', port: 6432, sslmode: 'require', confirmations: { nonAzureHost: true, weakerTls: true } };
+    const refused = await save(evil);
+    expect(refused).toMatchObject({ ok: false, code: 'confirmation_required' });
+    expect(!refused.ok && refused.message).toMatch(/evil\.example\.net:6432 was not confirmed/);
+    expect(dialogs).toEqual([{ kind: 'non-azure-host', profileName: 'Lab', host: 'evil.example.net', port: 6432, cloud: 'public', domains: ['.postgres.database.azure.com'] }]);
+    expect(await store.list()).toEqual([]);
 
-    // The renderer sends the old confirmation along with another host.
-    const moved = await save({ ...base, host: 'evil.example.net', confirmations: { nonAzureHost: true } }, id);
-    expect(moved).toMatchObject({ ok: false, code: 'confirmation_required' });
-    expect(!moved.ok && moved.message).toMatch(/evil\.example\.net/);
-    expect((await store.get(id)).host).toBe('pg.lab.example');
+    // The host confirmed, TLS declined: still nothing saved, and the TLS dialog named host, port and mode.
+    dialogs.length = 0;
+    let n = 0;
+    router = createRouter(profileHandlers({ profiles: service(store), confirmDecision: async (d) => (dialogs.push(d), n++ === 0) }) as unknown as Handlers, { validateOutput: true });
+    expect(await save(evil)).toMatchObject({ ok: false, code: 'confirmation_required' });
+    expect(dialogs[1]).toEqual({ kind: 'weaker-tls', profileName: 'Lab', host: 'evil.example.net', port: 6432, sslmode: 'require' });
+    expect(await store.list()).toEqual([]);
 
-    // Saving exactly that host again after the refusal that named it is the re-confirmation.
-    const again = await save({ ...base, host: 'evil.example.net', confirmations: { nonAzureHost: true } }, id);
-    expect(again).toMatchObject({ ok: true, profile: { host: 'evil.example.net', confirmations: { nonAzureHost: true } } });
-
-    // A refusal for one host does not cover another.
-    expect(await save({ ...base, host: 'third.example.org', confirmations: { nonAzureHost: true } }, id)).toMatchObject({ ok: false, code: 'confirmation_required' });
-    expect(await save({ ...base, host: 'fourth.example.org', confirmations: { nonAzureHost: true } }, id)).toMatchObject({ ok: false, code: 'confirmation_required' });
-
-    // Moving to an Azure host drops the now pointless confirmation rather than keeping it for later.
-    const azure = await save({ ...base, host: 'prod.postgres.database.azure.com', confirmations: { nonAzureHost: true } }, id);
-    expect(azure).toMatchObject({ ok: true, profile: { confirmations: {} } });
-
-    // A confirmation the stored profile did not have was given in this edit: kept at once.
-    const fresh = await save({ ...base, host: 'pg2.lab.example', confirmations: { nonAzureHost: true } }, id);
-    expect(fresh).toMatchObject({ ok: true, profile: { host: 'pg2.lab.example', confirmations: { nonAzureHost: true } } });
-
-    // Unchanged host: the confirmation stays, other edits are fine.
-    const renamed = await save({ ...base, name: 'Lab 2', host: 'pg2.lab.example', confirmations: { nonAzureHost: true } }, id);
-    expect(renamed).toMatchObject({ ok: true, profile: { name: 'Lab 2', confirmations: { nonAzureHost: true } } });
+    answer = true;
+    router = createRouter(profileHandlers({ profiles: service(store), confirmDecision: async (d) => (dialogs.push(d), answer) }) as unknown as Handlers, { validateOutput: true });
+    const saved = await save(evil);
+    expect(saved).toMatchObject({ ok: true, profile: { host: 'evil.example.net', port: 6432, sslmode: 'require', confirmations: { nonAzureHost: true, weakerTls: true } } });
   });
 
-  it('a cloud change drops the non-Azure confirmation; an sslmode change drops the weaker-TLS one', async () => {
-    const created = await save({ ...base, host: 'pg.lab.example', sslmode: 'require', confirmations: { nonAzureHost: true, weakerTls: true } });
+  it('without any dialog (no Electron shell) such a save is refused', async () => {
+    router = createRouter(profileHandlers({ profiles: service(store) }) as unknown as Handlers, { validateOutput: true });
+    expect(await save({ ...base, host: 'pg.lab.example', confirmations: { nonAzureHost: true } })).toMatchObject({ ok: false, code: 'confirmation_required' });
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('a confirmation is bound to host, port and cloud (and sslmode): another value asks again; unchanged values do not', async () => {
+    answer = true;
+    const created = await save({ ...base, host: 'pg.lab.example', sslmode: 'require' });
     if (!created.ok) throw new Error(created.message);
     const id = created.profile.id;
-    const tls = await save({ ...base, host: 'pg.lab.example', sslmode: 'verify-ca', confirmations: { nonAzureHost: true, weakerTls: true } }, id);
-    expect(tls).toMatchObject({ ok: false, code: 'confirmation_required' });
-    expect(!tls.ok && tls.message).toMatch(/verify-ca/);
-    expect((await store.get(id)).sslmode).toBe('require');
-    const cloud = await save({ ...base, host: 'pg.lab.example', sslmode: 'require', cloud: 'usgov', confirmations: { nonAzureHost: true, weakerTls: true } }, id);
-    expect(cloud).toMatchObject({ ok: false, code: 'confirmation_required' });
-    expect((await store.get(id)).cloud).toBe('public');
+    expect(dialogs.map((d) => d.kind)).toEqual(['non-azure-host', 'weaker-tls']);
+
+    // Other edits keep both confirmations without asking (the renderer need not send them).
+    dialogs.length = 0;
+    expect(await save({ ...base, name: 'Lab 2', host: 'pg.lab.example', sslmode: 'require' }, id)).toMatchObject({ ok: true, profile: { confirmations: { nonAzureHost: true, weakerTls: true } } });
+    expect(dialogs).toEqual([]);
+
+    // Another port, host, cloud or mode: asked again (declined here → the stored profile is unchanged).
+    answer = false;
+    for (const change of [{ port: 6543 }, { host: 'other.example.org' }, { cloud: 'usgov' }, { sslmode: 'verify-ca' }]) {
+      dialogs.length = 0;
+      const r = await save({ ...base, name: 'Lab 2', host: 'pg.lab.example', sslmode: 'require', confirmations: { nonAzureHost: true, weakerTls: true }, ...change }, id);
+      expect(r).toMatchObject({ ok: false, code: 'confirmation_required' });
+      expect(dialogs.length).toBeGreaterThan(0);
+      expect(await store.get(id)).toMatchObject({ host: 'pg.lab.example', port: 5432, cloud: 'public', sslmode: 'require' });
+    }
+    expect(dialogs.at(-1)).toEqual({ kind: 'weaker-tls', profileName: 'Lab 2', host: 'pg.lab.example', port: 5432, sslmode: 'verify-ca' });
+
+    // Moving to an Azure host over verify-full needs no confirmation, and drops the stale ones.
+    dialogs.length = 0;
+    expect(await save({ ...base, host: 'prod.postgres.database.azure.com', confirmations: { nonAzureHost: true, weakerTls: true } }, id)).toMatchObject({ ok: true, profile: { confirmations: {} } });
+    expect(dialogs).toEqual([]);
+  });
+
+  it('profiles.restore keeps only the confirmations of the profile this process deleted, for the same values', async () => {
+    answer = true;
+    const created = await save({ ...base, host: 'pg.lab.example' });
+    if (!created.ok) throw new Error(created.message);
+    const del = await router.dispatch('profiles.delete', { id: created.profile.id }, TRUSTED);
+    expect(del.ok).toBe(true);
+    // A renderer restoring the deleted profile with another host keeps no confirmation: refused.
+    const forged = await router.dispatch('profiles.restore', { profile: { ...created.profile, host: 'evil.example.net' } }, TRUSTED);
+    expect(!forged.ok && forged.error.code).toBe('confirmation_required');
+    // A profile never deleted here, with forged confirmations: refused too.
+    const other = { ...created.profile, id: '11111111-1111-4111-8111-111111111111', name: 'Other' };
+    const never = await router.dispatch('profiles.restore', { profile: other }, TRUSTED);
+    expect(!never.ok && never.error.code).toBe('confirmation_required');
+    // The real undo restores it as it was.
+    const undo = await router.dispatch('profiles.restore', { profile: created.profile }, TRUSTED);
+    expect(undo).toMatchObject({ ok: true, value: { profile: { host: 'pg.lab.example', confirmations: { nonAzureHost: true } } } });
   });
 });

@@ -204,9 +204,12 @@ describe('host policy', () => {
     expect(checkProfilePolicy(p, [])).toHaveLength(1);
   });
 
-  it('changing host or sslmode drops the matching confirmation unless re-confirmed', () => {
+  it('changing host, port, cloud or sslmode drops the confirmations bound to them unless re-confirmed', () => {
     const p = mustOk(validateProfileInput({ ...base, host: 'a.example.com', sslmode: 'require', confirmations: { nonAzureHost: true, weakerTls: true } }));
-    expect(applyProfilePatch(p, { host: 'b.example.com' }).confirmations).toEqual({ weakerTls: true });
+    // A confirmation is bound to host, port and cloud (and sslmode): another value needs a new one.
+    expect(applyProfilePatch(p, { host: 'b.example.com' }).confirmations).toEqual({});
+    expect(applyProfilePatch(p, { port: 6432 }).confirmations).toEqual({});
+    expect(applyProfilePatch(p, { port: p.port }).confirmations).toEqual({ nonAzureHost: true, weakerTls: true });
     expect(applyProfilePatch(p, { sslmode: 'verify-ca' }).confirmations).toEqual({ nonAzureHost: true });
     expect(applyProfilePatch(p, { name: 'x' }).confirmations).toEqual({ nonAzureHost: true, weakerTls: true });
     expect(applyProfilePatch(p, { host: 'b.example.com', confirmations: { nonAzureHost: true } }).confirmations).toEqual({ nonAzureHost: true });
