@@ -157,7 +157,8 @@ function runDesktopApp(): void {
     let disposed = false;
     app.on('before-quit', (event) => {
       if (disposed || !composed) return;
-      // Close database sessions and stop token refreshes before exiting.
+      // Close database sessions, stop token refreshes and take a token copied less than a minute
+      // ago off the clipboard (composeServices' dispose) before exiting.
       event.preventDefault();
       disposed = true;
       void composed.dispose().finally(() => app.quit());

@@ -12,6 +12,7 @@ import type { InteropService, MainClipboard, ProfileInputParsed, ProfilesService
 import { TokenExpiryIndex, createAccountsService } from './appServices/accountsService.js';
 import { createSettingsService } from './appServices/settingsService.js';
 import { createPimAppService } from './appServices/pimAppService.js';
+import { createTokenClipboard } from './appServices/tokenClipboard.js';
 import { activationFloor } from './pim/activationLog.js';
 import { combinedResolver } from './net/proxyConfig.js';
 import type { EventSink } from './ipc/router.js';
@@ -275,6 +276,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     openSignInPage: (url, hosts) => shell.openSignInPage(url, hosts),
     ...(shell.signInSlowAfterMs ? { slowAfterMs: shell.signInSlowAfterMs } : {}),
   });
+  const clipboard = shell.clipboard ? createTokenClipboard(shell.clipboard) : undefined;
   const services: Services = {
     profiles: profilesService(store, shell.dataDir, shell.confirmDecision?.bind(shell)),
     accounts,
@@ -294,7 +296,7 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     postgresDomainsOf: (cloud) => (typeof cloud === 'string' ? postgresDomainsFor(cloud) : (customCloudDomains(cloud.customFile) ?? [])),
     events: shell.events,
     confirmTokenCopy: async (req) => (shell.confirmTokenCopy ? shell.confirmTokenCopy(req) : false),
-    ...(shell.clipboard ? { clipboard: shell.clipboard } : {}),
+    ...(clipboard ? { clipboard } : {}),
     confirmDecision: async (d) => (shell.confirmDecision ? shell.confirmDecision(d) : false),
   };
   return {
@@ -303,6 +305,8 @@ export function composeServices(shell: ShellCapabilities): ComposedServices {
     store,
     sessions,
     async dispose() {
+      // First: a token copied less than a minute ago must not outlive the app on the clipboard.
+      await clipboard?.clearPending();
       unsubscribeSessions();
       unsubscribeProgress();
       unsubscribeStore();

@@ -144,6 +144,16 @@ export interface MainClipboard {
   readText(): Promise<string> | string;
 }
 
+/** The clipboard as tokens.copy uses it (appServices/tokenClipboard.ts): a copied token does not stay. */
+export interface TokenClipboard {
+  /** How long a copied token stays on the clipboard. */
+  clearsAfterMs: number;
+  /** Writes the token and takes it off again after clearsAfterMs if the clipboard still holds it. */
+  copyToken(token: string): Promise<void>;
+  /** Takes every copied token still pending off the clipboard now (when pgEntra quits). */
+  clearPending(): Promise<void>;
+}
+
 export interface Services {
   profiles: ProfilesService;
   accounts: AccountsService;
@@ -160,7 +170,7 @@ export interface Services {
    */
   confirmTokenCopy?(req: TokenCopyRequest): Promise<boolean>;
   /** Where tokens.copy puts the token after the confirmation. Absent: tokens.copy is refused. */
-  clipboard?: MainClipboard;
+  clipboard?: TokenClipboard;
   /** The main process's dialog for a TokenTargetDecision; true only for its confirm button. Absent: every such decision is refused. */
   confirmDecision?(decision: TokenTargetDecision): Promise<boolean>;
   /** Azure Resource Manager: Browse Azure, the connect pre-flight and "Allow my IP". */

@@ -1,14 +1,11 @@
 // accounts.* and tokens.*: the token broker's surface. No call returns a token: tokens.copy puts
 // it on the clipboard from the main process, after the main process's own native dialog (which a
-// renderer cannot skip or answer), and takes it off again after a minute if it is still there.
+// renderer cannot skip or answer), and takes it off again after a minute, or when the app quits, if it is still there.
 import { PgEntraError } from '../../../shared/errors.js';
 import type { Handlers } from '../router.js';
 import type { Services } from '../services.js';
 
 type AccountHandlers = Pick<Handlers, 'accounts.list' | 'accounts.signIn' | 'accounts.signInDeviceCode' | 'accounts.cancelSignIn' | 'accounts.signOut' | 'tokens.copy' | 'tokens.describe'>;
-
-/** How long a copied token stays on the clipboard. */
-export const CLIPBOARD_CLEAR_MS = 60_000;
 
 export function accountHandlers(s: Pick<Services, 'accounts' | 'tokens' | 'profiles' | 'confirmTokenCopy' | 'clipboard'>): AccountHandlers {
   return {
@@ -24,17 +21,9 @@ export function accountHandlers(s: Pick<Services, 'accounts' | 'tokens' | 'profi
       const confirmed = s.confirmTokenCopy && s.clipboard ? await s.confirmTokenCopy({ profileName: profile.name, account: d.account, audience: d.audience, expiresOn: d.expiresOn }) : false;
       if (!confirmed || !s.clipboard) throw new PgEntraError('confirmation_required', 'Copying the access token was not confirmed.');
       const t = await s.tokens.copy(profile);
-      const clipboard = s.clipboard;
-      await clipboard.writeText(t.token);
-      // Like a password manager: the token leaves the clipboard after a while, unless the person
-      // copied something else meanwhile (then their copy stays).
-      const timer = setTimeout(() => {
-        void (async () => {
-          if ((await clipboard.readText()) === t.token) await clipboard.writeText('');
-        })().catch(() => undefined);
-      }, CLIPBOARD_CLEAR_MS);
-      timer.unref?.();
-      return { copied: true as const, expiresOn: t.expiresOn.toISOString(), clearsAfterSeconds: CLIPBOARD_CLEAR_MS / 1000 };
+      // Off the clipboard again after a while, or when pgEntra quits first (appServices/tokenClipboard.ts).
+      await s.clipboard.copyToken(t.token);
+      return { copied: true as const, expiresOn: t.expiresOn.toISOString(), clearsAfterSeconds: s.clipboard.clearsAfterMs / 1000 };
     },
     'tokens.describe': async ({ profileId }) => s.tokens.describe(await s.profiles.get(profileId)),
   };

@@ -3,6 +3,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createHandlers } from '../../../electron/ipc/handlers/index.js';
 import { createRouter } from '../../../electron/ipc/router.js';
+import { createTokenClipboard } from '../../../electron/appServices/tokenClipboard.js';
 import type { Services, SessionsService, TokenCopyRequest } from '../../../electron/ipc/services.js';
 import { PgEntraError } from '../../../shared/errors.js';
 import type { SessionInfo } from '../../../shared/ipcSessions.js';
@@ -91,7 +92,7 @@ function fakeServices(
     azure: UNUSED_AZURE,
     events: () => undefined,
     confirmTokenCopy: confirmCopy,
-    clipboard,
+    clipboard: createTokenClipboard(clipboard),
   };
 }
 
