@@ -3,7 +3,7 @@
 // server with a fresh Entra token. psql never holds the token, so nothing a psql script does can
 // send it elsewhere.
 import { PgEntraError } from '../../../shared/errors.js';
-import { CONFLICTING_LIBPQ_VARS } from '../../interop/libpqEnv.js';
+import { psqlEndpointEnv } from '../../interop/libpqEnv.js';
 import { defaultPsqlTransport, startPsqlEndpoint } from '../../interop/psqlEndpoint.js';
 import { connectionOverrides, pgpassTargetFor, psqlVersion, runPsql } from '../../interop/psqlLauncher.js';
 import { openProfileStore } from '../../profiles/profileAccess.js';
@@ -75,8 +75,8 @@ export const command: CommandDefinition = {
     // for each connection; with --fresh this is the token fetched from Entra now.
     const token = await broker.getToken({ credential: profile.credential, cloud: checked.cloudRef, signal: ctx.signal, ...(values.fresh === true ? { fresh: true } : {}) });
     ctx.services.logger.debug('starting psql', { psql, version: version?.text ?? 'unknown', profile: profile.id, expiresOn: token.expiresOn.toISOString() });
-    const env: NodeJS.ProcessEnv = { ...ctx.env };
-    for (const k of CONFLICTING_LIBPQ_VARS) delete env[k];
+    // The shell's libpq settings for real servers would redirect psql or make it refuse the endpoint.
+    const env = psqlEndpointEnv(ctx.env);
     // -U NAME on the command line is the person's choice of role on this server; a script's \connect cannot add one.
     const requested = pgpassTargetFor({ host: profile.host, port: String(profile.port), database: profile.database, user: profile.username }, psqlArgs);
     const endpoint = await startPsqlEndpoint({

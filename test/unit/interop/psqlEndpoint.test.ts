@@ -8,6 +8,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessToken, TokenProvider, TokenRequest } from '../../../electron/auth/tokenProvider.js';
+import { psqlEndpointEnv } from '../../../electron/interop/libpqEnv.js';
 import { defaultPsqlTransport, startPsqlEndpoint } from '../../../electron/interop/psqlEndpoint.js';
 import { createPgpassFile } from '../../../electron/interop/psqlLauncher.js';
 import type { ProxyProfile } from '../../../electron/proxy/index.js';
@@ -118,5 +119,61 @@ describe.skipIf(!hasPsql || process.platform === 'win32')('startPsqlEndpoint', (
     }
     expect(existsSync(ep.dir)).toBe(false);
     expect(readdirSync(tmp).filter((f) => f.startsWith('pgentra-psql-'))).toEqual([]);
+  });
+});
+
+describe('the environment psql inherits', () => {
+  it('loses the libpq settings meant for real servers (redirects, TLS, authentication requirements) and keeps session settings', () => {
+    const env = psqlEndpointEnv({
+      PATH: '/usr/bin',
+      PGREQUIREAUTH: 'scram-sha-256',
+      PGCHANNELBINDING: 'require',
+      PGSSLNEGOTIATION: 'direct',
+      PGSSLCERTMODE: 'require',
+      PGSSLROOTCERT: 'system',
+      PGTARGETSESSIONATTRS: 'read-write',
+      PGREQUIREPEER: 'postgres',
+      PGSERVICE: 'prod',
+      PGHOSTADDR: '203.0.113.7',
+      PGSSLMINPROTOCOLVERSION: 'TLSv1.3',
+      Pgrequireauth: 'password',
+      PGOPTIONS: '-c statement_timeout=5s',
+      PGTZ: 'UTC',
+      PGSYSCONFDIR: '/etc/postgresql-common',
+    });
+    expect(env).toEqual({ PATH: '/usr/bin', PGOPTIONS: '-c statement_timeout=5s', PGTZ: 'UTC', PGSYSCONFDIR: '/etc/postgresql-common' });
+  });
+});
+
+describe.skipIf(!hasPsql || process.platform === 'win32')('psql with the shell’s libpq settings for real servers', () => {
+  /** A shell set up for a real server's Unix socket (PGREQUIREPEER: psql 15 knows it; PGREQUIREAUTH needs 16). */
+  const inherited = { PGREQUIREPEER: 'postgres' };
+
+  it('unix: left in, psql refuses the endpoint; as pgentra psql passes the environment, it gets past it', async () => {
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir, transport: 'unix', tmpDir: tmp });
+    try {
+      const base = { ...ep.env, PGUSER: 'db-admins', PGDATABASE: 'postgres' };
+      const raw = await psql({ ...inherited, ...base });
+      expect(raw.err).toMatch(/requirepeer/);
+      const cleaned = await psql({ ...psqlEndpointEnv(inherited), ...base });
+      expect(cleaned.err).toMatch(/cannot reach the server pgentra-unit-nowhere/);
+    } finally {
+      await ep.close();
+    }
+  });
+
+  it('tcp: channel binding required by the shell stops psql at the endpoint unless removed', async () => {
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir, transport: 'tcp', tmpDir: tmp });
+    const pass = createPgpassFile(ep.localPassword?.target ?? { host: '', port: '', database: '', user: '' }, ep.localPassword?.value ?? '', tmp);
+    try {
+      const base = { ...ep.env, PGUSER: 'db-admins', PGDATABASE: 'postgres', PGPASSFILE: pass.file };
+      const raw = await psql({ PGCHANNELBINDING: 'require', ...base });
+      expect(raw.err).toMatch(/channel binding/);
+      const cleaned = await psql({ ...psqlEndpointEnv({ PGCHANNELBINDING: 'require' }), ...base });
+      expect(cleaned.err).toMatch(/cannot reach the server pgentra-unit-nowhere/);
+    } finally {
+      pass.remove();
+      await ep.close();
+    }
   });
 });
