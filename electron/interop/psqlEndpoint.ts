@@ -5,19 +5,21 @@
 // PGHOSTADDR via \setenv, -reuse-previous, sslmode overrides, \! …) can carry the token anywhere:
 // the proxy alone sends it, for each connection, to the profile's host over verified TLS.
 //
-// Transport: a Unix socket in a fresh owner-only (0700) temporary folder where the OS has them
-// (other users cannot open the folder); on Windows loopback TCP on an ephemeral port with a random
+// Transport: a Unix socket in a fresh owner-only (0700) folder where the OS has them (other users
+// cannot open the folder) — under $XDG_RUNTIME_DIR, else <data dir>/run, else the temporary folder,
+// the first whose socket path fits the OS limit; on Windows loopback TCP on an ephemeral port with a random
 // per-launch password, checked with SCRAM-SHA-256 (never sent in clear to the proxy) and given to
 // psql in a pgpass file for that local endpoint only — worthless anywhere else. On Linux the TCP
 // endpoint also refuses sockets of other OS users (the proxy's owner check).
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PgEntraError } from '../../shared/errors.js';
 import type { TokenProvider } from '../auth/tokenProvider.js';
 import { silentLogger, type LogFields, type Logger } from '../log/logger.js';
 import { startProxy, type ProxyProfile, type RunningProxy } from '../proxy/index.js';
+import { preparePrivateDir, socketPathLimit, unixSocketPathFor } from '../proxy/listener.js';
 import type { PgpassTarget } from './psqlLauncher.js';
 
 export type PsqlTransport = 'unix' | 'tcp';
@@ -43,6 +45,10 @@ export interface PsqlEndpointOptions {
   logger?: Logger;
   /** Folder for the private temporary folder (default: the OS temp folder). */
   tmpDir?: string;
+  /** For $XDG_RUNTIME_DIR (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** The OS, for the socket path limit (default: this one). */
+  platform?: NodeJS.Platform;
 }
 
 export interface PsqlEndpoint {
@@ -78,10 +84,48 @@ function observingLogger(base: Logger, onRefusal: (fields: LogFields | undefined
   };
 }
 
+const DIR_PREFIX = 'pgentra-psql-';
+
+/** The socket's path in a folder mkdtemp would create under `parent` (six random characters). */
+function socketPathUnder(parent: string): string {
+  return unixSocketPathFor(path.join(parent, `${DIR_PREFIX}XXXXXX`), SOCKET_PORT);
+}
+
+/**
+ * Where the socket's private folder goes: a long TMPDIR (macOS's own is ~50 bytes already) would
+ * make the socket path longer than sun_path holds. The first folder whose socket path fits, in the
+ * proxy's order: $XDG_RUNTIME_DIR (per user, 0700), <data dir>/run (created 0700), the temporary
+ * folder. None: an error saying what to change — never a silent switch to TCP, whose one-time
+ * password is the weaker protection (README: attacks tried).
+ */
+async function socketParent(opts: PsqlEndpointOptions, tmp: string): Promise<string> {
+  const limit = socketPathLimit(opts.platform);
+  const fits = (dir: string): boolean => Buffer.byteLength(socketPathUnder(dir)) <= limit;
+  const xdg = (opts.env ?? process.env).XDG_RUNTIME_DIR;
+  if (xdg && path.isAbsolute(xdg) && fits(xdg) && existsSync(xdg)) return xdg;
+  const run = path.join(opts.dataDir, 'run');
+  if (fits(run)) {
+    try {
+      await preparePrivateDir(run);
+      return run;
+    } catch {
+      // Not ours or not creatable: the temporary folder may still do.
+    }
+  }
+  if (fits(tmp)) return tmp;
+  throw new PgEntraError(
+    'invalid_input',
+    `No folder is short enough for psql's Unix socket: under ${tmp} its path would be ${Buffer.byteLength(socketPathUnder(tmp))} bytes, more than the ${limit} a Unix socket name may have.`,
+    { hint: 'Set TMPDIR to a shorter folder (e.g. TMPDIR=/tmp pgentra psql …), or use loopback TCP with a one-time password: pgentra psql PROFILE --tcp.' },
+  );
+}
+
 export async function startPsqlEndpoint(opts: PsqlEndpointOptions): Promise<PsqlEndpoint> {
+  const tmp = opts.tmpDir ?? os.tmpdir();
+  const parent = opts.transport === 'unix' ? await socketParent(opts, tmp) : tmp;
   let dir: string;
   try {
-    dir = mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'pgentra-psql-'));
+    dir = mkdtempSync(path.join(parent, DIR_PREFIX));
     chmodSync(dir, 0o700);
   } catch (e) {
     throw new PgEntraError('io_error', `Could not create a private temporary folder for psql's connection: ${e instanceof Error ? e.message : String(e)}`, { cause: e });

@@ -86,6 +86,7 @@ export const command: CommandDefinition = {
       transport: values.tcp === true ? 'tcp' : defaultPsqlTransport(),
       ...(requested.user !== profile.username && requested.user !== '*' ? { allowedUsers: [requested.user] } : {}),
       logger: ctx.services.logger.child('psql-proxy'),
+      env: ctx.env,
     });
     // The last resort when pgentra is ended abruptly: the folder (and socket) must not stay behind.
     const removeAtExit = (): void => endpoint.removeSync();

@@ -2,7 +2,7 @@
 // the Unix socket in an owner-only folder, and loopback TCP with a per-launch password checked
 // with SCRAM-SHA-256 â€” the transport Windows uses. Real psql as the client; the profile's server
 // is unreachable here, so nothing gets past the endpoint's own checks and no token is asked for.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -175,5 +175,55 @@ describe.skipIf(!hasPsql || process.platform === 'win32')('psql with the shellâ€
       pass.remove();
       await ep.close();
     }
+  });
+});
+
+describe.skipIf(!hasPsql || process.platform === 'win32')('the socket folder with a long TMPDIR', () => {
+  /** A temporary folder whose socket path would pass the Unix limit (107 bytes on Linux). */
+  const longTmp = (): string => {
+    const dir = path.join(tmp, 'a-temporary-folder-with-a-long-name', 'x'.repeat(60));
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+
+  it('goes to <data dir>/run (0700) when TMPDIR is too long and there is no XDG_RUNTIME_DIR, and psql reaches it', async () => {
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir, transport: 'unix', tmpDir: longTmp(), env: {} });
+    try {
+      expect(path.dirname(ep.dir)).toBe(path.join(dataDir, 'run'));
+      expect(statSync(path.join(dataDir, 'run')).mode & 0o777).toBe(0o700);
+      expect(statSync(ep.dir).mode & 0o777).toBe(0o700);
+      const r = await psql({ ...ep.env, PGUSER: 'db-admins', PGDATABASE: 'postgres' });
+      expect(r.err).toMatch(/cannot reach the server pgentra-unit-nowhere/);
+    } finally {
+      await ep.close();
+    }
+    expect(existsSync(ep.dir)).toBe(false);
+  });
+
+  it('prefers $XDG_RUNTIME_DIR', async () => {
+    const xdg = mkdtempSync(path.join(tmp, 'xdg-'));
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir, transport: 'unix', tmpDir: longTmp(), env: { XDG_RUNTIME_DIR: xdg } });
+    try {
+      expect(path.dirname(ep.dir)).toBe(xdg);
+    } finally {
+      await ep.close();
+    }
+  });
+
+  it('none short enough: says to shorten TMPDIR or use --tcp (not an option psql lacks); --tcp works there', async () => {
+    const long = longTmp();
+    const longHome = path.join(long, 'home');
+    const err = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir: longHome, transport: 'unix', tmpDir: long, env: {} }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/No folder is short enough for psql's Unix socket/) });
+    const hint = (err as { hint?: string }).hint ?? '';
+    expect(hint).toMatch(/TMPDIR=\/tmp/);
+    expect(hint).toMatch(/--tcp/);
+    expect(hint).not.toMatch(/--unix-socket/);
+    expect(readdirSync(long).filter((f) => f.startsWith('pgentra-psql-'))).toEqual([]);
+    const ep = await startPsqlEndpoint({ profile, tokenProvider: new NoTokens(), dataDir: longHome, transport: 'tcp', tmpDir: long, env: {} });
+    await ep.close();
   });
 });
