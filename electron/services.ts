@@ -21,6 +21,7 @@ import { customCloudDomains, openProfileStore } from './profiles/profileAccess.j
 import { CLOUD_TRUST_WARNING, cloudConsentError, cloudTrustStatus, describeCloudFacts, trustShownCloudFile } from './connect/cloudTrust.js';
 import type { ProfileStore } from './profiles/profileStore.js';
 import { exportPgAdminJson, importPgAdminJson } from './interop/pgadminService.js';
+import type { ImportEndpoint } from './interop/pgadminImport.js';
 import { PGADMIN_PASSWORD_EXEC_EXPIRATION_SECONDS } from './interop/passwordExecTiming.js';
 import { targetOsFor } from '../shared/shellQuote.js';
 import { SessionManager } from './sessions/manager.js';
@@ -194,28 +195,29 @@ function interopService(store: ProfileStore, broker: Pick<TokenBroker, 'listAcco
     async importPgAdmin(json, conflict, requestedHosts) {
       const cloud = shell.defaultCloud ?? 'public';
       const account = await importAccountFor(broker, cloud);
-      const run = (allowedHosts?: string[]): ReturnType<typeof importPgAdminJson> =>
+      const run = (allowedEndpoints?: ImportEndpoint[]): ReturnType<typeof importPgAdminJson> =>
         importPgAdminJson(store, json, {
           cloud: cloudFromRef(cloud),
-          // Hosts outside the cloud's domains: nothing is imported until each is confirmed (allowedHosts).
-          ...(allowedHosts ? { allowedHosts } : { confirmHostsFirst: true }),
+          // Hosts outside the cloud's domains: nothing is imported until each is confirmed, and a
+          // yes covers the servers (host and port) the dialog showed, no other port on that host.
+          ...(allowedEndpoints ? { allowedEndpoints } : { confirmHostsFirst: true }),
           allowWeakerTls: false,
           onConflict: conflict,
           ...(account ? { account } : {}),
         });
-      let allowedHosts: string[] | undefined;
       let { plan, result } = await run();
       if (requestedHosts && plan.unconfirmedHosts.length > 0) {
         // The renderer only asks: each host it names that needs it is confirmed in the main
         // process's dialog, one at a time; a host it does not name, or the person declines, stays out.
         const asked = new Set(requestedHosts.map((h) => h.trim().toLowerCase()));
-        allowedHosts = [];
+        const allowedEndpoints: ImportEndpoint[] = [];
         for (const host of plan.unconfirmedHosts) {
           if (!asked.has(host)) continue;
-          const servers = plan.rejected.filter((r) => r.reasons.some((why) => why.startsWith(`${host} is not an Azure`))).map((r) => r.name);
-          if (shell.confirmDecision && (await shell.confirmDecision({ kind: 'import-host', host, cloud, servers }))) allowedHosts.push(host);
+          const onHost = plan.unconfirmedServers.filter((e) => e.host === host);
+          const servers = onHost.map(({ name, port }) => ({ name, port }));
+          if (shell.confirmDecision && (await shell.confirmDecision({ kind: 'import-host', host, cloud, servers }))) allowedEndpoints.push(...onHost.map(({ port }) => ({ host, port })));
         }
-        ({ plan, result } = await run(allowedHosts));
+        ({ plan, result } = await run(allowedEndpoints));
       }
       if (!account) for (const p of plan.profiles) p.notes.push(CHOOSE_ACCOUNT_NOTE);
       const serverOf = (i: number): string => plan.profiles[i]?.name ?? `server ${i + 1}`;

@@ -4,7 +4,7 @@
 // tool's password command …). Storing is the profile store's job (importProfiles).
 import { z } from 'zod';
 import { PgEntraError } from '../../shared/errors.js';
-import { PROFILE_LIMITS, SSL_MODES, isHostInDomains, postgresDomainsFor, type Profile, type ProfileInput, type SslMode } from '../../shared/profile.js';
+import { PROFILE_DEFAULTS, PROFILE_LIMITS, SSL_MODES, isHostInDomains, postgresDomainsFor, type Profile, type ProfileInput, type SslMode } from '../../shared/profile.js';
 import { DEFAULT_PGADMIN_GROUP } from './pgadminExport.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -73,6 +73,11 @@ export interface PgAdminImportOptions {
    * host of a file at once.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Host and port pairs outside the cloud's domains confirmed in the app's dialog, which showed
+   * each server's port: a server on such a host but another port is not covered.
+   */
+  allowedEndpoints?: readonly ImportEndpoint[];
   /** Replaced by allowedHosts: `true` is refused (it confirmed every host in the file at once). */
   allowNonAzureHost?: boolean;
   allowWeakerTls: boolean;
@@ -95,11 +100,18 @@ export interface RejectedServer {
   name: string;
   reasons: string[];
 }
+export interface ImportEndpoint {
+  /** Lower case. */
+  host: string;
+  port: number;
+}
 export interface PgAdminImportPlan {
   profiles: PlannedProfile[];
   rejected: RejectedServer[];
   /** Hosts outside the cloud's domains not in allowedHosts (lower case, each once): confirm each or leave it out. */
   unconfirmedHosts: string[];
+  /** The servers on those hosts, with the port each would get: what a confirmation dialog shows. */
+  unconfirmedServers: Array<ImportEndpoint & { name: string }>;
 }
 
 export const ALLOW_NON_AZURE_HOST_REMOVED =
@@ -194,9 +206,11 @@ function folderFrom(group: string, opts: PgAdminImportOptions): string {
 export function planPgAdminImport(input: string | unknown, opts: PgAdminImportOptions): PgAdminImportPlan {
   if (opts.allowNonAzureHost === true) throw new PgEntraError('invalid_input', ALLOW_NON_AZURE_HOST_REMOVED);
   const servers = parsePgAdminFile(input);
-  const plan: PgAdminImportPlan = { profiles: [], rejected: [], unconfirmedHosts: [] };
+  const plan: PgAdminImportPlan = { profiles: [], rejected: [], unconfirmedHosts: [], unconfirmedServers: [] };
   const domains = postgresDomainsFor(opts.cloud, opts.customDomains);
   const allowed = new Set((opts.allowedHosts ?? []).map((h) => h.trim().toLowerCase()).filter((h) => h !== ''));
+  const endpointKey = (host: string, port: number): string => JSON.stringify([host.trim().toLowerCase(), port]);
+  const allowedEndpoints = new Set((opts.allowedEndpoints ?? []).map((e) => endpointKey(e.host, e.port)));
   for (const [key, s] of Object.entries(servers)) {
     const name = s.Name;
     const notes: string[] = [];
@@ -209,12 +223,15 @@ export function planPgAdminImport(input: string | unknown, opts: PgAdminImportOp
     if (s.PasswordExecCommand && !isPgEntraPasswordCommand(s.PasswordExecCommand)) notes.push('PasswordExecCommand of another tool not kept: pgEntra fetches the Entra token itself');
     const host = (s.Host ?? '').trim().toLowerCase();
     let nonAzure = false;
+    // The port the profile gets: what a host confirmation is bound to.
+    const port = s.Port ?? PROFILE_DEFAULTS.port;
     if (host && !isHostInDomains(host, domains)) {
-      if (allowed.has(host)) {
+      if (allowed.has(host) || allowedEndpoints.has(endpointKey(host, port))) {
         nonAzure = true;
         notes.push(`${host} is outside ${domains.length ? domains.join(', ') : "the cloud's PostgreSQL domains"}: imported because you confirmed this host`);
       } else {
         if (!plan.unconfirmedHosts.includes(host)) plan.unconfirmedHosts.push(host);
+        plan.unconfirmedServers.push({ host, port, name });
         reasons.push(
           `${host} is not an Azure PostgreSQL host (${domains.length ? domains.map((d) => `*${d}`).join(', ') : 'no domains known for this cloud'}): pgEntra would send it your Entra token. Import it with --allow-host ${host} if you trust it`,
         );

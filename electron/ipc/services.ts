@@ -134,8 +134,8 @@ export type TokenTargetDecision =
   | { kind: 'weaker-tls'; profileName: string; host: string; port: number; sslmode: string }
   /** `lines`: what the file says (describeCloudFacts of the bytes read for this dialog). */
   | { kind: 'custom-cloud'; profileName: string; file: string; sha256: string; lines: string[] }
-  /** A pgAdmin servers.json host outside the cloud's domains; `servers`: the servers that name it. */
-  | { kind: 'import-host'; host: string; cloud: string; servers: string[] }
+  /** A pgAdmin servers.json host outside the cloud's domains; `servers`: the servers that name it, each with its port (what a yes covers). */
+  | { kind: 'import-host'; host: string; cloud: string; servers: Array<{ name: string; port: number }> }
   | { kind: 'firewall-rule'; profileName: string; host: string; server: string; ruleName: string; ip: string };
 
 /** The system clipboard, written by the main process only (the token never crosses IPC). */

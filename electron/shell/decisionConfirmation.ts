@@ -63,7 +63,15 @@ export function decisionDialogOptions(d: TokenTargetDecision): MessageBoxOptions
       return options(
         'Import a non-Azure host',
         `Import servers on ${d.host} and send them your Entra access token?`,
-        [`Host: ${d.host}`, `Cloud: ${d.cloud}`, `Servers in the file on this host: ${d.servers.join(', ') || d.host}`, '', REPLAY],
+        [
+          `Host: ${d.host}`,
+          `Cloud: ${d.cloud}`,
+          // The port is part of what a yes covers: another port on this host asks again.
+          `Servers in the file on this host: ${d.servers.map((x) => `${x.name} (${d.host}:${x.port})`).join(', ') || d.host}`,
+          '',
+          REPLAY,
+          'The confirmation covers these servers on this host and their ports only.',
+        ],
         'Import this host',
       );
     case 'firewall-rule':

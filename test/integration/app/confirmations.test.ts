@@ -185,6 +185,7 @@ describe('issue 23: pgAdmin import hosts are confirmed in the main process, one 
     Servers: {
       '1': { Name: 'evil', Group: 'Servers', Host: 'evil.example.net', Port: 5432, MaintenanceDB: 'postgres', Username: 'db-admins', SSLMode: 'verify-full' },
       '2': { Name: 'lab', Group: 'Servers', Host: 'lab.example.org', Port: 5432, MaintenanceDB: 'postgres', Username: 'db-admins', SSLMode: 'verify-full' },
+      '3': { Name: 'lab pooler', Group: 'Servers', Host: 'lab.example.org', Port: 6432, MaintenanceDB: 'postgres', Username: 'db-admins', SSLMode: 'verify-full' },
     },
   });
 
@@ -197,11 +198,23 @@ describe('issue 23: pgAdmin import hosts are confirmed in the main process, one 
     const second = await dispatch('interop.importPgAdmin', { json: servers, allowedHosts: ['evil.example.net', 'lab.example.org'] });
     expect(second.ok).toBe(true);
     expect(dialogs).toEqual([
-      { kind: 'import-host', host: 'evil.example.net', cloud: 'public', servers: ['evil'] },
-      { kind: 'import-host', host: 'lab.example.org', cloud: 'public', servers: ['lab'] },
+      { kind: 'import-host', host: 'evil.example.net', cloud: 'public', servers: [{ name: 'evil', port: 5432 }] },
+      {
+        kind: 'import-host',
+        host: 'lab.example.org',
+        cloud: 'public',
+        servers: [
+          { name: 'lab', port: 5432 },
+          { name: 'lab pooler', port: 6432 },
+        ],
+      },
     ]);
-    const imported = (second.ok ? (second.value as { imported: Profile[] }).imported : []).map((p) => p.host);
-    expect(imported).toEqual(['lab.example.org']);
-    expect((await composed.store.list()).map((p) => p.host)).toEqual(['lab.example.org']);
+    // The yes covers the host and ports shown, recorded per profile (a later port change drops it).
+    const imported = (second.ok ? (second.value as { imported: Profile[] }).imported : []).map((p) => `${p.host}:${p.port}`);
+    expect(imported).toEqual(['lab.example.org:5432', 'lab.example.org:6432']);
+    expect((await composed.store.list()).map((p) => [`${p.host}:${p.port}`, p.confirmations])).toEqual([
+      ['lab.example.org:5432', { nonAzureHost: true }],
+      ['lab.example.org:6432', { nonAzureHost: true }],
+    ]);
   });
 });

@@ -230,6 +230,29 @@ describe('pgAdmin import mapping', () => {
     expect(planPgAdminImport(file, { cloud: 'public', allowWeakerTls: false }).unconfirmedHosts).toEqual(['pg.lab.example', 'evil.example', 'sub.pg.lab.example']);
   });
 
+  it("the app's confirmation is bound to the ports its dialog showed: another port on the same host is not covered", () => {
+    const file = {
+      Servers: {
+        '1': { Name: 'lab a', Group: 'Lab', Host: 'pg.lab.example', Port: 5432, MaintenanceDB: 'postgres', Username: 'alice' },
+        '2': { Name: 'lab b', Group: 'Lab', Host: 'pg.lab.example', Port: 6432, MaintenanceDB: 'postgres', Username: 'alice' },
+        '3': { Name: 'lab c', Group: 'Lab', Host: 'PG.lab.example', MaintenanceDB: 'postgres', Username: 'alice' },
+      },
+    };
+    // What the dialog shows: each server with the port its profile would get (5432 when none is given).
+    expect(planPgAdminImport(file, { cloud: 'public', allowWeakerTls: false }).unconfirmedServers).toEqual([
+      { host: 'pg.lab.example', port: 5432, name: 'lab a' },
+      { host: 'pg.lab.example', port: 6432, name: 'lab b' },
+      { host: 'pg.lab.example', port: 5432, name: 'lab c' },
+    ]);
+    const plan = planPgAdminImport(file, { cloud: 'public', allowedEndpoints: [{ host: 'PG.LAB.example', port: 5432 }], allowWeakerTls: false });
+    expect(plan.profiles.map((p) => [p.server, p.input.port ?? 5432, p.input.confirmations])).toEqual([
+      ['1', 5432, { nonAzureHost: true }],
+      ['3', 5432, { nonAzureHost: true }],
+    ]);
+    expect(plan.rejected.map((r) => r.server)).toEqual(['2']);
+    expect(plan.unconfirmedServers).toEqual([{ host: 'pg.lab.example', port: 6432, name: 'lab b' }]);
+  });
+
   it('malformed files: errors name the entry and field', () => {
     const bad = { Servers: { '1': REAL.Servers['1'], '3': { ...REAL.Servers['1'], Port: '5432' }, '4': { Group: 'x', MaintenanceDB: 'p' } } };
     let msg = '';

@@ -8,7 +8,15 @@ const DECISIONS: TokenTargetDecision[] = [
   { kind: 'non-azure-host', profileName: 'Lab', host: 'pg.lab.example', port: 6432, cloud: 'public', domains: ['.postgres.database.azure.com'] },
   { kind: 'weaker-tls', profileName: 'Lab', host: 'pg.lab.example', port: 6432, sslmode: 'require' },
   { kind: 'custom-cloud', profileName: 'Lab', file: '/home/me/cloud.json', sha256: 'a'.repeat(64), lines: ['Authority: https://login.sim.example', 'PostgreSQL hosts: .sim.example'] },
-  { kind: 'import-host', host: 'pg.lab.example', cloud: 'public', servers: ['lab'] },
+  {
+    kind: 'import-host',
+    host: 'pg.lab.example',
+    cloud: 'public',
+    servers: [
+      { name: 'lab', port: 5432 },
+      { name: 'lab pooler', port: 6432 },
+    ],
+  },
   { kind: 'firewall-rule', profileName: 'Prod', host: 'prod.postgres.database.azure.com', server: 'prod', ruleName: 'pgentra-203-0-113-7', ip: '203.0.113.7' },
 ];
 
@@ -21,7 +29,7 @@ describe('decision dialog', () => {
     if (d.kind === 'non-azure-host') expect(text).toMatch(/pg\.lab\.example:6432[\s\S]*Port: 6432[\s\S]*\*\.postgres\.database\.azure\.com/);
     if (d.kind === 'weaker-tls') expect(text).toMatch(/sslmode=require[\s\S]*Port: 6432/);
     if (d.kind === 'custom-cloud') expect(text).toMatch(/\/home\/me\/cloud\.json[\s\S]*login\.sim\.example[\s\S]*\.sim\.example[\s\S]*a{64}/);
-    if (d.kind === 'import-host') expect(text).toMatch(/pg\.lab\.example[\s\S]*lab/);
+    if (d.kind === 'import-host') expect(text).toMatch(/pg\.lab\.example[\s\S]*lab \(pg\.lab\.example:5432\), lab pooler \(pg\.lab\.example:6432\)[\s\S]*their ports only/);
     if (d.kind === 'firewall-rule') expect(text).toMatch(/pgentra-203-0-113-7[\s\S]*prod[\s\S]*203\.0\.113\.7 – 203\.0\.113\.7/);
   });
 
