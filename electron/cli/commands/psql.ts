@@ -15,8 +15,9 @@ const HELP = `Usage: pgentra psql PROFILE [--fresh] [--tcp] [--allow-override] [
 
 Runs psql against the profile's server as its user, signed in with a fresh Microsoft Entra
 token. psql itself never gets the token: it connects to a private local endpoint pgEntra runs
-for this psql only (a Unix socket in a temporary folder only you can open; on Windows, or with
---tcp, loopback TCP with a one-time password), and pgEntra signs each of its connections in to
+for this psql only (a Unix socket in a fresh folder only you can open, under $XDG_RUNTIME_DIR,
+the data folder or TMPDIR; on Windows, or with --tcp, loopback TCP with a one-time password,
+usable only against that endpoint while psql runs), and pgEntra signs each of its connections in to
 the profile's server over verified TLS. So \\! env shows no token, and a \\connect to any
 other server (hostaddr=, a host list, a service file, PGHOSTADDR …) does not get it. Any
 database on the profile's server is fine; the role is the profile's, or the one given here
@@ -42,7 +43,10 @@ Options:
                      itself, with no Entra token (give that server's password as usual)
 
 Environment:
-  PGENTRA_PSQL   the psql program to run (default: psql on PATH)`;
+  PGENTRA_PSQL   the psql program to run (default: psql on PATH)
+  PG…            libpq settings meant for a real server (PGPASSWORD, PGSERVICE, PGHOSTADDR,
+                 PGREQUIREAUTH, PGCHANNELBINDING, PGSSL…) are not passed to psql: its server is
+                 the local endpoint. Session settings such as PGOPTIONS and PGTZ are kept.`;
 
 export const command: CommandDefinition = {
   name: 'psql',
