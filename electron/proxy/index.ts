@@ -155,7 +155,6 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const scram = opts.requirePassword !== undefined ? scramVerifier(opts.requirePassword) : undefined;
   const backoff = new PasswordBackoff();
   const admission = new Admission(maxClients);
-  const refusals = new RefusalLog(logger);
   // The owner over its own limit is told why as before; others get a few answers, then resets.
   const ownerPolite = new PoliteRefusals(maxClients, 1e9);
   const othersPolite = new PoliteRefusals();
@@ -164,6 +163,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 60_000;
   const startupDeadlineMs = Math.min(opts.startupDeadlineMs ?? DEFAULT_STARTUP_DEADLINE_MS, handshakeTimeoutMs);
   const runtimes = opts.routes.map((r) => routeRuntime(r, opts.dataDir));
+  // After the routes: a profile-policy error above would otherwise leave its timer running.
+  const refusals = new RefusalLog(logger);
   const stats = emptyStats();
   const cancelMap = new CancelMap<CancelTarget>();
   const sessions = new Set<ClientSession>();
