@@ -101,7 +101,9 @@ export class ClientSession {
       });
     });
     this.run().catch((e: unknown) => {
-      env.logger.warn('proxy connection failed', { error: redactError(e) });
+      // Before authentication a flood could repeat this at will: summarized then.
+      if (this.summarized()) this.note('proxy connection failed', { error: redactError(e) });
+      else env.logger.warn('proxy connection failed', { error: redactError(e) });
       client.destroy();
     });
   }
@@ -316,7 +318,9 @@ export class ClientSession {
     env.stats.cancelRequests++;
     const target = env.cancelMap.lookup(processId, secretKey);
     if (!target) {
-      env.logger.info('cancel request for an unknown backend key ignored', { profile: env.route.profile.name });
+      // Anyone admitted at accept can send these, as fast as it likes: summarized for them.
+      if (this.summarized()) this.note('cancel request for an unknown backend key ignored');
+      else env.logger.info('cancel request for an unknown backend key ignored', { profile: env.route.profile.name });
       return;
     }
     try {
