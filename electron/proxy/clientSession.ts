@@ -218,6 +218,7 @@ export class ClientSession {
         verifier: env.scram,
         backoff: env.backoff,
         source: env.source,
+        holdPlaceUntil: (until) => env.ticket.holdUntil(until),
         note: (message, fields) => {
           this.noted = true;
           env.refusals.note(message, env.source, fields);

@@ -187,7 +187,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     // owner check, so each user is accounted on its own).
     const peerUid = tcp && PEER_OWNER_CHECK_SUPPORTED ? peerUidNow(sock) : undefined;
     const owner = !tcp || (peerUid !== undefined && peerUid === uid);
-    const source = tcp ? sourceOf(sock.remoteAddress, peerUid) : 'unix-socket';
+    const source = tcp ? sourceOf(sock.remoteAddress, peerUid) : sourceOf(undefined, undefined);
     if (tcp && ownerCheck && !owner) {
       // No local socket (another machine) may go on to the password when listening beyond loopback.
       const remote = peerUid === undefined && !decision.loopback && scram !== undefined;
@@ -197,10 +197,12 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         return refuse(sock, false, NOT_OWNER);
       }
     }
-    // A source whose wrong answers are being held gets nothing more until one goes out.
-    if (scram && !backoff.mayCheck(source)) {
+    // Wrong passwords only slow their own source's answers (passwordBackoff.ts) and never close a
+    // connection here. The one refusal: a new remote address while the back-off remembers as many
+    // as it may — sharing one entry instead would let them slow down or reset each other.
+    if (scram && !owner && !backoff.hasRoomFor(source)) {
       stats.failed++;
-      refusals.note('proxy refused a connection: too many wrong passwords held for this source', source, { profile });
+      refusals.note('proxy refused a connection: too many addresses with recent wrong passwords', source, { profile });
       return reset(sock);
     }
     // The owner (and anyone, where no authentication is asked for) counts against --max-clients
