@@ -62,6 +62,20 @@ export function tooManyClients(maxClients: number): ErrorFields {
   return { severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` };
 }
 
+/**
+ * The pre-authentication pool is full (admission.ts): not --max-clients, so the refusal must not
+ * send the person there — some program holds connections that have not given the password.
+ */
+export function tooManyWaiting(waiting: number, scope: 'source' | 'all'): ErrorFields {
+  const who = scope === 'source' ? 'from this OS user/address' : 'from all OS users and addresses together';
+  return {
+    severity: 'FATAL',
+    code: '53300',
+    message: `pgEntra proxy: ${waiting} clients ${who} are already waiting to authenticate`,
+    hint: 'Another program holds them without giving the local password — close it, or wait 10 s (the proxy cuts each after 10 s) and retry.',
+  };
+}
+
 export class ClientSession {
   readonly done: Promise<void>;
   private upstream: UpstreamConnection | undefined;

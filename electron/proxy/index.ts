@@ -16,9 +16,9 @@ import { buildSslOptions, readCaFile } from '../base/tls.js';
 import { checkProfilePolicy, profileErrorsToError } from '../../shared/profile.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { checkListenAddress, DEFAULT_PROXY_ADDRESS } from './addressPolicy.js';
-import { Admission, PoliteRefusals, sourceOf, type Admitted } from './admission.js';
+import { Admission, LOOPBACK_SOURCE, PoliteRefusals, sourceOf, type Admitted } from './admission.js';
 import { CancelMap } from './cancelMap.js';
-import { ClientSession, NOT_OWNER, tooManyClients } from './clientSession.js';
+import { ClientSession, NOT_OWNER, tooManyClients, tooManyWaiting } from './clientSession.js';
 import { listen, type Listening } from './listener.js';
 import { PasswordBackoff } from './passwordBackoff.js';
 import { PEER_OWNER_CHECK_SUPPORTED, peerUidNow } from './peerOwner.js';
@@ -156,7 +156,10 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const backoff = new PasswordBackoff();
   const admission = new Admission(maxClients);
   // The owner over its own limit is told why as before; others get a few answers, then resets.
+  // Loopback clients of unknown OS user (macOS, Windows) may be the owner: a budget of their own,
+  // so remote floods cannot use it up.
   const ownerPolite = new PoliteRefusals(maxClients, 1e9);
+  const loopbackPolite = new PoliteRefusals();
   const othersPolite = new PoliteRefusals();
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
@@ -172,8 +175,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const listeners: ProxyListener[] = [];
   let closing = false;
 
-  const refuse = (sock: net.Socket, owner: boolean, fields: ErrorFields): void => {
-    const budget = owner ? ownerPolite : othersPolite;
+  const refuse = (sock: net.Socket, owner: boolean, source: string, fields: ErrorFields): void => {
+    const budget = owner ? ownerPolite : source === LOOPBACK_SOURCE ? loopbackPolite : othersPolite;
     if (!budget.take()) return reset(sock);
     void refuseWithError(sock, fields, Math.min(startupDeadlineMs, 2_000)).finally(() => budget.done());
   };
@@ -194,7 +197,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       if (!remote) {
         stats.failed++;
         refusals.note('proxy refused a connection from another OS user', source, { profile, uid: peerUid ?? null });
-        return refuse(sock, false, NOT_OWNER);
+        return refuse(sock, false, source, NOT_OWNER);
       }
     }
     // Wrong passwords only slow their own source's answers (passwordBackoff.ts) and never close a
@@ -212,7 +215,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       stats.failed++;
       const limit = admitted.why === 'max-clients' ? { maxClients } : admitted.why === 'source-limit' ? { perSource: admission.preAuthPerSource } : { preAuthTotal: admission.preAuthMax };
       refusals.note(`proxy refused a connection: too many clients${admitted.why === 'max-clients' ? '' : ' waiting to authenticate'}`, source, { profile, ...limit });
-      return refuse(sock, owner, tooManyClients(maxClients));
+      const fields =
+        admitted.why === 'max-clients'
+          ? tooManyClients(maxClients)
+          : admitted.why === 'source-limit'
+            ? tooManyWaiting(admission.preAuthPerSource, 'source')
+            : tooManyWaiting(admission.preAuthMax, 'all');
+      return refuse(sock, owner, source, fields);
     }
     const session = new ClientSession(sock, {
       route: rt,
