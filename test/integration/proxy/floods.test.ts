@@ -300,3 +300,72 @@ describe('(b) wrong-password guessers', () => {
     expect(heldThrough).toHaveLength(2);
   });
 });
+
+describe('(c) what another source sees and costs before authenticating', () => {
+  /** Opens `idle` connections that say nothing, then one more that sends a startup packet; prints that one's answer. */
+  const POOL_FILLER = `
+const net = require('net');
+const [port, idle] = process.argv.slice(1).map(Number);
+for (let i = 0; i < idle; i++) net.connect(port, '127.0.0.1').on('error', () => undefined);
+setTimeout(() => {
+  const s = net.connect(port, '127.0.0.1');
+  const p = Buffer.from('user\\0db-admins\\0database\\0postgres\\0\\0');
+  const h = Buffer.alloc(8); h.writeInt32BE(8 + p.length); h.writeInt32BE(196608, 4);
+  let got = Buffer.alloc(0);
+  s.on('connect', () => s.write(Buffer.concat([h, p])));
+  s.on('data', (d) => (got = Buffer.concat([got, d])));
+  s.on('error', () => undefined);
+  s.on('close', () => { console.log(JSON.stringify(got.toString('latin1'))); process.exit(0); });
+}, 500);
+`;
+  /** Sends `n` CancelRequests with made-up keys, one connection each. */
+  const CANCELLER = `
+const net = require('net');
+const [port, n] = process.argv.slice(1).map(Number);
+let left = n;
+function one() {
+  if (left-- <= 0) return process.exit(0);
+  const b = Buffer.alloc(16); b.writeInt32BE(16); b.writeInt32BE(80877102, 4); b.writeInt32BE(1 + left, 8); b.writeInt32BE(12345, 12);
+  const s = net.connect(port, '127.0.0.1', () => s.write(b));
+  s.on('error', () => undefined);
+  s.on('close', one);
+}
+for (let i = 0; i < 4; i++) one();
+`;
+
+  async function passwordProxy(maxClients?: number): Promise<number> {
+    const proxy = await startProxy({
+      routes: [{ profile: simProfile(azure) }],
+      tokenProvider: tokens,
+      logger: log.logger,
+      shutdownTimeoutMs: 500,
+      requirePassword: 's3cret',
+      ownerCheck: false,
+      ...(maxClients ? { maxClients } : {}),
+    });
+    proxies.push(proxy);
+    return proxy.listeners[0]?.port as number;
+  }
+
+  it('a full pre-auth pool is refused with what is waiting, not --max-clients', async () => {
+    const port = await passwordProxy(4); // two per source may wait
+    const filler = spawnNode(POOL_FILLER, [String(port), '2'], NOBODY);
+    expect(await filler.exited).toBe(0);
+    const answer = JSON.parse(filler.out().trim()) as string;
+    expect(answer).toContain('53300');
+    expect(answer).toContain('2 clients from this OS user/address are already waiting to authenticate');
+    expect(answer).toContain('close it, or wait 10 s');
+    expect(answer).not.toContain('--max-clients');
+  });
+
+  it('300 cancel requests with unknown keys from another source: summarized, not a log line each', async () => {
+    const port = await passwordProxy();
+    const before = log.lines.length;
+    const c = spawnNode(CANCELLER, [String(port), '300'], NOBODY);
+    expect(await c.exited).toBe(0);
+    await sleep(200);
+    const lines = log.lines.slice(before).filter((l) => l.includes('cancel request for an unknown backend key ignored'));
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toContain('uid:65534');
+  });
+});
