@@ -3,7 +3,9 @@
 // clients that have given the local password count against --max-clients. Clients that still have
 // to give the password wait outside that limit, in a pool bounded per source (an OS user where
 // Linux shows it, else an address; IPv6 per /64, which one site usually holds) and in total, so no
-// single user or address — nor all of them together — can take the owner's capacity.
+// single user or address — nor all of them together — can take the owner's capacity. Where no OS
+// user is known, every loopback address is one source: any local program can bind 127.x.y.z, so
+// counting each address apart would give every local user as many pools as it likes.
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** Clients of one source that may be waiting to authenticate at once. */
@@ -23,18 +25,43 @@ function ipv6Groups(ip: string): string[] | undefined {
   return full.map((g) => (g.includes('.') ? g : (parseInt(g || '0', 16) || 0).toString(16)));
 }
 
+/** All loopback clients whose OS user is unknown (macOS, Windows): one source. */
+export const LOOPBACK_SOURCE = 'loopback';
+export const UNIX_SOCKET_SOURCE = 'unix-socket';
+
+function isLoopbackIp(ip: string): boolean {
+  if (isIPv4(ip)) return ip.startsWith('127.');
+  const g = ipv6Groups(ip);
+  if (!g) return false;
+  if (g.slice(0, 7).every((x) => x === '0') && g[7] === '1') return true; // ::1
+  // IPv4-mapped 127.0.0.0/8 written in hex groups (::ffff:7f00:1).
+  return g.slice(0, 5).every((x) => x === '0') && g[5] === 'ffff' && (g[6] as string).padStart(4, '0').startsWith('7f');
+}
+
 /**
- * The source a connection is accounted to: `uid:N` when the OS user is known, otherwise its
- * address — IPv4 as is (also when IPv4-mapped), IPv6 as its /64 (one host can use a whole /64).
+ * The source a connection is accounted to: `uid:N` when the OS user is known; otherwise `loopback`
+ * for any loopback address (127.0.0.0/8, ::1, IPv4-mapped 127.*), a remote IPv4 address as is
+ * (also when IPv4-mapped), a remote IPv6 address as its /64 (one host can use a whole /64).
  */
 export function sourceOf(remoteAddress: string | undefined, uid: number | undefined): string {
   if (uid !== undefined) return `uid:${uid}`;
-  if (!remoteAddress) return 'unix-socket';
+  if (!remoteAddress) return UNIX_SOCKET_SOURCE;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
-  if (mapped) return mapped[1] as string;
-  if (isIPv4(remoteAddress)) return remoteAddress;
-  const g = ipv6Groups(remoteAddress);
-  return g ? `${g.slice(0, 4).join(':')}::/64` : remoteAddress;
+  const ip = mapped ? (mapped[1] as string) : remoteAddress;
+  if (isLoopbackIp(ip)) return LOOPBACK_SOURCE;
+  if (isIPv4(ip)) return ip;
+  const g = ipv6Groups(ip);
+  return g ? `${g.slice(0, 4).join(':')}::/64` : ip;
+}
+
+/** A source on this machine (an OS user, loopback, the Unix socket): never refused for the back-off's size. */
+export function isLocalSource(source: string): boolean {
+  return source.startsWith('uid:') || source === LOOPBACK_SOURCE || source === UNIX_SOCKET_SOURCE;
+}
+
+/** A source several parties may share (an address), as opposed to one OS user. */
+export function isSharedSource(source: string): boolean {
+  return !source.startsWith('uid:') && source !== UNIX_SOCKET_SOURCE;
 }
 
 export interface Ticket {
@@ -42,6 +69,11 @@ export interface Ticket {
   readonly counted: boolean;
   /** After the password: moves the connection into --max-clients; false when it is full. */
   promote(): boolean;
+  /**
+   * Keeps the place taken until `until` settles, even when the connection is released earlier: a
+   * held wrong-password answer occupies its pool place for its whole delay (passwordBackoff.ts).
+   */
+  holdUntil(until: Promise<unknown>): void;
   /** The connection is gone. Idempotent. */
   release(): void;
 }
@@ -95,6 +127,12 @@ export class Admission {
     let isCounted = counted;
     let waiting = source !== undefined;
     let released = false;
+    let held: Promise<unknown> | undefined;
+    const free = (): void => {
+      if (waiting && source !== undefined) this.leavePreAuth(source);
+      waiting = false;
+      if (isCounted) this.counted--;
+    };
     return {
       get counted() {
         return isCounted;
@@ -111,11 +149,14 @@ export class Admission {
         isCounted = true;
         return true;
       },
+      holdUntil: (until) => {
+        held = held ? Promise.all([held, until]) : until;
+      },
       release: () => {
         if (released) return;
         released = true;
-        if (waiting && source !== undefined) this.leavePreAuth(source);
-        if (isCounted) this.counted--;
+        if (held) void held.then(free, free);
+        else free();
       },
     };
   }

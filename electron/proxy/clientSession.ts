@@ -62,6 +62,20 @@ export function tooManyClients(maxClients: number): ErrorFields {
   return { severity: 'FATAL', code: '53300', message: 'sorry, too many clients already', hint: `This pgEntra proxy serves at most ${maxClients} connections at once (--max-clients).` };
 }
 
+/**
+ * The pre-authentication pool is full (admission.ts): not --max-clients, so the refusal must not
+ * send the person there — some program holds connections that have not given the password.
+ */
+export function tooManyWaiting(waiting: number, scope: 'source' | 'all'): ErrorFields {
+  const who = scope === 'source' ? 'from this OS user/address' : 'from all OS users and addresses together';
+  return {
+    severity: 'FATAL',
+    code: '53300',
+    message: `pgEntra proxy: ${waiting} clients ${who} are already waiting to authenticate`,
+    hint: 'Another program holds them without giving the local password — close it, or wait 10 s (the proxy cuts each after 10 s) and retry.',
+  };
+}
+
 export class ClientSession {
   readonly done: Promise<void>;
   private upstream: UpstreamConnection | undefined;
@@ -101,7 +115,9 @@ export class ClientSession {
       });
     });
     this.run().catch((e: unknown) => {
-      env.logger.warn('proxy connection failed', { error: redactError(e) });
+      // Before authentication a flood could repeat this at will: summarized then.
+      if (this.summarized()) this.note('proxy connection failed', { error: redactError(e) });
+      else env.logger.warn('proxy connection failed', { error: redactError(e) });
       client.destroy();
     });
   }
@@ -216,6 +232,7 @@ export class ClientSession {
         verifier: env.scram,
         backoff: env.backoff,
         source: env.source,
+        holdPlaceUntil: (until) => env.ticket.holdUntil(until),
         note: (message, fields) => {
           this.noted = true;
           env.refusals.note(message, env.source, fields);
@@ -316,7 +333,9 @@ export class ClientSession {
     env.stats.cancelRequests++;
     const target = env.cancelMap.lookup(processId, secretKey);
     if (!target) {
-      env.logger.info('cancel request for an unknown backend key ignored', { profile: env.route.profile.name });
+      // Anyone admitted at accept can send these, as fast as it likes: summarized for them.
+      if (this.summarized()) this.note('cancel request for an unknown backend key ignored');
+      else env.logger.info('cancel request for an unknown backend key ignored', { profile: env.route.profile.name });
       return;
     }
     try {

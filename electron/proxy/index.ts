@@ -16,9 +16,9 @@ import { buildSslOptions, readCaFile } from '../base/tls.js';
 import { checkProfilePolicy, profileErrorsToError } from '../../shared/profile.js';
 import { PgEntraError } from '../../shared/errors.js';
 import { checkListenAddress, DEFAULT_PROXY_ADDRESS } from './addressPolicy.js';
-import { Admission, PoliteRefusals, sourceOf, type Admitted } from './admission.js';
+import { Admission, LOOPBACK_SOURCE, PoliteRefusals, sourceOf, type Admitted } from './admission.js';
 import { CancelMap } from './cancelMap.js';
-import { ClientSession, NOT_OWNER, tooManyClients } from './clientSession.js';
+import { ClientSession, NOT_OWNER, tooManyClients, tooManyWaiting } from './clientSession.js';
 import { listen, type Listening } from './listener.js';
 import { PasswordBackoff } from './passwordBackoff.js';
 import { PEER_OWNER_CHECK_SUPPORTED, peerUidNow } from './peerOwner.js';
@@ -155,15 +155,19 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const scram = opts.requirePassword !== undefined ? scramVerifier(opts.requirePassword) : undefined;
   const backoff = new PasswordBackoff();
   const admission = new Admission(maxClients);
-  const refusals = new RefusalLog(logger);
   // The owner over its own limit is told why as before; others get a few answers, then resets.
+  // Loopback clients of unknown OS user (macOS, Windows) may be the owner: a budget of their own,
+  // so remote floods cannot use it up.
   const ownerPolite = new PoliteRefusals(maxClients, 1e9);
+  const loopbackPolite = new PoliteRefusals();
   const othersPolite = new PoliteRefusals();
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
   const shutdownTimeoutMs = opts.shutdownTimeoutMs ?? 30_000;
   const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 60_000;
   const startupDeadlineMs = Math.min(opts.startupDeadlineMs ?? DEFAULT_STARTUP_DEADLINE_MS, handshakeTimeoutMs);
   const runtimes = opts.routes.map((r) => routeRuntime(r, opts.dataDir));
+  // After the routes: a profile-policy error above would otherwise leave its timer running.
+  const refusals = new RefusalLog(logger);
   const stats = emptyStats();
   const cancelMap = new CancelMap<CancelTarget>();
   const sessions = new Set<ClientSession>();
@@ -171,8 +175,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const listeners: ProxyListener[] = [];
   let closing = false;
 
-  const refuse = (sock: net.Socket, owner: boolean, fields: ErrorFields): void => {
-    const budget = owner ? ownerPolite : othersPolite;
+  const refuse = (sock: net.Socket, owner: boolean, source: string, fields: ErrorFields): void => {
+    const budget = owner ? ownerPolite : source === LOOPBACK_SOURCE ? loopbackPolite : othersPolite;
     if (!budget.take()) return reset(sock);
     void refuseWithError(sock, fields, Math.min(startupDeadlineMs, 2_000)).finally(() => budget.done());
   };
@@ -186,20 +190,22 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     // owner check, so each user is accounted on its own).
     const peerUid = tcp && PEER_OWNER_CHECK_SUPPORTED ? peerUidNow(sock) : undefined;
     const owner = !tcp || (peerUid !== undefined && peerUid === uid);
-    const source = tcp ? sourceOf(sock.remoteAddress, peerUid) : 'unix-socket';
+    const source = tcp ? sourceOf(sock.remoteAddress, peerUid) : sourceOf(undefined, undefined);
     if (tcp && ownerCheck && !owner) {
       // No local socket (another machine) may go on to the password when listening beyond loopback.
       const remote = peerUid === undefined && !decision.loopback && scram !== undefined;
       if (!remote) {
         stats.failed++;
         refusals.note('proxy refused a connection from another OS user', source, { profile, uid: peerUid ?? null });
-        return refuse(sock, false, NOT_OWNER);
+        return refuse(sock, false, source, NOT_OWNER);
       }
     }
-    // A source whose wrong answers are being held gets nothing more until one goes out.
-    if (scram && !backoff.mayCheck(source)) {
+    // Wrong passwords only slow their own source's answers (passwordBackoff.ts) and never close a
+    // connection here. The one refusal: a new remote address while the back-off remembers as many
+    // as it may — sharing one entry instead would let them slow down or reset each other.
+    if (scram && !owner && !backoff.hasRoomFor(source)) {
       stats.failed++;
-      refusals.note('proxy refused a connection: too many wrong passwords held for this source', source, { profile });
+      refusals.note('proxy refused a connection: too many addresses with recent wrong passwords', source, { profile });
       return reset(sock);
     }
     // The owner (and anyone, where no authentication is asked for) counts against --max-clients
@@ -209,7 +215,13 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
       stats.failed++;
       const limit = admitted.why === 'max-clients' ? { maxClients } : admitted.why === 'source-limit' ? { perSource: admission.preAuthPerSource } : { preAuthTotal: admission.preAuthMax };
       refusals.note(`proxy refused a connection: too many clients${admitted.why === 'max-clients' ? '' : ' waiting to authenticate'}`, source, { profile, ...limit });
-      return refuse(sock, owner, tooManyClients(maxClients));
+      const fields =
+        admitted.why === 'max-clients'
+          ? tooManyClients(maxClients)
+          : admitted.why === 'source-limit'
+            ? tooManyWaiting(admission.preAuthPerSource, 'source')
+            : tooManyWaiting(admission.preAuthMax, 'all');
+      return refuse(sock, owner, source, fields);
     }
     const session = new ClientSession(sock, {
       route: rt,

@@ -16,6 +16,8 @@ export interface PasswordCheck {
   backoff: PasswordBackoff;
   /** The back-off's source: `uid:N` or an address (see admission.ts). */
   source: string;
+  /** Keeps the connection's place (its pool slot) taken until the held answer is due. */
+  holdPlaceUntil: (until: Promise<void>) => void;
   /** Logs a refusal through the proxy's refusal log (summarized under a flood). */
   note: (message: string, fields: LogFields) => void;
   /** Profile name and client address, for the log line about a wrong password. */
@@ -28,22 +30,18 @@ export interface PasswordCheck {
 /** `ok`: the proof is right. Otherwise the client left, or is to be refused with `refusal`. */
 export type PasswordOutcome = { ok: true } | { ok: false; refusal?: ErrorFields };
 
-function passwordFailed(user: string | undefined): ErrorFields {
+function passwordFailed(user: string | undefined, heldMs: number): ErrorFields {
   return {
     severity: 'FATAL',
     code: '28P01',
     // Only the name the client itself sent: nothing about the proxy's role before authentication.
     message: `password authentication failed for user "${user ?? ''}"`,
-    hint: 'This pgEntra proxy requires its local password (printed when it started, or the PGENTRA_PROXY_PASSWORD it was started with), not an Entra token.',
-  };
-}
-
-function checksPaused(retryAfterMs: number): ErrorFields {
-  return {
-    severity: 'FATAL',
-    code: '53300',
-    message: 'pgEntra proxy: too many wrong passwords from this client just now; this one was not checked',
-    hint: `Try again in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s. After a wrong password the proxy holds its answer 0.5 s, 1 s, 2 s … up to 8 s, and checks nothing more from the same OS user or address while two answers are held.`,
+    hint:
+      'This pgEntra proxy requires its local password (printed when it started, or the PGENTRA_PROXY_PASSWORD it was started with), not an Entra token.' +
+      // Say why the answer was slow: the delay may come from someone else's wrong passwords.
+      (heldMs >= 1000
+        ? ` This answer was held ${Math.round(heldMs / 1000)} s because of recent wrong passwords from this OS user or address (0.5 s doubling to 8 s); a correct password is always checked and answered at once.`
+        : ''),
   };
 }
 
@@ -61,24 +59,22 @@ export async function checkLocalPassword(c: PasswordCheck): Promise<PasswordOutc
   };
   // A wrong answer goes out only after the source's back-off; its slot is held that long even if
   // the client leaves (passwordBackoff.ts says why that leaves no shortcut).
-  const wrong = async (refusal: ErrorFields, message: string): Promise<PasswordOutcome> => {
+  const wrong = async (refusal: (heldMs: number) => ErrorFields, message: string): Promise<PasswordOutcome> => {
     const delayMs = backoff.failed(source);
     c.note(message, { profile: c.profile, client: c.peer, consecutiveFailures: backoff.consecutiveFailures(source), answerDelayMs: delayMs });
-    await hold(delayMs);
-    return { ok: false, refusal };
+    const held = hold(delayMs);
+    c.holdPlaceUntil(held);
+    await held;
+    return { ok: false, refusal: refusal(delayMs) };
   };
   try {
     const initial = parseSaslInitialResponse((await expectPassword()).body);
     if (initial.mechanism !== SCRAM_MECHANISM) throw new ScramError(`client selected an invalid SASL authentication mechanism`);
     client.write(authenticationSASLContinue(Buffer.from(exchange.clientFirst(initial.data), 'utf8')));
     const final = (await expectPassword()).body;
-    // Checked now or not at all: never queued behind other clients' answers.
-    if (!backoff.mayCheck(source)) {
-      c.note('proxy refused a password unchecked: too many wrong answers held for this source', { profile: c.profile, client: c.peer });
-      return { ok: false, refusal: checksPaused(backoff.retryAfterMs(source)) };
-    }
+    // Checked at once, whatever the source's back-off: never queued, never refused unchecked.
     const serverFinal = exchange.clientFinal(final);
-    if (serverFinal === undefined) return await wrong(passwordFailed(c.clientUser), 'proxy refused a wrong local password');
+    if (serverFinal === undefined) return await wrong((ms) => passwordFailed(c.clientUser, ms), 'proxy refused a wrong local password');
     backoff.succeeded(source);
     client.write(authenticationSASLFinal(Buffer.from(serverFinal, 'utf8')));
     return { ok: true };
@@ -86,7 +82,8 @@ export async function checkLocalPassword(c: PasswordCheck): Promise<PasswordOutc
     // psql hangs up after AuthenticationSASL to prompt for the password, then reconnects.
     if (e instanceof ConnectionClosedError) return { ok: false };
     if (e instanceof ScramError || e instanceof ProtocolError) {
-      return await wrong({ severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${e.message}` }, 'proxy refused a broken password exchange');
+      const refusal: ErrorFields = { severity: 'FATAL', code: '08P01', message: `pgEntra proxy: ${e.message}` };
+      return await wrong(() => refusal, 'proxy refused a broken password exchange');
     }
     return { ok: false };
   }

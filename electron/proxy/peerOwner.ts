@@ -115,13 +115,9 @@ export interface SocketEnds {
 
 /**
  * The uid owning the client end of an accepted TCP connection, or undefined when no local socket
- * matches (the client is on another machine, or already gone). Linux only.
+ * matches (the client is on another machine, or already gone). Linux only. Synchronous: the proxy
+ * decides at accept, before the connection costs anything.
  */
-export async function peerUid(sock: SocketEnds, procDir = '/proc/net'): Promise<number | undefined> {
-  return peerUidNow(sock, procDir);
-}
-
-/** peerUid, synchronously: the proxy decides at accept, before the connection costs anything. */
 export function peerUidNow(sock: SocketEnds, procDir = '/proc/net'): number | undefined {
   const { remoteAddress, remotePort, localAddress, localPort } = sock;
   if (!remoteAddress || !localAddress || remotePort === undefined || localPort === undefined) return undefined;

@@ -64,9 +64,10 @@ Options:
 Limits: another OS user is refused as its TCP connection is accepted (Linux), before it
 counts. A client must finish its startup and local authentication within 10 s (60 s
 including the sign-in to the server); one SSLRequest and one GSSENCRequest per connection.
-Wrong passwords back off per OS user or address: a correct password is answered at once, a
-wrong one's answer is held 0.5 s, 1 s, 2 s, 4 s, then 8 s; while two are held, that source's
-new connections are closed at once. Refusals are logged once per source, then as counts.
+Every password is checked as it arrives and a correct one is answered at once; a wrong one's
+answer is held 0.5 s, 1 s, 2 s, 4 s, then 8 s per OS user or address (all loopback addresses
+are one), its connection keeping its place meanwhile. Refusals are logged once per source,
+then as counts.
 
 Examples:
   pgentra proxy prod-db

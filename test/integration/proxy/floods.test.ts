@@ -5,8 +5,10 @@
 // wrote a log line per refusal; now they are refused at accept, uncounted, and summarized.
 // (b) parallel wrong-password guessers: before, one proxy-wide queue spaced every check 0.5 s
 // apart and pushed the owner's correct password past its deadline; now each source's wrong
-// answers are held 0.5 s, 1 s, 2 s, 4 s, 8 s (two at most at a time) and a correct one is
-// answered at once — also from the same source as a guesser.
+// answers are held 0.5 s, 1 s, 2 s, 4 s, 8 s (each keeping its pool place that long) and a correct
+// one is answered at once — also from the same source as the guessers while their answers are
+// held (a later design closed that source's connections then: the owner's too, where all local
+// clients are one source).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -236,7 +238,7 @@ describe('(b) wrong-password guessers', () => {
     return { port, conninfo: `host=127.0.0.1 port=${port} dbname=postgres user=db-admins sslmode=disable` };
   }
 
-  it('20 parallel guessers from one source: its answers are held 0.5 s, 1 s, 2 s, 4 s, 8 s, two at most at once; the owner gets in every time', async () => {
+  it('20 parallel guessers from one source: its answers are held 0.5 s, 1 s, 2 s, 4 s, 8 s; the owner gets in every time', async () => {
     const { port, conninfo } = await passwordProxy();
     const durationMs = 18_000;
     const guessers = spawnNode(GUESSER, [String(port), '20', String(durationMs), 'guess'], NOBODY);
@@ -263,29 +265,107 @@ describe('(b) wrong-password guessers', () => {
       expect(d, `answer ${k + 1} of ${delays.length}: ${delays.join(', ')} ms`).toBeGreaterThanOrEqual((expected[k] as number) - 50);
       expect(d, `answer ${k + 1} of ${delays.length}: ${delays.join(', ')} ms`).toBeLessThan((expected[k] as number) + 3000);
     });
-    // Two held at a time, doubling up to 8 s: in 18 s at most ~9 checks (the old queue: one every 0.5 s).
-    expect(checked.length).toBeLessThanOrEqual(12);
-    // Everything else was closed before any password was checked.
-    expect(attempts.filter((a) => a.kind === 'answer' && a.code === 'ok')).toHaveLength(0);
+    // Each loop's place is held for its answer's delay: after the first four (0.5–4 s) every check
+    // costs a loop 8 s, so in 18 s at most 4 + 20·⌊18/8 + 1⌋ checks — the rate the per-source
+    // pool (25) allows, ≈ 3 a second, against a random password of 192 bits.
+    expect(checked.length).toBeLessThanOrEqual(4 + 20 * Math.floor(durationMs / 8000 + 1));
+    // Nothing was refused unchecked, and no guess got in.
+    expect(attempts.filter((a) => a.kind === 'answer' && a.code !== '28P01')).toHaveLength(0);
   });
 
-  it('a correct password from the same source as a guesser is answered at once, while the guesser waits 8 s', async () => {
+  it('a correct password from the same source as the guessers is answered at once, while two of their answers are held 8 s', async () => {
     const { port, conninfo } = await passwordProxy();
-    // One guesser as the owner's own OS user (the same source as the owner's psql), one attempt at a time.
-    const guesser = spawnNode(GUESSER, [String(port), '1', '30000', 'guess']);
-    // Four wrong answers in a row (held 0.5 + 1 + 2 + 4 s); the fifth is then held 8 s.
-    for (let i = 0; i < 100 && attemptsOf(guesser.out()).filter((a) => a.code === '28P01').length < 4; i++) await sleep(200);
-    expect(attemptsOf(guesser.out()).filter((a) => a.code === '28P01')).toHaveLength(4);
-    await sleep(300); // the fifth guess is now held
+    // Two guessers as the owner's own OS user (the same source as the owner's psql), each one attempt at a time.
+    const guesser = spawnNode(GUESSER, [String(port), '2', '30000', 'guess']);
+    // Four wrong answers (held 0.5, 1, 2, 4 s); each further one is then held 8 s.
+    for (let i = 0; i < 100 && attemptsOf(guesser.out()).filter((a) => a.code === '28P01').length < 4; i++) await sleep(100);
+    expect(attemptsOf(guesser.out()).filter((a) => a.code === '28P01').length).toBeGreaterThanOrEqual(4);
+    await sleep(300); // both loops' next guesses are now held
+    const startedAt = Date.now();
     const times: number[] = [];
     for (let i = 0; i < 3; i++) {
       const t = Date.now();
       const r = await psql(conninfo, { PGPASSWORD: 's3cret' });
       times.push(Date.now() - t);
-      expect(r.stdout.trim()).toBe('db-admins');
+      expect(r.stdout.trim(), r.stderr).toBe('db-admins');
     }
-    // Far quicker than the 8 s the guesser is held (the old queue made the owner wait behind it).
+    const endedAt = Date.now();
+    // Far quicker than the 8 s the guessers are held (the old queue made the owner wait behind
+    // them; the design after it closed this source's connections while two answers were held).
     for (const ms of times) expect(ms).toBeLessThan(3000);
+    // Two answers really were held all through the owner's connections.
+    await sleep(8500);
     guesser.child.kill('SIGKILL');
+    const heldThrough = attemptsOf(guesser.out()).filter((a) => a.code === '28P01' && (a.proofAt as number) < startedAt && (a.answerAt as number) > endedAt);
+    expect(heldThrough).toHaveLength(2);
+  });
+});
+
+describe('(c) what another source sees and costs before authenticating', () => {
+  /** Opens `idle` connections that say nothing, then one more that sends a startup packet; prints that one's answer. */
+  const POOL_FILLER = `
+const net = require('net');
+const [port, idle] = process.argv.slice(1).map(Number);
+for (let i = 0; i < idle; i++) net.connect(port, '127.0.0.1').on('error', () => undefined);
+setTimeout(() => {
+  const s = net.connect(port, '127.0.0.1');
+  const p = Buffer.from('user\\0db-admins\\0database\\0postgres\\0\\0');
+  const h = Buffer.alloc(8); h.writeInt32BE(8 + p.length); h.writeInt32BE(196608, 4);
+  let got = Buffer.alloc(0);
+  s.on('connect', () => s.write(Buffer.concat([h, p])));
+  s.on('data', (d) => (got = Buffer.concat([got, d])));
+  s.on('error', () => undefined);
+  s.on('close', () => { console.log(JSON.stringify(got.toString('latin1'))); process.exit(0); });
+}, 500);
+`;
+  /** Sends `n` CancelRequests with made-up keys, one connection each. */
+  const CANCELLER = `
+const net = require('net');
+const [port, n] = process.argv.slice(1).map(Number);
+let left = n;
+function one() {
+  if (left-- <= 0) return process.exit(0);
+  const b = Buffer.alloc(16); b.writeInt32BE(16); b.writeInt32BE(80877102, 4); b.writeInt32BE(1 + left, 8); b.writeInt32BE(12345, 12);
+  const s = net.connect(port, '127.0.0.1', () => s.write(b));
+  s.on('error', () => undefined);
+  s.on('close', one);
+}
+for (let i = 0; i < 4; i++) one();
+`;
+
+  async function passwordProxy(maxClients?: number): Promise<number> {
+    const proxy = await startProxy({
+      routes: [{ profile: simProfile(azure) }],
+      tokenProvider: tokens,
+      logger: log.logger,
+      shutdownTimeoutMs: 500,
+      requirePassword: 's3cret',
+      ownerCheck: false,
+      ...(maxClients ? { maxClients } : {}),
+    });
+    proxies.push(proxy);
+    return proxy.listeners[0]?.port as number;
+  }
+
+  it('a full pre-auth pool is refused with what is waiting, not --max-clients', async () => {
+    const port = await passwordProxy(4); // two per source may wait
+    const filler = spawnNode(POOL_FILLER, [String(port), '2'], NOBODY);
+    expect(await filler.exited).toBe(0);
+    const answer = JSON.parse(filler.out().trim()) as string;
+    expect(answer).toContain('53300');
+    expect(answer).toContain('2 clients from this OS user/address are already waiting to authenticate');
+    expect(answer).toContain('close it, or wait 10 s');
+    expect(answer).not.toContain('--max-clients');
+  });
+
+  it('300 cancel requests with unknown keys from another source: summarized, not a log line each', async () => {
+    const port = await passwordProxy();
+    const before = log.lines.length;
+    const c = spawnNode(CANCELLER, [String(port), '300'], NOBODY);
+    expect(await c.exited).toBe(0);
+    await sleep(200);
+    const lines = log.lines.slice(before).filter((l) => l.includes('cancel request for an unknown backend key ignored'));
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toContain('uid:65534');
   });
 });

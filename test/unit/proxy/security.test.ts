@@ -5,7 +5,7 @@ import { createServer, connect, type Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findSocketUid, peerUid, procNetAddress } from '../../../electron/proxy/peerOwner.js';
+import { findSocketUid, peerUidNow, procNetAddress } from '../../../electron/proxy/peerOwner.js';
 import { defaultSocketDir, socketPathLimit, unixSocketPathFor } from '../../../electron/proxy/listener.js';
 import { parseSaslInitialResponse, saslPrep, ScramClientExchange, ScramError, ScramServerExchange, scramVerifier } from '../../../electron/proxy/scram.js';
 
@@ -97,8 +97,8 @@ describe('owner of a loopback connection (/proc/net/tcp)', () => {
     const client = connect((server.address() as { port: number }).port, '127.0.0.1');
     const sock = await accepted;
     try {
-      expect(await peerUid(sock)).toBe(process.getuid?.());
-      expect(await peerUid({ remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 })).toBeUndefined();
+      expect(peerUidNow(sock)).toBe(process.getuid?.());
+      expect(peerUidNow({ remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 })).toBeUndefined();
     } finally {
       client.destroy();
       sock.destroy();
