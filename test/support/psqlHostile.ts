@@ -5,6 +5,8 @@ import net from 'node:net';
 import path from 'node:path';
 
 export interface Catcher {
+  /** The port it listens on (listenPort, or the one the OS chose for 0). */
+  port: number;
   received(): Buffer;
   startups(): number;
   /** PasswordMessages ('p') received: any of them would be a credential meant for the profile's server. */
@@ -66,6 +68,7 @@ export async function passwordCatcher(address: string, listenPort: number): Prom
     server.listen(listenPort, address, () => resolve());
   });
   return {
+    port: (server.address() as net.AddressInfo).port,
     received: () => Buffer.concat(chunks),
     startups: () => startups,
     passwords: () => passwords,

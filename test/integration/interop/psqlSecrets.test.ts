@@ -7,13 +7,13 @@
 import 'reflect-metadata'; // the simulator CA (@peculiar/x509) needs it first
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
 import type { Profile } from '../../../shared/profile.js';
+import { passwordCatcher } from '../../support/psqlHostile.js';
 import { startSignedInProfile, type SignedInProfile } from '../cli/signedInProfile.js';
 
 const keyring = process.env.PGENTRA_KEYRING_READY === '1';
@@ -37,62 +37,6 @@ afterAll(async () => {
   await fixture?.stop();
 });
 
-/**
- * Another PostgreSQL server (what a hostile script would \connect to): answers SSL/GSS requests
- * with "N", asks every startup for a cleartext password and records every byte it receives.
- */
-async function passwordCatcher(): Promise<{ port: number; received: () => Buffer; startups: () => number; close: () => Promise<void> }> {
-  const chunks: Buffer[] = [];
-  let startups = 0;
-  const server = net.createServer((sock) => {
-    let buf = Buffer.alloc(0);
-    let started = false;
-    sock.on('data', (d: Buffer) => {
-      chunks.push(d);
-      buf = Buffer.concat([buf, d]);
-      for (;;) {
-        if (!started) {
-          if (buf.length < 8) return;
-          const len = buf.readInt32BE(0);
-          if (buf.length < len) return;
-          const code = buf.readInt32BE(4);
-          buf = buf.subarray(len);
-          if (code === 80877103 || code === 80877104) {
-            sock.write('N'); // no SSL, no GSS encryption
-            continue;
-          }
-          started = true;
-          startups++;
-          const auth = Buffer.alloc(9);
-          auth.write('R', 0);
-          auth.writeInt32BE(8, 1);
-          auth.writeInt32BE(3, 5); // AuthenticationCleartextPassword
-          sock.write(auth);
-          continue;
-        }
-        if (buf.length < 5) return;
-        const len = buf.readInt32BE(1);
-        if (buf.length < len + 1) return;
-        buf = buf.subarray(len + 1);
-        const msg = Buffer.from('SFATAL\0C28P01\0Mpassword authentication failed\0\0');
-        const err = Buffer.alloc(5);
-        err.write('E', 0);
-        err.writeInt32BE(msg.length + 4, 1);
-        sock.end(Buffer.concat([err, msg]));
-        return;
-      }
-    });
-    sock.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    received: () => Buffer.concat(chunks),
-    startups: () => startups,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
-
 function pgentraPsql(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'fixtures/cli.ts'), 'psql', profile.id, '--', ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -106,7 +50,7 @@ function pgentraPsql(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: nu
 
 describe.skipIf(!keyring)('pgentra psql: the token stays out of reach of psql scripts', () => {
   it('\\! env shows no token and no PGPASSWORD; \\connect to another server does not send the token; the endpoint folder is private and removed', async () => {
-    const catcher = await passwordCatcher();
+    const catcher = await passwordCatcher('127.0.0.1', 0);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pgentra-psqlsec-script-'));
     try {
       const script = path.join(dir, 'evil.sql');
