@@ -6,14 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenBroker } from '../../../electron/auth/tokenBroker.js';
-import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import type { CliContext } from '../../../electron/cli/context.js';
 import { createProxyCommand } from '../../../electron/cli/commands/proxy.js';
-import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
 import { PORTS_FILE_NAME } from '../../../electron/proxy/index.js';
 import { completeSignInHeadless } from '../../sim/entra/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
-import { ADMIN_UPN, captureLog, libpqEnv, prepareServer, run, sleep } from './helpers.js';
+import { ADMIN_UPN, captureLog, libpqEnv, prepareServer, run, saveSimProfile, sleep } from './helpers.js';
 
 let azure: SimulatedAzure;
 let home: string;
@@ -24,20 +22,10 @@ beforeAll(async () => {
   azure = await startSimulatedAzure();
   await prepareServer(azure);
   home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-proxy-cli-'));
-  await trustCloudFile(home, azure.stateFile); // the custom cloud file is confirmed, as `pgentra cloud trust` would
+  await saveSimProfile(home, azure, 'sim admins');
   broker = new TokenBroker({ dataDir: home, memoryCache: true, logger: log.logger, backgroundRefresh: false });
   const caCertPem = readFileSync(azure.caFile, 'utf8');
   await broker.signInInteractive(azure.stateFile, { openBrowser: async (url) => void completeSignInHeadless(url, { caCertPem, upn: ADMIN_UPN }).catch(() => undefined) });
-  const store = openProfileStore(home);
-  await store.create({
-    name: 'sim admins',
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: ADMIN_UPN },
-    cloud: { customFile: azure.stateFile },
-    confirmations: { nonAzureHost: true },
-  });
 });
 
 afterAll(async () => {

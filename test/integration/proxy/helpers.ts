@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { AccessToken, TokenProvider, TokenRequest } from '../../../electron/auth/tokenProvider.js';
 import { createLogger, type Logger } from '../../../electron/log/logger.js';
+import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
+import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
 import type { ProxyProfile } from '../../../electron/proxy/index.js';
 import type { SimulatedAzure } from '../../sim/index.js';
 import { simSessionTarget } from '../sessions/simTarget.js';
@@ -40,6 +42,23 @@ export class CachingSimTokenProvider implements TokenProvider {
     this.cached = { token, expiresOn: new Date(Date.now() + this.lifetimeSeconds * 1000), account: this.upn };
     return this.cached;
   }
+}
+
+/**
+ * Saves a profile for the simulator's server in `home` as a person would: the custom cloud file
+ * trusted (what `pgentra clouds trust` records) and its non-Azure host confirmed.
+ */
+export async function saveSimProfile(home: string, azure: SimulatedAzure, name = 'sim'): Promise<void> {
+  await trustCloudFile(home, azure.stateFile);
+  await openProfileStore(home).create({
+    name,
+    host: azure.state.server.host,
+    port: azure.state.server.port,
+    username: 'db-admins',
+    credential: { kind: 'interactive', account: ADMIN_UPN },
+    cloud: { customFile: azure.stateFile },
+    confirmations: { nonAzureHost: true },
+  });
 }
 
 export function simProfile(azure: SimulatedAzure, overrides: Partial<ProxyProfile> = {}): ProxyProfile {

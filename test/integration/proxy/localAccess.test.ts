@@ -11,12 +11,10 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createProxyCommand } from '../../../electron/cli/commands/proxy.js';
 import { buildGSSENCRequest, buildSSLRequest, buildStartupMessage } from '../../../electron/pgwire/index.js';
-import { openProfileStore } from '../../../electron/profiles/profileAccess.js';
-import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { startProxy, type RunningProxy } from '../../../electron/proxy/index.js';
 import { startSimulatedAzure, type SimulatedAzure } from '../../sim/index.js';
 import { capturingCliContext } from '../../support/inProcessCli.js';
-import { ADMIN_UPN, CachingSimTokenProvider, captureLog, libpqEnv, prepareServer, run, simProfile, sleep } from './helpers.js';
+import { CachingSimTokenProvider, captureLog, libpqEnv, prepareServer, run, saveSimProfile, simProfile, sleep } from './helpers.js';
 
 let azure: SimulatedAzure;
 let home: string;
@@ -35,16 +33,7 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(os.tmpdir(), 'pgentra-proxy-access-'));
   // Readable by others, so only the socket folder's own mode keeps another user out.
   chmodSync(home, 0o755);
-  await trustCloudFile(home, azure.stateFile); // the owner's consent, as `pgentra clouds trust` records it
-  await openProfileStore(home).create({
-    name: 'sim',
-    host: azure.state.server.host,
-    port: azure.state.server.port,
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: ADMIN_UPN },
-    cloud: { customFile: azure.stateFile },
-    confirmations: { nonAzureHost: true },
-  });
+  await saveSimProfile(home, azure);
 });
 
 afterEach(async () => {
