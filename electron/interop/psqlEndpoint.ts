@@ -6,11 +6,12 @@
 // the proxy alone sends it, for each connection, to the profile's host over verified TLS.
 //
 // Transport: a Unix socket in a fresh owner-only (0700) folder where the OS has them (other users
-// cannot open the folder) — under $XDG_RUNTIME_DIR, else <data dir>/run, else the temporary folder,
-// the first whose socket path fits the OS limit; on Windows loopback TCP on an ephemeral port with a random
-// per-launch password, checked with SCRAM-SHA-256 (never sent in clear to the proxy) and given to
-// psql in a pgpass file for that local endpoint only — worthless anywhere else. On Linux the TCP
-// endpoint also refuses sockets of other OS users (the proxy's owner check).
+// cannot open the folder) — under $XDG_RUNTIME_DIR, else <data dir>/run, else the temporary
+// folder, the first whose socket path fits the OS limit; on Windows loopback TCP on an ephemeral
+// port with a random per-launch password, checked with SCRAM-SHA-256 (never sent in clear to the
+// proxy) and given to psql in a pgpass file for that local endpoint only — usable only against it,
+// only while psql runs. On Linux the TCP endpoint also refuses sockets of other OS users (the
+// proxy's owner check).
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
