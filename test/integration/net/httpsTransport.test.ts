@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_CLOUDS } from '../../../shared/clouds.js';
-import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
+import { PgEntraError } from '../../../shared/errors.js';
 import { configureTrust } from '../../../electron/base/trustedRoots.js';
 import { NodeNetworkClient } from '../../../electron/auth/networkClient.js';
 import { mapMsalError } from '../../../electron/auth/msalErrors.js';
@@ -24,6 +24,7 @@ import { envProxyResolver, type ProxyResolver } from '../../../electron/net/prox
 import { createCertificateAuthority, type CertificateAuthority, type TlsMaterial } from '../../sim/ca.js';
 import { startCorporateProxy, type CorporateProxy, type CorporateProxyOptions } from '../../sim/proxy/corporateProxy.js';
 import { TLS_INSPECTION_ROOT_DN, TLS_INSPECTION_ROOT_NAME } from '../../sim/proxy/tlsInspection.js';
+import { pgEntraFailure } from '../../support/pgEntraFailure.js';
 
 const LOGIN = 'login.sim.example';
 const ARM = 'management.sim.example';
@@ -63,15 +64,6 @@ function get(agent: https.Agent, url: string): Promise<string> {
     });
     req.on('error', reject);
   });
-}
-
-async function failure(p: Promise<unknown>): Promise<PgEntraError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  if (!isPgEntraError(e)) throw new Error(`expected a PgEntraError, got ${String(e)}`);
-  return e;
 }
 
 function everything(e: PgEntraError): string {
@@ -120,7 +112,7 @@ describe('through a CONNECT proxy', () => {
 
   it('407 without credentials: proxy_auth_required naming the proxy, and how to give them', async () => {
     const p = await startProxy({ auth: { user: 'CONTOSO\\alice', password: PASSWORD } });
-    const e = await failure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), `https://${LOGIN}/x`));
+    const e = await pgEntraFailure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), `https://${LOGIN}/x`));
     expect(e.code).toBe('proxy_auth_required');
     expect(e.message).toBe(`The proxy ${p.url} requires a user name and password (407 Proxy Authentication Required) to reach ${LOGIN}.`);
     expect(e.hint).toContain(`HTTPS_PROXY=http://USER:PASSWORD@${new URL(p.url).host}`);
@@ -130,7 +122,7 @@ describe('through a CONNECT proxy', () => {
 
   it('407 with wrong credentials: says they were refused, never repeats the password; the right ones (percent-encoded) work', async () => {
     const p = await startProxy({ auth: { user: 'CONTOSO\\alice', password: PASSWORD } });
-    const wrong = await failure(get(transport(envProxyResolver({ HTTPS_PROXY: withCredentials(p.url, 'CONTOSO\\alice', 'not-it-hunter2') })), `https://${LOGIN}/x`));
+    const wrong = await pgEntraFailure(get(transport(envProxyResolver({ HTTPS_PROXY: withCredentials(p.url, 'CONTOSO\\alice', 'not-it-hunter2') })), `https://${LOGIN}/x`));
     expect(wrong.code).toBe('proxy_auth_required');
     expect(wrong.message).toContain(`The proxy ${p.url} refused the user name and password given in HTTPS_PROXY`);
     expect(everything(wrong)).not.toMatch(/hunter2|alice/);
@@ -144,14 +136,14 @@ describe('through a CONNECT proxy', () => {
 
   it("the proxy's refusals (503 unknown name) and an unreachable proxy: proxy_failed naming the proxy and what it said", async () => {
     const p = await startProxy();
-    const unknown = await failure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), 'https://nowhere.sim.example/x'));
+    const unknown = await pgEntraFailure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), 'https://nowhere.sim.example/x'));
     expect(unknown.code).toBe('proxy_failed');
     expect(unknown.message).toMatch(new RegExp(`^The proxy ${p.url.replace(/\./g, '\\.')} refused the connection to nowhere\\.sim\\.example \\(503 `));
     expect(unknown.hint).toContain('NO_PROXY');
     const port = p.address.port;
     await p.close();
     proxy = undefined;
-    const down = await failure(get(transport(envProxyResolver({ HTTPS_PROXY: withCredentials(`http://127.0.0.1:${port}`, 'bob', 'hunter2') })), `https://${LOGIN}/x`));
+    const down = await pgEntraFailure(get(transport(envProxyResolver({ HTTPS_PROXY: withCredentials(`http://127.0.0.1:${port}`, 'bob', 'hunter2') })), `https://${LOGIN}/x`));
     expect(down.code).toBe('proxy_failed');
     expect(down.message).toBe(`Cannot reach the proxy http://127.0.0.1:${port} (ECONNREFUSED) to connect to ${LOGIN}.`);
     expect(everything(down)).not.toContain('hunter2');
@@ -194,7 +186,7 @@ describe('TLS inspection', () => {
   it('with the OS store off: tls_untrusted names the host, the issuer and the setting; nothing reaches the server', async () => {
     configureTrust({ osCertificates: false });
     const p = await inspecting();
-    const e = await failure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), `https://${LOGIN}/organizations/oauth2/v2.0/token`));
+    const e = await pgEntraFailure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), `https://${LOGIN}/organizations/oauth2/v2.0/token`));
     expect(e.code).toBe('tls_untrusted');
     expect(e.message).toContain(`The TLS certificate of ${LOGIN} was issued by "${TLS_INSPECTION_ROOT_NAME}", which pgEntra does not trust; nothing was sent.`);
     expect(e.hint).toContain('pgentra settings set trust-os-certificates on');
@@ -205,7 +197,7 @@ describe('TLS inspection', () => {
   it('with the OS store on but the root not in it: the hint says to ask IT or use NODE_EXTRA_CA_CERTS', async () => {
     configureTrust({ osCertificates: true }, { systemRoots: () => ({ certificates: [], source: '/etc/ssl/certs/ca-certificates.crt' }) });
     const p = await inspecting();
-    const e = await failure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), `https://${LOGIN}/x`));
+    const e = await pgEntraFailure(get(transport(envProxyResolver({ HTTPS_PROXY: p.url })), `https://${LOGIN}/x`));
     expect(e.code).toBe('tls_untrusted');
     expect(e.hint).toMatch(/not in the operating system's certificate store either \(pgEntra read 0 roots from \/etc\/ssl\/certs\/ca-certificates\.crt\): ask IT.*NODE_EXTRA_CA_CERTS=FILE/);
   });
@@ -225,7 +217,7 @@ describe('TLS inspection', () => {
     await once(wrongName, 'listening');
     try {
       const port = (wrongName.address() as { port: number }).port;
-      const e = await failure(get(transport(envProxyResolver({})), `https://localhost:${port}/x`));
+      const e = await pgEntraFailure(get(transport(envProxyResolver({})), `https://localhost:${port}/x`));
       expect(e.code).toBe('tls_verification_failed');
       expect(e.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
     } finally {

@@ -15,9 +15,10 @@ import { createLogger } from '../../../electron/log/logger.js';
 import type { PimActivation, PimService } from '../../../electron/pim/pimService.js';
 import { ProfileStore } from '../../../electron/profiles/profileStore.js';
 import type { EventPayload } from '../../../shared/contract.js';
-import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
+import { PgEntraError } from '../../../shared/errors.js';
 import type { Profile } from '../../../shared/profile.js';
 import { PROFILE } from '../ipc/fixtures.js';
+import { pgEntraFailure } from '../../support/pgEntraFailure.js';
 
 const ALICE = 'adm-alice@contoso.example';
 const profile: Profile = { ...PROFILE, credential: { kind: 'interactive', account: ALICE } };
@@ -45,16 +46,6 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
     reject = rej;
   });
   return { promise, resolve, reject };
-}
-
-async function failure(p: Promise<unknown>): Promise<PgEntraError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPgEntraError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 let home: string;
@@ -100,7 +91,7 @@ describe('Stop waiting', () => {
     expect(await pim.cancel(profile.id)).toBe(true);
     expect(stages(events)).toEqual(['requesting', 'active', 'cancelled']);
     login.resolve();
-    const e = await failure(run);
+    const e = await pgEntraFailure(run);
     expect(e.code).toBe('sign_in_cancelled');
     expect(e.message).toBe('Stopped waiting for the activation of db-admins.');
     await settle();
@@ -127,7 +118,7 @@ describe('Stop waiting', () => {
     expect(stepUpSignal?.aborted).toBe(false);
     await pim.cancel(profile.id);
     expect(stepUpSignal?.aborted).toBe(true);
-    expect((await failure(run)).code).toBe('sign_in_cancelled');
+    expect((await pgEntraFailure(run)).code).toBe('sign_in_cancelled');
     await settle();
     expect(stages(events)).toEqual(['requesting', 'cancelled']);
   });
@@ -141,13 +132,13 @@ describe('two activations for one profile', () => {
     const switchAt = events.length;
     const second = pim.activate(profile, { profileId: profile.id, duration: '2h', remember: false });
     // The first run is stopped: its caller hears so, the second's progress does not.
-    expect((await failure(first)).code).toBe('sign_in_cancelled');
+    expect((await pgEntraFailure(first)).code).toBe('sign_in_cancelled');
     await expect.poll(() => stages(events.slice(switchAt))).toEqual(['requesting', 'pending-approval']);
     await settle();
     expect(stages(events.slice(switchAt))).toEqual(['requesting', 'pending-approval']);
     // Stop waiting now stops the second run.
     expect(await pim.cancel(profile.id)).toBe(true);
-    expect((await failure(second)).code).toBe('sign_in_cancelled');
+    expect((await pgEntraFailure(second)).code).toBe('sign_in_cancelled');
     await settle();
     expect(stages(events.slice(switchAt))).toEqual(['requesting', 'pending-approval', 'cancelled']);
   });

@@ -7,8 +7,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GraphClient, GraphRequestError, retryAfterMs, type GraphClientOptions } from '../../../electron/graph/graphClient.js';
-import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 import { fakeTokens, json, startFakeGraph, type FakeGraph, type FakeTokens } from './fakeGraph.js';
+import { pgEntraFailure } from '../../support/pgEntraFailure.js';
 
 let graph: FakeGraph;
 let elsewhere: FakeGraph;
@@ -41,16 +41,6 @@ function client(over: Partial<GraphClientOptions> = {}): GraphClient {
   return c;
 }
 
-async function failure(p: Promise<unknown>): Promise<PgEntraError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPgEntraError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('the origin guard', () => {
   it('a path and a next link on Graph’s origin are asked with the token', async () => {
     graph.handle((req, res) => json(res, 200, req.url.includes('page=2') ? { value: [{ id: 'b' }] } : { value: [{ id: 'a' }], '@odata.nextLink': `${graph.endpoint}/v1.0/things?page=2` }));
@@ -71,7 +61,7 @@ describe('the origin guard', () => {
     ['no scheme at all', (): string => 'evil.example/v1.0/things'],
   ])('%s: refused before a token is fetched; nothing reaches either server', async (_what, link) => {
     const g = client();
-    const e = await failure(g.get(link(), Value));
+    const e = await pgEntraFailure(g.get(link(), Value));
     expect(e.message).toMatch(/^Microsoft Graph pointed pgEntra to .*\. pgEntra sends its Graph token only to https:\/\/127\.0\.0\.1:\d+, so it stopped there\.$/);
     expect(tokens.calls).toEqual([]);
     expect(graph.requests).toEqual([]);
@@ -83,7 +73,7 @@ describe('the origin guard', () => {
     elsewhere.handle((_req, res) => json(res, 200, { value: [] }));
     const g = client();
     const first = await g.get('/v1.0/things', Value);
-    const e = await failure(g.get(first['@odata.nextLink'] ?? '', Value));
+    const e = await pgEntraFailure(g.get(first['@odata.nextLink'] ?? '', Value));
     expect(e.code).toBe('internal');
     expect(e.details).toEqual({ origin: elsewhere.endpoint });
     expect(tokens.calls).toHaveLength(1);
@@ -107,7 +97,7 @@ describe('a claims challenge', () => {
 
   it('refused again with the claims: no third try, a sign-in error', async () => {
     graph.handle((_req, res) => json(res, 401, { error: { code: 'InvalidAuthenticationToken', message: 'Claims needed.' } }, { 'www-authenticate': challenge }));
-    const e = await failure(client().get('/v1.0/things', Value));
+    const e = await pgEntraFailure(client().get('/v1.0/things', Value));
     expect(graph.requests).toHaveLength(2);
     expect(e).toBeInstanceOf(GraphRequestError);
     expect(e.code).toBe('sign_in_required');
@@ -126,7 +116,7 @@ describe('Graph’s refusals', () => {
     [503, 'serviceNotAvailable', 'network_unavailable'],
   ])('%i %s → %s, with the status and Graph’s code', async (status, code, expected) => {
     graph.handle((_req, res) => json(res, status, { error: { code, message: 'Something.' } }));
-    const e = await failure(client().get('/v1.0/things', Value));
+    const e = await pgEntraFailure(client().get('/v1.0/things', Value));
     expect(e).toBeInstanceOf(GraphRequestError);
     expect(e.code).toBe(expected);
     expect(e.details).toMatchObject({ status, graphCode: code });
@@ -134,14 +124,14 @@ describe('Graph’s refusals', () => {
 
   it('429 says how long Graph asked to wait (seconds or a date); without Retry-After none is made up', async () => {
     graph.handle((_req, res) => json(res, 429, { error: { code: 'TooManyRequests', message: 'Too many requests.' } }, { 'retry-after': '7' }));
-    const e = (await failure(client().get('/v1.0/things', Value))) as GraphRequestError;
+    const e = (await pgEntraFailure(client().get('/v1.0/things', Value))) as GraphRequestError;
     expect(e.code).toBe('network_unavailable');
     expect(e.retryAfterMs).toBe(7_000);
     expect(e.details).toMatchObject({ retryAfterMs: 7_000 });
     expect(e.message).toBe('Microsoft Graph is throttling requests (429 TooManyRequests): Too many requests..');
     expect(e.hint).toBe('Try again in 7 s.');
     graph.handle((_req, res) => json(res, 429, { error: { code: 'TooManyRequests', message: '' } }));
-    expect(((await failure(client().get('/v1.0/things', Value))) as GraphRequestError).retryAfterMs).toBeUndefined();
+    expect(((await pgEntraFailure(client().get('/v1.0/things', Value))) as GraphRequestError).retryAfterMs).toBeUndefined();
     expect(retryAfterMs(new Date(Date.UTC(2026, 0, 1, 0, 0, 30)).toUTCString(), Date.UTC(2026, 0, 1, 0, 0, 0))).toBe(30_000);
     expect(retryAfterMs('soon')).toBeUndefined();
   });
@@ -151,7 +141,7 @@ describe('Graph’s refusals', () => {
     graph.handle((_req, res) =>
       json(res, 400, { error: { code: 'RoleAssignmentRequestAcrsValidationFailed', message: `${'The policy requires more. '.repeat(30)}&claims=${encodeURIComponent(claims)}` } }),
     );
-    const e = (await failure(client().get('/v1.0/things', Value))) as GraphRequestError;
+    const e = (await pgEntraFailure(client().get('/v1.0/things', Value))) as GraphRequestError;
     expect(e.graphMessage.length).toBeLessThanOrEqual(500);
     expect(e.graphMessage).not.toContain('claims=');
     expect(e.claims).toBe(claims);
@@ -164,7 +154,7 @@ describe('answers that are not what was asked for', () => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>Sign in to the guest network</html>');
     });
-    const e = await failure(client().get('/v1.0/things', Value));
+    const e = await pgEntraFailure(client().get('/v1.0/things', Value));
     expect(e.code).toBe('network_unavailable');
     expect(e.message).toBe("Microsoft Graph's answer to /v1.0/things is not JSON (text/html).");
     expect(e.hint).toContain('a proxy, a captive portal');
@@ -172,7 +162,7 @@ describe('answers that are not what was asked for', () => {
 
   it('JSON of another shape: a typed error naming the field, not a ZodError', async () => {
     graph.handle((_req, res) => json(res, 200, { value: [{ id: 42 }] }));
-    const e = await failure(client().get('/v1.0/things', Value));
+    const e = await pgEntraFailure(client().get('/v1.0/things', Value));
     expect(e.code).toBe('internal');
     expect(e.message).toMatch(/^Microsoft Graph answered \/v1\.0\/things in a form pgEntra does not know \(value\.0\.id: .+\)\.$/);
     expect(e.hint).toContain('update pgEntra');
@@ -191,7 +181,7 @@ describe('answers that are not what was asked for', () => {
         setTimeout(() => res.end(big.slice(2_500)), 20);
       }
     });
-    const e = await failure(client({ maxResponseBytes: 1_000 }).get('/v1.0/things', Value));
+    const e = await pgEntraFailure(client({ maxResponseBytes: 1_000 }).get('/v1.0/things', Value));
     expect(e.code).toBe('network_unavailable');
     expect(e.message).toBe("Microsoft Graph's answer to /v1.0/things is larger than 1000 bytes; pgEntra stopped reading it.");
   });
@@ -207,7 +197,7 @@ describe('a cancel', () => {
     graph.handle(() => undefined); // never answers
     const ctl = new AbortController();
     const g = client({ caller: { cloud: 'public', credential: { kind: 'interactive', account: 'adm-alice@contoso.example' }, signal: ctl.signal } });
-    const pending = failure(g.get('/v1.0/things', Value));
+    const pending = pgEntraFailure(g.get('/v1.0/things', Value));
     await expect.poll(() => graph.requests.length).toBe(1);
     ctl.abort();
     const e = await pending;
@@ -219,7 +209,7 @@ describe('a cancel', () => {
   it('a caller’s deadline that passes: no answer in time, not a cancel', async () => {
     graph.handle(() => undefined);
     const g = client({ caller: { cloud: 'public', credential: { kind: 'interactive', account: 'adm-alice@contoso.example' }, signal: AbortSignal.timeout(200) } });
-    const e = await failure(g.get('/v1.0/things', Value));
+    const e = await pgEntraFailure(g.get('/v1.0/things', Value));
     expect(e.code).toBe('network_unavailable');
     expect(e.message).toMatch(/^Microsoft Graph at 127\.0\.0\.1:\d+ did not answer in time\.$/);
   });
@@ -228,7 +218,7 @@ describe('a cancel', () => {
     const ctl = new AbortController();
     ctl.abort();
     const g = client({ caller: { cloud: 'public', credential: { kind: 'interactive', account: 'adm-alice@contoso.example' }, signal: ctl.signal } });
-    expect((await failure(g.get('/v1.0/things', Value))).code).toBe('sign_in_cancelled');
+    expect((await pgEntraFailure(g.get('/v1.0/things', Value))).code).toBe('sign_in_cancelled');
     expect(tokens.calls).toEqual([]);
     expect(graph.requests).toEqual([]);
   });

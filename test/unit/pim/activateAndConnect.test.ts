@@ -15,7 +15,8 @@ import { activateAndConnect, waitForGroupLogin, type ActivationStage } from '../
 import { readActivations } from '../../../electron/pim/activationLog.js';
 import { PimService, type PimActivation, type PimMembership } from '../../../electron/pim/pimService.js';
 import { TransientRetry } from '../../../electron/pim/transientRetry.js';
-import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
+import { PgEntraError } from '../../../shared/errors.js';
+import { pgEntraFailure } from '../../support/pgEntraFailure.js';
 
 const ALICE = 'adm-alice@contoso.example';
 const caller = { cloud: 'public', credential: { kind: 'interactive' as const, account: ALICE } };
@@ -56,16 +57,6 @@ function sequence(...answers: (string | Error)[]): () => Promise<PimActivation> 
 
 const FAST = { approvalPollMs: 1, retry: { baseMs: 1, maxMs: 5 } };
 
-async function failure(p: Promise<unknown>): Promise<PgEntraError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPgEntraError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('activateAndConnect with what PIM already has', () => {
   it('a request that already waits for an approver is followed until approved (no second request)', async () => {
     let polls = 0;
@@ -100,12 +91,12 @@ describe('activateAndConnect with what PIM already has', () => {
 
   it('nothing standing after all: the refusal itself', async () => {
     const { pim } = fakePim({ activate: () => Promise.reject(new PgEntraError('conflict', 'The membership of db-admins is already active.')), current: () => Promise.resolve(undefined) });
-    expect((await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE }))).code).toBe('conflict');
+    expect((await pgEntraFailure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE }))).code).toBe('conflict');
   });
 
   it('approvalTimeoutMs 0: a pending activation is pim_pending_approval at once, without polling or recording', async () => {
     const { pim, calls } = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })) });
-    const e = await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalTimeoutMs: 0 }));
+    const e = await pgEntraFailure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalTimeoutMs: 0 }));
     expect(e.code).toBe('pim_pending_approval');
     expect(e.details).toMatchObject({ requestId: 'r1' });
     expect(calls).toEqual(['activate']);
@@ -145,7 +136,7 @@ describe('statuses PIM has not finished with', () => {
 
   it('one that never settles: a bounded wait, then an error naming the status', async () => {
     const { pim } = fakePim({ activate: () => Promise.resolve(activation({ status: 'SomethingNew' })), request: sequence('SomethingNew') });
-    const e = await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST, settleTimeoutMs: 30 }));
+    const e = await pgEntraFailure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST, settleTimeoutMs: 30 }));
     expect(e.code).toBe('pim_pending_approval');
     expect(e.message).toBe('PIM has not finished the activation of db-admins after 0 minutes (status SomethingNew).');
     expect(e.details).toEqual({ requestId: 'r1', status: 'SomethingNew' });
@@ -162,7 +153,7 @@ describe('statuses that end a request', () => {
     ['Failed', 'PIM could not complete the activation of db-admins (status Failed).', 'look up request r1'],
   ])('%s: pim_denied, in its own words', async (status, message, hint) => {
     const { pim } = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })), request: sequence(status) });
-    const e = await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }));
+    const e = await pgEntraFailure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }));
     expect(e.code).toBe('pim_denied');
     expect(e.message).toBe(message);
     expect(e.hint).toContain(hint);
@@ -186,11 +177,11 @@ describe('a long wait and glitches', () => {
 
   it('five failures in a row end it with the last one; a refusal ends it at once', async () => {
     const { pim, calls } = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })), request: sequence(unreachable()) });
-    expect((await failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }))).code).toBe('network_unavailable');
+    expect((await pgEntraFailure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }))).code).toBe('network_unavailable');
     expect(calls.filter((c) => c === 'request')).toHaveLength(5);
 
     const forbidden = fakePim({ activate: () => Promise.resolve(activation({ status: 'PendingApproval' })), request: sequence(new GraphRequestError(403, 'Forbidden', '', 'Refused.')) });
-    expect((await failure(activateAndConnect(forbidden.pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }))).code).toBe('azure_forbidden');
+    expect((await pgEntraFailure(activateAndConnect(forbidden.pim, caller, 'db-admins', { dataDir: home, account: ALICE, ...FAST }))).code).toBe('azure_forbidden');
     expect(forbidden.calls.filter((c) => c === 'request')).toHaveLength(1);
   });
 
@@ -207,7 +198,7 @@ describe('a long wait and glitches', () => {
     expect(stages).toEqual(['waiting-for-server', 'connected']);
 
     let refused = 0;
-    const e = await failure(
+    const e = await pgEntraFailure(
       waitForGroupLogin(
         activation(),
         () => {
@@ -232,7 +223,7 @@ describe('a long wait and glitches', () => {
           return Promise.resolve(activation({ status: 'PendingApproval' }));
         },
       });
-      const waiting = failure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalTimeoutMs: 150_000 }));
+      const waiting = pgEntraFailure(activateAndConnect(pim, caller, 'db-admins', { dataDir: home, account: ALICE, approvalTimeoutMs: 150_000 }));
       await vi.advanceTimersByTimeAsync(160_000);
       expect((await waiting).code).toBe('pim_pending_approval');
       expect(at).toEqual([5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55, 60, 90, 120, 150].map((s) => s * 1000));
@@ -259,7 +250,7 @@ describe('PimService: a Graph token Entra refused', () => {
   });
 
   it("AADSTS65002 (the Azure CLI's client id): what an administrator grants, and the organisation's own client id", async () => {
-    const e = await failure(new PimService({ tokens: refusedWith('AADSTS65002'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
+    const e = await pgEntraFailure(new PimService({ tokens: refusedWith('AADSTS65002'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
     expect(e.code).toBe('app_not_permitted');
     expect(e.message).toBe("Microsoft Entra ID does not give the Azure CLI's client id (which pgEntra signs in with unless told otherwise) the Microsoft Graph permissions PIM needs (AADSTS65002).");
     expect(e.hint).toContain('delegated Microsoft Graph permissions PrivilegedEligibilitySchedule.Read.AzureADGroup and PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup (with admin consent)');
@@ -268,10 +259,10 @@ describe('PimService: a Graph token Entra refused', () => {
   });
 
   it('AADSTS65001 (no consent for the app in use): the same grant; other refusals pass through', async () => {
-    const e = await failure(new PimService({ tokens: refusedWith('AADSTS65001'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
+    const e = await pgEntraFailure(new PimService({ tokens: refusedWith('AADSTS65001'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
     expect(e.code).toBe('app_not_permitted');
     expect(e.message).toContain(`Nobody has consented to the Microsoft Graph permissions PIM needs for the app pgEntra signs in with (for ${ALICE})`);
-    const other = await failure(new PimService({ tokens: refusedWith('AADSTS53003'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
+    const other = await pgEntraFailure(new PimService({ tokens: refusedWith('AADSTS53003'), graphEndpoint: 'https://graph.microsoft.com' }).list(caller));
     expect(other.code).toBe('sign_in_failed');
   });
 });

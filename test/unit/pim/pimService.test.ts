@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerResponse } from 'node:http';
 import { StepUpRequired } from '../../../electron/auth/stepUp.js';
 import { PimService, activationOutcome, isoDuration, type ActivationOutcome } from '../../../electron/pim/pimService.js';
-import { PgEntraError, isPgEntraError } from '../../../shared/errors.js';
 import { OID, fakeTokens, json, startFakeGraph, type FakeGraph, type FakeTokens, type SeenRequest } from '../graph/fakeGraph.js';
+import { pgEntraFailure } from '../../support/pgEntraFailure.js';
 
 const ALICE = 'adm-alice@contoso.example';
 const caller = { cloud: 'public', credential: { kind: 'interactive' as const, account: ALICE } };
@@ -70,16 +70,6 @@ function pim(claims?: Record<string, unknown>): PimService {
   return new PimService({ tokens, graphEndpoint: graph.endpoint, extraCaPem: graph.caPem });
 }
 
-async function failure(p: Promise<unknown>): Promise<PgEntraError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isPgEntraError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('activationOutcome', () => {
   // Graph's privilegedAccessSchedule status list, RoleManagementScheduleStatus's, and spellings seen in clients.
   it.each<[string, ActivationOutcome]>([
@@ -119,7 +109,7 @@ describe('a group by name', () => {
   it('two eligible groups with one display name: refused, naming both object ids; by object id it goes through', async () => {
     serve({ eligible: [eligibility(G1, 'db-admins'), eligibility(G2, 'DB-Admins')] });
     const p = pim();
-    const e = await failure(p.activate(caller, 'db-admins', { reason: 'x' }));
+    const e = await pgEntraFailure(p.activate(caller, 'db-admins', { reason: 'x' }));
     expect(e.code).toBe('invalid_input');
     expect(e.message).toBe(`2 groups called db-admins have PIM memberships for this account (object ids ${G1}, ${G2}); pgEntra will not guess which one.`);
     expect(e.hint).toContain(`pgentra pim activate ${G1}`);
@@ -137,7 +127,7 @@ describe('a group by name', () => {
 
   it('current() refuses the same ambiguity', async () => {
     serve({ eligible: [eligibility(G1, 'db-admins'), eligibility(G2, 'db-admins')] });
-    expect((await failure(pim().current(caller, 'db-admins'))).message).toContain(`object ids ${G1}, ${G2}`);
+    expect((await pgEntraFailure(pim().current(caller, 'db-admins'))).message).toContain(`object ids ${G1}, ${G2}`);
   });
 });
 
@@ -176,7 +166,7 @@ describe('paging', () => {
   it('a list that does not end within 50 pages: an error, not "not eligible"', async () => {
     let n = 0;
     graph.handle((_req, res) => json(res, 200, { value: [], '@odata.nextLink': `${graph.endpoint}${BASE}/eligibilityScheduleInstances?$skiptoken=${++n}` }));
-    const e = await failure(pim().activate(caller, 'db-admins', { reason: 'x' }));
+    const e = await pgEntraFailure(pim().activate(caller, 'db-admins', { reason: 'x' }));
     expect(e.code).toBe('internal');
     expect(e.message).toBe("Microsoft Graph's list of PIM eligibilityScheduleInstances did not end after 50 pages; pgEntra stopped rather than act on part of it.");
     expect(graph.requests).toHaveLength(50);
@@ -189,7 +179,7 @@ describe('what goes into a $filter or a path', () => {
     ['no oid', {}],
   ])('%s: token_invalid, nothing asked', async (_what, claims) => {
     serve({});
-    const e = await failure(pim(claims).list(caller));
+    const e = await pgEntraFailure(pim(claims).list(caller));
     expect(e.code).toBe('token_invalid');
     expect(e.message).toMatch(/^The Microsoft Graph token does not name an account by its object id/);
     expect(graph.requests).toEqual([]);
@@ -197,7 +187,7 @@ describe('what goes into a $filter or a path', () => {
 
   it.each(['../../../me', 'a/b', '..', 'id?x=1', ''])('request id %j: refused before anything is sent', async (id) => {
     serve({});
-    const e = await failure(pim().request(caller, id, { groupId: G1, group: 'db-admins' }));
+    const e = await pgEntraFailure(pim().request(caller, id, { groupId: G1, group: 'db-admins' }));
     expect(e.code).toBe('invalid_input');
     expect(graph.requests).toEqual([]);
     expect(tokens.calls).toEqual([]);
