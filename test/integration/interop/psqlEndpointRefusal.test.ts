@@ -10,7 +10,7 @@ import type { AccessToken, TokenProvider, TokenRequest } from '../../../electron
 import { trustCloudFile } from '../../../electron/connect/cloudTrust.js';
 import { startPsqlEndpoint } from '../../../electron/interop/psqlEndpoint.js';
 import type { ProxyProfile } from '../../../electron/proxy/index.js';
-import { startRefusingFront, type RefusingFront } from '../sessions/refusingFront.js';
+import { frontProfile, startRefusingFront, type RefusingFront } from '../sessions/refusingFront.js';
 
 class StandInTokens implements TokenProvider {
   async getToken(_req: TokenRequest): Promise<AccessToken> {
@@ -33,20 +33,7 @@ afterAll(async () => {
 });
 
 function profile(): ProxyProfile {
-  return {
-    id: '44444444-4444-4444-8444-444444444444',
-    name: 'front',
-    host: front.host,
-    port: front.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
-    cloud: { customFile: front.cloudFile },
-    sslmode: 'verify-full',
-    applicationName: 'pgEntra-endpoint-test',
-    connectTimeoutSeconds: 10,
-    confirmations: {},
-  };
+  return frontProfile(front, '44444444-4444-4444-8444-444444444444', 'pgEntra-endpoint-test');
 }
 
 function psql(env: Record<string, string>): Promise<string> {

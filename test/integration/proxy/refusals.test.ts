@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessToken, TokenProvider, TokenRequest } from '../../../electron/auth/tokenProvider.js';
 import { TRANSIENT_RETRY_DELAYS_MS } from '../../../electron/proxy/clientSession.js';
 import { startProxy, type ProxyProfile, type RunningProxy } from '../../../electron/proxy/index.js';
-import { startRefusingFront, type FrontMode, type RefusingFront } from '../sessions/refusingFront.js';
+import { frontProfile, startRefusingFront, type FrontMode, type RefusingFront } from '../sessions/refusingFront.js';
 
 /** Hands out an opaque stand-in token (the front never checks it) and counts requests. */
 class CountingTokens implements TokenProvider {
@@ -32,20 +32,7 @@ afterAll(async () => {
 });
 
 function profile(): ProxyProfile {
-  return {
-    id: '22222222-2222-4222-8222-222222222222',
-    name: 'front',
-    host: front.host,
-    port: front.port,
-    database: 'postgres',
-    username: 'db-admins',
-    credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
-    cloud: { customFile: front.cloudFile },
-    sslmode: 'verify-full',
-    applicationName: 'pgEntra-proxy-test',
-    connectTimeoutSeconds: 10,
-    confirmations: {},
-  };
+  return frontProfile(front, '22222222-2222-4222-8222-222222222222', 'pgEntra-proxy-test');
 }
 
 async function refusedThroughProxy(

@@ -10,6 +10,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { authenticationCleartextPassword, authenticationSASL, buildStartupMessage, errorResponse } from '../../../electron/pgwire/index.js';
 import { PacketReader } from '../../../electron/pgwire/packetReader.js';
+import type { ProxyProfile } from '../../../electron/proxy/index.js';
 import { openUpstream } from '../../../electron/proxy/upstream.js';
 import { createTlsMaterial } from '../../sim/ca.js';
 
@@ -205,4 +206,22 @@ export async function startRefusingFront(relayTo?: RelayTarget): Promise<Refusin
     },
   };
   return front;
+}
+
+/** A proxy profile for the front: db-admins on its host and port, its cloud file, verify-full. */
+export function frontProfile(front: RefusingFront, id: string, applicationName: string): ProxyProfile {
+  return {
+    id,
+    name: 'front',
+    host: front.host,
+    port: front.port,
+    database: 'postgres',
+    username: 'db-admins',
+    credential: { kind: 'interactive', account: 'adm-alice@contoso.example' },
+    cloud: { customFile: front.cloudFile },
+    sslmode: 'verify-full',
+    applicationName,
+    connectTimeoutSeconds: 10,
+    confirmations: {},
+  };
 }
